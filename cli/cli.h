@@ -1,0 +1,42 @@
+/* cli.h - shared pieces of the `micrograd` command. The command is the only place that
+ * prints and exits; each subcommand returns its exit status. */
+#ifndef MG_CLI_H
+#define MG_CLI_H
+
+#include "micrograd.h"
+
+#include <stddef.h>
+
+/* Exit statuses: success, a failure (bad data, a failed step), a usage error. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Subcommands: each takes argv with argv[0] = the subcommand's name. */
+/* (one declaration per subcommand) */
+
+/* Prints "micrograd: <message>" on stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* Prints "micrograd <cmd>: <message>" and "Try 'micrograd <cmd> --help'." on stderr and
+ * returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Strict number parsing for option values: the whole string must be a number in range.
+ * On failure prints a usage error naming the option and returns 0. */
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out);
+int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out);
+/* A comma-separated list of positive integers ("16,16"); at most max entries. */
+int cli_parse_sizes(const char *cmd, const char *opt, const char *s, size_t *out, size_t max,
+                    size_t *count);
+
+/* Reads a whole file ("-" = stdin) into a NUL-terminated buffer (free with free). NULL on
+ * failure with the reason in err. */
+char *cli_read_file(const char *path, size_t *len, mg_err *err);
+
+#endif

@@ -1,0 +1,47 @@
+/* main.c - the `micrograd` command: dispatches to its subcommands. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+static const cli_command commands[] = {
+    /* one line per subcommand, in the order --help lists them */
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *out) {
+    fprintf(out, "Usage: micrograd COMMAND [OPTIONS]\n\n"
+                 "A scalar-valued autograd engine and neural-network trainer (micrograd in C).\n\n"
+                 "Commands:\n");
+    for (const cli_command *c = commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "\n'micrograd COMMAND --help' describes a command's options.\n"
+                 "'micrograd --version' prints the version.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(name, "--version")) {
+        printf("micrograd %s\n", MG_VERSION_STRING);
+        return CLI_OK;
+    }
+    for (const cli_command *c = commands; c->name; c++)
+        if (!strcmp(name, c->name)) return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "micrograd: unknown command '%s'\n", name);
+    usage(stderr);
+    return CLI_USAGE;
+}

@@ -1,0 +1,125 @@
+/* util.c - error printing, strict option parsing and file reading for the command. */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("micrograd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "micrograd %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'micrograd %s --help'.\n", cmd);
+    va_end(ap);
+    return CLI_USAGE;
+}
+
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out) {
+    char *end;
+    errno = 0;
+    double x = s && *s ? strtod(s, &end) : 0.0;
+    if (!s || !*s || *end || errno == ERANGE || !isfinite(x)) {
+        cli_usage_error(cmd, "%s expects a finite number, got '%s'", opt, s ? s : "");
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out) {
+    char *end;
+    errno = 0;
+    long x = s && *s ? strtol(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno == ERANGE) {
+        cli_usage_error(cmd, "%s expects a whole number, got '%s'", opt, s ? s : "");
+        return 0;
+    }
+    if (x < min || x > max) {
+        cli_usage_error(cmd, "%s must be between %ld and %ld, got %ld", opt, min, max, x);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+int cli_parse_sizes(const char *cmd, const char *opt, const char *s, size_t *out, size_t max,
+                    size_t *count) {
+    size_t n = 0;
+    const char *p = s ? s : "";
+    if (!*p) {
+        cli_usage_error(cmd, "%s expects sizes like 16,16, got ''", opt);
+        return 0;
+    }
+    while (*p) {
+        char *end;
+        errno = 0;
+        long x = strtol(p, &end, 10);
+        if (end == p || errno == ERANGE || x < 1 || x > 1000000 || (*end && *end != ',')) {
+            cli_usage_error(cmd, "%s expects positive sizes like 16,16, got '%s'", opt, s);
+            return 0;
+        }
+        if (n == max) {
+            cli_usage_error(cmd, "%s takes at most %zu sizes", opt, max);
+            return 0;
+        }
+        out[n++] = (size_t)x;
+        p = *end ? end + 1 : end;
+        if (*end == ',' && !*p) {
+            cli_usage_error(cmd, "%s ends with a comma: '%s'", opt, s);
+            return 0;
+        }
+    }
+    *count = n;
+    return 1;
+}
+
+char *cli_read_file(const char *path, size_t *len, mg_err *err) {
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        mg_err_set(err, MG_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n + 1 >= cap) {
+            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int failed = !buf || ferror(f);
+    if (!is_stdin) fclose(f);
+    if (failed) {
+        free(buf);
+        mg_err_set(err, buf ? MG_STATUS_IO : MG_STATUS_NOMEM, "%s: cannot read%s", path,
+                   buf ? "" : ": out of memory");
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len) *len = n;
+    return buf;
+}

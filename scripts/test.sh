@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# test.sh - builds and runs the whole test suite: the normal build and the sanitizer
+# build (AddressSanitizer + UndefinedBehaviorSanitizer), both with -Werror.
+# Exits non-zero when any build or test fails.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/deps.sh" test || exit 1
+status=0
+jobs=$(nproc 2>/dev/null || echo 2)
+
+run_suite() { # name dir cmake-options...
+  local name=$1 dir=$2; shift 2
+  echo "==== $name build ($dir)"
+  if ! "$root/scripts/build.sh" "$dir" -DMG_WERROR=ON "$@"; then
+    echo "==== $name build FAILED"; status=1; return
+  fi
+  if ! (cd "$dir" && ctest --output-on-failure -j "$jobs"); then
+    echo "==== $name tests FAILED"; status=1; return
+  fi
+  echo "==== $name tests passed"
+}
+
+run_suite normal "$root/build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite sanitizer "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DMG_SANITIZE=ON -DMG_BUILD_BENCH=OFF
+if [ $status = 0 ]; then echo "ALL TEST SUITES PASSED"; else echo "SOME TEST SUITES FAILED"; fi
+exit $status

@@ -1,0 +1,303 @@
+/* ctx.c - the context: the tape's arena, leaves, accessors, labels, mark and reset. */
+#include "mg_internal.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+/* ==== errors ============================================================================ */
+
+_Noreturn void mg__assert_fail(const char *file, int line, const char *cond, const char *msg) {
+    fprintf(stderr, "%s:%d: micrograd: assertion '%s' failed: %s\n", file, line, cond, msg);
+    abort();
+}
+
+mg_status mg_err_set(mg_err *err, mg_status status, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->status = status;
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
+const char *mg_status_str(mg_status status) {
+    switch (status) {
+    case MG_STATUS_OK: return "ok";
+    case MG_STATUS_NOMEM: return "out of memory";
+    case MG_STATUS_IO: return "i/o error";
+    case MG_STATUS_FORMAT: return "format error";
+    case MG_STATUS_INVALID: return "invalid argument";
+    case MG_STATUS_NUMERIC: return "non-finite number";
+    case MG_STATUS_UNSUPPORTED: return "not supported in this build";
+    }
+    return "unknown status";
+}
+
+void mg__ctx_fail(mg_ctx *ctx, mg_status status, const char *fmt, ...) {
+    if (ctx->status != MG_STATUS_OK) return;
+    va_list ap;
+    va_start(ap, fmt);
+    ctx->status = status;
+    vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+    va_end(ap);
+}
+
+mg_status mg_ctx_status(const mg_ctx *ctx) { return ctx->status; }
+const char *mg_ctx_errmsg(const mg_ctx *ctx) { return ctx->status ? ctx->errmsg : ""; }
+void mg_ctx_clear_status(mg_ctx *ctx) {
+    ctx->status = MG_STATUS_OK;
+    ctx->errmsg[0] = '\0';
+}
+
+/* ==== allocation ======================================================================== */
+
+void *mg__malloc(size_t size) { return malloc(size ? size : 1); }
+void *mg__calloc(size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
+void *mg__realloc(void *p, size_t size) { return realloc(p, size ? size : 1); }
+void mg__free(void *p) { free(p); }
+
+size_t mg__mul_size(size_t n, size_t size) {
+    if (size && n > SIZE_MAX / size) return SIZE_MAX;
+    return n * size;
+}
+
+char *mg__strdup(const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = mg__malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+/* ==== context =========================================================================== */
+
+/* Bytes of per-value arrays: data, grad, a0, a1, label, gen, op, role. */
+#define MG__BYTES_PER_VALUE (8 + 8 + 4 + 4 + 4 + 2 + 1 + 1)
+
+static atomic_uint mg__next_tag = 1;
+
+mg_ctx *mg_ctx_new(void) {
+    mg_ctx *ctx = mg__calloc(1, sizeof *ctx);
+    if (!ctx) return NULL;
+    ctx->chars = mg__malloc(64);
+    if (!ctx->chars) {
+        mg__free(ctx);
+        return NULL;
+    }
+    ctx->chars[0] = '\0';
+    ctx->nchars = 1;
+    ctx->capchars = 64;
+    ctx->lowest_labeled = UINT32_MAX;
+    unsigned t;
+    do t = atomic_fetch_add(&mg__next_tag, 1) & 0xffffu;
+    while (t == 0);
+    ctx->tag = (uint16_t)t;
+    mg_rng_seed(&ctx->rng, 42);
+    return ctx;
+}
+
+void mg_ctx_free(mg_ctx *ctx) {
+    if (!ctx) return;
+    mg__free(ctx->data);
+    mg__free(ctx->grad);
+    mg__free(ctx->a0);
+    mg__free(ctx->a1);
+    mg__free(ctx->label);
+    mg__free(ctx->gen);
+    mg__free(ctx->op);
+    mg__free(ctx->role);
+    mg__free(ctx->args);
+    mg__free(ctx->chars);
+    mg__free(ctx->scratch);
+    mg__free(ctx);
+}
+
+void mg_ctx_set_max_bytes(mg_ctx *ctx, size_t max_bytes) { ctx->max_bytes = max_bytes; }
+
+size_t mg_ctx_bytes(const mg_ctx *ctx) {
+    return sizeof *ctx + (size_t)ctx->cap * MG__BYTES_PER_VALUE + (size_t)ctx->capargs * 4 +
+           ctx->capchars + ctx->capscratch;
+}
+
+size_t mg_ctx_size(const mg_ctx *ctx) { return ctx->n; }
+mg_rng *mg_ctx_rng(mg_ctx *ctx) { return &ctx->rng; }
+
+/* Would growing by `extra` bytes pass the cap? */
+static int mg__over_cap(mg_ctx *ctx, size_t extra) {
+    if (!ctx->max_bytes) return 0;
+    size_t now = mg_ctx_bytes(ctx);
+    if (extra > SIZE_MAX - now || now + extra > ctx->max_bytes) {
+        mg__ctx_fail(ctx, MG_STATUS_NOMEM,
+                     "context memory cap of %zu bytes reached (%zu in use, %zu more wanted)",
+                     ctx->max_bytes, now, extra);
+        return 1;
+    }
+    return 0;
+}
+
+/* realloc each array to newcap elements; cap grows only when all succeeded, so a failure
+ * half way leaves a consistent (if partly larger) context. */
+#define MG__GROW(field, newcap)                                                            \
+    do {                                                                                   \
+        void *p_ = mg__realloc(ctx->field, mg__mul_size((newcap), sizeof *ctx->field));    \
+        if (!p_) goto nomem;                                                               \
+        ctx->field = p_;                                                                   \
+    } while (0)
+
+static int mg__grow_values(mg_ctx *ctx) {
+    uint32_t newcap = ctx->cap ? ctx->cap * 2 : 256;
+    if (ctx->cap >= UINT32_MAX / 2) newcap = UINT32_MAX - 1;
+    if (ctx->n >= UINT32_MAX - 1) goto nomem;
+    if (mg__over_cap(ctx, (size_t)(newcap - ctx->cap) * MG__BYTES_PER_VALUE)) return 0;
+    MG__GROW(data, newcap);
+    MG__GROW(grad, newcap);
+    MG__GROW(a0, newcap);
+    MG__GROW(a1, newcap);
+    MG__GROW(label, newcap);
+    MG__GROW(gen, newcap);
+    MG__GROW(op, newcap);
+    MG__GROW(role, newcap);
+    ctx->cap = newcap;
+    return 1;
+nomem:
+    mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory growing the tape past %u values", ctx->cap);
+    return 0;
+}
+
+uint32_t mg__push(mg_ctx *ctx, mg_op op, mg_role role, uint32_t a0, uint32_t a1) {
+    if (ctx->n == ctx->cap && !mg__grow_values(ctx)) return UINT32_MAX;
+    uint32_t i = ctx->n++;
+    ctx->data[i] = 0.0;
+    ctx->grad[i] = 0.0;
+    ctx->a0[i] = a0;
+    ctx->a1[i] = a1;
+    ctx->label[i] = 0;
+    ctx->gen[i] = ctx->gen_now;
+    ctx->op[i] = (uint8_t)op;
+    ctx->role[i] = (uint8_t)role;
+    return i;
+}
+
+uint32_t mg__push_args(mg_ctx *ctx, size_t n) {
+    if (n > UINT32_MAX - 1 - ctx->nargs) goto nomem;
+    if (ctx->nargs + n > ctx->capargs) {
+        size_t newcap = ctx->capargs ? ctx->capargs : 256;
+        while (newcap < ctx->nargs + n) newcap *= 2;
+        if (newcap > UINT32_MAX - 1) newcap = UINT32_MAX - 1;
+        if (mg__over_cap(ctx, (newcap - ctx->capargs) * 4)) return UINT32_MAX;
+        MG__GROW(args, newcap);
+        ctx->capargs = (uint32_t)newcap;
+    }
+    uint32_t off = ctx->nargs;
+    ctx->nargs += (uint32_t)n;
+    return off;
+nomem:
+    mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory growing the argument pool (%zu more)", n);
+    return UINT32_MAX;
+}
+
+int mg__scratch(mg_ctx *ctx, size_t n) {
+    if (n > ctx->capscratch) {
+        size_t newcap = ctx->cap > n ? ctx->cap : n;
+        if (mg__over_cap(ctx, newcap - ctx->capscratch)) return 0;
+        MG__GROW(scratch, newcap);
+        ctx->capscratch = (uint32_t)newcap;
+    }
+    memset(ctx->scratch, 0, n);
+    return 1;
+nomem:
+    mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory for backward's work space (%zu bytes)", n);
+    return 0;
+}
+
+mg_mark mg_ctx_mark(const mg_ctx *ctx) {
+    mg_mark m = {ctx->n, ctx->nargs, ctx->nchars, ctx->gen_now};
+    return m;
+}
+
+void mg_ctx_reset(mg_ctx *ctx, mg_mark mark) {
+    MG_ASSERT(mark.nvalues <= ctx->n && mark.nargs <= ctx->nargs && mark.nchars <= ctx->nchars,
+              "mg_ctx_reset to a mark past the end of the tape (reset to a later mark first?)");
+    /* A value kept by the reset may have been labeled after the mark was taken: its label
+     * lives in the part of chars being dropped, so the label goes too. */
+    for (uint32_t i = ctx->lowest_labeled; i < mark.nvalues; i++)
+        if (ctx->label[i] >= mark.nchars) ctx->label[i] = 0;
+    ctx->n = mark.nvalues;
+    ctx->nargs = mark.nargs;
+    ctx->nchars = mark.nchars;
+    ctx->gen_now++;
+}
+
+/* ==== leaves ============================================================================ */
+
+mg_value mg_leaf_ex(mg_ctx *ctx, double x, mg_role role, const char *label) {
+    MG_ASSERT(role != MG_ROLE_OP, "a leaf cannot have the role MG_ROLE_OP");
+    uint32_t i = mg__push(ctx, MG_OP_LEAF, role, 0, 0);
+    if (i == UINT32_MAX) return MG_NULL;
+    ctx->data[i] = x;
+    mg_value v = mg__handle(ctx, i);
+    if (label && *label) return mg_set_label(ctx, v, label);
+    return v;
+}
+
+mg_value mg_leaf(mg_ctx *ctx, double x) { return mg_leaf_ex(ctx, x, MG_ROLE_LEAF, NULL); }
+mg_value mg_param(mg_ctx *ctx, double x) { return mg_leaf_ex(ctx, x, MG_ROLE_PARAM, NULL); }
+mg_value mg_input(mg_ctx *ctx, double x) { return mg_leaf_ex(ctx, x, MG_ROLE_INPUT, NULL); }
+mg_value mg_const(mg_ctx *ctx, double x) { return mg_leaf_ex(ctx, x, MG_ROLE_CONST, NULL); }
+
+/* ==== accessors ========================================================================= */
+
+double mg_data(const mg_ctx *ctx, mg_value v) { return ctx->data[mg__idx(ctx, v)]; }
+double mg_grad(const mg_ctx *ctx, mg_value v) { return ctx->grad[mg__idx(ctx, v)]; }
+void mg_set_data(mg_ctx *ctx, mg_value v, double x) { ctx->data[mg__idx(ctx, v)] = x; }
+void mg_set_grad(mg_ctx *ctx, mg_value v, double g) { ctx->grad[mg__idx(ctx, v)] = g; }
+double *mg_data_ptr(mg_ctx *ctx, mg_value v) { return &ctx->data[mg__idx(ctx, v)]; }
+double *mg_grad_ptr(mg_ctx *ctx, mg_value v) { return &ctx->grad[mg__idx(ctx, v)]; }
+mg_role mg_role_of(const mg_ctx *ctx, mg_value v) { return (mg_role)ctx->role[mg__idx(ctx, v)]; }
+size_t mg_index(const mg_ctx *ctx, mg_value v) { return mg__idx(ctx, v); }
+
+void mg_set_role(mg_ctx *ctx, mg_value v, mg_role role) {
+    uint32_t i = mg__idx(ctx, v);
+    MG_ASSERT((role == MG_ROLE_OP) == (ctx->op[i] != MG_OP_LEAF),
+              "only leaves take leaf roles, and only op values take MG_ROLE_OP");
+    ctx->role[i] = (uint8_t)role;
+}
+
+mg_value mg_at(const mg_ctx *ctx, size_t i) {
+    MG_ASSERT(i < ctx->n, "tape position out of range");
+    return mg__handle(ctx, (uint32_t)i);
+}
+
+const char *mg_label(const mg_ctx *ctx, mg_value v) {
+    return ctx->chars + ctx->label[mg__idx(ctx, v)];
+}
+
+mg_value mg_set_label(mg_ctx *ctx, mg_value v, const char *label) {
+    if (!mg_ok(v)) return MG_NULL;
+    uint32_t i = mg__idx(ctx, v);
+    size_t len = label ? strnlen(label, 255) : 0;
+    if (len == 0) {
+        ctx->label[i] = 0;
+        return v;
+    }
+    if (ctx->nchars + len + 1 > ctx->capchars) {
+        size_t newcap = ctx->capchars * 2;
+        while (newcap < ctx->nchars + len + 1) newcap *= 2;
+        if (newcap > UINT32_MAX) goto nomem;
+        if (mg__over_cap(ctx, newcap - ctx->capchars)) return MG_NULL;
+        MG__GROW(chars, newcap);
+        ctx->capchars = (uint32_t)newcap;
+    }
+    memcpy(ctx->chars + ctx->nchars, label, len);
+    ctx->chars[ctx->nchars + len] = '\0';
+    ctx->label[i] = ctx->nchars;
+    ctx->nchars += (uint32_t)len + 1;
+    if (i < ctx->lowest_labeled) ctx->lowest_labeled = i;
+    return v;
+nomem:
+    mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory storing a label");
+    return MG_NULL;
+}

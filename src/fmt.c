@@ -1,0 +1,71 @@
+/* fmt.c - numbers written as Python writes them, so printed output can be compared with
+ * micrograd's line by line. */
+#include "mg_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+char *mg_fmt_repr(double x, char *buf, size_t size) {
+    if (!buf || size == 0) return buf;
+    if (isnan(x)) {
+        snprintf(buf, size, "nan");
+        return buf;
+    }
+    if (isinf(x)) {
+        snprintf(buf, size, x > 0 ? "inf" : "-inf");
+        return buf;
+    }
+    /* The shortest %.*e that reads back as x gives the digits and the exponent. */
+    char e[40];
+    for (int p = 0; p < 17; p++) {
+        snprintf(e, sizeof e, "%.*e", p, x);
+        if (strtod(e, NULL) == x) break;
+    }
+    const char *s = e;
+    int neg = 0;
+    if (*s == '-') neg = 1, s++;
+    char digits[24];
+    int nd = 0;
+    for (; *s && *s != 'e'; s++)
+        if (*s != '.') digits[nd++] = *s;
+    digits[nd] = '\0';
+    int exp10 = atoi(s + 1);
+    while (nd > 1 && digits[nd - 1] == '0') digits[--nd] = '\0';
+
+    char out[64];
+    size_t o = 0;
+    if (neg) out[o++] = '-';
+    if (exp10 >= -4 && exp10 < 16) {
+        if (exp10 < 0) {
+            out[o++] = '0';
+            out[o++] = '.';
+            for (int k = 0; k < -exp10 - 1; k++) out[o++] = '0';
+            for (int k = 0; k < nd; k++) out[o++] = digits[k];
+        } else {
+            for (int k = 0; k <= exp10; k++) out[o++] = k < nd ? digits[k] : '0';
+            out[o++] = '.';
+            if (nd > exp10 + 1)
+                for (int k = exp10 + 1; k < nd; k++) out[o++] = digits[k];
+            else
+                out[o++] = '0';
+        }
+        out[o] = '\0';
+    } else {
+        out[o++] = digits[0];
+        if (nd > 1) {
+            out[o++] = '.';
+            for (int k = 1; k < nd; k++) out[o++] = digits[k];
+        }
+        snprintf(out + o, sizeof out - o, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+    }
+    snprintf(buf, size, "%s", out);
+    return buf;
+}
+
+char *mg_value_repr(const mg_ctx *ctx, mg_value v, char *buf, size_t size) {
+    char d[32], g[32];
+    mg_fmt_repr(mg_data(ctx, v), d, sizeof d);
+    mg_fmt_repr(mg_grad(ctx, v), g, sizeof g);
+    snprintf(buf, size, "Value(data=%s, grad=%s)", d, g);
+    return buf;
+}

@@ -1,0 +1,139 @@
+/* testutil.c - see testutil.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void die(const char *what) {
+    fprintf(stderr, "testutil: %s: %s\n", what, strerror(errno));
+    abort();
+}
+
+/* Reads fd to EOF into a malloc'd string. */
+static char *slurp_fd(int fd, size_t *len) {
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) die("malloc");
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            if (!buf) die("realloc");
+        }
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        n += (size_t)got;
+    }
+    buf[n] = '\0';
+    if (len) *len = n;
+    return buf;
+}
+
+tu_run_result tu_run(const char *const *argv, const char *input) {
+    char errpath[] = "/tmp/mgtest_errXXXXXX", outpath[] = "/tmp/mgtest_outXXXXXX";
+    char inpath[] = "/tmp/mgtest_inXXXXXX";
+    int errfd = mkstemp(errpath), outfd = mkstemp(outpath), infd = mkstemp(inpath);
+    if (errfd < 0 || outfd < 0 || infd < 0) die("mkstemp");
+    unlink(errpath);
+    unlink(outpath);
+    unlink(inpath);
+    if (input) {
+        size_t len = strlen(input), off = 0;
+        while (off < len) {
+            ssize_t w = write(infd, input + off, len - off);
+            if (w < 0) die("write");
+            off += (size_t)w;
+        }
+        lseek(infd, 0, SEEK_SET);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) die("fork");
+    if (pid == 0) {
+        dup2(infd, 0);
+        dup2(outfd, 1);
+        dup2(errfd, 2);
+        execv(argv[0], (char *const *)argv);
+        fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) die("waitpid");
+    tu_run_result r;
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    lseek(outfd, 0, SEEK_SET);
+    lseek(errfd, 0, SEEK_SET);
+    r.out = slurp_fd(outfd, NULL);
+    r.err = slurp_fd(errfd, NULL);
+    close(outfd);
+    close(errfd);
+    close(infd);
+    return r;
+}
+
+void tu_run_free(tu_run_result *r) {
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+static char tmpdir[512];
+
+const char *tu_tmpdir(void) {
+    if (!tmpdir[0]) {
+        const char *base = getenv("TMPDIR");
+        snprintf(tmpdir, sizeof tmpdir, "%s/mgtestXXXXXX", base && *base ? base : "/tmp");
+        if (!mkdtemp(tmpdir)) die("mkdtemp");
+    }
+    return tmpdir;
+}
+
+const char *tu_path(const char *name) {
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s/%s", tu_tmpdir(), name);
+    return buf;
+}
+
+void tu_write_file(const char *path, const char *data, size_t len) {
+    if (len == (size_t)-1) len = strlen(data);
+    FILE *f = fopen(path, "wb");
+    if (!f) die(path);
+    if (len && fwrite(data, 1, len, f) != len) die(path);
+    if (fclose(f) != 0) die(path);
+}
+
+char *tu_read_file(const char *path, size_t *len) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return NULL;
+    char *s = slurp_fd(fd, len);
+    close(fd);
+    return s;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+void tu_cleanup(void) {
+    if (tmpdir[0]) nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmpdir[0] = '\0';
+}
+
+int tu_count(const char *s, const char *needle) {
+    int n = 0;
+    size_t len = strlen(needle);
+    for (const char *p = s; (p = strstr(p, needle)); p += len) n++;
+    return n;
+}

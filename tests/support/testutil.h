@@ -1,0 +1,35 @@
+/* testutil.h - helpers shared by the tests: running a program and capturing its output,
+ * temporary paths, reading files. */
+#ifndef MG_TESTUTIL_H
+#define MG_TESTUTIL_H
+
+#include <stddef.h>
+
+/* The result of running a command. */
+typedef struct tu_run_result {
+    int status;  /* exit status, or 128 + signal number when killed by a signal */
+    char *out;   /* everything written to stdout (NUL-terminated, malloc'd) */
+    char *err;   /* everything written to stderr */
+} tu_run_result;
+
+/* Runs argv (argv[0] a path, NULL-terminated) with `input` (may be NULL) on stdin and
+ * returns its status and output. Aborts the test program if it cannot be started. */
+tu_run_result tu_run(const char *const *argv, const char *input);
+void tu_run_free(tu_run_result *r);
+
+/* Returns a fresh empty directory under $TMPDIR (or /tmp) for this test; removed by
+ * tu_cleanup. */
+const char *tu_tmpdir(void);
+/* Joins tu_tmpdir() and name into a static buffer (valid until the next call). */
+const char *tu_path(const char *name);
+/* Writes len bytes (len = (size_t)-1 for a C string) to path; aborts on failure. */
+void tu_write_file(const char *path, const char *data, size_t len);
+/* Reads a whole file (NUL-terminated, malloc'd); NULL when it cannot be read. */
+char *tu_read_file(const char *path, size_t *len);
+/* Removes the temporary directory and everything in it. */
+void tu_cleanup(void);
+
+/* Counts the lines of s that contain needle. */
+int tu_count(const char *s, const char *needle);
+
+#endif
