@@ -1,0 +1,158 @@
+/* walkthroughs.c - the seed walkthroughs as programs. Numbers are printed the way Python
+ * prints them (mg_fmt_repr), so a learner can put this output next to the notebook's. */
+#include "walkthroughs.h"
+
+#include <micrograd.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Prints a usage line for --help; returns 1 when argv asked for help, -1 for an unknown
+ * argument (after saying so), 0 otherwise. */
+static int wt_args(int argc, char **argv, const char *what) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("Usage: %s\n\n%s\n", argv[0], what);
+            return 1;
+        }
+        fprintf(stderr, "micrograd: %s: unknown argument '%s'\n", argv[0], argv[i]);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *R(double x, char *buf) { return mg_fmt_repr(x, buf, 32); }
+
+/* ==== derivative: the slope of f by nudging x ============================================ */
+
+static double f_quadratic(double x) { return 3 * (x * x) - 4 * x + 5; }
+
+int walkthrough_derivative(int argc, char **argv) {
+    int a = wt_args(argc, argv, "The derivative of f(x) = 3x^2 - 4x + 5 by finite differences.");
+    if (a) return a > 0 ? 0 : 2;
+    char b1[32], b2[32], b3[32];
+    printf("f(x) = 3x^2 - 4x + 5; f(3.0) = %s\n", R(f_quadratic(3.0), b1));
+    double h = 0.01, x = 3.0;
+    printf("h = %s, x = %s: (f(x+h) - f(x))/h = %s  (the true slope 6x - 4 is 14)\n", R(h, b1),
+           R(x, b2), R((f_quadratic(x + h) - f_quadratic(x)) / h, b3));
+    h = 0.00001, x = 2.0 / 3.0;
+    printf("h = %s, x = 2/3: (f(x+h) - f(x))/h = %s  (the minimum: slope 0)\n", R(h, b1),
+           R((f_quadratic(x + h) - f_quadratic(x)) / h, b2));
+    for (double xs = -3.0; xs <= 3.0; xs += 1.5)
+        printf("x = %5.2f  f(x) = %8.4f  slope ~ %8.4f  (6x - 4 = %.4f)\n", xs, f_quadratic(xs),
+               (f_quadratic(xs + 1e-6) - f_quadratic(xs)) / 1e-6, 6 * xs - 4);
+    return 0;
+}
+
+/* ==== expression: d = a*b + c, nudging each input ======================================== */
+
+int walkthrough_expression(int argc, char **argv) {
+    int a = wt_args(argc, argv, "d = a*b + c with a = 2, b = -3, c = 10, and its slope along each input.");
+    if (a) return a > 0 ? 0 : 2;
+    const char *names[3] = {"a", "b", "c"};
+    char b1[32], b2[32], b3[32];
+    for (int k = 0; k < 3; k++) {
+        double h = 0.0001;
+        double v[3] = {2.0, -3.0, 10.0};
+        double d1 = v[0] * v[1] + v[2];
+        v[k] += h;
+        double d2 = v[0] * v[1] + v[2];
+        printf("nudge %s: d1 %s  d2 %s  slope %s\n", names[k], R(d1, b1), R(d2, b2),
+               R((d2 - d1) / h, b3));
+    }
+    /* The same slopes, exactly, from backward. */
+    mg_ctx *ctx = mg_ctx_new();
+    if (!ctx) return 1;
+    mg_value va = mg_leaf_ex(ctx, 2.0, MG_ROLE_LEAF, "a");
+    mg_value vb = mg_leaf_ex(ctx, -3.0, MG_ROLE_LEAF, "b");
+    mg_value vc = mg_leaf_ex(ctx, 10.0, MG_ROLE_LEAF, "c");
+    mg_value d = mg_add(ctx, mg_mul(ctx, va, vb), vc);
+    mg_backward(ctx, d);
+    char b4[32];
+    printf("backward: d = %s, dd/da = %s, dd/db = %s, dd/dc = %s\n", R(mg_data(ctx, d), b1),
+           R(mg_grad(ctx, va), b2), R(mg_grad(ctx, vb), b3), R(mg_grad(ctx, vc), b4));
+    mg_ctx_free(ctx);
+    return 0;
+}
+
+/* ==== graph: L = (a*b + c) * f, backward, and one step along the gradient =============== */
+
+int walkthrough_graph(int argc, char **argv) {
+    int a = wt_args(argc, argv, "L = (a*b + c) * f: forward, backward, and one step of 0.01 along the gradients.");
+    if (a) return a > 0 ? 0 : 2;
+    mg_ctx *ctx = mg_ctx_new();
+    if (!ctx) return 1;
+    mg_value va = mg_leaf_ex(ctx, 2.0, MG_ROLE_LEAF, "a");
+    mg_value vb = mg_leaf_ex(ctx, -3.0, MG_ROLE_LEAF, "b");
+    mg_value vc = mg_leaf_ex(ctx, 10.0, MG_ROLE_LEAF, "c");
+    mg_value e = mg_set_label(ctx, mg_mul(ctx, va, vb), "e");
+    mg_value d = mg_set_label(ctx, mg_add(ctx, e, vc), "d");
+    mg_value vf = mg_leaf_ex(ctx, -2.0, MG_ROLE_LEAF, "f");
+    mg_value L = mg_set_label(ctx, mg_mul(ctx, d, vf), "L");
+    if (mg_ctx_status(ctx)) {
+        fprintf(stderr, "micrograd: %s\n", mg_ctx_errmsg(ctx));
+        mg_ctx_free(ctx);
+        return 1;
+    }
+    mg_backward(ctx, L);
+    mg_value all[] = {va, vb, vc, e, d, vf, L};
+    char buf[96];
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        printf("%-2s %s\n", mg_label(ctx, all[i]), mg_value_repr(ctx, all[i], buf, sizeof buf));
+    /* Nudge each leaf along its gradient, then forward again: L goes up (towards 0). */
+    mg_value leaves[] = {va, vb, vc, vf};
+    for (size_t i = 0; i < 4; i++)
+        mg_set_data(ctx, leaves[i], mg_data(ctx, leaves[i]) + 0.01 * mg_grad(ctx, leaves[i]));
+    char b1[32];
+    printf("after one step of 0.01 along the gradients: L = %s (was -8.0)\n",
+           R(mg_forward(ctx, L), b1));
+    mg_ctx_free(ctx);
+    return 0;
+}
+
+/* ==== neuron: tanh(x1*w1 + x2*w2 + b), and tanh spelled out with exp ==================== */
+
+/* Builds the walkthrough's neuron; with from_exp, tanh(n) = (e^2n - 1)/(e^2n + 1). */
+static mg_value neuron(mg_ctx *ctx, int from_exp, mg_value *leaves) {
+    mg_value x1 = mg_leaf_ex(ctx, 2.0, MG_ROLE_INPUT, "x1");
+    mg_value x2 = mg_leaf_ex(ctx, 0.0, MG_ROLE_INPUT, "x2");
+    mg_value w1 = mg_leaf_ex(ctx, -3.0, MG_ROLE_PARAM, "w1");
+    mg_value w2 = mg_leaf_ex(ctx, 1.0, MG_ROLE_PARAM, "w2");
+    mg_value b = mg_leaf_ex(ctx, 6.8813735870195432, MG_ROLE_PARAM, "b");
+    mg_value x1w1 = mg_set_label(ctx, mg_mul(ctx, x1, w1), "x1*w1");
+    mg_value x2w2 = mg_set_label(ctx, mg_mul(ctx, x2, w2), "x2*w2");
+    mg_value sum = mg_set_label(ctx, mg_add(ctx, x1w1, x2w2), "x1*w1 + x2*w2");
+    mg_value n = mg_set_label(ctx, mg_add(ctx, sum, b), "n");
+    mg_value o;
+    if (from_exp) {
+        mg_value e = mg_set_label(ctx, mg_exp(ctx, mg_mulf(ctx, n, 2)), "e");
+        o = mg_div(ctx, mg_subf(ctx, e, 1), mg_addf(ctx, e, 1));
+    } else {
+        o = mg_tanh(ctx, n);
+    }
+    mg_value in[5] = {x1, w1, x2, w2, b};
+    memcpy(leaves, in, sizeof in);
+    return mg_set_label(ctx, o, "o");
+}
+
+int walkthrough_neuron(int argc, char **argv) {
+    int a = wt_args(argc, argv, "The neuron o = tanh(x1*w1 + x2*w2 + b), backward, and the same with tanh built from exp.");
+    if (a) return a > 0 ? 0 : 2;
+    mg_ctx *ctx = mg_ctx_new();
+    if (!ctx) return 1;
+    for (int from_exp = 0; from_exp < 2; from_exp++) {
+        mg_value leaves[5];
+        mg_value o = neuron(ctx, from_exp, leaves);
+        if (mg_ctx_status(ctx)) break;
+        mg_backward(ctx, o);
+        char b1[32];
+        printf("%s: o = %.4f (%s)\n", from_exp ? "tanh from exp, sub and div" : "tanh",
+               mg_data(ctx, o), R(mg_data(ctx, o), b1));
+        for (int k = 0; k < 5; k++)
+            printf("  %-2s grad %7.4f  (%s)\n", mg_label(ctx, leaves[k]),
+                   mg_grad(ctx, leaves[k]), R(mg_grad(ctx, leaves[k]), b1));
+    }
+    int status = mg_ctx_status(ctx) ? 1 : 0;
+    if (status) fprintf(stderr, "micrograd: %s\n", mg_ctx_errmsg(ctx));
+    mg_ctx_free(ctx);
+    return status;
+}
