@@ -23,5 +23,24 @@ run_suite() { # name dir cmake-options...
 run_suite normal "$root/build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite sanitizer "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DMG_SANITIZE=ON -DMG_BUILD_BENCH=OFF
+if command -v clang >/dev/null 2>&1; then
+  CC=clang run_suite clang "$root/build-clang" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMG_BUILD_BENCH=OFF
+else
+  echo "==== clang build skipped: clang not installed (apt-get install clang)"
+fi
+
+# The installed library, header and pkg-config file are enough to build a program.
+echo "==== install check"
+prefix=$(mktemp -d)
+if cmake --install "$root/build-test" --prefix "$prefix" >/dev/null \
+   && PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig" \
+      sh -c 'cc -std=c11 -o "$1/readme_expr" "$2" $(pkg-config --define-variable=prefix="$1" --cflags --libs micrograd) -Wl,-rpath,"$1/lib"' _ "$prefix" "$root/examples/readme_expr.c" \
+   && [ "$("$prefix/readme_expr" | head -1)" = "24.7041" ]; then
+  echo "==== install check passed"
+else
+  echo "==== install check FAILED"; status=1
+fi
+rm -rf "$prefix"
+
 if [ $status = 0 ]; then echo "ALL TEST SUITES PASSED"; else echo "SOME TEST SUITES FAILED"; fi
 exit $status
