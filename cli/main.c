@@ -12,6 +12,7 @@ typedef struct cli_command {
 
 static const cli_command commands[] = {
     /* one line per subcommand, in the order --help lists them */
+    {"eval", cli_cmd_eval, "evaluate and differentiate an expression script (micrograd syntax)"},
     {NULL, NULL, NULL},
 };
 

@@ -373,7 +373,249 @@ typedef struct mg_mlp {
     mg_act *acts;    /* [nlayers] activation per layer */
     mg_value first;  /* the first parameter */
     size_t nparams;  /* parameters in the span */
+    mg_value *params; /* [nparams] handles of the span, so a neuron's weights are an array
+                         mg_dot takes as is */
+    mg_value *work;   /* private: activations of two layers, reused by every forward */
 } mg_mlp;
+
+/* 9a. Neurons, layers, MLPs (src/nn.c). A neuron is ONE mg_dot value b + w0*x0 + ...
+ * (bias first, then the products left to right, micrograd's summation order) plus its
+ * activation value (none for MG_ACT_LINEAR). A layer returns an array even when it has one
+ * neuron. Parameters are MG_ROLE_PARAM leaves labelled "L<layer>.N<neuron>.w<k>" and
+ * "L<layer>.N<neuron>.b" (0-based). The model does not own its values: the context does;
+ * resetting the context below m->first invalidates the model. */
+
+#define MG_MLP_MAX_LAYERS 64
+
+/* "linear", "relu", "tanh", "sigmoid"; "?" for anything else. */
+const char *mg_act_name(mg_act act);
+/* The activation named s (as mg_act_name); 0 and *act untouched when s names none. */
+int mg_act_parse(const char *s, mg_act *act);
+/* act(v): v itself for MG_ACT_LINEAR (no value made); MG_NULL when out of memory. */
+mg_value mg_act_apply(mg_ctx *ctx, mg_act act, mg_value v);
+/* One neuron: act(b + w[0]*x[0] + ... + w[nin-1]*x[nin-1]). MG_NULL when out of memory. */
+mg_value mg_neuron(mg_ctx *ctx, mg_value b, size_t nin, const mg_value *w, const mg_value *x,
+                   mg_act act);
+
+/* Parameters of an MLP: the sum over layers of (inputs + 1) * neurons; 0 when a size is 0
+ * or the count overflows. MLP(3, [4, 4, 1]) has 41, MLP(2, [16, 16, 1]) has 337. */
+size_t mg_mlp_count_params(size_t nin, size_t nlayers, const size_t *sizes);
+/* Makes an MLP's parameters on ctx, one contiguous span, drawn from rng (NULL = the
+ * context's generator) layer by layer, neuron by neuron, the weights in input order; biases
+ * are 0 and draw nothing. acts NULL means micrograd's: relu hidden layers, linear output.
+ * Returns the model (free with mg_mlp_free), or NULL: MG_STATUS_INVALID for nin or a size
+ * of 0, nlayers 0 or > MG_MLP_MAX_LAYERS, a bad activation or init; MG_STATUS_NOMEM (then
+ * nothing is left on the tape). */
+mg_mlp *mg_mlp_new(mg_ctx *ctx, size_t nin, size_t nlayers, const size_t *sizes,
+                   const mg_act *acts, mg_init init, mg_rng *rng, mg_err *err);
+/* Frees the model's arrays (its values stay on the context). Safe to call on NULL. */
+void mg_mlp_free(mg_mlp *m);
+/* Outputs of the model: the size of its last layer. */
+size_t mg_mlp_nout(const mg_mlp *m);
+/* Index in the parameter span of neuron j of layer l: its weights are params[i .. i+nin-1]
+ * and its bias params[i + nin] (nin = the layer's inputs). */
+size_t mg_mlp_neuron_offset(const mg_mlp *m, size_t l, size_t j);
+/* Layer l on inputs x[nin of the layer] into out[sizes[l]]; returns 1, or 0 when out of
+ * memory (the context's status says so). */
+int mg_layer_forward(mg_ctx *ctx, mg_mlp *m, size_t l, const mg_value *x, mg_value *out);
+/* The whole model on x[m->nin] into out[mg_mlp_nout(m)]; returns 1, or 0 when out of
+ * memory. Uses m->work, so one model is not forwarded from two threads at once. */
+int mg_mlp_forward(mg_ctx *ctx, mg_mlp *m, const mg_value *x, mg_value *out);
+/* Forward of plain numbers x[m->nin] into out[mg_mlp_nout(m)], on a scratch part of the
+ * tape that is dropped before returning (the tape is left as it was). MG_STATUS_NOMEM or
+ * MG_STATUS_NUMERIC (a non-finite output; out is still filled). */
+mg_status mg_mlp_predict(mg_ctx *ctx, mg_mlp *m, const double *x, double *out, mg_err *err);
+/* Sets the grads of the model's parameters to 0 (one memset). */
+void mg_mlp_zero_grad(mg_ctx *ctx, const mg_mlp *m);
+
+/* 9b. Losses (src/loss.c), built from engine ops so backward needs nothing new. Targets
+ * are values too (mg_input(ctx, y), or one-hot inputs), so a per-sample loss graph has the
+ * same shape for every sample and can be recorded once and replayed. Each returns the loss
+ * value, or MG_NULL when out of memory or given MG_NULL. */
+
+/* Mean squared error over n outputs: (1/n) * sum (pred_i - target_i)**2; for n = 1 just
+ * (pred - target)**2. */
+mg_value mg_loss_mse(mg_ctx *ctx, size_t n, const mg_value *pred, const mg_value *target);
+/* Binary cross-entropy of a probability p against target y in [0, 1]:
+ * -(y*log(p) + (1-y)*log(1-p)), each log clamped below at -100 as PyTorch's BCELoss does
+ * (relu(log p + 100) - 100), so p = 0 or 1 gives a finite loss and no NaN gradient. Prefer
+ * mg_loss_bce_logit when the probability is a sigmoid. */
+mg_value mg_loss_bce(mg_ctx *ctx, mg_value p, mg_value target);
+/* Binary cross-entropy of a logit z (p = sigmoid(z)) against y in [0, 1]: softplus(z) - y*z
+ * with softplus(z) = relu(z) + log(1 + exp(z - 2*relu(z))): no overflow for any finite z,
+ * and the gradient sigmoid(z) - y is exact at z = 0 too. */
+mg_value mg_loss_bce_logit(mg_ctx *ctx, mg_value z, mg_value target);
+/* The SVM max-margin hinge of micrograd's demo: relu(1 - y*score), y = -1 or +1. */
+mg_value mg_loss_hinge(mg_ctx *ctx, mg_value score, mg_value target);
+/* Softmax cross-entropy of k logits against a one-hot target (k values, 1 at the class).
+ * subtract_max 0: the reference form, e_i = exp(z_i), p = (onehot . e) * (sum e)**-1,
+ * loss = -log(p) (overflows past z = 709, underflows to inf loss far from the class).
+ * subtract_max 1: log(sum exp(z_i - m)) - (onehot . (z - m)) with m the largest logit
+ * taken as a constant: finite for any finite logits, same gradient softmax(z) - onehot. */
+mg_value mg_loss_softmax_ce(mg_ctx *ctx, size_t k, const mg_value *logits,
+                            const mg_value *onehot, int subtract_max);
+/* The mean of n losses, (0 + l_0 + ... + l_{n-1}) * (1/n) (n >= 1). */
+mg_value mg_loss_mean(mg_ctx *ctx, size_t n, const mg_value *losses);
+/* L2 regularisation alpha * (p_0*p_0 + ... + p_{n-1}*p_{n-1}) (micrograd's reg_loss) as one
+ * dot value and one product. n >= 1. */
+mg_value mg_loss_l2(mg_ctx *ctx, size_t n, const mg_value *params, double alpha);
+
+/* 9c. Optimisers (src/optim.c): flat loops over a parameter span's data and grad arrays,
+ * with their state (momentum, Adam's m and v, the step count) in an mg_optim. They do not
+ * zero the grads: call mg_zero_grad_span / mg_mlp_zero_grad before each backward. */
+
+typedef enum mg_optim_kind {
+    MG_OPTIM_SGD = 0,  /* p -= lr * (g + wd*p) */
+    MG_OPTIM_MOMENTUM, /* PyTorch's: b = mu*b + (g + wd*p); p -= lr * b */
+    MG_OPTIM_ADAMW     /* t += 1; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
+                          p -= lr * (m/(1-b1^t) / (sqrt(v/(1-b2^t)) + eps) + wd*p) */
+} mg_optim_kind;
+
+typedef enum mg_lr_schedule {
+    MG_LR_CONSTANT = 0, /* lr at every step */
+    MG_LR_LINEAR        /* lr * (1 - decay * k/steps) at step k (0-based), micrograd's
+                           1.0 - 0.9*k/100 with decay 0.9; held at its last value past
+                           `steps` */
+} mg_lr_schedule;
+
+typedef struct mg_optim_config {
+    mg_optim_kind kind;
+    double lr;              /* SGD and momentum 0.1, AdamW 0.001 */
+    double momentum;        /* 0.9 */
+    double beta1, beta2;    /* 0.9, 0.999 */
+    double eps;             /* 1e-8 */
+    double weight_decay;    /* SGD and momentum 0, AdamW 0.01 (PyTorch's defaults) */
+    mg_lr_schedule schedule; /* MG_LR_CONSTANT */
+    double decay;           /* MG_LR_LINEAR: the fraction of lr lost by the end: 0.9 */
+    size_t steps;           /* MG_LR_LINEAR: the steps the decay is spread over */
+} mg_optim_config;
+
+typedef struct mg_optim mg_optim;
+
+/* Fills cfg with kind's defaults (above). */
+void mg_optim_config_init(mg_optim_config *cfg, mg_optim_kind kind);
+/* "sgd", "momentum", "adamw"; and back (0 and *kind untouched for an unknown name). */
+const char *mg_optim_name(mg_optim_kind kind);
+int mg_optim_parse(const char *s, mg_optim_kind *kind);
+/* An optimiser for spans of nparams parameters (its state starts at zero). NULL:
+ * MG_STATUS_INVALID for nparams 0, a bad kind or schedule, lr not finite and > 0,
+ * momentum or betas outside [0, 1), eps or weight decay negative or not finite, linear
+ * schedule with 0 steps or decay outside [0, 1]; MG_STATUS_NOMEM. */
+mg_optim *mg_optim_new(const mg_optim_config *cfg, size_t nparams, mg_err *err);
+/* Safe to call on NULL. */
+void mg_optim_free(mg_optim *o);
+/* The configuration it was made with. */
+const mg_optim_config *mg_optim_config_of(const mg_optim *o);
+/* The learning rate the next step will use. */
+double mg_optim_lr(const mg_optim *o);
+/* Steps taken so far (AdamW's t). */
+size_t mg_optim_nsteps(const mg_optim *o);
+/* Forgets the state: zero momentum and moments, step count 0. */
+void mg_optim_reset(mg_optim *o);
+/* One update of data[n] from grad[n] (n = the nparams it was made for); returns the
+ * learning rate used. */
+double mg_optim_update(mg_optim *o, double *data, const double *grad, size_t n);
+/* The same on the span of n values from `first` (a model's first, nparams). */
+double mg_optim_step(mg_optim *o, mg_ctx *ctx, mg_value first, size_t n);
+
+/* 9d. Training and evaluation (src/train.c). One loop for the demos, the `train` command
+ * and benchmarks: for each step, per-sample loss graphs for a batch built above a mark,
+ * their mean (+ L2), backward, an optimiser step, a reset to the mark (so nothing is
+ * allocated after the first step), and a callback with the step's numbers. */
+
+typedef struct mg_dataset mg_dataset; /* section 10 */
+
+typedef enum mg_loss_kind {
+    MG_LOSS_MSE = 0, /* regression: 1 output, dataset nclasses 0; metric RMSE */
+    MG_LOSS_BCE,     /* binary cross-entropy of 1 logit output; classes 0/1; accuracy
+                        (output > 0 means class 1) */
+    MG_LOSS_HINGE,   /* hinge of 1 score output, classes 0/1 taken as -1/+1; accuracy */
+    MG_LOSS_CE       /* softmax cross-entropy of nclasses logits; accuracy (argmax) */
+} mg_loss_kind;
+
+/* "mse", "bce", "hinge", "ce"; and back (0 and *kind untouched for an unknown name). */
+const char *mg_loss_name(mg_loss_kind kind);
+int mg_loss_parse(const char *s, mg_loss_kind *kind);
+
+/* A loss and its metric over a set of samples. */
+typedef struct mg_metrics {
+    size_t n;        /* samples (0: not computed) */
+    double loss;     /* mean per-sample loss, without L2 */
+    double accuracy; /* fraction right, 0 .. 1 (classification; NaN for MSE) */
+    size_t correct;  /* samples right (classification) */
+    double rmse;     /* sqrt(mean squared error) (MSE; NaN for classification) */
+} mg_metrics;
+
+/* What the callback sees after each step. */
+typedef struct mg_train_progress {
+    size_t step;      /* 0-based number of the step just taken */
+    size_t nsteps;    /* steps planned */
+    size_t epoch;     /* 0-based epoch the batch came from */
+    size_t batch;     /* samples in the batch */
+    double loss;      /* the batch loss before the update: mean + L2 */
+    double data_loss; /* the mean without L2 */
+    mg_metrics batch_metrics; /* accuracy (or RMSE) on the batch, before the update */
+    double lr;        /* the learning rate the update used */
+    double elapsed;   /* seconds since training began */
+    int has_val;      /* 1 when val was computed this step (before its update) */
+    mg_metrics val;
+} mg_train_progress;
+
+/* Return nonzero to stop training after this step. */
+typedef int (*mg_train_callback)(void *user, const mg_train_progress *p);
+
+typedef struct mg_train_config {
+    mg_loss_kind loss;      /* MG_LOSS_MSE */
+    int subtract_max;       /* MG_LOSS_CE: 1, the stable form (see mg_loss_softmax_ce) */
+    double l2;              /* alpha of mg_loss_l2 added to the batch loss: 0 (none) */
+    mg_optim_config optim;  /* mg_optim_config_init(MG_OPTIM_SGD); a linear schedule with
+                               steps 0 is spread over the whole run */
+    size_t steps;           /* > 0: this many updates; 0: `epochs` passes over the data */
+    size_t epochs;          /* 1 */
+    size_t batch_size;      /* 0: the full training set every step */
+    int shuffle;            /* 1: a new order each epoch (mini-batch only), from rng */
+    size_t eval_every;      /* > 0: val metrics before steps 0, k, 2k, ...: 0 */
+    mg_rng *rng;            /* NULL: the context's */
+    mg_train_callback callback; /* NULL: none */
+    void *user;
+} mg_train_config;
+
+typedef struct mg_train_result {
+    size_t steps;     /* updates made */
+    int stopped;      /* 1 when the callback stopped training */
+    double seconds;   /* time spent in the steps */
+    mg_metrics train; /* on the whole training set after the last step */
+    mg_metrics val;   /* the same on val (n = 0 without val) */
+} mg_train_result;
+
+/* Fills cfg with the defaults shown above. */
+void mg_train_config_init(mg_train_config *cfg);
+/* Checks that model m fits dataset d for the loss: d->nfeat == m->nin; outputs 1 (MSE,
+ * BCE, hinge) or d->nclasses (CE); classification sets nclasses 2 (BCE, hinge) or >= 2
+ * (CE) and every target an integer class; MSE nclasses 0 and finite targets; finite
+ * features. MG_STATUS_INVALID with the first problem (naming the row), else OK. */
+mg_status mg_train_check(const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind, mg_err *err);
+/* Builds sample i's loss graph: inputs (mg_input) of row i, the forward pass, targets as
+ * inputs (one-hot for CE) and the per-sample loss; out (may be NULL) gets the model's
+ * mg_mlp_nout outputs. Assumes mg_train_check passed. MG_NULL when out of memory. */
+mg_value mg_sample_loss(mg_ctx *ctx, mg_mlp *m, mg_loss_kind kind, int subtract_max,
+                        const mg_dataset *d, size_t i, mg_value *out);
+/* 1 when outputs out[nout] (the data of a forward pass) predict target y right under kind
+ * (MSE: never, returns 0). */
+int mg_prediction_correct(mg_loss_kind kind, size_t nout, const double *out, double y);
+/* Loss and metric of m over all of d, one sample at a time above a mark (the tape is left
+ * as it was). MG_STATUS_INVALID as mg_train_check, MG_STATUS_NOMEM, MG_STATUS_NUMERIC
+ * for a non-finite loss (naming the sample). */
+mg_status mg_evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
+                      int subtract_max, mg_metrics *res, mg_err *err);
+/* Trains m on train (val may be NULL) as cfg says; res (may be NULL) gets what happened.
+ * MG_STATUS_INVALID for a bad config or a model that does not fit the data;
+ * MG_STATUS_NOMEM; MG_STATUS_NUMERIC when a loss or gradient is not finite: the message
+ * names the step and the first non-finite value on the tape (mg_describe); training stops
+ * before that step's update. On any error res has the steps done. The tape is left as it
+ * was. */
+mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dataset *val,
+                   const mg_train_config *cfg, mg_train_result *res, mg_err *err);
 
 /* <<< section 9 declarations (nn) >>> */
 
@@ -395,11 +637,144 @@ typedef struct mg_dataset {
     char *target_name;    /* or NULL */
 } mg_dataset;
 
+/* A dataset made by this module is one allocation per array (mg_dataset_new); loaders
+ * elsewhere build theirs with mg_dataset_new too, so mg_dataset_free frees any of them. The
+ * generators draw from the rng they are given (pass mg_ctx_rng(ctx) for the context's), so
+ * a seed gives the same data every time. Two-class sets have classes 0 and 1. */
+
+/* A dataset of n rows (n may be 0) of nfeat features, x and y zeroed, no names. NULL:
+ * MG_STATUS_INVALID for nfeat 0, MG_STATUS_NOMEM (sizes that overflow included). */
+mg_dataset *mg_dataset_new(size_t n, size_t nfeat, size_t nclasses, mg_err *err);
+/* Frees the dataset, its arrays and its names. A dataset built by hand must have every
+ * array and name from mg_dataset_new or the library's own allocation, since they are freed
+ * here. Safe to call on NULL. */
+void mg_dataset_free(mg_dataset *d);
+/* A copy of rows start .. start+count-1 (names copied too). NULL: MG_STATUS_INVALID when
+ * the rows are not all in d, MG_STATUS_NOMEM. */
+mg_dataset *mg_dataset_slice(const mg_dataset *d, size_t start, size_t count, mg_err *err);
+/* Shuffles the rows in place (Fisher-Yates with mg_rng_below). */
+void mg_dataset_shuffle(mg_dataset *d, mg_rng *rng);
+/* Splits d in order: the first ntrain rows, the next nval, the remaining into *test.
+ * Each out-pointer may be NULL (that part is not made); a part of 0 rows is made with
+ * n = 0. Returns MG_STATUS_OK, or MG_STATUS_INVALID when ntrain + nval > d->n,
+ * MG_STATUS_NOMEM (then every *out is NULL). Shuffle first for a random split. */
+mg_status mg_dataset_split(const mg_dataset *d, size_t ntrain, size_t nval, mg_dataset **train,
+                           mg_dataset **val, mg_dataset **test, mg_err *err);
+/* Rows of each class: counts[c] for c < d->nclasses (counts has nclasses entries). */
+void mg_dataset_class_counts(const mg_dataset *d, size_t *counts);
+
+/* Generators. Each returns a new dataset or NULL: MG_STATUS_INVALID for a bad size or
+ * parameter (the message names it), MG_STATUS_NOMEM. */
+
+/* scikit-learn's make_moons: n/2 points (rounded down) on the upper half circle
+ * (cos t, sin t), class 0, and the rest on the lower one (1 - cos t, 0.5 - sin t), class 1,
+ * t evenly spaced over [0, pi] in each; then the rows are shuffled and Gaussian noise of
+ * standard deviation `noise` added to each coordinate. n >= 2, noise >= 0. */
+mg_dataset *mg_data_moons(mg_rng *rng, size_t n, double noise, mg_err *err);
+/* scikit-learn's make_circles: n/2 points on the unit circle, class 0, the rest on a
+ * circle of radius factor (0 < factor < 1), class 1, angles evenly spaced over [0, 2 pi);
+ * shuffled, then noise as in moons. n >= 2. */
+mg_dataset *mg_data_circles(mg_rng *rng, size_t n, double noise, double factor, mg_err *err);
+/* nclasses Gaussian blobs in nfeat dimensions: centres uniform in [-10, 10) per
+ * coordinate (drawn first), standard deviation `spread`; row i is of class i % nclasses,
+ * so classes are balanced; shuffled. n >= nclasses >= 2, nfeat >= 1, spread >= 0. */
+mg_dataset *mg_data_blobs(mg_rng *rng, size_t n, size_t nclasses, size_t nfeat, double spread,
+                          mg_err *err);
+/* nclasses interleaved spiral arms in 2-D (the cs231n set): class c has its share of the
+ * n points at radius r = i/(m-1) (m points per arm) and angle 4c + 4r plus Gaussian noise
+ * `noise` on the angle: (r sin a, r cos a). Classes balanced; shuffled. n >= 2*nclasses,
+ * nclasses >= 2. */
+mg_dataset *mg_data_spiral(mg_rng *rng, size_t n, size_t nclasses, double noise, mg_err *err);
+/* XOR: row i lies in quadrant i % 4, uniform in (0, 1] from the axes in each coordinate,
+ * plus Gaussian noise; class 1 when x and y have opposite signs (before noise). Balanced
+ * when n is a multiple of 4. n >= 4. */
+mg_dataset *mg_data_xor(mg_rng *rng, size_t n, double noise, mg_err *err);
+/* The yin-yang set exactly as the reference run (shared/reference/yinyang.md section 2):
+ * row i is of class i % 3 (0 yin, 1 yang, 2 the dots), drawn by rejection with x then y
+ * uniform in [0, 2 r_big), scaled to [-2, 2). Not shuffled. n >= 1, 0 < r_small <
+ * r_big / 2. (The reference: n 100, r_small 0.1, r_big 0.5, the first 80 rows to train,
+ * the next 10 to validation, the last 10 to test.) */
+mg_dataset *mg_data_yinyang(mg_rng *rng, size_t n, double r_small, double r_big, mg_err *err);
+
 /* <<< section 10 declarations (datasets) >>> */
 
 /* ---------------------------------------------------------------------------------------
  * 11. SCRIPTS: micrograd's Python syntax, parsed onto a context (src/script.c)
  * ------------------------------------------------------------------------------------- */
+
+/* A script is micrograd's Python syntax parsed onto a context: each assignment builds
+ * engine values the way micrograd would (a + 1 adds a constant leaf, 2 * a is a * 2), so
+ * backward, drawings and formulas work on the result like on any other graph.
+ *
+ * The language. Statements end at a newline or ';' (a newline inside brackets, or after
+ * a '\', continues the statement); '#' starts a comment. Statements: NAME = EXPR;
+ * NAME += EXPR (and -=, *=, /=, **=); NAME.label = 'text'. Expressions: numbers (2, 2.,
+ * .5, 1e-3, 1_000), names, + - * / ** with Python's precedence (** binds tighter than a
+ * unary minus on its left and is right-associative: -2**2 is -4, 2**3**2 is 512), unary
+ * - and +, parentheses, Value(2.0) and Value(2.0, label='a') (or "a"; data= is accepted
+ * too), tanh exp log relu sigmoid as methods (x.tanh()) or functions (tanh(x)), and
+ * x.data (the value's current number).
+ * How values are made. Arithmetic on numbers alone is folded in double precision (2*3 is
+ * 6; 1/0 is inf, IEEE, not an error). With a Value on one side the number becomes a
+ * constant (MG_ROLE_CONST) through mg_addf, mg_subf, mg_rsubf, mg_mulf, mg_divf,
+ * mg_rdivf; a ** k with k a number is mg_powf, a ** b with b a Value is mg_pow. A name
+ * assigned a plain number (a = 2.0) is a leaf, as Value(2.0, label='a'). Assigning a
+ * name labels its value when the value has no label yet (so graphs show e, d, L); a
+ * Value(..., label=) keeps its own.
+ * Ignored, with a note (not an error): print(...), import and from lines, x.backward(),
+ * x.grad = ... and x.data = ... (any assignment operator), and statements that are only
+ * an expression (L, draw_dot(o), %magics). Errors: any other statement (def, for, if,
+ * ...), other operators (%, //, comparisons), strings outside label=, indexing, nesting
+ * (brackets, unary operators, calls and ** exponents together) deeper than
+ * MG_SCRIPT_MAX_DEPTH, and a script that assigns nothing. */
+
+typedef struct mg_script mg_script;
+
+#define MG_SCRIPT_MAX_DEPTH 256
+
+/* Where and why a parse failed. */
+typedef struct mg_script_error {
+    size_t line;       /* 1-based line */
+    size_t col;        /* 1-based column, in bytes from the line's start (a tab counts 1) */
+    char message[256]; /* the message alone, without the "FILE:LINE:COL: " prefix */
+} mg_script_error;
+
+/* Parses len bytes of text (need not be NUL-terminated; every byte sequence is handled,
+ * NULs included) onto ctx. Returns the result, or NULL on failure: then err gets
+ * "FILE:LINE:COL: message" (FILE is filename, "<script>" when NULL), *where (if not NULL)
+ * the line, column and bare message, and every value the parse made is dropped from ctx
+ * (the tape is reset to its length before the call). MG_STATUS_FORMAT for a bad script,
+ * MG_STATUS_NOMEM when out of memory (ctx's cap included). text may be NULL if len is 0. */
+mg_script *mg_script_parse(mg_ctx *ctx, const char *text, size_t len, const char *filename,
+                           mg_script_error *where, mg_err *err);
+/* Frees the result; the values stay, they belong to the context. Safe to call on NULL.
+ * Every string the accessors below return is valid until this call. */
+void mg_script_free(mg_script *s);
+
+/* The names assigned, in the order of their first assignment (i < mg_script_nnames), and
+ * the value each holds at the end of the script. */
+size_t mg_script_nnames(const mg_script *s);
+const char *mg_script_name(const mg_script *s, size_t i);
+mg_value mg_script_value(const mg_script *s, size_t i);
+/* The value name (a C string) holds at the end, or MG_NULL when it is never assigned. */
+mg_value mg_script_lookup(const mg_script *s, const char *name);
+
+/* The output: the name assigned last, and its value. */
+const char *mg_script_output_name(const mg_script *s);
+mg_value mg_script_output(const mg_script *s);
+
+/* The leaves made by Value(...) or by assigning a plain number, in creation order
+ * (i < mg_script_nleaves); constants are not among them. *name gets the first name the
+ * leaf was assigned to, else its label, else ""; *line and *col where it was made. Each
+ * out-pointer may be NULL. */
+size_t mg_script_nleaves(const mg_script *s);
+mg_value mg_script_leaf(const mg_script *s, size_t i, const char **name, size_t *line,
+                        size_t *col);
+
+/* Notes about ignored statements, in script order: the text ("print(...) ignored"); its
+ * line goes to *line (may be NULL). */
+size_t mg_script_nnotes(const mg_script *s);
+const char *mg_script_note(const mg_script *s, size_t i, size_t *line);
 
 /* <<< section 11 declarations (scripts) >>> */
 
@@ -408,17 +783,509 @@ typedef struct mg_dataset {
  *     (src/dot.c, src/render.c, src/plot.c, src/formula.c)
  * ------------------------------------------------------------------------------------- */
 
+/* 12a. Graph drawings. The DOT text of the graph behind a value is written by the library
+ * itself (no dependency), like micrograd's draw_dot: one record node per value showing
+ * "label | data D | grad G", an op node ("+", "*", "tanh", "**2", "dot", ...) feeding it,
+ * and an edge from each input to the op node. Values are listed in tape order and named
+ * v<tape index> (op nodes v<index>op), so the text is deterministic. A powc's exponent is
+ * shown in its op node ("**2"), not as a node. Fill colours by role: parameter light
+ * green, input light blue, constant light grey, plain leaf light yellow, intermediate
+ * white, the root (output) light orange. Labels are escaped, so any label renders. */
+
+typedef enum mg_rankdir {
+    MG_RANKDIR_LR = 0, /* left to right (micrograd's) */
+    MG_RANKDIR_TB      /* top to bottom */
+} mg_rankdir;
+
+/* How a drawing becomes a picture (.svg or .png). */
+typedef enum mg_renderer {
+    MG_RENDERER_AUTO = 0, /* graphviz's library if built with it, else the `dot` program */
+    MG_RENDERER_LIBRARY,  /* only graphviz's library (libgvc), run in a child process */
+    MG_RENDERER_PROGRAM,  /* only the `dot` program found on PATH */
+    MG_RENDERER_NONE      /* never: write the .dot file and a hint how to render it */
+} mg_renderer;
+
+typedef struct mg_dot_options {
+    mg_rankdir rankdir;        /* MG_RANKDIR_LR */
+    const char *number_format; /* one printf conversion (f, e, g, F, E, G) for data and
+                                  grad, with flags, width and precision: "%.4f" */
+    int show_grad;             /* 1: show the grad field; 0: label and data only */
+    int colors;                /* 1: fill nodes by role; 0: no fill */
+    size_t max_nodes;          /* refuse graphs of more drawn nodes (values + op nodes)
+                                  than this: 2000; 0 = no limit */
+    const char *title;         /* a caption over the graph, or NULL */
+    mg_renderer renderer;      /* MG_RENDERER_AUTO */
+    double timeout;            /* seconds a render may take before it is stopped: 60 */
+} mg_dot_options;
+
+/* Fills opt with the defaults shown above. */
+void mg_dot_options_init(mg_dot_options *opt);
+/* Nodes a drawing of root has (values root depends on plus their op nodes); 0 for
+ * MG_NULL or when out of memory. */
+size_t mg_dot_count(const mg_ctx *ctx, mg_value root);
+/* Writes the DOT text of root's graph to out (opt NULL = defaults). Returns MG_STATUS_OK;
+ * MG_STATUS_INVALID for MG_NULL, a bad number_format or a graph over max_nodes (the
+ * message gives the count and how to draw less), before anything is written;
+ * MG_STATUS_IO when writing fails; MG_STATUS_NOMEM. */
+mg_status mg_dot_write(const mg_ctx *ctx, mg_value root, const mg_dot_options *opt, FILE *out,
+                       mg_err *err);
+/* The same into buf like snprintf: at most size - 1 bytes and a terminating NUL (buf may
+ * be NULL when size is 0); *len (if not NULL) gets the full length, so a second call with
+ * size > *len gets it all. MG_STATUS_OK even when cut short. */
+mg_status mg_dot_format(const mg_ctx *ctx, mg_value root, const mg_dot_options *opt, char *buf,
+                        size_t size, size_t *len, mg_err *err);
+/* Draws root's graph to path; the extension picks the format: .dot or .gv (DOT text),
+ * .svg, .png. The file appears complete or not at all (temporary file and rename). When
+ * no renderer is available it writes the DOT text next to path (g.svg -> g.dot) and
+ * returns MG_STATUS_UNSUPPORTED with a one-line hint how to render it. Other errors as
+ * mg_dot_write, plus MG_STATUS_INVALID for an unknown extension, MG_STATUS_IO. */
+mg_status mg_dot_save(const mg_ctx *ctx, mg_value root, const mg_dot_options *opt,
+                      const char *path, mg_err *err);
+/* Renders DOT text (len bytes) to path (.svg or .png), atomically, with `how` and a
+ * time limit in seconds (<= 0: none). MG_STATUS_UNSUPPORTED when that renderer is not
+ * available (nothing written), MG_STATUS_FORMAT when graphviz rejects the text (its
+ * message is in err), MG_STATUS_IO, MG_STATUS_INVALID for another extension. */
+mg_status mg_dot_render(const char *dot, size_t len, const char *path, mg_renderer how,
+                        double timeout, mg_err *err);
+/* 1 when `how` can render in this build and on this machine (MG_RENDERER_NONE: 0). */
+int mg_dot_can_render(mg_renderer how);
+
+/* 12b. Plots with cairo (src/plot*.c): a function over a range (with a tangent), loss
+ * curves, and decision boundaries of 2-D classifiers, to .png or .svg (the extension
+ * picks the format). Files are written atomically. Without cairo every plot call
+ * returns MG_STATUS_UNSUPPORTED with a message and writes nothing. */
+
+typedef struct mg_plot_options {
+    int width, height;          /* pixels (SVG: px units): 640 x 480; each 64 .. 8192 */
+    const char *title;          /* NULL = the plot kind's default ("" for none) */
+    const char *xlabel, *ylabel; /* axis labels; NULL = the plot kind's default */
+    int log_y;                  /* 1: logarithmic y axis (points with y <= 0 are skipped) */
+    double xmin, xmax;          /* x range; NaN (the default) = from the data */
+    double ymin, ymax;          /* y range; NaN = from the data */
+    int legend;                 /* 1: a legend for named series and classes */
+    size_t resolution;          /* function plots: samples across the range (0 = 400);
+                                   boundaries: grid cells across x (0 = 200) */
+    const char *const *class_names; /* boundary legend: names of the classes, or NULL */
+} mg_plot_options;
+
+/* One line of a line plot: n points (x[i], y[i]); x NULL means 0, 1, ..., n-1.
+ * Non-finite y values leave a gap. */
+typedef struct mg_plot_series {
+    const char *name; /* legend entry, or NULL */
+    size_t n;
+    const double *x;  /* [n] or NULL */
+    const double *y;  /* [n] */
+} mg_plot_series;
+
+/* A tangent line to draw on a function plot: at x, with the given slope (NaN: computed
+ * by a central difference). */
+typedef struct mg_plot_tangent {
+    double x;
+    double slope;
+} mg_plot_tangent;
+
+typedef double (*mg_plot_fn)(void *user, double x);
+/* Writes nout scores of the point (x, y) to out[0 .. nout-1]. */
+typedef void (*mg_plot_score_fn)(void *user, double x, double y, double *out, size_t nout);
+
+/* 1 when this build has cairo (plots work), else 0. */
+int mg_plot_available(void);
+/* Fills opt with the defaults shown above. */
+void mg_plot_options_init(mg_plot_options *opt);
+/* Plots nseries lines (opt NULL = defaults). MG_STATUS_INVALID for no points, a bad size
+ * or extension; MG_STATUS_IO; MG_STATUS_UNSUPPORTED without cairo. */
+mg_status mg_plot_lines(const char *path, size_t nseries, const mg_plot_series *series,
+                        const mg_plot_options *opt, mg_err *err);
+/* Loss curves (train, validation, ...): mg_plot_lines with the defaults title "loss",
+ * x label "step", y label "loss" (and "loss (log scale)" with log_y). */
+mg_status mg_plot_loss(const char *path, size_t nseries, const mg_plot_series *series,
+                       const mg_plot_options *opt, mg_err *err);
+/* Plots y = f(user, x) on [x0, x1] (x0 < x1, finite), named `name` in the title and
+ * legend (may be NULL), with a tangent when tangent is not NULL. Errors as mg_plot_lines. */
+mg_status mg_plot_function(const char *path, mg_plot_fn f, void *user, const char *name,
+                           double x0, double x1, const mg_plot_tangent *tangent,
+                           const mg_plot_options *opt, mg_err *err);
+/* A 2-D classifier's decision picture: score(user, x, y, out, nout) over a grid, filled
+ * by class (nout = 1: two classes by the sign of the score, > 0 is class 1; nout >= 2:
+ * the argmax of nout classes), lighter where the classifier is less sure; the lines where
+ * the class changes; and the n points xy[2i], xy[2i+1] (xy may be NULL when n = 0) on
+ * top coloured by their class cls[i] (nout = 1: cls > 0 is class 1, so 0/1 and -1/+1
+ * both work; nout >= 2: an integer 0 .. nout-1). The range is the points' with a margin
+ * unless opt gives one. MG_STATUS_INVALID for a bad class, nout = 0, no range; errors
+ * otherwise as mg_plot_lines. */
+mg_status mg_plot_boundary(const char *path, mg_plot_score_fn score, void *user, size_t nout,
+                           size_t n, const double *xy, const double *cls,
+                           const mg_plot_options *opt, mg_err *err);
+/* Releases cairo's and fontconfig's process-wide caches, so a leak checker sees a clean
+ * exit. Call once, at the very end of a program that made plots, when no other code in
+ * the process is still using cairo or fontconfig. Safe without cairo. */
+void mg_plot_cleanup(void);
+
+/* 12c. Formulas (src/formula.c, seed 001's exercise 6): the graph behind a value as one
+ * formula in Python syntax, with the fewest parentheses that keep Python's meaning and
+ * evaluation order (a + b + c, a - (b - c), -x**2, (-x)**2, x**-1, 2*-3), so it is valid
+ * input for `micrograd eval` and evaluates to the same number. Ops print as a + b,
+ * a - b, a*b, a/b, -a, a**k, tanh(a), exp(a), log(a), relu(a), sigmoid(a), a sum as
+ * x1 + x2 + ..., a dot as b + w1*x1 + w2*x2. Each non-leaf value used more than once is
+ * named once, on its own line before the final formula ("h1 = relu(...)", or its label,
+ * with _2, _3, ... when a leaf or another value has that name), instead of being
+ * repeated (which would grow exponentially). Labels are made identifiers (other
+ * characters become '_', a reserved word gets a '_'). Every line ends with '\n'.
+ * Non-finite numbers print as inf and nan, which are not Python literals. */
+
+typedef struct mg_formula_options {
+    int numbers;      /* 0: leaves by label (unlabeled leaves and constants by value);
+                         1: every leaf by its value, as tanh(2*-3 + 0*1 + 6.8814) */
+    int precision;    /* digits after the point, trailing zeros dropped: 4 (numbers
+                         that would show as 0 get significant digits: 1e-07); < 0:
+                         the shortest exact form (Python's repr): values round-trip */
+    int share;        /* 1: name shared values as above; 0: inline everything */
+    size_t max_chars; /* refuse formulas longer than this (estimated before writing
+                         anything): 16 MiB; 0 = no limit */
+} mg_formula_options;
+
+/* Fills opt with the defaults shown above. */
+void mg_formula_options_init(mg_formula_options *opt);
+/* Writes the formula of root to out (opt NULL = defaults). MG_STATUS_INVALID for
+ * MG_NULL or a formula over max_chars (nothing written); MG_STATUS_IO; MG_STATUS_NOMEM. */
+mg_status mg_formula_write(const mg_ctx *ctx, mg_value root, const mg_formula_options *opt,
+                           FILE *out, mg_err *err);
+/* The same into buf like snprintf (see mg_dot_format). */
+mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_options *opt,
+                            char *buf, size_t size, size_t *len, mg_err *err);
+
 /* <<< section 12 declarations (pictures) >>> */
 
 /* ---------------------------------------------------------------------------------------
  * 13. FILES: CSV and IDX loaders, model files (src/csv.c, src/idx.c, src/model_io.c)
  * ------------------------------------------------------------------------------------- */
 
+/* 13a. CSV files (src/csv.c). The rules, so that a file loads the same way every time:
+ * - Fields: RFC 4180. A field in double quotes may hold the delimiter, line breaks and
+ *   doubled quotes (""); a quote inside an unquoted field is an error. Spaces (and tabs,
+ *   unless tab is the delimiter) around a field are dropped. Lines end in \n, \r\n or
+ *   \r; a UTF-8 byte order mark is skipped; blank lines may trail but not interrupt the
+ *   data; a NUL byte is an error. Every row has as many fields as the first.
+ * - Delimiter: ',', ';' or tab; 0 detects it as the most frequent of the three outside
+ *   quotes on the first line (ties: tab, then ';', then ',').
+ * - Header: with MG_CSV_HEADER_AUTO the first row is a header when one of its cells is
+ *   not a number where the row below has a number (a file of one row: when none of its
+ *   cells is a number; for a model, also when it holds all the model's feature names).
+ * - Numbers: decimal with '.', an optional exponent (1e-3); no hex, inf or nan. Every
+ *   feature cell must be one: an empty or non-numeric cell is an error naming the file,
+ *   line, column and the column's name.
+ * - Target: the column named by `target` (a header name, else a 0-based column number,
+ *   negative counting from the end), the last column by default; all other columns are
+ *   features, in file order.
+ * - Task: classification when some target is not a number, or every target is an
+ *   integer and there are at most MG_CSV_AUTO_MAX_CLASSES distinct values; regression
+ *   otherwise (MG_CSV_TASK_* forces either). Classes are sorted, numerically when every
+ *   label is a number ("2" before "10"), else by bytes; labels that are numbers are the
+ *   same class when equal in value ("7" and "7.0"), and the class keeps the text seen
+ *   first. A classification target needs at least 2 classes.
+ * - For a model (opt->nfeat > 0): the file's columns are matched to the model's
+ *   features by name when the file has a header and the model has names (extra columns
+ *   are ignored; a missing feature is an error), else by position: nfeat columns, or
+ *   nfeat + 1 with the target (`target` or the last). With opt->nclasses > 0 target
+ *   labels are mapped to the model's classes (same text, else same number; an unknown
+ *   label is an error). A file without a target column gives a dataset with y NULL. */
+
+#define MG_CSV_AUTO_MAX_CLASSES 20
+#define MG_CSV_MAX_COLUMNS 1048576 /* wider rows are refused before anything is allocated */
+
+typedef enum mg_csv_header {
+    MG_CSV_HEADER_AUTO = 0, /* detect (see above) */
+    MG_CSV_HEADER_YES,      /* the first row is a header */
+    MG_CSV_HEADER_NO        /* every row is data */
+} mg_csv_header;
+
+typedef enum mg_csv_task {
+    MG_CSV_TASK_AUTO = 0,  /* decide from the target column (see above) */
+    MG_CSV_TASK_CLASSIFY,  /* class labels, even when they are numbers */
+    MG_CSV_TASK_REGRESS    /* numbers; a non-numeric target is an error */
+} mg_csv_task;
+
+typedef struct mg_csv_options {
+    char delimiter;       /* ',', ';' or '\t'; 0 = detect (default) */
+    mg_csv_header header; /* MG_CSV_HEADER_AUTO */
+    const char *target;   /* the target column (name or number); NULL = the last column;
+                             for a model: the target's name, NULL = none looked for by
+                             name (by position: the last) */
+    mg_csv_task task;     /* MG_CSV_TASK_AUTO; ignored for a model */
+    /* Loading rows for a trained model (all 0 / NULL for a training load): */
+    size_t nfeat;                     /* the model's inputs (> 0 selects this mode) */
+    const char *const *feature_names; /* [nfeat] or NULL */
+    size_t nclasses;                  /* the model's classes; 0 = regression */
+    const char *const *class_names;   /* [nclasses] */
+} mg_csv_options;
+
+/* Fills opt with the defaults above (detect everything, the last column is the target). */
+void mg_csv_options_init(mg_csv_options *opt);
+/* Loads a CSV file (opt NULL = defaults). Returns a new dataset (free with
+ * mg_dataset_free): feature_names and target_name from the header (NULL without one; for
+ * a model, its feature names), class_names the labels as written. NULL on failure with
+ * err: MG_STATUS_IO (cannot open/read), MG_STATUS_FORMAT ("path:line:col: message": bad
+ * quoting, ragged rows, a missing or non-numeric cell, empty file, header only, one
+ * class only, a label the model does not know), MG_STATUS_INVALID (no such target
+ * column), MG_STATUS_NOMEM. */
+mg_dataset *mg_csv_load(const char *path, const mg_csv_options *opt, mg_err *err);
+/* The same from len bytes of text (need not be NUL-terminated; copied); name is used in
+ * messages ("<csv>" when NULL). */
+mg_dataset *mg_csv_parse(const char *text, size_t len, const char *name,
+                         const mg_csv_options *opt, mg_err *err);
+
+/* 13b. IDX files (src/idx.c): the format of MNIST and Fashion-MNIST. An image file has
+ * the magic 0x00000803 (unsigned bytes, 3 dimensions: count, rows, columns; any number
+ * of dimensions from 2 to 4 is read, the first being the count), a label file
+ * 0x00000801 (unsigned bytes, 1 dimension), all big-endian. Files may be gzipped
+ * (detected by their first bytes 1f 8b, not by the name); reading gzip needs zlib, else
+ * MG_STATUS_UNSUPPORTED. The sizes in the header must match the file's length exactly,
+ * and are checked before any sample is allocated. */
+
+/* Where the Debian package dataset-fashion-mnist installs the files. */
+#define MG_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
+
+/* Loads images and their labels as a classification dataset: one feature per pixel,
+ * scaled to [0, 1] (byte / 255), row by row; nclasses = the largest label in the file +
+ * 1, class names "0", "1", ...; max_n > 0 keeps only the first max_n samples (the whole
+ * files are still checked). Returns a new dataset (mg_dataset_free), or NULL with err:
+ * MG_STATUS_IO, MG_STATUS_FORMAT ("path: message": wrong magic, unsupported data type,
+ * truncated data, sizes that disagree with the file, image and label counts that
+ * differ), MG_STATUS_UNSUPPORTED (gzip without zlib), MG_STATUS_NOMEM. */
+mg_dataset *mg_idx_load(const char *images_path, const char *labels_path, size_t max_n,
+                        mg_err *err);
+/* Fashion-MNIST's official split from dir (NULL = MG_FASHION_MNIST_DIR): the files
+ * train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
+ * t10k-labels-idx1-ubyte, each with or without ".gz". *train gets 60000 samples (at most
+ * max_train when > 0) and *test 10000 (at most max_test), both with the 10 class names
+ * (T-shirt/top, Trouser, ...). Either output may be NULL to skip that split. On failure
+ * both are left NULL: MG_STATUS_IO naming the missing file and the package to install,
+ * or the errors of mg_idx_load. */
+mg_status mg_data_fashion_mnist(const char *dir, size_t max_train, size_t max_test,
+                                mg_dataset **train, mg_dataset **test, mg_err *err);
+
+/* 13c. Standardisation (src/standardize.c): x' = (x - mean) / std per feature, with the
+ * mean and the population standard deviation (dividing by n) of the training split. A
+ * constant feature gets std 1 and its value as the mean, so it becomes exactly 0
+ * instead of NaN or noise. */
+typedef struct mg_standardizer {
+    size_t nfeat; /* 0 = none */
+    double *mean; /* [nfeat] */
+    double *std;  /* [nfeat], all > 0 */
+} mg_standardizer;
+
+/* Fits s (its old contents are not freed) to d's features. MG_STATUS_INVALID for an
+ * empty dataset, MG_STATUS_NUMERIC for a non-finite feature, MG_STATUS_NOMEM; on failure
+ * s is left empty. */
+mg_status mg_standardizer_fit(mg_standardizer *s, const mg_dataset *d, mg_err *err);
+/* Makes dst (old contents not freed) a copy of src. MG_STATUS_NOMEM. */
+mg_status mg_standardizer_copy(mg_standardizer *dst, const mg_standardizer *src, mg_err *err);
+/* Standardises every row of d in place; d->nfeat must equal s->nfeat (asserted). Does
+ * nothing when s->nfeat is 0. */
+void mg_standardizer_apply(const mg_standardizer *s, mg_dataset *d);
+/* Standardises one row of s->nfeat features in place. */
+void mg_standardizer_apply_row(const mg_standardizer *s, double *row);
+/* Frees the arrays and leaves s empty (nfeat 0). Safe on NULL. */
+void mg_standardizer_free(mg_standardizer *s);
+
+/* 13d. Model files (src/model_io.c), in the safetensors format, so that other tools
+ * (Python's safetensors, numpy) can read the weights: an 8-byte little-endian header
+ * length N, N bytes of JSON (padded with spaces to a multiple of 8), then the tensors'
+ * raw bytes. Tensors, all F64 little-endian: "layers.L.weight" [out, in] and
+ * "layers.L.bias" [out] for each layer L, and "standardize.mean", "standardize.std"
+ * [nin] when the model has a standardisation. The JSON's "__metadata__" map (string
+ * values, as safetensors requires; lists as JSON text inside the string) holds
+ * "format" = "micrograd-mlp", "format_version" = "1", "nin", "sizes" ([16,16,3]),
+ * "activations" (["relu","relu","linear"]), "task" (classification / regression),
+ * "classes", "features", "target", "metrics" ({"name": number}) and "settings"
+ * ({"name": "text"}).
+ * "loss" (mg_loss_name) when known.
+ * A classifier has one output per class, or one output for two classes; a regressor
+ * (a model without classes) any number of outputs. Weights must be finite: a model with a NaN or infinite parameter is
+ * neither saved nor loaded (MG_STATUS_NUMERIC), since training stops at the first
+ * non-finite value and such a model could only predict garbage. Model files need
+ * jansson (MG_HAVE_JANSSON); without it saving and loading return MG_STATUS_UNSUPPORTED. */
+
+/* A training metric ("train_loss", "test_accuracy") with its value. */
+typedef struct mg_model_metric {
+    char *name;
+    double value; /* NaN and infinities are kept as null in the file */
+} mg_model_metric;
+
+/* A training setting ("epochs" = "20", "optimizer" = "adam"). */
+typedef struct mg_model_setting {
+    char *name;
+    char *value;
+} mg_model_setting;
+
+/* What a model file keeps besides the weights. It owns every string and array in it;
+ * fill it with the functions below, release it with mg_model_info_free. */
+typedef struct mg_model_info {
+    size_t nclasses;            /* 0 = regression */
+    char **class_names;         /* [nclasses] the original labels */
+    size_t nfeat;               /* feature names kept: 0 or the model's nin */
+    char **feature_names;       /* [nfeat] */
+    char *target_name;          /* or NULL */
+    mg_standardizer standardize; /* nfeat 0 = none */
+    int has_loss;               /* 1 when `loss` says how the model was trained */
+    mg_loss_kind loss;          /* decides what one output means: a logit (BCE) or a
+                                   score (hinge); both give class 1 when > 0 */
+    size_t nmetrics;
+    mg_model_metric *metrics;   /* [nmetrics] in the order added */
+    size_t nsettings;
+    mg_model_setting *settings; /* [nsettings] in the order added */
+} mg_model_info;
+
+/* Makes info empty. */
+void mg_model_info_init(mg_model_info *info);
+/* Frees everything info holds and makes it empty. Safe on NULL. */
+void mg_model_info_free(mg_model_info *info);
+/* Copies d's class names (or "0", "1", ... when d has classes but no names), feature
+ * names and target name into info, replacing those it had. MG_STATUS_NOMEM. */
+mg_status mg_model_info_set_dataset(mg_model_info *info, const mg_dataset *d, mg_err *err);
+/* Copies s into info's standardisation (replacing it). MG_STATUS_NOMEM. */
+mg_status mg_model_info_set_standardizer(mg_model_info *info, const mg_standardizer *s,
+                                         mg_err *err);
+/* Adds a metric, or replaces the value of the one with that name. MG_STATUS_NOMEM. */
+mg_status mg_model_info_set_metric(mg_model_info *info, const char *name, double value,
+                                   mg_err *err);
+/* Adds a setting (value copied), or replaces the one with that name. MG_STATUS_NOMEM. */
+mg_status mg_model_info_set_setting(mg_model_info *info, const char *name, const char *value,
+                                    mg_err *err);
+/* The metric's value in *value; returns 1, or 0 when info has no such metric. */
+int mg_model_info_metric(const mg_model_info *info, const char *name, double *value);
+/* The setting's value, or NULL when info has no such setting. */
+const char *mg_model_info_setting(const mg_model_info *info, const char *name);
+/* Sets opt (initialised first) to load rows for the model: its nin, feature names,
+ * target name and classes, borrowed from info (keep info alive while opt is used). */
+void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp, const mg_model_info *info);
+
+/* Saves mlp's parameters (read from ctx) with info (may be NULL: architecture only) to
+ * path. The file appears complete or not at all: it is written to a temporary file next
+ * to path, flushed to disk and renamed over path; on any failure the old file is left
+ * as it was. Returns MG_STATUS_OK; MG_STATUS_INVALID when info does not fit the model
+ * (feature names or standardisation of another width, a class count the outputs cannot
+ * encode); MG_STATUS_NUMERIC for a non-finite weight; MG_STATUS_IO; MG_STATUS_NOMEM;
+ * MG_STATUS_UNSUPPORTED without jansson. */
+mg_status mg_model_save(const char *path, const mg_ctx *ctx, const mg_mlp *mlp,
+                        const mg_model_info *info, mg_err *err);
+/* Loads a model file: checks everything first (the header length against the file's
+ * size, the JSON, every tensor's dtype, shape against the architecture, and offsets: in
+ * range, contiguous, no overlap, covering the data exactly), then makes the MLP's
+ * parameters at the end of ctx's tape with the saved weights (bit-identical; ctx's
+ * random generator is not used). info (may be NULL) is initialised and filled (release
+ * with mg_model_info_free). Returns the model (free with mg_mlp_free), or NULL with err:
+ * MG_STATUS_FORMAT ("path: message") for any malformed or inconsistent file;
+ * MG_STATUS_NUMERIC for a non-finite weight; MG_STATUS_IO; MG_STATUS_NOMEM (ctx's cap
+ * included); MG_STATUS_UNSUPPORTED without jansson. On failure nothing is added to ctx
+ * and info is left empty. */
+mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err *err);
+
 /* <<< section 13 declarations (files) >>> */
 
 /* ---------------------------------------------------------------------------------------
  * 14. COMPILED AND BATCHED REPLAY (src/compile.c, src/kernels.c)
  * ------------------------------------------------------------------------------------- */
+
+/* Record the graph of ONE sample once, with the values that change per sample (inputs,
+ * targets) marked as slots; then replay it for a whole batch with new slot values, without
+ * building or allocating anything (after the first call with a given batch size):
+ *
+ *     mg_value x[2] = {mg_input(ctx, 0), mg_input(ctx, 0)}, y = mg_input(ctx, 0);
+ *     mg_value loss = ...graph of model(x) and y...;          // parameters made before
+ *     mg_value slots[3] = {x[0], x[1], y};
+ *     mg_compiled *c = mg_compile(ctx, loss, 3, slots, 0, NULL, &err);
+ *     mg_ctx_reset(ctx, mark);                    // the sample graph is no longer needed
+ *     for each step:
+ *         mg_zero_grad_span(ctx, first_param, nparams);
+ *         mg_compiled_forward_backward(c, batch, rows, 1.0 / batch, losses, NULL, &err);
+ *         ...optimiser step over the parameter span, as after mg_backward...
+ *     mg_compiled_free(c);
+ *
+ * Semantics are micrograd's, sample by sample: each sample's loss and gradients are what
+ * the eager graph gives for that sample (to about 1e-15 relative; sums may be taken in a
+ * different order, and fused multiply-adds are used where the CPU has them).
+ *
+ * What is recorded: every value that `loss` and the `outputs` depend on. Slots are read
+ * from the caller's rows at every replay. PARAMETERS (MG_ROLE_PARAM leaves that are not
+ * slots) are read from the context at every replay, so an optimiser that updates their
+ * data works as usual, and their gradients are ADDED into the context's grads. Every other
+ * leaf (plain leaves, constants, labelled inputs that are not slots) is FROZEN at its
+ * value at compile time. The context must outlive the compiled tape and must not be reset
+ * below its parameters (a programmer error, caught); values created after compiling are
+ * fine, and the sample graph itself may be dropped with mg_ctx_reset.
+ *
+ * How it runs: values that depend on no slot (parameters, constants, an L2 penalty) are
+ * computed once per replay; the rest runs over the batch in blocks of up to 64 samples
+ * side by side ("lanes") with vector instructions; dot values that read the same inputs
+ * with parameter weights (a dense layer) run as one matrix product; parameter gradients
+ * are summed over the lanes. Threads (OpenMP) split the batch into chunks fixed by the
+ * batch size alone and sum the chunks in chunk order, so results are bit for bit the same
+ * whatever the number of threads. A compiled tape is not thread-safe itself (it owns its
+ * work buffers); distinct tapes may be replayed at once if their contexts differ. */
+
+typedef struct mg_compiled mg_compiled;
+
+/* Which vector kernels a tape uses. AUTO picks the widest the CPU has. */
+typedef enum mg_kernels {
+    MG_KERNELS_AUTO = 0,
+    MG_KERNELS_PORTABLE, /* plain C: no fused multiply-add, so the eager engine's digits */
+    MG_KERNELS_AVX2,     /* x86-64 AVX2 + FMA */
+    MG_KERNELS_AVX512    /* x86-64 AVX-512F */
+} mg_kernels;
+
+/* What a compiled tape holds (mg_compiled_info). */
+typedef struct mg_compiled_info {
+    size_t nvalues;       /* values recorded */
+    size_t nslots, noutputs;
+    size_t ninstructions; /* per-sample instructions (a dense layer counts as one) */
+    size_t nuniform;      /* values computed once per replay (parameters, constants, ...) */
+    size_t nparams;       /* parameters the loss depends on (their grads are written) */
+    size_t ngroups;       /* dense layers found */
+    size_t ngrouped;      /* dot values in them */
+    size_t bytes;         /* memory held, work buffers included */
+    size_t nallocs;       /* allocations made so far; constant once warmed up */
+    const char *kernels;  /* "portable", "avx2" or "avx512" */
+    int threads;          /* threads a replay will use (1 without OpenMP) */
+} mg_compiled_info;
+
+/* Records the graph behind `loss` and `outputs` (both may be given; loss may be MG_NULL
+ * for a prediction-only tape, then noutputs >= 1). slots[0 .. nslots-1] are distinct
+ * leaves (any role) whose values each sample supplies. Returns NULL with
+ * MG_STATUS_INVALID for MG_NULL slots, a slot that is not a leaf or is repeated, nothing
+ * to record; MG_STATUS_NOMEM. Does not change the context. Free with mg_compiled_free. */
+mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_value *slots,
+                        size_t noutputs, const mg_value *outputs, mg_err *err);
+/* Frees the tape and its work buffers (not the context). Safe to call on NULL. */
+void mg_compiled_free(mg_compiled *c);
+/* Sets the threads replays use: n >= 1, or 0 for all cores (the default). Returns the
+ * number a replay will use (1 when built without OpenMP). Results do not depend on it. */
+int mg_compiled_set_threads(mg_compiled *c, int nthreads);
+/* Picks the kernels (default MG_KERNELS_AUTO). MG_STATUS_UNSUPPORTED when this CPU or
+ * build lacks them (the choice is then unchanged). */
+mg_status mg_compiled_set_kernels(mg_compiled *c, mg_kernels kernels, mg_err *err);
+/* Fills *info. */
+void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info);
+
+/* Runs the tape forward for `batch` samples. slot_values is [batch][nslots], row-major
+ * (sample s's slot k at slot_values[s*nslots + k]). Writes each sample's loss to
+ * losses[s] and its outputs to outputs[s*noutputs + j] (either array may be NULL; losses
+ * must be NULL when there is no loss). Touches no grads. MG_STATUS_INVALID for batch = 0
+ * or a missing array; MG_STATUS_NOMEM growing the work buffers (first call with a larger
+ * batch, or more threads). Non-finite results are returned as they are. */
+mg_status mg_compiled_forward(mg_compiled *c, size_t batch, const double *slot_values,
+                              double *losses, double *outputs, mg_err *err);
+/* Forward and backward over the batch: adds grad_scale * (sum over samples of d loss_s /
+ * d p) to the grad of every parameter p the loss depends on (grad_scale = 1/batch gives
+ * the gradient of the mean loss), and fills losses and outputs as mg_compiled_forward.
+ * When a sample's loss, or a parameter's summed gradient, is NaN or infinite, no grad is
+ * changed and MG_STATUS_NUMERIC is returned with the first such sample and the first
+ * non-finite value on its tape ("sample 3: loss is nan; first non-finite value: log at
+ * tape #41 = -inf"). Other errors as mg_compiled_forward, plus MG_STATUS_INVALID when the
+ * tape has no loss. */
+mg_status mg_compiled_forward_backward(mg_compiled *c, size_t batch, const double *slot_values,
+                                       double grad_scale, double *losses, double *outputs,
+                                       mg_err *err);
 
 /* <<< section 14 declarations (compiled) >>> */
 
