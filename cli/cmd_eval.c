@@ -24,6 +24,9 @@ typedef struct eval_opts {
     int repr;           /* --repr: exact numbers */
     int json;           /* --json */
     int quiet;          /* --quiet: no notes */
+    const char *dot;    /* --dot FILE: draw the graph (.dot, .svg or .png) */
+    mg_rankdir rankdir; /* --rankdir LR|TB */
+    int formula;        /* --formula: 1 with labels, 2 with numbers */
 } eval_opts;
 
 static void usage(FILE *out) {
@@ -53,6 +56,11 @@ static void usage(FILE *out) {
             "                       {\"a\": G, ...}}; numbers are exact (they read back as the\n"
             "                       same double); a NaN or an infinity is written as null\n"
             "  -q, --quiet          do not print notes about ignored lines\n"
+            "  -d, --dot FILE       draw the output's graph with every node's data and grad;\n"
+            "                       the extension picks the format: .dot, .svg or .png\n"
+            "      --rankdir DIR    the drawing's direction: LR (default) or TB\n"
+            "  -f, --formula        print the output as one formula, with labels\n"
+            "      --formula-numbers  the same with the numbers in place of the labels\n"
             "  -h, --help           show this help\n"
             "\n"
             "Output: NAME = VALUE, then dNAME/dLEAF = GRADIENT for each leaf. A leaf with no\n"
@@ -85,15 +93,18 @@ static int parse_options(int argc, char **argv, eval_opts *o, int *stop) {
         {"expr", required_argument, NULL, 'e'},    {"output", required_argument, NULL, 'o'},
         {"precision", required_argument, NULL, 'p'}, {"repr", no_argument, NULL, 'r'},
         {"json", no_argument, NULL, 'j'},          {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          {"dot", required_argument, NULL, 'd'},
+        {"rankdir", required_argument, NULL, 'R'}, {"formula", no_argument, NULL, 'f'},
+        {"formula-numbers", no_argument, NULL, 'F'}, {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->precision = 4;
+    o->rankdir = MG_RANKDIR_LR;
     *stop = 1;
     long n;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":e:o:p:rjqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":e:o:p:rjqhd:f", longopts, NULL)) != -1) {
         switch (c) {
         case 'e':
             if (!add_expr(o, optarg)) {
@@ -109,6 +120,14 @@ static int parse_options(int argc, char **argv, eval_opts *o, int *stop) {
         case 'r': o->repr = 1; break;
         case 'j': o->json = 1; break;
         case 'q': o->quiet = 1; break;
+        case 'd': o->dot = optarg; break;
+        case 'R':
+            if (!strcmp(optarg, "LR")) o->rankdir = MG_RANKDIR_LR;
+            else if (!strcmp(optarg, "TB")) o->rankdir = MG_RANKDIR_TB;
+            else return cli_usage_error(CMD, "--rankdir takes LR or TB, got '%s'", optarg);
+            break;
+        case 'f': o->formula = 1; break;
+        case 'F': o->formula = 2; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
@@ -327,6 +346,33 @@ static int report_nonfinite(const mg_ctx *ctx, mg_value out, const leaf_row *row
     return 1;
 }
 
+/* ==== pictures and formulas ============================================================ */
+
+/* Writes the --dot drawing and the --formula text; returns an exit status. */
+static int draw_and_print(mg_ctx *ctx, mg_value out, const eval_opts *o) {
+    mg_err err = {0};
+    if (o->formula) {
+        mg_formula_options fo;
+        mg_formula_options_init(&fo);
+        fo.numbers = o->formula == 2;
+        if (mg_formula_write(ctx, out, &fo, stdout, &err) != MG_STATUS_OK) {
+            cli_error("--formula: %s", err.msg);
+            return CLI_FAIL;
+        }
+    }
+    if (o->dot) {
+        mg_dot_options d;
+        mg_dot_options_init(&d);
+        d.rankdir = o->rankdir;
+        mg_status st = mg_dot_save(ctx, out, &d, o->dot, &err);
+        if (st != MG_STATUS_OK) {
+            cli_error("--dot %s: %s", o->dot, err.msg);
+            return CLI_FAIL;
+        }
+    }
+    return CLI_OK;
+}
+
 /* ==== the command ====================================================================== */
 
 static int run_eval(const eval_opts *o, const char *text, size_t len, const char *fname) {
@@ -370,8 +416,9 @@ static int run_eval(const eval_opts *o, const char *text, size_t len, const char
             status = CLI_FAIL;
         } else {
             print_results(ctx, out_name, out, rows, n, o);
-            /* (outputs made from the graph, such as drawings, go here) */
-            if (fflush(stdout) != 0 || ferror(stdout)) {
+            if (draw_and_print(ctx, out, o) != CLI_OK) {
+                status = CLI_FAIL;
+            } else if (fflush(stdout) != 0 || ferror(stdout)) {
                 cli_error("cannot write the results");
                 status = CLI_FAIL;
             } else if (report_nonfinite(ctx, out, rows, n)) {

@@ -13,6 +13,7 @@ typedef struct cli_command {
 static const cli_command commands[] = {
     /* one line per subcommand, in the order --help lists them */
     {"eval", cli_cmd_eval, "evaluate and differentiate an expression script (micrograd syntax)"},
+    {"demo", cli_cmd_demo, "run a training demo (micrograd demo --list)"},
     {NULL, NULL, NULL},
 };
 
@@ -40,8 +41,13 @@ int main(int argc, char **argv) {
         printf("micrograd %s\n", MG_VERSION_STRING);
         return CLI_OK;
     }
-    for (const cli_command *c = commands; c->name; c++)
-        if (!strcmp(name, c->name)) return c->run(argc - 1, argv + 1);
+    for (const cli_command *c = commands; c->name; c++) {
+        if (!strcmp(name, c->name)) {
+            int status = c->run(argc - 1, argv + 1);
+            mg_plot_cleanup(); /* cairo's and fontconfig's caches, for leak checkers */
+            return status;
+        }
+    }
     fprintf(stderr, "micrograd: unknown command '%s'\n", name);
     usage(stderr);
     return CLI_USAGE;

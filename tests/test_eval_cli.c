@@ -289,6 +289,59 @@ static void test_nonfinite(void **state) {
     tu_run_free(&r);
 }
 
+/* ==== pictures and formulas ============================================================== */
+
+static const char L_src[] = "a = Value(2.0); b = Value(-3.0); c = Value(10.0)\n"
+                            "e = a*b; d = e + c; f = Value(-2.0); L = d * f\n";
+
+static void test_dot_option(void **state) {
+    (void)state;
+    const char *path = tu_path("L.dot");
+    tu_run_result r = RUN(L_src, "-q", "--dot", path, "--rankdir", "TB", "-");
+    expect(r, 0, NULL, NULL);
+    tu_run_free(&r);
+    char *dot = tu_read_file(path, NULL);
+    assert_non_null(dot);
+    expect_in(dot, "rankdir=TB");
+    /* Every node's label, data and grad, as micrograd's draw_dot shows them. */
+    expect_in(dot, "data 2.0000");
+    expect_in(dot, "grad 6.0000");
+    expect_in(dot, "data -8.0000");
+    expect_in(dot, "grad 4.0000");
+    free(dot);
+#ifdef MG_HAVE_GVC
+    const char *svg = tu_path("L.svg");
+    r = RUN(L_src, "-q", "--dot", svg, "-");
+    expect(r, 0, NULL, NULL);
+    tu_run_free(&r);
+    char *text = tu_read_file(svg, NULL);
+    assert_non_null(text);
+    expect_in(text, "<svg");
+    expect_in(text, "</svg>");
+    free(text);
+#endif
+    r = RUN(L_src, "-q", "--dot", tu_path("L.jpeg"), "-");
+    expect(r, 1, NULL, NULL);
+    expect_in(r.err, "L.jpeg");
+    tu_run_free(&r);
+    r = RUN(L_src, "--rankdir", "XY", "-");
+    expect(r, 2, "", NULL);
+    tu_run_free(&r);
+}
+
+static void test_formula_option(void **state) {
+    (void)state;
+    tu_run_result r = RUN(L_src, "-q", "--formula", "-");
+    expect(r, 0, NULL, "");
+    expect_in(r.out, "L = -8.0000\n");
+    expect_in(r.out, "(a*b + c)*f");
+    tu_run_free(&r);
+    r = RUN(L_src, "-q", "--formula-numbers", "-");
+    expect(r, 0, NULL, "");
+    expect_in(r.out, "(2*-3 + 10)*-2");
+    tu_run_free(&r);
+}
+
 static void test_help(void **state) {
     (void)state;
     tu_run_result r = RUN(NULL, "--help");
@@ -312,6 +365,7 @@ int main(void) {
         cmocka_unit_test(test_leaf_names),   cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_usage_errors), cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_nonfinite),    cmocka_unit_test(test_help),
+        cmocka_unit_test(test_dot_option),   cmocka_unit_test(test_formula_option),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     tu_cleanup();

@@ -1,0 +1,147 @@
+/* viz_internal.h - pieces shared by the picture modules (dot.c, render.c, plot*.c,
+ * formula.c): an output sink that is either a FILE or a caller's buffer, graph walking,
+ * and atomic file writing. Not installed. */
+#ifndef MG_VIZ_INTERNAL_H
+#define MG_VIZ_INTERNAL_H
+
+#include "mg_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* ---- output sink: a FILE, or snprintf-style into a buffer ------------------------- */
+
+typedef struct mg__sink {
+    FILE *f;       /* when not NULL, text goes here */
+    char *buf;     /* otherwise here, at most size - 1 bytes, always terminated */
+    size_t size;
+    size_t len;    /* bytes produced so far (also past the end of buf) */
+    int failed;    /* a write to f failed */
+} mg__sink;
+
+static inline void mg__sink_write(mg__sink *s, const char *p, size_t n) {
+    if (s->f) {
+        if (n && fwrite(p, 1, n, s->f) != n) s->failed = 1;
+    } else if (s->size) {
+        if (s->len < s->size - 1) {
+            size_t room = s->size - 1 - s->len;
+            memcpy(s->buf + s->len, p, n < room ? n : room);
+            s->buf[s->len + (n < room ? n : room)] = '\0';
+        }
+    }
+    s->len += n;
+}
+
+static inline void mg__sink_puts(mg__sink *s, const char *p) { mg__sink_write(s, p, strlen(p)); }
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static inline void mg__sink_printf(mg__sink *s, const char *fmt, ...) {
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        s->failed = 1;
+        return;
+    }
+    /* Callers print short pieces; longer ones (long titles) are cut at the buffer. */
+    mg__sink_write(s, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Sets up a buffer sink (buf may be NULL when size is 0). */
+static inline mg__sink mg__sink_buffer(char *buf, size_t size) {
+    mg__sink s = {NULL, buf, size, 0, 0};
+    if (buf && size) buf[0] = '\0';
+    if (!buf) s.size = 0;
+    return s;
+}
+
+/* Length of the valid UTF-8 sequence at s (1 .. 4), or 0 when it is not valid. */
+static inline int mg__viz_utf8_len(const unsigned char *s) {
+    if (s[0] < 0x80) return 1;
+    int n = s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+    if (n == 0) return 0;
+    for (int k = 1; k < n; k++)
+        if ((s[k] & 0xc0) != 0x80) return 0;
+    /* No overlong forms, surrogates, or code points past U+10FFFF. */
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* Copies text to out (size bytes, always terminated), each byte that does not start a
+ * valid UTF-8 sequence (cairo and graphviz refuse them) replaced by '?'. */
+static inline void mg__viz_utf8_clean(const char *text, char *out, size_t size) {
+    const unsigned char *p = (const unsigned char *)text;
+    size_t k = 0;
+    while (*p && k + 5 < size) {
+        int n = mg__viz_utf8_len(p);
+        if (n == 0 || (*p < 0x20 && *p != '\t')) {
+            out[k++] = '?';
+            p++;
+            continue;
+        }
+        for (int j = 0; j < n; j++) out[k++] = (char)p[j];
+        p += n;
+    }
+    out[k] = '\0';
+}
+
+/* ---- graph walking ------------------------------------------------------------------ */
+
+/* Marks in seen[0 .. root] (calloc'd by the caller) the values root depends on, root
+ * included. A powc's exponent is not followed: it is drawn and printed inside its op.
+ * Returns how many values are marked. */
+static inline size_t mg__viz_reach(const mg_ctx *ctx, uint32_t root, uint8_t *seen) {
+    size_t count = 0;
+    seen[root] = 1;
+    for (uint32_t i = root + 1; i-- > 0;) {
+        if (!seen[i]) continue;
+        count++;
+        uint8_t op = ctx->op[i];
+        if (op == MG_OP_LEAF) continue;
+        if (mg__ops[op].arity < 0) {
+            const uint32_t *a = ctx->args + ctx->a0[i];
+            for (uint32_t k = 0; k < ctx->a1[i]; k++) seen[a[k]] = 1;
+        } else {
+            seen[ctx->a0[i]] = 1;
+            if (mg__ops[op].arity == 2 && op != MG_OP_POWC) seen[ctx->a1[i]] = 1;
+        }
+    }
+    return count;
+}
+
+/* The inputs of value i as a list: n-ary ops point into args, others into pair. */
+static inline const uint32_t *mg__viz_inputs(const mg_ctx *ctx, uint32_t i, uint32_t pair[2],
+                                             uint32_t *n) {
+    uint8_t op = ctx->op[i];
+    int arity = mg__ops[op].arity;
+    if (arity < 0) {
+        *n = ctx->a1[i];
+        return ctx->args + ctx->a0[i];
+    }
+    pair[0] = ctx->a0[i];
+    pair[1] = ctx->a1[i];
+    *n = op == MG_OP_POWC ? 1u : (uint32_t)arity;
+    return pair;
+}
+
+/* Writes a powc exponent as Python would in source: the shortest digits that read back
+ * as k, without a trailing ".0" for whole numbers ("2", "-1", "0.5"). */
+void mg__viz_exponent(double k, char *buf, size_t size);
+
+/* ---- atomic files ------------------------------------------------------------------- */
+
+/* Makes a fresh empty temporary file next to path (path + ".XXXXXX" made unique) and
+ * writes its name to tmp. Returns MG_STATUS_OK or MG_STATUS_IO (message in err). */
+mg_status mg__viz_tmpfile(const char *path, char *tmp, size_t size, mg_err *err);
+/* Renames tmp to path, or removes tmp when that fails. */
+mg_status mg__viz_commit(const char *tmp, const char *path, mg_err *err);
+/* The extension of path in lower case ("svg"), or "" when none; into ext[16]. */
+const char *mg__viz_ext(const char *path, char ext[16]);
+
+#endif /* MG_VIZ_INTERNAL_H */
