@@ -13,7 +13,6 @@ typedef struct cli_command {
 static const cli_command commands[] = {
     /* one line per subcommand, in the order --help lists them */
     {"eval", cli_cmd_eval, "evaluate and differentiate an expression script (micrograd syntax)"},
-    {"demo", cli_cmd_demo, "run a training demo (micrograd demo --list)"},
     {NULL, NULL, NULL},
 };
 
