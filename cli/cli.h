@@ -13,6 +13,9 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 /* Subcommands: each takes argv with argv[0] = the subcommand's name. */
 /* (one declaration per subcommand) */
 int cli_cmd_eval(int argc, char **argv);
+int cli_cmd_predict(int argc, char **argv);
+int cli_cmd_info(int argc, char **argv);
+int cli_cmd_demo(int argc, char **argv);
 
 /* Prints "micrograd: <message>" on stderr. */
 void cli_error(const char *fmt, ...)

@@ -438,8 +438,9 @@ void mg_mlp_zero_grad(mg_ctx *ctx, const mg_mlp *m);
 mg_value mg_loss_mse(mg_ctx *ctx, size_t n, const mg_value *pred, const mg_value *target);
 /* Binary cross-entropy of a probability p against target y in [0, 1]:
  * -(y*log(p) + (1-y)*log(1-p)), each log clamped below at -100 as PyTorch's BCELoss does
- * (relu(log p + 100) - 100), so p = 0 or 1 gives a finite loss and no NaN gradient. Prefer
- * mg_loss_bce_logit when the probability is a sigmoid. */
+ * (as log(relu(p - e^-100) + e^-100)), so p = 0 or 1 gives a finite loss and no NaN
+ * gradient (a clamped p gets gradient 0). Prefer mg_loss_bce_logit when the probability is
+ * a sigmoid. */
 mg_value mg_loss_bce(mg_ctx *ctx, mg_value p, mg_value target);
 /* Binary cross-entropy of a logit z (p = sigmoid(z)) against y in [0, 1]: softplus(z) - y*z
  * with softplus(z) = relu(z) + log(1 + exp(z - 2*relu(z))): no overflow for any finite z,
@@ -677,7 +678,7 @@ mg_dataset *mg_data_moons(mg_rng *rng, size_t n, double noise, mg_err *err);
 mg_dataset *mg_data_circles(mg_rng *rng, size_t n, double noise, double factor, mg_err *err);
 /* nclasses Gaussian blobs in nfeat dimensions: centres uniform in [-10, 10) per
  * coordinate (drawn first), standard deviation `spread`; row i is of class i % nclasses,
- * so classes are balanced; shuffled. n >= nclasses >= 2, nfeat >= 1, spread >= 0. */
+ * so classes are balanced; shuffled. n >= nclasses >= 2, 1 <= nfeat <= 1024, spread >= 0. */
 mg_dataset *mg_data_blobs(mg_rng *rng, size_t n, size_t nclasses, size_t nfeat, double spread,
                           mg_err *err);
 /* nclasses interleaved spiral arms in 2-D (the cs231n set): class c has its share of the
@@ -986,9 +987,10 @@ mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_o
  * - For a model (opt->nfeat > 0): the file's columns are matched to the model's
  *   features by name when the file has a header and the model has names (extra columns
  *   are ignored; a missing feature is an error), else by position: nfeat columns, or
- *   nfeat + 1 with the target (`target` or the last). With opt->nclasses > 0 target
- *   labels are mapped to the model's classes (same text, else same number; an unknown
- *   label is an error). A file without a target column gives a dataset with y NULL. */
+ *   nfeat + 1 with the target (`target` when it names a column, else the last). With
+ *   opt->nclasses > 0 target labels are mapped to the model's classes (same text, else
+ *   same number; an unknown label is an error). A file without a target column gives a
+ *   dataset with y NULL. */
 
 #define MG_CSV_AUTO_MAX_CLASSES 20
 #define MG_CSV_MAX_COLUMNS 1048576 /* wider rows are refused before anything is allocated */
@@ -1079,7 +1081,8 @@ typedef struct mg_standardizer {
  * s is left empty. */
 mg_status mg_standardizer_fit(mg_standardizer *s, const mg_dataset *d, mg_err *err);
 /* Makes dst (old contents not freed) a copy of src. MG_STATUS_NOMEM. */
-mg_status mg_standardizer_copy(mg_standardizer *dst, const mg_standardizer *src, mg_err *err);
+mg_status mg_standardizer_copy(mg_standardizer *dst, const mg_standardizer *src,
+                               mg_err *err);
 /* Standardises every row of d in place; d->nfeat must equal s->nfeat (asserted). Does
  * nothing when s->nfeat is 0. */
 void mg_standardizer_apply(const mg_standardizer *s, mg_dataset *d);
@@ -1097,14 +1100,15 @@ void mg_standardizer_free(mg_standardizer *s);
  * values, as safetensors requires; lists as JSON text inside the string) holds
  * "format" = "micrograd-mlp", "format_version" = "1", "nin", "sizes" ([16,16,3]),
  * "activations" (["relu","relu","linear"]), "task" (classification / regression),
- * "classes", "features", "target", "metrics" ({"name": number}) and "settings"
- * ({"name": "text"}).
- * "loss" (mg_loss_name) when known.
- * A classifier has one output per class, or one output for two classes; a regressor
- * (a model without classes) any number of outputs. Weights must be finite: a model with a NaN or infinite parameter is
- * neither saved nor loaded (MG_STATUS_NUMERIC), since training stops at the first
- * non-finite value and such a model could only predict garbage. Model files need
- * jansson (MG_HAVE_JANSSON); without it saving and loading return MG_STATUS_UNSUPPORTED. */
+ * "classes", "features", "target", "loss" (mg_loss_name), "metrics" ({"name": number})
+ * and "settings" ({"name": "text"}), the last six when known. The model info lives in
+ * src/model_info.c.
+ * A classifier has one output per class, or one output for two classes; a regressor (a
+ * model without classes) any number of outputs. Weights must be finite: a model with a
+ * NaN or infinite parameter is neither saved nor loaded (MG_STATUS_NUMERIC), since
+ * training stops at the first non-finite value and such a model could only predict
+ * garbage. Model files need jansson (MG_HAVE_JANSSON); without it saving and loading
+ * return MG_STATUS_UNSUPPORTED. */
 
 /* A training metric ("train_loss", "test_accuracy") with its value. */
 typedef struct mg_model_metric {
@@ -1150,22 +1154,24 @@ mg_status mg_model_info_set_standardizer(mg_model_info *info, const mg_standardi
 mg_status mg_model_info_set_metric(mg_model_info *info, const char *name, double value,
                                    mg_err *err);
 /* Adds a setting (value copied), or replaces the one with that name. MG_STATUS_NOMEM. */
-mg_status mg_model_info_set_setting(mg_model_info *info, const char *name, const char *value,
-                                    mg_err *err);
+mg_status mg_model_info_set_setting(mg_model_info *info, const char *name,
+                                    const char *value, mg_err *err);
 /* The metric's value in *value; returns 1, or 0 when info has no such metric. */
 int mg_model_info_metric(const mg_model_info *info, const char *name, double *value);
 /* The setting's value, or NULL when info has no such setting. */
 const char *mg_model_info_setting(const mg_model_info *info, const char *name);
 /* Sets opt (initialised first) to load rows for the model: its nin, feature names,
  * target name and classes, borrowed from info (keep info alive while opt is used). */
-void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp, const mg_model_info *info);
+void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp,
+                              const mg_model_info *info);
 
 /* Saves mlp's parameters (read from ctx) with info (may be NULL: architecture only) to
  * path. The file appears complete or not at all: it is written to a temporary file next
  * to path, flushed to disk and renamed over path; on any failure the old file is left
  * as it was. Returns MG_STATUS_OK; MG_STATUS_INVALID when info does not fit the model
  * (feature names or standardisation of another width, a class count the outputs cannot
- * encode); MG_STATUS_NUMERIC for a non-finite weight; MG_STATUS_IO; MG_STATUS_NOMEM;
+ * encode, a loss that does not match them) or holds text that is not UTF-8;
+ * MG_STATUS_NUMERIC for a non-finite weight; MG_STATUS_IO; MG_STATUS_NOMEM;
  * MG_STATUS_UNSUPPORTED without jansson. */
 mg_status mg_model_save(const char *path, const mg_ctx *ctx, const mg_mlp *mlp,
                         const mg_model_info *info, mg_err *err);

@@ -1,0 +1,299 @@
+/* demo_main.c - `micrograd demo`: the registry of demos, dispatch and --list, the option
+ * parser every demo shares, and the state a demo leaves for its optional outputs. */
+#include "demo.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ==== the registry ====================================================================== */
+
+const demo_def demo_table[] = {
+    /* one line per demo, in the order --list shows them */
+    {"toy", "the walkthrough's MLP(3, [4, 4, 1]) fitting four points by gradient descent", demo_toy},
+    {"moons", "micrograd's demo: a 2-16-16-1 MLP separates two moons (hinge loss, SGD)", demo_moons},
+    {"yinyang", "3-class yin-yang with AdamW, printing exactly the reference run", demo_yinyang},
+    {"f2c", "linear regression from Fahrenheit to Celsius (seed 001)", demo_f2c},
+    {"above-line", "is a point above y = x? sigmoid(w*relu(w1*x + w2*y + b1) + b2) (seed 001)",
+     demo_above_line},
+    {"multiclass", "softmax cross-entropy on spiral or blobs classes with AdamW", demo_multiclass},
+    {NULL, NULL, NULL},
+};
+
+static void list_demos(FILE *out) {
+    for (const demo_def *d = demo_table; d->name; d++) fprintf(out, "  %-11s %s\n", d->name, d->summary);
+}
+
+static void usage(FILE *out) {
+    fprintf(out, "Usage: micrograd demo NAME [OPTIONS]\n"
+                 "       micrograd demo --list\n\n"
+                 "Runs a training demo and prints its progress. Each demo is also an example\n"
+                 "program (build/examples/NAME) that prints the same.\n\n"
+                 "Demos:\n");
+    list_demos(out);
+    fprintf(out, "\n'micrograd demo NAME --help' shows a demo's options and their defaults.\n"
+                 "Exit status: 0 ok, 1 a failure, 2 a usage error.\n");
+}
+
+int demo_main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--list") || !strcmp(name, "-l")) {
+        for (const demo_def *d = demo_table; d->name; d++) printf("%-11s %s\n", d->name, d->summary);
+        return CLI_OK;
+    }
+    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (const demo_def *d = demo_table; d->name; d++)
+        if (!strcmp(name, d->name)) return d->main(argc - 1, argv + 1);
+    if (name[0] == '-') return cli_usage_error("demo", "unknown option '%s' (want NAME or --list)", name);
+    return cli_usage_error("demo", "unknown demo '%s'; 'micrograd demo --list' lists them", name);
+}
+
+/* ==== options ============================================================================ */
+
+typedef struct opt_info {
+    unsigned bit;
+    const char *name; /* long option */
+    const char *arg;  /* its argument in the help */
+    const char *help;
+} opt_info;
+
+static const opt_info opt_infos[] = {
+    {DEMO_OPT_SEED, "seed", "N", "seed of the random numbers (data first, then the model)"},
+    {DEMO_OPT_STEPS, "steps", "N", "optimiser steps"},
+    {DEMO_OPT_EPOCHS, "epochs", "N", "passes over the training data"},
+    {DEMO_OPT_LR, "lr", "X", "learning rate (the first one, when it decays)"},
+    {DEMO_OPT_N, "n", "N", "number of data points"},
+    {DEMO_OPT_NOISE, "noise", "X", "noise of the data"},
+    {DEMO_OPT_BATCH, "batch", "N", "mini-batch size (0: the whole training set each step)"},
+    {DEMO_OPT_DATA, "data", "NAME", "dataset"},
+    {DEMO_OPT_CLASSES, "classes", "K", "number of classes"},
+    {DEMO_OPT_GRAPH, "graph", "FILE", "draw one sample's loss graph after training (.dot, .gv,\n"
+                                      "                     .svg or .png)"},
+};
+#define NOPTS (sizeof opt_infos / sizeof *opt_infos)
+
+/* The default of option `bit` as text. */
+static void default_text(const demo_spec *spec, unsigned bit, char *buf, size_t size) {
+    const demo_opts *d = &spec->defaults;
+    switch (bit) {
+    case DEMO_OPT_SEED: snprintf(buf, size, "%llu", (unsigned long long)d->seed); break;
+    case DEMO_OPT_STEPS: snprintf(buf, size, "%zu", d->steps); break;
+    case DEMO_OPT_EPOCHS: snprintf(buf, size, "%zu", d->epochs); break;
+    case DEMO_OPT_LR: snprintf(buf, size, "%g", d->lr); break;
+    case DEMO_OPT_N: snprintf(buf, size, "%zu", d->n); break;
+    case DEMO_OPT_NOISE: snprintf(buf, size, "%g", d->noise); break;
+    case DEMO_OPT_BATCH: snprintf(buf, size, "%zu", d->batch); break;
+    case DEMO_OPT_DATA: snprintf(buf, size, "%s", d->data ? d->data : ""); break;
+    case DEMO_OPT_CLASSES: snprintf(buf, size, "%zu", d->classes); break;
+    default: snprintf(buf, size, "none"); break;
+    }
+}
+
+static void demo_usage(const demo_spec *spec) {
+    printf("Usage: micrograd demo %s [OPTIONS]\n\n%s\n\nOptions:\n", spec->name, spec->about);
+    for (size_t i = 0; i < NOPTS; i++) {
+        const opt_info *oi = &opt_infos[i];
+        if (!(spec->options & oi->bit)) continue;
+        char left[32], def[64];
+        snprintf(left, sizeof left, "--%s %s", oi->name, oi->arg);
+        default_text(spec, oi->bit, def, sizeof def);
+        printf("  %-18s %s (default: %s)\n", left, oi->help, def);
+        if (oi->bit == DEMO_OPT_DATA && spec->data_names) {
+            printf("                     one of:");
+            for (const char *const *n = spec->data_names; *n; n++) printf(" %s", *n);
+            printf("\n");
+        }
+    }
+    printf("  -h, --help         show this help\n\nExit status: 0 ok, 1 a failure, 2 a usage error.\n");
+}
+
+/* Strict unsigned parsing for --seed: digits only, up to 2^64 - 1. */
+static int parse_seed(const char *cmd, const char *s, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (!*s || *s == '-' || *s == '+' || *end || errno == ERANGE) {
+        cli_usage_error(cmd, "--seed expects a whole number from 0 to 2^64-1, got '%s'", s);
+        return 0;
+    }
+    *out = (uint64_t)x;
+    return 1;
+}
+
+static int parse_size(const char *cmd, const char *opt, const char *s, long min, long max,
+                      size_t *out) {
+    long x;
+    if (!cli_parse_long(cmd, opt, s, min, max, &x)) return 0;
+    *out = (size_t)x;
+    return 1;
+}
+
+static int parse_range(const char *cmd, const char *opt, const char *s, double lo, double hi,
+                       int lo_open, double *out) {
+    double x;
+    if (!cli_parse_double(cmd, opt, s, &x)) return 0;
+    if (x > hi || x < lo || (lo_open && x == lo)) {
+        cli_usage_error(cmd, "%s must be %s %g and <= %g, got %s", opt, lo_open ? ">" : ">=", lo,
+                        hi, s);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+/* The --graph file's extension must be one mg_dot_save knows, checked before training. */
+static int graph_ext_ok(const char *path) {
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/')) return 0;
+    return !strcmp(dot, ".dot") || !strcmp(dot, ".gv") || !strcmp(dot, ".svg") ||
+           !strcmp(dot, ".png");
+}
+
+/* One option's value into o; 0 after a usage error. */
+static int set_option(const demo_spec *spec, const char *cmd, unsigned bit, const char *v,
+                      demo_opts *o) {
+    switch (bit) {
+    case DEMO_OPT_SEED: return parse_seed(cmd, v, &o->seed);
+    case DEMO_OPT_STEPS: return parse_size(cmd, "--steps", v, 1, 10000000, &o->steps);
+    case DEMO_OPT_EPOCHS: return parse_size(cmd, "--epochs", v, 1, 1000000, &o->epochs);
+    case DEMO_OPT_LR: return parse_range(cmd, "--lr", v, 0.0, 1000.0, 1, &o->lr);
+    case DEMO_OPT_N: return parse_size(cmd, "--n", v, 4, 1000000, &o->n);
+    case DEMO_OPT_NOISE: return parse_range(cmd, "--noise", v, 0.0, 10.0, 0, &o->noise);
+    case DEMO_OPT_BATCH: return parse_size(cmd, "--batch", v, 0, 1000000, &o->batch);
+    case DEMO_OPT_CLASSES: return parse_size(cmd, "--classes", v, 2, 26, &o->classes);
+    case DEMO_OPT_DATA:
+        for (const char *const *n = spec->data_names; n && *n; n++)
+            if (!strcmp(v, *n)) {
+                o->data = *n;
+                return 1;
+            }
+        cli_usage_error(cmd, "--data: unknown dataset '%s'", v);
+        return 0;
+    case DEMO_OPT_GRAPH:
+        if (!graph_ext_ok(v)) {
+            cli_usage_error(cmd, "--graph: '%s' should end in .dot, .gv, .svg or .png", v);
+            return 0;
+        }
+        o->graph = v;
+        return 1;
+    }
+    return 0;
+}
+
+int demo_parse(const demo_spec *spec, int argc, char **argv, demo_opts *o) {
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "demo %s", spec->name);
+    *o = spec->defaults;
+    struct option longopts[NOPTS + 2];
+    size_t k = 0;
+    for (size_t i = 0; i < NOPTS; i++)
+        if (spec->options & opt_infos[i].bit)
+            longopts[k++] = (struct option){opt_infos[i].name, required_argument, NULL, (int)(i + 256)};
+    longopts[k++] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[k] = (struct option){NULL, 0, NULL, 0};
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            demo_usage(spec);
+            return CLI_OK;
+        }
+        if (c == ':') return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?') return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        if (!set_option(spec, cmd, opt_infos[c - 256].bit, optarg, o)) return CLI_USAGE;
+    }
+    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
+/* ==== the state a demo leaves ============================================================ */
+
+int demo_state_init(demo_state *s, uint64_t seed) {
+    memset(s, 0, sizeof *s);
+    s->graph = MG_NULL;
+    s->ctx = mg_ctx_new();
+    if (!s->ctx) {
+        cli_error("out of memory");
+        return 0;
+    }
+    mg_rng_seed(mg_ctx_rng(s->ctx), seed);
+    return 1;
+}
+
+void demo_state_record(demo_state *s, double loss) {
+    if (s->ncurve == s->capcurve) {
+        size_t cap = s->capcurve ? 2 * s->capcurve : 256;
+        double *p = cap < SIZE_MAX / sizeof *p ? realloc(s->curve, cap * sizeof *p) : NULL;
+        if (!p) return;
+        s->curve = p;
+        s->capcurve = cap;
+    }
+    s->curve[s->ncurve++] = loss;
+}
+
+void demo_state_sample_graph(demo_state *s, const mg_dataset *d, size_t i, int subtract_max) {
+    size_t from = mg_ctx_size(s->ctx);
+    mg_value loss = mg_sample_loss(s->ctx, s->model, s->loss, subtract_max, d, i, NULL);
+    if (!mg_ok(loss)) return;
+    /* The training path labels nothing (labels cost memory every step); a drawing reads
+     * better with the inputs named: the features first, then the target(s). */
+    size_t k = 0, nin = s->model->nin;
+    for (size_t j = from; j < mg_ctx_size(s->ctx); j++) {
+        mg_value v = mg_at(s->ctx, j);
+        if (mg_role_of(s->ctx, v) != MG_ROLE_INPUT) continue;
+        char label[32];
+        if (k < nin) snprintf(label, sizeof label, "x%zu", k);
+        else if (s->loss == MG_LOSS_CE) snprintf(label, sizeof label, "y%zu", k - nin);
+        else snprintf(label, sizeof label, "y");
+        mg_set_label(s->ctx, v, label);
+        k++;
+    }
+    mg_set_label(s->ctx, loss, "loss");
+    mg_mlp_zero_grad(s->ctx, s->model);
+    mg_backward(s->ctx, loss);
+    s->graph = loss;
+}
+
+void demo_state_free(demo_state *s) {
+    mg_mlp_free(s->model);
+    mg_dataset_free(s->train);
+    mg_dataset_free(s->val);
+    mg_dataset_free(s->test);
+    free(s->curve);
+    mg_ctx_free(s->ctx);
+    memset(s, 0, sizeof *s);
+}
+
+int demo_fail(const char *name, const mg_err *err) {
+    cli_error("%s: %s", name, err->msg);
+    return CLI_FAIL;
+}
+
+/* ==== optional outputs =================================================================== */
+
+int demo_finish(const demo_spec *spec, const demo_opts *o, demo_state *s) {
+    if (!o->graph) return CLI_OK;
+    if (!mg_ok(s->graph)) {
+        cli_error("%s: no graph to draw", spec->name);
+        return CLI_FAIL;
+    }
+    mg_dot_options dopt;
+    mg_dot_options_init(&dopt);
+    mg_err err;
+    if (mg_dot_save(s->ctx, s->graph, &dopt, o->graph, &err)) return demo_fail(spec->name, &err);
+    fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, o->graph);
+    return CLI_OK;
+}

@@ -1,0 +1,97 @@
+/* f2c.c - seed 001's first model: a linear neuron w*f + b learns Celsius from Fahrenheit
+ * on 1,000 points f = uniform(-1, 1), c = (f - 32) * 5/9, by mini-batch SGD on the mean
+ * squared error. The data are exact, so SGD lands on w = 5/9 and b = -160/9 (the seed
+ * printed 0.5555555555555556 and -17.777777777777782). */
+#include "demo.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static const demo_spec spec = {
+    "f2c",
+    "Seed 001's linear regression: n points f = uniform(-1, 1), c = (f - 32) * 5/9; the\n"
+    "model c = w*f + b (one linear neuron) trained by SGD on the mean squared error over\n"
+    "shuffled mini-batches. Prints the loss after each epoch, then w, b (the answers are\n"
+    "5/9 = 0.5556 and -160/9 = -17.7778) and the predictions at 32 F and 212 F.",
+    DEMO_OPT_SEED | DEMO_OPT_EPOCHS | DEMO_OPT_LR | DEMO_OPT_N | DEMO_OPT_BATCH | DEMO_OPT_GRAPH,
+    {.seed = 42, .epochs = 30, .lr = 0.1, .n = 1000, .batch = 32},
+    NULL,
+};
+
+/* The mean training loss of the epoch so far: the seed's total_loss / len(data). */
+typedef struct epoch_sum {
+    demo_state *s;
+    double total;
+    size_t n;
+} epoch_sum;
+
+static int on_step(void *user, const mg_train_progress *p) {
+    epoch_sum *e = user;
+    e->total += p->data_loss * (double)p->batch;
+    e->n += p->batch;
+    demo_state_record(e->s, p->loss);
+    if (e->n == e->s->train->n) {
+        char buf[32];
+        printf("epoch %zu loss %s\n", p->epoch, mg_fmt_repr(e->total / (double)e->n, buf, 32));
+        e->total = 0.0;
+        e->n = 0;
+    }
+    return 0;
+}
+
+/* Rounds values a hair from 0 to 0, so "%.4f" never shows "-0.0000". */
+static double tidy(double x) { return fabs(x) < 5e-5 ? 0.0 : x; }
+
+int demo_f2c(int argc, char **argv) {
+    demo_opts o;
+    int rc = demo_parse(&spec, argc, argv, &o);
+    if (rc >= 0) return rc;
+    demo_state s;
+    if (!demo_state_init(&s, o.seed)) return 1;
+    mg_err err;
+    s.loss = MG_LOSS_MSE;
+    s.train = mg_dataset_new(o.n, 1, 0, &err);
+    if (!s.train) goto fail;
+    mg_rng *rng = mg_ctx_rng(s.ctx);
+    for (size_t i = 0; i < o.n; i++) {
+        double f = mg_rng_uniform(rng, -1.0, 1.0);
+        s.train->x[i] = f;
+        s.train->y[i] = (f - 32.0) * 5.0 / 9.0;
+    }
+    const size_t sizes[1] = {1};
+    const mg_act acts[1] = {MG_ACT_LINEAR};
+    s.model = mg_mlp_new(s.ctx, 1, 1, sizes, acts, MG_INIT_UNIFORM, NULL, &err);
+    if (!s.model) goto fail;
+    printf("f2c: %zu points, c = (f - 32) * 5/9 for f in [-1, 1); c = w*f + b, SGD lr %g, "
+           "batches of %zu\n", o.n, o.lr, o.batch);
+
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    cfg.loss = MG_LOSS_MSE;
+    cfg.optim.lr = o.lr;
+    cfg.epochs = o.epochs;
+    cfg.batch_size = o.batch;
+    cfg.callback = on_step;
+    epoch_sum e = {&s, 0.0, 0};
+    cfg.user = &e;
+    mg_train_result res;
+    if (mg_train(s.ctx, s.model, s.train, NULL, &cfg, &res, &err)) goto fail;
+
+    double w = mg_data(s.ctx, s.model->params[0]), b = mg_data(s.ctx, s.model->params[1]);
+    double c32, c212, f32 = 32.0, f212 = 212.0;
+    if (mg_mlp_predict(s.ctx, s.model, &f32, &c32, &err) ||
+        mg_mlp_predict(s.ctx, s.model, &f212, &c212, &err))
+        goto fail;
+    char b1[32], b2[32];
+    printf("weight %.4f (5/9 = %.4f), bias %.4f (-160/9 = %.4f)\n", w, 5.0 / 9.0, b, -160.0 / 9.0);
+    printf("exactly: weight %s, bias %s; RMSE %.3g\n", mg_fmt_repr(w, b1, 32), mg_fmt_repr(b, b2, 32),
+           res.train.rmse);
+    printf("32 F is %.4f C; 212 F is %.4f C\n", tidy(c32), tidy(c212));
+    demo_state_sample_graph(&s, s.train, 0, 1);
+    rc = demo_finish(&spec, &o, &s);
+    demo_state_free(&s);
+    return rc;
+fail:
+    demo_state_free(&s);
+    return demo_fail(spec.name, &err);
+}

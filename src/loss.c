@@ -1,0 +1,135 @@
+/* loss.c - losses built from engine ops, so their gradients come from backward like any
+ * other value's. Each form is chosen so the value stays finite (and the gradient exact)
+ * over the range a training run meets; the formulas are in micrograd.h, section 9b. */
+#include "mg_internal.h"
+
+#include <math.h>
+
+/* ==== small arrays of handles without a malloc per call ================================== */
+
+/* Losses over a few values (outputs, classes) keep their handles on the stack; only wide
+ * ones allocate. */
+#define TMP_SMALL 64
+typedef struct tmp_values {
+    mg_value small[TMP_SMALL];
+    mg_value *heap;
+} tmp_values;
+
+static mg_value *tmp_get(mg_ctx *ctx, tmp_values *t, size_t n) {
+    t->heap = NULL;
+    if (n <= TMP_SMALL) return t->small;
+    t->heap = mg__malloc(mg__mul_size(n, sizeof *t->heap));
+    if (!t->heap) mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory for a loss over %zu values", n);
+    return t->heap;
+}
+
+static void tmp_free(tmp_values *t) { mg__free(t->heap); }
+
+/* ==== regression ========================================================================= */
+
+/* (pred - target)**2 */
+static mg_value squared_error(mg_ctx *ctx, mg_value pred, mg_value target) {
+    return mg_powf(ctx, mg_sub(ctx, pred, target), 2.0);
+}
+
+mg_value mg_loss_mse(mg_ctx *ctx, size_t n, const mg_value *pred, const mg_value *target) {
+    MG_ASSERT(n >= 1, "mg_loss_mse of no outputs");
+    if (n == 1) return squared_error(ctx, pred[0], target[0]);
+    tmp_values t;
+    mg_value *sq = tmp_get(ctx, &t, n), loss = MG_NULL;
+    if (!sq) return MG_NULL;
+    size_t k = 0;
+    for (; k < n; k++)
+        if (!mg_ok(sq[k] = squared_error(ctx, pred[k], target[k]))) break;
+    if (k == n) loss = mg_loss_mean(ctx, n, sq);
+    tmp_free(&t);
+    return loss;
+}
+
+/* ==== binary classification ============================================================== */
+
+/* max(log(p), -100) as log(max(p, e^-100)), max written relu(p - E) + E: the clamp is
+ * applied before the log, so log never sees 0 (its backward would divide 0 by 0), and
+ * relu's zero gradient below E makes a clamped p get no gradient, as in PyTorch. */
+static mg_value clamped_log(mg_ctx *ctx, mg_value p) {
+    const double E = 3.720075976020836e-44; /* e^-100 */
+    return mg_log(ctx, mg_addf(ctx, mg_relu(ctx, mg_subf(ctx, p, E)), E));
+}
+
+mg_value mg_loss_bce(mg_ctx *ctx, mg_value p, mg_value target) {
+    if (!mg_ok(p) || !mg_ok(target)) return MG_NULL;
+    mg_value w[2], x[2];
+    w[0] = target;
+    x[0] = clamped_log(ctx, p);
+    w[1] = mg_rsubf(ctx, 1.0, target);
+    x[1] = clamped_log(ctx, mg_rsubf(ctx, 1.0, p));
+    return mg_neg(ctx, mg_dot(ctx, MG_NULL, 2, w, x)); /* -(y log p + (1-y) log(1-p)) */
+}
+
+mg_value mg_loss_bce_logit(mg_ctx *ctx, mg_value z, mg_value target) {
+    if (!mg_ok(z) || !mg_ok(target)) return MG_NULL;
+    /* softplus(z) = relu(z) + log(1 + exp(-|z|)), with -|z| written z - 2 relu(z): at z = 0
+     * relu's gradient is 0 and this form still gets sigmoid(0) = 1/2, which
+     * relu(z) + relu(-z) for |z| would not. */
+    mg_value r = mg_relu(ctx, z);
+    mg_value minus2 = mg_const(ctx, -2.0);
+    mg_value negabs = mg_dot(ctx, z, 1, &r, &minus2);
+    mg_value sp = mg_add(ctx, r, mg_log(ctx, mg_addf(ctx, mg_exp(ctx, negabs), 1.0)));
+    return mg_sub(ctx, sp, mg_mul(ctx, target, z));
+}
+
+mg_value mg_loss_hinge(mg_ctx *ctx, mg_value score, mg_value target) {
+    return mg_relu(ctx, mg_rsubf(ctx, 1.0, mg_mul(ctx, target, score)));
+}
+
+/* ==== multi-class ======================================================================== */
+
+mg_value mg_loss_softmax_ce(mg_ctx *ctx, size_t k, const mg_value *logits,
+                            const mg_value *onehot, int subtract_max) {
+    MG_ASSERT(k >= 1, "mg_loss_softmax_ce of no classes");
+    for (size_t i = 0; i < k; i++)
+        if (!mg_ok(logits[i]) || !mg_ok(onehot[i])) return MG_NULL;
+    tmp_values te, ts;
+    te.heap = ts.heap = NULL;
+    mg_value *e = tmp_get(ctx, &te, k), loss = MG_NULL;
+    mg_value *s = subtract_max ? tmp_get(ctx, &ts, k) : NULL;
+    if (!e || (subtract_max && !s)) goto done;
+    if (!subtract_max) {
+        /* The reference run's form, op for op: the one-hot dot picks e_t exactly
+         * (0*e_i = 0, 1*e_t = e_t) while keeping one graph shape for every class. */
+        for (size_t i = 0; i < k; i++) e[i] = mg_exp(ctx, logits[i]);
+        mg_value denom = mg_sum(ctx, k, e);
+        mg_value et = mg_dot(ctx, MG_NULL, k, onehot, e);
+        loss = mg_neg(ctx, mg_log(ctx, mg_mul(ctx, et, mg_powf(ctx, denom, -1.0))));
+    } else {
+        /* log-sum-exp with the largest logit as a constant: any constant shift leaves the
+         * value and the gradient unchanged, and the largest one keeps every exp <= 1. */
+        double m = mg_data(ctx, logits[0]);
+        for (size_t i = 1; i < k; i++)
+            if (mg_data(ctx, logits[i]) > m) m = mg_data(ctx, logits[i]);
+        if (!isfinite(m)) m = 0.0; /* let the NaN or inf show in the loss itself */
+        mg_value mc = mg_const(ctx, m);
+        for (size_t i = 0; i < k; i++) {
+            s[i] = mg_sub(ctx, logits[i], mc);
+            e[i] = mg_exp(ctx, s[i]);
+        }
+        mg_value lse = mg_log(ctx, mg_sum(ctx, k, e));
+        loss = mg_sub(ctx, lse, mg_dot(ctx, MG_NULL, k, onehot, s));
+    }
+done:
+    tmp_free(&te);
+    tmp_free(&ts);
+    return loss;
+}
+
+/* ==== reductions and regularisation ====================================================== */
+
+mg_value mg_loss_mean(mg_ctx *ctx, size_t n, const mg_value *losses) {
+    MG_ASSERT(n >= 1, "mg_loss_mean of no losses");
+    return mg_mulf(ctx, mg_sum(ctx, n, losses), 1.0 / (double)n);
+}
+
+mg_value mg_loss_l2(mg_ctx *ctx, size_t n, const mg_value *params, double alpha) {
+    MG_ASSERT(n >= 1, "mg_loss_l2 of no parameters");
+    return mg_mulf(ctx, mg_dot(ctx, MG_NULL, n, params, params), alpha);
+}

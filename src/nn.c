@@ -1,0 +1,249 @@
+/* nn.c - neurons, layers and MLPs on the engine. A neuron is one mg_dot value and one
+ * activation value, so the graph stays small and the hot loop is dense; an MLP's
+ * parameters are one contiguous span of the tape (zero_grad is a memset, optimisers are
+ * flat loops). */
+#include "nn_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+/* ==== activations ======================================================================= */
+
+static const char *const act_names[] = {
+    [MG_ACT_LINEAR] = "linear",
+    [MG_ACT_RELU] = "relu",
+    [MG_ACT_TANH] = "tanh",
+    [MG_ACT_SIGMOID] = "sigmoid",
+};
+#define NACTS (sizeof act_names / sizeof *act_names)
+
+const char *mg_act_name(mg_act act) { return (unsigned)act < NACTS ? act_names[act] : "?"; }
+
+int mg_act_parse(const char *s, mg_act *act) {
+    for (size_t i = 0; s && i < NACTS; i++)
+        if (!strcmp(s, act_names[i])) {
+            *act = (mg_act)i;
+            return 1;
+        }
+    return 0;
+}
+
+mg_value mg_act_apply(mg_ctx *ctx, mg_act act, mg_value v) {
+    switch (act) {
+    case MG_ACT_LINEAR: return v;
+    case MG_ACT_RELU: return mg_relu(ctx, v);
+    case MG_ACT_TANH: return mg_tanh(ctx, v);
+    case MG_ACT_SIGMOID: return mg_sigmoid(ctx, v);
+    }
+    MG_ASSERT(0, "unknown activation");
+    return MG_NULL;
+}
+
+mg_value mg_neuron(mg_ctx *ctx, mg_value b, size_t nin, const mg_value *w, const mg_value *x,
+                   mg_act act) {
+    return mg_act_apply(ctx, act, mg_dot(ctx, b, nin, w, x));
+}
+
+/* ==== construction ====================================================================== */
+
+size_t mg_mlp_count_params(size_t nin, size_t nlayers, const size_t *sizes) {
+    size_t total = 0, in = nin;
+    if (nin == 0 || nlayers == 0) return 0;
+    for (size_t l = 0; l < nlayers; l++) {
+        if (sizes[l] == 0 || in == SIZE_MAX) return 0;
+        size_t layer = mg__mul_size(in + 1, sizes[l]);
+        if (layer == SIZE_MAX || total > SIZE_MAX - layer) return 0;
+        total += layer;
+        in = sizes[l];
+    }
+    return total;
+}
+
+/* Inputs of layer l. */
+static size_t layer_nin(const mg_mlp *m, size_t l) { return l == 0 ? m->nin : m->sizes[l - 1]; }
+
+void mg_mlp_free(mg_mlp *m) {
+    if (!m) return;
+    mg__free(m->sizes);
+    mg__free(m->acts);
+    mg__free(m->params);
+    mg__free(m->work);
+    mg__free(m);
+}
+
+/* Allocates the model's arrays (not its values). NULL when out of memory. */
+static mg_mlp *mlp_alloc(size_t nin, size_t nlayers, const size_t *sizes, size_t nparams) {
+    mg_mlp *m = mg__calloc(1, sizeof *m);
+    if (!m) return NULL;
+    size_t widest = nin;
+    for (size_t l = 0; l < nlayers; l++)
+        if (sizes[l] > widest) widest = sizes[l];
+    m->nin = nin;
+    m->nlayers = nlayers;
+    m->nparams = nparams;
+    m->sizes = mg__malloc(mg__mul_size(nlayers, sizeof *m->sizes));
+    m->acts = mg__malloc(mg__mul_size(nlayers, sizeof *m->acts));
+    m->params = mg__malloc(mg__mul_size(nparams, sizeof *m->params));
+    m->work = mg__malloc(mg__mul_size(widest, 2 * sizeof *m->work));
+    if (!m->sizes || !m->acts || !m->params || !m->work) {
+        mg_mlp_free(m);
+        return NULL;
+    }
+    memcpy(m->sizes, sizes, nlayers * sizeof *sizes);
+    return m;
+}
+
+mg_mlp *mg_mlp_new(mg_ctx *ctx, size_t nin, size_t nlayers, const size_t *sizes,
+                   const mg_act *acts, mg_init init, mg_rng *rng, mg_err *err) {
+    if (nlayers == 0 || nlayers > MG_MLP_MAX_LAYERS) {
+        mg_err_set(err, MG_STATUS_INVALID, "an MLP needs 1 to %d layers, got %zu",
+                   MG_MLP_MAX_LAYERS, nlayers);
+        return NULL;
+    }
+    if (nin == 0) {
+        mg_err_set(err, MG_STATUS_INVALID, "an MLP needs at least 1 input");
+        return NULL;
+    }
+    for (size_t l = 0; l < nlayers; l++) {
+        if (sizes[l] == 0) {
+            mg_err_set(err, MG_STATUS_INVALID, "layer %zu of the MLP has 0 neurons", l);
+            return NULL;
+        }
+        if (acts && (unsigned)acts[l] >= NACTS) {
+            mg_err_set(err, MG_STATUS_INVALID, "layer %zu has an unknown activation (%d)", l,
+                       (int)acts[l]);
+            return NULL;
+        }
+    }
+    if (init != MG_INIT_UNIFORM && init != MG_INIT_SCALED) {
+        mg_err_set(err, MG_STATUS_INVALID, "unknown initialiser (%d)", (int)init);
+        return NULL;
+    }
+    size_t nparams = mg_mlp_count_params(nin, nlayers, sizes);
+    if (nparams == 0 || nparams >= UINT32_MAX) {
+        mg_err_set(err, MG_STATUS_NOMEM, "an MLP of this size has too many parameters");
+        return NULL;
+    }
+    mg_mlp *m = mlp_alloc(nin, nlayers, sizes, nparams);
+    if (!m) {
+        mg_err_set(err, MG_STATUS_NOMEM, "out of memory for an MLP of %zu parameters", nparams);
+        return NULL;
+    }
+    for (size_t l = 0; l < nlayers; l++)
+        m->acts[l] = acts ? acts[l] : (l + 1 < nlayers ? MG_ACT_RELU : MG_ACT_LINEAR);
+    if (!rng) rng = mg_ctx_rng(ctx);
+
+    /* Weights and biases are made in one pass, in span order; a failure part way drops
+     * everything made so far, so a caller never sees half a model on its tape. */
+    mg_mark mark = mg_ctx_mark(ctx);
+    size_t p = 0;
+    char label[64];
+    for (size_t l = 0; l < nlayers; l++) {
+        size_t in = layer_nin(m, l);
+        double scale = init == MG_INIT_SCALED ? pow((double)in, -0.5) : 1.0;
+        for (size_t j = 0; j < sizes[l]; j++) {
+            for (size_t k = 0; k <= in; k++) {
+                double x = 0.0;
+                if (k < in) {
+                    x = mg_rng_uniform(rng, -1.0, 1.0);
+                    if (init == MG_INIT_SCALED) x *= scale;
+                    snprintf(label, sizeof label, "L%zu.N%zu.w%zu", l, j, k);
+                } else {
+                    snprintf(label, sizeof label, "L%zu.N%zu.b", l, j);
+                }
+                mg_value v = mg_leaf_ex(ctx, x, MG_ROLE_PARAM, label);
+                if (!mg_ok(v)) goto nomem;
+                m->params[p++] = v;
+            }
+        }
+    }
+    m->first = m->params[0];
+    return m;
+nomem:
+    mg_err_set(err, MG_STATUS_NOMEM, "out of memory making the MLP's %zu parameters (%s)",
+               nparams, mg_ctx_errmsg(ctx));
+    mg_ctx_reset(ctx, mark);
+    mg_mlp_free(m);
+    return NULL;
+}
+
+size_t mg_mlp_nout(const mg_mlp *m) { return m->sizes[m->nlayers - 1]; }
+
+size_t mg_mlp_neuron_offset(const mg_mlp *m, size_t l, size_t j) {
+    MG_ASSERT(l < m->nlayers && j < m->sizes[l], "neuron out of range");
+    size_t off = 0;
+    for (size_t i = 0; i < l; i++) off += (layer_nin(m, i) + 1) * m->sizes[i];
+    return off + j * (layer_nin(m, l) + 1);
+}
+
+/* ==== forward =========================================================================== */
+
+/* The neurons of layer l start at parameter `off`; each is nin weights then its bias. */
+static int layer_at(mg_ctx *ctx, const mg_mlp *m, size_t l, size_t off, const mg_value *x,
+                    mg_value *out) {
+    size_t in = layer_nin(m, l);
+    for (size_t j = 0; j < m->sizes[l]; j++, off += in + 1) {
+        out[j] = mg_neuron(ctx, m->params[off + in], in, m->params + off, x, m->acts[l]);
+        if (!mg_ok(out[j])) return 0;
+    }
+    return 1;
+}
+
+int mg_layer_forward(mg_ctx *ctx, mg_mlp *m, size_t l, const mg_value *x, mg_value *out) {
+    return layer_at(ctx, m, l, mg_mlp_neuron_offset(m, l, 0), x, out);
+}
+
+/* The widest layer (inputs included): each half of work holds this many handles. */
+static size_t mlp_widest(const mg_mlp *m) {
+    size_t widest = m->nin;
+    for (size_t l = 0; l < m->nlayers; l++)
+        if (m->sizes[l] > widest) widest = m->sizes[l];
+    return widest;
+}
+
+int mg_mlp_forward(mg_ctx *ctx, mg_mlp *m, const mg_value *x, mg_value *out) {
+    size_t widest = mlp_widest(m);
+    /* Hidden activations ping-pong between the two halves of work; the last layer writes
+     * straight into out. */
+    const mg_value *in = x;
+    size_t off = 0;
+    for (size_t l = 0; l < m->nlayers; l++) {
+        mg_value *dst = l + 1 == m->nlayers ? out : m->work + (l % 2) * widest;
+        if (!layer_at(ctx, m, l, off, in, dst)) return 0;
+        off += (layer_nin(m, l) + 1) * m->sizes[l];
+        in = dst;
+    }
+    return 1;
+}
+
+/* Inputs go in work's second half, which layer 0 reads and only layer 1 writes; outputs
+ * in the half the last layer would use anyway. */
+mg_value *mg__mlp_input_slots(mg_mlp *m) { return m->work + mlp_widest(m); }
+mg_value *mg__mlp_output_slots(mg_mlp *m) {
+    return m->work + ((m->nlayers - 1) % 2) * mlp_widest(m);
+}
+
+mg_status mg_mlp_predict(mg_ctx *ctx, mg_mlp *m, const double *x, double *out, mg_err *err) {
+    size_t nout = mg_mlp_nout(m);
+    mg_value *xin = mg__mlp_input_slots(m), *yv = mg__mlp_output_slots(m);
+    mg_mark mark = mg_ctx_mark(ctx);
+    for (size_t k = 0; k < m->nin; k++)
+        if (!mg_ok(xin[k] = mg_input(ctx, x[k]))) goto nomem;
+    if (!mg_mlp_forward(ctx, m, xin, yv)) goto nomem;
+    int finite = 1;
+    for (size_t k = 0; k < nout; k++) {
+        out[k] = mg_data(ctx, yv[k]);
+        if (!isfinite(out[k])) finite = 0;
+    }
+    mg_ctx_reset(ctx, mark);
+    if (!finite) return mg_err_set(err, MG_STATUS_NUMERIC, "the model's output is not finite");
+    return MG_STATUS_OK;
+nomem:
+    mg_err_set(err, MG_STATUS_NOMEM, "out of memory in a forward pass (%s)", mg_ctx_errmsg(ctx));
+    mg_ctx_reset(ctx, mark);
+    return MG_STATUS_NOMEM;
+}
+
+void mg_mlp_zero_grad(mg_ctx *ctx, const mg_mlp *m) {
+    mg_zero_grad_span(ctx, m->first, m->nparams);
+}

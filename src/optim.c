@@ -1,0 +1,184 @@
+/* optim.c - SGD, SGD with momentum and AdamW as flat loops over a parameter span. The
+ * state lives in the optimiser object, never in globals, so two models train side by
+ * side. */
+#include "mg_internal.h"
+
+#include <math.h>
+
+struct mg_optim {
+    mg_optim_config cfg;
+    size_t n;  /* parameters */
+    size_t t;  /* steps taken */
+    double *m; /* [n] momentum buffer (MOMENTUM) or first moment (ADAMW) */
+    double *v; /* [n] second moment (ADAMW) */
+};
+
+/* ==== configuration ====================================================================== */
+
+static const char *const optim_names[] = {
+    [MG_OPTIM_SGD] = "sgd",
+    [MG_OPTIM_MOMENTUM] = "momentum",
+    [MG_OPTIM_ADAMW] = "adamw",
+};
+#define NOPTIMS (sizeof optim_names / sizeof *optim_names)
+
+const char *mg_optim_name(mg_optim_kind kind) {
+    return (unsigned)kind < NOPTIMS ? optim_names[kind] : "?";
+}
+
+int mg_optim_parse(const char *s, mg_optim_kind *kind) {
+    for (size_t i = 0; s && i < NOPTIMS; i++)
+        if (!strcmp(s, optim_names[i])) {
+            *kind = (mg_optim_kind)i;
+            return 1;
+        }
+    return 0;
+}
+
+void mg_optim_config_init(mg_optim_config *cfg, mg_optim_kind kind) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->kind = kind;
+    cfg->lr = kind == MG_OPTIM_ADAMW ? 0.001 : 0.1;
+    cfg->momentum = 0.9;
+    cfg->beta1 = 0.9;
+    cfg->beta2 = 0.999;
+    cfg->eps = 1e-8;
+    cfg->weight_decay = kind == MG_OPTIM_ADAMW ? 0.01 : 0.0;
+    cfg->schedule = MG_LR_CONSTANT;
+    cfg->decay = 0.9;
+    cfg->steps = 0;
+}
+
+/* 1 when 0 <= x < 1. */
+static int unit(double x) { return x >= 0.0 && x < 1.0; }
+
+static mg_status check_config(const mg_optim_config *c, mg_err *err) {
+    if ((unsigned)c->kind >= NOPTIMS)
+        return mg_err_set(err, MG_STATUS_INVALID, "unknown optimiser (%d)", (int)c->kind);
+    if (!(isfinite(c->lr) && c->lr > 0.0))
+        return mg_err_set(err, MG_STATUS_INVALID, "learning rate must be finite and > 0, got %g",
+                          c->lr);
+    if (!unit(c->momentum))
+        return mg_err_set(err, MG_STATUS_INVALID, "momentum must be in [0, 1), got %g",
+                          c->momentum);
+    if (!unit(c->beta1) || !unit(c->beta2))
+        return mg_err_set(err, MG_STATUS_INVALID, "betas must be in [0, 1), got %g and %g",
+                          c->beta1, c->beta2);
+    if (!(isfinite(c->eps) && c->eps >= 0.0))
+        return mg_err_set(err, MG_STATUS_INVALID, "eps must be finite and >= 0, got %g", c->eps);
+    if (!(isfinite(c->weight_decay) && c->weight_decay >= 0.0))
+        return mg_err_set(err, MG_STATUS_INVALID, "weight decay must be finite and >= 0, got %g",
+                          c->weight_decay);
+    if (c->schedule != MG_LR_CONSTANT && c->schedule != MG_LR_LINEAR)
+        return mg_err_set(err, MG_STATUS_INVALID, "unknown learning-rate schedule (%d)",
+                          (int)c->schedule);
+    if (c->schedule == MG_LR_LINEAR && (c->steps == 0 || !(c->decay >= 0.0 && c->decay <= 1.0)))
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          "a linear schedule needs steps > 0 and decay in [0, 1], got %zu and %g",
+                          c->steps, c->decay);
+    return MG_STATUS_OK;
+}
+
+/* ==== life cycle ========================================================================= */
+
+mg_optim *mg_optim_new(const mg_optim_config *cfg, size_t nparams, mg_err *err) {
+    if (check_config(cfg, err)) return NULL;
+    if (nparams == 0) {
+        mg_err_set(err, MG_STATUS_INVALID, "an optimiser needs at least 1 parameter");
+        return NULL;
+    }
+    mg_optim *o = mg__calloc(1, sizeof *o);
+    if (!o) goto nomem;
+    o->cfg = *cfg;
+    o->n = nparams;
+    if (cfg->kind != MG_OPTIM_SGD) {
+        o->m = mg__calloc(nparams, sizeof *o->m);
+        if (!o->m) goto nomem;
+    }
+    if (cfg->kind == MG_OPTIM_ADAMW) {
+        o->v = mg__calloc(nparams, sizeof *o->v);
+        if (!o->v) goto nomem;
+    }
+    return o;
+nomem:
+    mg_optim_free(o);
+    mg_err_set(err, MG_STATUS_NOMEM, "out of memory for an optimiser of %zu parameters", nparams);
+    return NULL;
+}
+
+void mg_optim_free(mg_optim *o) {
+    if (!o) return;
+    mg__free(o->m);
+    mg__free(o->v);
+    mg__free(o);
+}
+
+const mg_optim_config *mg_optim_config_of(const mg_optim *o) { return &o->cfg; }
+size_t mg_optim_nsteps(const mg_optim *o) { return o->t; }
+
+void mg_optim_reset(mg_optim *o) {
+    o->t = 0;
+    if (o->m) memset(o->m, 0, o->n * sizeof *o->m);
+    if (o->v) memset(o->v, 0, o->n * sizeof *o->v);
+}
+
+double mg_optim_lr(const mg_optim *o) {
+    const mg_optim_config *c = &o->cfg;
+    if (c->schedule == MG_LR_CONSTANT) return c->lr;
+    size_t k = o->t < c->steps ? o->t : c->steps;
+    /* micrograd's demo: 1.0 - 0.9*k/100, in that order of operations. */
+    return c->lr * (1.0 - c->decay * (double)k / (double)c->steps);
+}
+
+/* ==== the updates ======================================================================== */
+
+static void sgd(const mg_optim_config *c, double lr, double *p, const double *g, size_t n) {
+    if (c->weight_decay == 0.0) {
+        for (size_t i = 0; i < n; i++) p[i] -= lr * g[i];
+    } else {
+        for (size_t i = 0; i < n; i++) p[i] -= lr * (g[i] + c->weight_decay * p[i]);
+    }
+}
+
+/* PyTorch's SGD momentum without dampening: the buffer starts at 0, so the first step is
+ * plain SGD, as PyTorch's (which starts the buffer at g) is. */
+static void momentum(const mg_optim_config *c, double lr, double *buf, double *p,
+                     const double *g, size_t n) {
+    double mu = c->momentum, wd = c->weight_decay;
+    for (size_t i = 0; i < n; i++) {
+        double gi = wd == 0.0 ? g[i] : g[i] + wd * p[i];
+        buf[i] = mu * buf[i] + gi;
+        p[i] -= lr * buf[i];
+    }
+}
+
+/* AdamW as the reference run (yinyang.md section 5): bias corrections by division, the
+ * decoupled decay inside the step. */
+static void adamw(const mg_optim_config *c, size_t t, double lr, double *m, double *v, double *p,
+                  const double *g, size_t n) {
+    double b1 = c->beta1, b2 = c->beta2, eps = c->eps, wd = c->weight_decay;
+    double c1 = 1.0 - pow(b1, (double)t), c2 = 1.0 - pow(b2, (double)t);
+    for (size_t i = 0; i < n; i++) {
+        m[i] = b1 * m[i] + (1.0 - b1) * g[i];
+        v[i] = b2 * v[i] + (1.0 - b2) * (g[i] * g[i]);
+        double mhat = m[i] / c1, vhat = v[i] / c2;
+        p[i] -= lr * (mhat / (sqrt(vhat) + eps) + wd * p[i]);
+    }
+}
+
+double mg_optim_update(mg_optim *o, double *data, const double *grad, size_t n) {
+    MG_ASSERT(n == o->n, "optimiser used on a span of another size");
+    double lr = mg_optim_lr(o);
+    o->t++;
+    switch (o->cfg.kind) {
+    case MG_OPTIM_SGD: sgd(&o->cfg, lr, data, grad, n); break;
+    case MG_OPTIM_MOMENTUM: momentum(&o->cfg, lr, o->m, data, grad, n); break;
+    case MG_OPTIM_ADAMW: adamw(&o->cfg, o->t, lr, o->m, o->v, data, grad, n); break;
+    }
+    return lr;
+}
+
+double mg_optim_step(mg_optim *o, mg_ctx *ctx, mg_value first, size_t n) {
+    MG_ASSERT(mg_index(ctx, first) + n <= mg_ctx_size(ctx), "parameter span past the tape");
+    return mg_optim_update(o, mg_data_ptr(ctx, first), mg_grad_ptr(ctx, first), n);
+}

@@ -1,0 +1,255 @@
+/* test_demos.c - the training demos' end states, run as the example programs and as
+ * `micrograd demo NAME`: yinyang line by line against the reference run's output, toy's
+ * loss, moons' 100%, f2c's weight and bias, above-line's accuracy; and the command's
+ * options and errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+/* ==== running ============================================================================ */
+
+/* Runs examples/<name> with up to 6 arguments and returns its stdout (exit status 0). */
+static char *run_example(const char *name, const char *a1, const char *a2) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", MG_EXAMPLES_DIR, name);
+    const char *argv[] = {path, a1, a2, NULL};
+    if (!a1) argv[1] = NULL;
+    tu_run_result r = tu_run(argv, NULL);
+    if (r.status != 0) fail_msg("%s exited %d: %s", name, r.status, r.err);
+    free(r.err);
+    return r.out;
+}
+
+/* Runs `micrograd demo ARGS...`. */
+static tu_run_result run_cli(const char *a1, const char *a2, const char *a3, const char *a4) {
+    const char *argv[] = {MG_CLI, "demo", a1, a2, a3, a4, NULL};
+    return tu_run(argv, NULL);
+}
+
+/* The line of out that starts with prefix (a pointer into out), or NULL. */
+static const char *line_starting(const char *out, const char *prefix) {
+    size_t n = strlen(prefix);
+    for (const char *p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, prefix, n)) return p;
+    return NULL;
+}
+
+/* The number after `key` in the line starting with prefix. */
+static double number_after(const char *out, const char *prefix, const char *key) {
+    const char *line = line_starting(out, prefix);
+    if (!line) fail_msg("no line starting '%s' in:\n%s", prefix, out);
+    const char *k = strstr(line, key);
+    const char *eol = strchr(line, '\n');
+    if (!k || (eol && k > eol)) fail_msg("no '%s' in the line '%.*s'", key, (int)(eol ? eol - line : 80), line);
+    return strtod(k + strlen(key), NULL);
+}
+
+/* ==== yinyang against the reference ====================================================== */
+
+/* Compares the demo's output with the reference line by line: the same words, and every
+ * number within a relative 1e-10. */
+static void compare_with_reference(const char *out, const char *ref_path) {
+    size_t len;
+    char *ref = tu_read_file(ref_path, &len);
+    if (!ref) fail_msg("cannot read the reference output %s", ref_path);
+    const char *a = out, *b = ref;
+    int line = 0;
+    double worst = 0.0;
+    while (*a || *b) {
+        line++;
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+        if (!la && !lb && !ea && !eb) break;
+        /* Split each at its last space: words before, a number after. */
+        const char *sa = a + la, *sb = b + lb;
+        while (sa > a && sa[-1] != ' ') sa--;
+        while (sb > b && sb[-1] != ' ') sb--;
+        if (sa - a != sb - b || strncmp(a, b, (size_t)(sa - a)))
+            fail_msg("line %d: got '%.*s', expected '%.*s'", line, (int)la, a, (int)lb, b);
+        double x = strtod(sa, NULL), y = strtod(sb, NULL);
+        double rel = fabs(x - y) / fmax(fabs(y), 1e-300);
+        if (!(rel <= 1e-10))
+            fail_msg("line %d: %.17g, expected %.17g (relative error %g)", line, x, y, rel);
+        worst = fmax(worst, rel);
+        a = ea ? ea + 1 : a + la;
+        b = eb ? eb + 1 : b + lb;
+    }
+    assert_int_equal(line, 110);
+    print_message("yinyang: %d lines, largest relative error %g (%s)\n", line, worst, ref_path);
+    free(ref);
+}
+
+static void test_yinyang_reference(void **state) {
+    (void)state;
+    char *out = run_example("yinyang", NULL, NULL);
+    /* The copy kept in the repository, and the shared original when it is there (CI). */
+    compare_with_reference(out, MG_SOURCE_DIR "/tests/data/yinyang_expected.txt");
+    compare_with_reference(out, MG_SOURCE_DIR "/../shared/reference/yinyang_expected.txt");
+    /* The command prints the same. */
+    tu_run_result r = run_cli("yinyang", NULL, NULL, NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, out);
+    tu_run_free(&r);
+    free(out);
+}
+
+/* ==== the other demos' end states ======================================================== */
+
+static void test_toy(void **state) {
+    (void)state;
+    char *out = run_example("toy", NULL, NULL);
+    assert_int_equal(tu_count(out, "\nstep "), 500);
+    /* Below 0.01 within the 500 steps, and still there at the end. */
+    assert_true(number_after(out, "step 499 ", "loss ") < 0.01);
+    const char *targets[4][2] = {{"ypred for [2.0, 3.0, -1.0]", "1"},
+                                 {"ypred for [3.0, -1.0, 0.5]", "-1"},
+                                 {"ypred for [0.5, 1.0, 1.0]", "-1"},
+                                 {"ypred for [1.0, 1.0, -1.0]", "1"}};
+    for (int i = 0; i < 4; i++) {
+        double p = number_after(out, targets[i][0], ": ");
+        if (!(fabs(p - atof(targets[i][1])) < 0.1)) fail_msg("%s: %g", targets[i][0], p);
+    }
+    free(out);
+}
+
+static void test_moons(void **state) {
+    (void)state;
+    char *out = run_example("moons", NULL, NULL);
+    assert_int_equal(tu_count(out, "\nstep "), 100);
+    assert_non_null(line_starting(out, "step 99 loss "));
+    assert_true(number_after(out, "step 99 ", "accuracy ") == 100.0);
+    assert_true(number_after(out, "step 99 ", "loss ") < number_after(out, "step 0 ", "loss "));
+    assert_non_null(strstr(out, "final: training accuracy 100.0% (100 of 100)"));
+    /* The command prints the same. */
+    tu_run_result r = run_cli("moons", NULL, NULL, NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, out);
+    tu_run_free(&r);
+    free(out);
+}
+
+static void test_f2c(void **state) {
+    (void)state;
+    char *out = run_example("f2c", NULL, NULL);
+    double w = number_after(out, "exactly: ", "weight "), b = number_after(out, "exactly: ", "bias ");
+    if (!(fabs(w - 5.0 / 9.0) < 5e-4 && fabs(b + 160.0 / 9.0) < 5e-4))
+        fail_msg("learned weight %.17g and bias %.17g, expected 0.5556 and -17.7778", w, b);
+    assert_non_null(strstr(out, "weight 0.5556 ("));
+    assert_non_null(strstr(out, "bias -17.7778 ("));
+    assert_non_null(strstr(out, "32 F is 0.0000 C; 212 F is 100.0000 C"));
+    free(out);
+}
+
+static void test_above_line(void **state) {
+    (void)state;
+    char *out = run_example("above_line", NULL, NULL);
+    double fresh = number_after(out, "fresh points:", "accuracy ");
+    if (!(fresh > 95.0)) fail_msg("accuracy on fresh points %g%%:\n%s", fresh, out);
+    assert_true(number_after(out, "training accuracy", "accuracy ") > 95.0);
+    /* The seed's probes: (1, 0) is below the line, (0, 1) and (-5, 3) above. */
+    assert_true(number_after(out, "P(above) at (1, 0)", "= ") < 0.5);
+    assert_true(number_after(out, "P(above) at (0, 1)", "= ") > 0.5);
+    assert_true(number_after(out, "P(above) at (-5, 3)", "= ") > 0.5);
+    assert_null(strstr(out, "dead relu"));
+    free(out);
+}
+
+static void test_multiclass(void **state) {
+    (void)state;
+    char *out = run_example("multiclass", NULL, NULL);
+    assert_true(number_after(out, "final:", "accuracy ") > 95.0);
+    assert_true(number_after(out, "final:", "val loss ") < 0.2);
+    free(out);
+    out = run_example("multiclass", "--data=blobs", "--steps=100");
+    assert_true(number_after(out, "final:", "accuracy ") > 95.0);
+    free(out);
+}
+
+/* ==== the command ======================================================================== */
+
+static void test_list_and_help(void **state) {
+    (void)state;
+    tu_run_result r = run_cli("--list", NULL, NULL, NULL);
+    assert_int_equal(r.status, 0);
+    const char *names[] = {"toy ", "moons ", "yinyang ", "f2c ", "above-line ", "multiclass "};
+    for (int i = 0; i < 6; i++)
+        if (!line_starting(r.out, names[i])) fail_msg("--list lacks %s:\n%s", names[i], r.out);
+    assert_int_equal(tu_count(r.out, "\n"), 6);
+    tu_run_free(&r);
+    r = run_cli("toy", "--help", NULL, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "--seed N"));
+    assert_non_null(strstr(r.out, "(default: 500)"));
+    tu_run_free(&r);
+    r = run_cli("--help", NULL, NULL, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "above-line"));
+    tu_run_free(&r);
+}
+
+static void test_usage_errors(void **state) {
+    (void)state;
+    const char *cases[][3] = {
+        {"toy", "--steps", "0"},      {"toy", "--bogus", NULL},    {"nope", NULL, NULL},
+        {"moons", "--lr", "-1"},      {"moons", "--seed", "x"},    {"f2c", "--batch", "1e3"},
+        {"multiclass", "--data", "x"}, {"toy", "--graph", "a.pdf"}, {"toy", "extra", NULL},
+        {"yinyang", "--n", "5"},      {NULL, NULL, NULL}, /* no demo named at all */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tu_run_result r = run_cli(cases[i][0], cases[i][1], cases[i][2], NULL);
+        if (r.status != 2 || !strstr(r.err, "micrograd demo") || r.out[0])
+            fail_msg("demo %s %s %s: status %d, stderr '%s'", cases[i][0] ? cases[i][0] : "",
+                     cases[i][1] ? cases[i][1] : "", cases[i][2] ? cases[i][2] : "", r.status, r.err);
+        tu_run_free(&r);
+    }
+}
+
+static void test_options_and_graph(void **state) {
+    (void)state;
+    tu_run_result r = run_cli("moons", "--steps", "5", NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(tu_count(r.out, "\nstep "), 5);
+    tu_run_free(&r);
+    const char *path = tu_path("yinyang.dot");
+    r = run_cli("yinyang", "--graph", path, NULL);
+    assert_int_equal(r.status, 0);
+    char *dot = tu_read_file(path, NULL);
+    assert_non_null(dot);
+    assert_non_null(strstr(dot, "digraph"));
+    assert_non_null(strstr(dot, "loss"));
+    assert_non_null(strstr(dot, "L1.N2.b"));
+    free(dot);
+    tu_run_free(&r);
+    /* Another seed, other numbers (the reference's are for 42). */
+    r = run_cli("yinyang", "--seed", "7", "--steps=3");
+    assert_int_equal(r.status, 0);
+    assert_int_equal(tu_count(r.out, "train loss"), 3);
+    assert_null(strstr(r.out, "1.0122152826497561"));
+    tu_run_free(&r);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_yinyang_reference),
+        cmocka_unit_test(test_toy),
+        cmocka_unit_test(test_moons),
+        cmocka_unit_test(test_f2c),
+        cmocka_unit_test(test_above_line),
+        cmocka_unit_test(test_multiclass),
+        cmocka_unit_test(test_list_and_help),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_options_and_graph),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    tu_cleanup();
+    return rc;
+}
