@@ -1,0 +1,386 @@
+/* cmd_predict.c - `micrograd predict`: runs a saved model over the rows of a CSV file (or
+ * Fashion-MNIST's test split) and writes its predictions as CSV, with the original class
+ * labels, optional class probabilities, and the accuracy or RMSE when the rows have the
+ * target. The output file appears complete or not at all. */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CMD "predict"
+
+/* ==== options ========================================================================== */
+
+typedef struct predict_opts {
+    const char *model, *data, *out, *target;
+    char delimiter;       /* 0: detect */
+    mg_csv_header header;
+    int proba, quiet;
+    long limit;           /* 0: all rows */
+} predict_opts;
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "Usage: micrograd predict --model FILE --data FILE [OPTIONS]\n"
+            "\n"
+            "Runs a saved model over each row of a CSV file and writes the predictions as CSV:\n"
+            "a header line 'prediction' and one line per row with the predicted class label\n"
+            "(as written in the training data) or number. The file's columns are matched to\n"
+            "the model's features by name when both have names (other columns are ignored),\n"
+            "else by position (the model's inputs, optionally followed by the target). The\n"
+            "model's standardisation is applied. When the rows include the target (the\n"
+            "model's target column, or --target), the accuracy (classifiers) or the RMSE\n"
+            "(regressors) goes to standard error.\n"
+            "\n"
+            "Options:\n"
+            "  -m, --model FILE     the model file, as saved by training (required)\n"
+            "  -d, --data FILE      the rows: a CSV file ('-': standard input), or\n"
+            "                       'fashion-mnist' / 'fashion-mnist:DIR' for the Fashion-MNIST\n"
+            "                       test split (default DIR: %s) (required)\n"
+            "  -o, --out FILE       write to FILE instead of standard output; the file is\n"
+            "                       replaced only once it is complete\n"
+            "  -p, --proba          add a column p_CLASS per class: the softmax of the outputs,\n"
+            "                       or for a one-output classifier sigmoid(output) for the\n"
+            "                       second class (not for hinge-loss models, whose outputs are\n"
+            "                       scores)\n"
+            "  -t, --target NAME    the target column, by name or 0-based number (default: the\n"
+            "                       model's target name; without a header, the column after the\n"
+            "                       features)\n"
+            "      --delimiter C    ',', ';' or 'tab' (default: detect from the first line)\n"
+            "      --header         the first row is a header (default: detect)\n"
+            "      --no-header      the first row is data\n"
+            "  -n, --limit N        predict the first N rows only (default: all)\n"
+            "  -q, --quiet          do not report the accuracy or RMSE\n"
+            "  -h, --help           show this help\n"
+            "\n"
+            "A classifier predicts the class of its largest output, or with one output the\n"
+            "second class when the output is > 0. Numbers are written exactly (they read back\n"
+            "as the same double).\n"
+            "\n"
+            "Exit status: 0 ok; 1 an unreadable or malformed model or data file, rows that do\n"
+            "not fit the model, a non-finite output; 2 a usage error.\n"
+            "\n"
+            "Example:\n"
+            "  micrograd predict --model iris.safetensors --data iris_test.csv --proba\n",
+            MG_FASHION_MNIST_DIR);
+}
+
+static int parse_options(int argc, char **argv, predict_opts *o, int *stop) {
+    enum { OPT_DELIM = 256, OPT_HEADER, OPT_NO_HEADER };
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, 'm'},     {"data", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},       {"proba", no_argument, NULL, 'p'},
+        {"target", required_argument, NULL, 't'},    {"delimiter", required_argument, NULL, OPT_DELIM},
+        {"header", no_argument, NULL, OPT_HEADER},   {"no-header", no_argument, NULL, OPT_NO_HEADER},
+        {"limit", required_argument, NULL, 'n'},     {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    *stop = 1;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":m:d:o:pt:n:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm': o->model = optarg; break;
+        case 'd': o->data = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'p': o->proba = 1; break;
+        case 't': o->target = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case OPT_HEADER: o->header = MG_CSV_HEADER_YES; break;
+        case OPT_NO_HEADER: o->header = MG_CSV_HEADER_NO; break;
+        case OPT_DELIM:
+            if (!strcmp(optarg, ",") || !strcmp(optarg, ";")) o->delimiter = optarg[0];
+            else if (!strcmp(optarg, "tab") || !strcmp(optarg, "\t")) o->delimiter = '\t';
+            else return cli_usage_error(CMD, "--delimiter must be ',', ';' or 'tab', got '%s'", optarg);
+            break;
+        case 'n':
+            if (!cli_parse_long(CMD, "--limit", optarg, 1, 1000000000L, &o->limit)) return CLI_USAGE;
+            break;
+        case 'h': usage(stdout); return CLI_OK;
+        case ':': return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (!o->model) return cli_usage_error(CMD, "no model: give --model FILE");
+    if (!o->data) return cli_usage_error(CMD, "no data: give --data FILE");
+    *stop = 0;
+    return CLI_OK;
+}
+
+/* ==== loading the rows =================================================================== */
+
+static mg_dataset *load_rows(const predict_opts *o, const mg_mlp *m, const mg_model_info *info,
+                             mg_err *err) {
+    if (!strncmp(o->data, "fashion-mnist", 13) && (!o->data[13] || o->data[13] == ':')) {
+        mg_dataset *test = NULL;
+        const char *dir = o->data[13] ? o->data + 14 : NULL;
+        if (mg_data_fashion_mnist(dir, 0, (size_t)o->limit, NULL, &test, err)) return NULL;
+        if (m->nin != test->nfeat || info->nclasses != test->nclasses) {
+            mg_err_set(err, MG_STATUS_INVALID,
+                       "%s: the model takes %zu inputs and %zu classes; Fashion-MNIST has %zu "
+                       "and %zu",
+                       o->model, m->nin, info->nclasses, test->nfeat, test->nclasses);
+            mg_dataset_free(test);
+            return NULL;
+        }
+        return test;
+    }
+    mg_csv_options opt;
+    mg_csv_options_for_model(&opt, m, info);
+    opt.delimiter = o->delimiter;
+    opt.header = o->header;
+    if (o->target) opt.target = o->target;
+    if (strcmp(o->data, "-")) return mg_csv_load(o->data, &opt, err);
+    size_t len;
+    char *text = cli_read_file("-", &len, err);
+    if (!text) return NULL;
+    mg_dataset *d = mg_csv_parse(text, len, "<stdin>", &opt, err);
+    free(text);
+    return d;
+}
+
+/* ==== writing =========================================================================== */
+
+/* A CSV field: quoted when it holds a delimiter, a quote or a line break. */
+static void put_field(FILE *f, const char *s) {
+    if (!strpbrk(s, ",;\t\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void put_number(FILE *f, double x) {
+    char buf[32];
+    fputs(mg_fmt_repr(x, buf, sizeof buf), f);
+}
+
+/* Class probabilities from the outputs into p[nclasses]. */
+static void probabilities(const double *out, size_t nout, size_t nclasses, double *p) {
+    if (nout == 1) { /* sigmoid, in the form that does not overflow */
+        double z = out[0], e = exp(-fabs(z));
+        p[1] = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+        p[0] = 1 - p[1];
+        return;
+    }
+    double top = out[0], sum = 0;
+    for (size_t k = 1; k < nout; k++) top = out[k] > top ? out[k] : top;
+    for (size_t k = 0; k < nclasses; k++) sum += p[k] = exp(out[k] - top);
+    for (size_t k = 0; k < nclasses; k++) p[k] /= sum;
+}
+
+static size_t predicted_class(const double *out, size_t nout) {
+    if (nout == 1) return out[0] > 0;
+    size_t best = 0;
+    for (size_t k = 1; k < nout; k++)
+        if (out[k] > out[best]) best = k;
+    return best;
+}
+
+static void write_header(FILE *f, const mg_model_info *info, size_t nout, int proba) {
+    if (!info->nclasses && nout > 1) {
+        for (size_t k = 0; k < nout; k++) fprintf(f, "%soutput_%zu", k ? "," : "", k + 1);
+    } else {
+        fputs("prediction", f);
+    }
+    for (size_t k = 0; proba && k < info->nclasses; k++) {
+        char name[300];
+        snprintf(name, sizeof name, "p_%s", info->class_names[k]);
+        fputc(',', f);
+        put_field(f, name);
+    }
+    fputc('\n', f);
+}
+
+/* The running score against the targets. */
+typedef struct score {
+    size_t n, correct;
+    double sq; /* sum of squared errors */
+} score;
+
+/* Predicts every row into f. Returns CLI_OK or CLI_FAIL (message printed). */
+static int predict_rows(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, mg_dataset *d,
+                        const predict_opts *o, FILE *f, score *sc) {
+    size_t nout = mg_mlp_nout(m), n = d->n;
+    if (o->limit && (size_t)o->limit < n) n = (size_t)o->limit;
+    double *out = malloc(nout * sizeof *out), *p = malloc((info->nclasses + 1) * sizeof *p);
+    if (!out || !p) {
+        free(out);
+        free(p);
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    mg_standardizer_apply(&info->standardize, d);
+    write_header(f, info, nout, o->proba);
+    int status = CLI_OK;
+    for (size_t i = 0; i < n && status == CLI_OK; i++) {
+        mg_err err = {0};
+        if (mg_mlp_predict(ctx, m, d->x + i * d->nfeat, out, &err)) {
+            cli_error("%s: row %zu: %s", o->data, i + 1, err.msg);
+            status = CLI_FAIL;
+            break;
+        }
+        if (info->nclasses) {
+            size_t c = predicted_class(out, nout);
+            put_field(f, info->class_names[c]);
+            if (o->proba) {
+                probabilities(out, nout, info->nclasses, p);
+                for (size_t k = 0; k < info->nclasses; k++) {
+                    fputc(',', f);
+                    put_number(f, p[k]);
+                }
+            }
+            if (d->y) sc->correct += (double)c == d->y[i];
+        } else {
+            for (size_t k = 0; k < nout; k++) {
+                if (k) fputc(',', f);
+                put_number(f, out[k]);
+            }
+            if (d->y) sc->sq += (out[0] - d->y[i]) * (out[0] - d->y[i]);
+        }
+        fputc('\n', f);
+        sc->n += d->y != NULL;
+    }
+    free(out);
+    free(p);
+    return status;
+}
+
+/* ==== the output file ==================================================================== */
+
+/* Opens where the predictions go. For a regular file (or a new one): a temporary file
+ * next to it (its name in *tmp, malloc'd; for a symbolic link, next to the file it
+ * names, so the link stays) to be renamed over it. A device or a pipe (/dev/null,
+ * /dev/stdout) cannot be replaced by renaming, and must not be: it is written in place
+ * (*tmp NULL). A directory is refused. NULL after printing why. */
+static FILE *open_output(const char *path, char **tmp, char **target) {
+    struct stat st, lst;
+    *tmp = *target = NULL;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *f = S_ISDIR(st.st_mode) ? NULL : fopen(path, "w");
+        if (!f)
+            cli_error("%s: cannot write: %s", path,
+                      S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+        return f;
+    }
+    int link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+    *target = link ? realpath(path, NULL) : strdup(path);
+    size_t n = *target ? strlen(*target) : 0;
+    *tmp = *target ? malloc(n + 8) : NULL;
+    if (!*tmp) {
+        cli_error("%s: cannot resolve the path: %s", path, strerror(errno));
+        free(*target);
+        *target = NULL;
+        return NULL;
+    }
+    memcpy(*tmp, *target, n);
+    memcpy(*tmp + n, ".XXXXXX", 8);
+    int fd = mkstemp(*tmp);
+    /* mkstemp makes the file private (0600); predictions are an ordinary file. The
+     * command is single-threaded, so reading the umask by setting it is safe here. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fd >= 0) fchmod(fd, 0666 & ~mask);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!f) {
+        cli_error("%s: cannot create a temporary file next to it: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(*tmp);
+        }
+        free(*tmp);
+        free(*target);
+        *tmp = *target = NULL;
+    }
+    return f;
+}
+
+/* Closes the output; a temporary file is renamed over target when ok, else removed. */
+static int close_output(FILE *f, char *tmp, char *target, const char *path, int ok) {
+    int e = 0;
+    errno = 0;
+    if (fflush(f) != 0 || ferror(f) || (tmp && fsync(fileno(f)) != 0)) e = errno ? errno : EIO;
+    if (fclose(f) != 0 && !e) e = errno;
+    if (tmp && ok && !e && rename(tmp, target) != 0) e = errno;
+    if (tmp && (!ok || e)) unlink(tmp);
+    free(tmp);
+    free(target);
+    if (ok && e) {
+        cli_error("%s: cannot write: %s", path, strerror(e));
+        return CLI_FAIL;
+    }
+    return ok ? CLI_OK : CLI_FAIL;
+}
+
+/* ==== the command ======================================================================== */
+
+static void report(const mg_model_info *info, const score *sc, size_t nrows) {
+    if (!sc->n) return;
+    if (info->nclasses)
+        fprintf(stderr, "accuracy %.6f (%zu of %zu rows)\n", (double)sc->correct / (double)sc->n,
+                sc->correct, sc->n);
+    else
+        fprintf(stderr, "rmse %.6g (%zu rows)\n", sqrt(sc->sq / (double)sc->n), nrows);
+}
+
+int cli_cmd_predict(int argc, char **argv) {
+    predict_opts o;
+    int stop, status = parse_options(argc, argv, &o, &stop);
+    if (stop) return status;
+    mg_ctx *ctx = mg_ctx_new();
+    if (!ctx) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    mg_err err = {0};
+    mg_model_info info;
+    mg_mlp *m = mg_model_load(o.model, ctx, &info, &err);
+    mg_dataset *d = NULL;
+    if (!m) {
+        cli_error("%s", err.msg);
+        status = CLI_FAIL;
+    } else if (o.proba && !info.nclasses) {
+        status = cli_usage_error(CMD, "--proba needs a classifier; %s predicts numbers", o.model);
+    } else if (o.proba && info.has_loss && info.loss == MG_LOSS_HINGE) {
+        status = cli_usage_error(CMD, "--proba: %s was trained with the hinge loss; its outputs "
+                                      "are scores, not probabilities", o.model);
+    } else if (!(d = load_rows(&o, m, &info, &err))) {
+        cli_error("%s", err.msg);
+        status = CLI_FAIL;
+    } else {
+        score sc = {0, 0, 0};
+        char *tmp = NULL, *target = NULL;
+        FILE *f = o.out ? open_output(o.out, &tmp, &target) : stdout;
+        if (!f) {
+            status = CLI_FAIL;
+        } else {
+            status = predict_rows(ctx, m, &info, d, &o, f, &sc);
+            if (o.out) {
+                status = close_output(f, tmp, target, o.out, status == CLI_OK);
+            } else if (fflush(stdout) != 0 || ferror(stdout)) {
+                cli_error("cannot write the predictions: %s", strerror(errno));
+                status = CLI_FAIL;
+            }
+        }
+        if (status == CLI_OK && !o.quiet) report(&info, &sc, sc.n);
+    }
+    mg_dataset_free(d);
+    mg_mlp_free(m);
+    mg_model_info_free(&info);
+    mg_ctx_free(ctx);
+    return status;
+}

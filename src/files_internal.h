@@ -1,0 +1,40 @@
+/* files_internal.h - pieces shared by the file modules (csv.c, idx.c, model_io.c,
+ * model_info.c, standardize.c), defined in files.c: whole-file reading, atomic writing,
+ * dataset allocation, the strict number syntax, message quoting, string lists. Not
+ * installed. */
+#ifndef MG_FILES_INTERNAL_H
+#define MG_FILES_INTERNAL_H
+
+#include "mg_internal.h"
+
+/* Reads the whole file into a buffer with one extra NUL byte after the data (free with
+ * mg__free). NULL on failure: MG_STATUS_IO ("path: cannot open: reason") or NOMEM. */
+char *mg__files_read(const char *path, size_t *len, mg_err *err);
+
+/* Writes len bytes to path so that path is either its old self or the complete new
+ * contents: a temporary file in the same directory, fsync, rename. On failure the
+ * temporary is removed and path is untouched. A symbolic link is followed (the link
+ * stays); an existing device or pipe (/dev/null) is written in place, since renaming
+ * over it would replace it; a directory is refused. MG_STATUS_IO with the reason. */
+mg_status mg__files_write_atomic(const char *path, const void *data, size_t len, mg_err *err);
+
+/* A zeroed dataset (mg__calloc), or NULL with MG_STATUS_NOMEM in err. */
+mg_dataset *mg__files_dataset_new(mg_err *err);
+
+/* Parses s (already trimmed, NUL-terminated) as a decimal number: an optional sign,
+ * digits with an optional '.', an optional exponent; no hex, no inf or nan words.
+ * Returns 0 and sets *out when it is one with a finite value, 1 when it is not a
+ * number, 2 when it is one too large for a double. */
+int mg__files_number(const char *s, double *out);
+
+/* Copies s into buf (size >= 4) for an error message: control bytes become '?', and text
+ * longer than the buffer is cut with "...". Returns buf. */
+const char *mg__files_quote(const char *s, char *buf, size_t size);
+
+/* Copies n strings (NULL entries stay NULL); *out gets NULL when src is NULL or n is 0.
+ * MG_STATUS_NOMEM on failure (nothing left allocated). */
+mg_status mg__files_strvdup(char ***out, const char *const *src, size_t n, mg_err *err);
+/* Frees n strings and the array; safe on NULL. */
+void mg__files_strvfree(char **v, size_t n);
+
+#endif /* MG_FILES_INTERNAL_H */

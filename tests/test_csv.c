@@ -1,0 +1,451 @@
+/* test_csv.c - the CSV loader: RFC 4180 fields, delimiter and header detection, targets,
+ * class labels, rows for a model, every malformed input with its line and column, and
+ * random inputs under the sanitizers. Expected values are written out by hand from the
+ * small files below. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "micrograd.h"
+#include "testutil.h"
+
+/* ==== helpers ============================================================================ */
+
+static mg_dataset *parse(const char *text, const mg_csv_options *opt) {
+    mg_err err = {0};
+    mg_dataset *d = mg_csv_parse(text, strlen(text), "t.csv", opt, &err);
+    if (!d) fail_msg("parse failed: %s", err.msg);
+    return d;
+}
+
+static void expect_x(const mg_dataset *d, size_t n, size_t nfeat, const double *x) {
+    assert_int_equal(d->n, n);
+    assert_int_equal(d->nfeat, nfeat);
+    for (size_t i = 0; i < n * nfeat; i++)
+        if (d->x[i] != x[i]) fail_msg("x[%zu] = %.17g, expected %.17g", i, d->x[i], x[i]);
+}
+
+static void expect_y(const mg_dataset *d, const double *y) {
+    assert_non_null(d->y);
+    for (size_t i = 0; i < d->n; i++)
+        if (d->y[i] != y[i]) fail_msg("y[%zu] = %.17g, expected %.17g", i, d->y[i], y[i]);
+}
+
+static void expect_names(char **names, size_t n, const char *const *want) {
+    assert_non_null(names);
+    for (size_t i = 0; i < n; i++) assert_string_equal(names[i], want[i]);
+}
+
+/* ==== well-formed files =================================================================== */
+
+static void test_header_and_string_labels(void **state) {
+    (void)state;
+    mg_dataset *d = parse("a,b,label\n1,2,x\n3,4.5,y\n-1e-3,0,x\n", NULL);
+    expect_x(d, 3, 2, (const double[]){1, 2, 3, 4.5, -0.001, 0});
+    expect_y(d, (const double[]){0, 1, 0});
+    assert_int_equal(d->nclasses, 2);
+    expect_names(d->class_names, 2, (const char *const[]){"x", "y"});
+    expect_names(d->feature_names, 2, (const char *const[]){"a", "b"});
+    assert_string_equal(d->target_name, "label");
+    mg_dataset_free(d);
+}
+
+/* Classes are sorted, so the order of rows does not change the class indices. */
+static void test_classes_sorted(void **state) {
+    (void)state;
+    mg_dataset *d = parse("f,species\n1,virginica\n2,setosa\n3,versicolor\n4,setosa\n", NULL);
+    expect_names(d->class_names, 3, (const char *const[]){"setosa", "versicolor", "virginica"});
+    expect_y(d, (const double[]){2, 0, 1, 0});
+    mg_dataset_free(d);
+}
+
+/* Numeric labels sort by value and keep their text; equal values are one class. */
+static void test_numeric_labels(void **state) {
+    (void)state;
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    opt.task = MG_CSV_TASK_CLASSIFY;
+    mg_dataset *d = parse("x,c\n1,7\n2,10\n3,2\n4,7.0\n5,2.5\n", &opt);
+    assert_int_equal(d->nclasses, 4);
+    expect_names(d->class_names, 4, (const char *const[]){"2", "2.5", "7", "10"});
+    expect_y(d, (const double[]){2, 3, 0, 2, 1});
+    mg_dataset_free(d);
+}
+
+static void test_auto_task(void **state) {
+    (void)state;
+    /* Few distinct integers: classes. */
+    mg_dataset *d = parse("1,2,0\n3,4,1\n5,6,1\n", NULL);
+    assert_int_equal(d->nclasses, 2);
+    assert_null(d->feature_names);
+    assert_null(d->target_name);
+    expect_x(d, 3, 2, (const double[]){1, 2, 3, 4, 5, 6});
+    expect_y(d, (const double[]){0, 1, 1});
+    mg_dataset_free(d);
+    /* A fraction: regression. */
+    d = parse("x,y\n1,0.5\n2,1.5\n3,2.25\n", NULL);
+    assert_int_equal(d->nclasses, 0);
+    assert_null(d->class_names);
+    expect_y(d, (const double[]){0.5, 1.5, 2.25});
+    mg_dataset_free(d);
+    /* 21 distinct integers: more than MG_CSV_AUTO_MAX_CLASSES, so regression. */
+    char text[512] = "x,y\n";
+    for (int i = 0; i < 21; i++) snprintf(text + strlen(text), sizeof text - strlen(text), "%d,%d\n", i, 3 * i);
+    d = parse(text, NULL);
+    assert_int_equal(d->nclasses, 0);
+    assert_int_equal(d->n, 21);
+    assert_true(d->y[20] == 60.0);
+    mg_dataset_free(d);
+    /* Forced regression of small integers. */
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    opt.task = MG_CSV_TASK_REGRESS;
+    d = parse("1,0\n2,1\n", &opt);
+    assert_int_equal(d->nclasses, 0);
+    expect_y(d, (const double[]){0, 1});
+    mg_dataset_free(d);
+}
+
+static void test_delimiters(void **state) {
+    (void)state;
+    const double x[] = {1.5, 2, 3, 4};
+    const char *texts[] = {"a;b;t\n1.5;2;u\n3;4;v\n", "a\tb\tt\n1.5\t2\tu\n3\t4\tv\n",
+                           "a,b,t\n1.5,2,u\n3,4,v\n", "a ; b ; t\n 1.5 ;2 ; u\n3; 4;v \n"};
+    for (size_t k = 0; k < 4; k++) {
+        mg_dataset *d = parse(texts[k], NULL);
+        expect_x(d, 2, 2, x);
+        expect_names(d->class_names, 2, (const char *const[]){"u", "v"});
+        expect_names(d->feature_names, 2, (const char *const[]){"a", "b"});
+        mg_dataset_free(d);
+    }
+    /* Forced: with ';' the commas are part of the cells. */
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    opt.delimiter = ';';
+    mg_dataset *d = parse("a;b,c\n1;x,y\n2;z\n", &opt);
+    expect_names(d->class_names, 2, (const char *const[]){"x,y", "z"});
+    mg_dataset_free(d);
+}
+
+/* Quotes, doubled quotes, delimiters and line breaks inside quotes, CRLF, a BOM, a
+ * missing last newline, trailing blank lines. */
+static void test_rfc4180(void **state) {
+    (void)state;
+    const char *text = "\xEF\xBB\xBF\"first, col\",\"b\"\"q\",\"label\"\r\n"
+                       "\"1\",2,\"say \"\"hi\"\"\"\r\n"
+                       "3, \"4\" ,\"two\r\nlines\"\r\n"
+                       "5,6,plain\r\n\r\n\n";
+    mg_dataset *d = parse(text, NULL);
+    expect_x(d, 3, 2, (const double[]){1, 2, 3, 4, 5, 6});
+    expect_names(d->feature_names, 2, (const char *const[]){"first, col", "b\"q"});
+    assert_string_equal(d->target_name, "label");
+    expect_names(d->class_names, 3, (const char *const[]){"plain", "say \"hi\"", "two\nlines"});
+    expect_y(d, (const double[]){1, 2, 0});
+    mg_dataset_free(d);
+    d = parse("a,b\n1,x\n2,y", NULL); /* no final newline */
+    assert_int_equal(d->n, 2);
+    mg_dataset_free(d);
+    d = parse("a,b\r1,x\r2,y\r", NULL); /* old Mac line ends */
+    assert_int_equal(d->n, 2);
+    mg_dataset_free(d);
+}
+
+static void test_target_column(void **state) {
+    (void)state;
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    const char *text = "y,a,b\nu,1,2\nv,3,4\n";
+    const char *specs[] = {"y", "0", "-3"};
+    for (size_t k = 0; k < 3; k++) {
+        opt.target = specs[k];
+        mg_dataset *d = parse(text, &opt);
+        expect_x(d, 2, 2, (const double[]){1, 2, 3, 4});
+        expect_names(d->feature_names, 2, (const char *const[]){"a", "b"});
+        assert_string_equal(d->target_name, "y");
+        mg_dataset_free(d);
+    }
+    opt.target = "a"; /* a middle column; "y" becomes a feature and must be numeric */
+    mg_err err = {0};
+    assert_null(mg_csv_parse(text, strlen(text), "t.csv", &opt, &err));
+    assert_int_equal(err.status, MG_STATUS_FORMAT);
+    assert_string_equal(err.msg, "t.csv:2:1: column 'y': not a number 'u' (features must be numbers)");
+    opt.target = "1";
+    mg_dataset *d = parse("5,1,2\n6,3,4\n", &opt);
+    expect_x(d, 2, 2, (const double[]){5, 2, 6, 4});
+    expect_y(d, (const double[]){0, 1});
+    mg_dataset_free(d);
+}
+
+/* Header detection, and forcing it either way. */
+static void test_header_detection(void **state) {
+    (void)state;
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    /* Headerless with text labels: the label column is text in both rows. */
+    mg_dataset *d = parse("5.1,3.5,setosa\n6.2,2.9,virginica\n", NULL);
+    assert_int_equal(d->n, 2);
+    assert_null(d->feature_names);
+    mg_dataset_free(d);
+    opt.header = MG_CSV_HEADER_NO;
+    d = parse("1,2,0\n3,4,1\n", &opt);
+    assert_int_equal(d->n, 2);
+    mg_dataset_free(d);
+    opt.header = MG_CSV_HEADER_YES; /* numbers as column names */
+    d = parse("1,2,0\n3,4,1\n5,6,0\n", &opt);
+    assert_int_equal(d->n, 2);
+    expect_names(d->feature_names, 2, (const char *const[]){"1", "2"});
+    mg_dataset_free(d);
+}
+
+/* ==== rows for a model ==================================================================== */
+
+static void test_model_layout(void **state) {
+    (void)state;
+    const char *feats[] = {"a", "b"}, *classes[] = {"no", "yes"};
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    opt.nfeat = 2;
+    opt.feature_names = feats;
+    opt.nclasses = 2;
+    opt.class_names = classes;
+    opt.target = "label";
+    /* By name: columns in another order, an extra column ignored, the target mapped. */
+    mg_dataset *d = parse("id,b,label,a\nr1,2,yes,1\nr2,4,no,3\n", &opt);
+    expect_x(d, 2, 2, (const double[]){1, 2, 3, 4});
+    expect_y(d, (const double[]){1, 0});
+    expect_names(d->class_names, 2, classes);
+    expect_names(d->feature_names, 2, feats);
+    mg_dataset_free(d);
+    /* Repeated names pair up in order. */
+    const char *twice[] = {"v", "v"};
+    opt.feature_names = twice;
+    d = parse("v,label,v\n1,no,2\n", &opt);
+    expect_x(d, 1, 2, (const double[]){1, 2});
+    mg_dataset_free(d);
+    opt.feature_names = feats;
+    /* No target column: y is NULL. */
+    d = parse("b,a\n2,1\n", &opt);
+    expect_x(d, 1, 2, (const double[]){1, 2});
+    assert_null(d->y);
+    mg_dataset_free(d);
+    /* No header: by position, with or without the target (last). */
+    d = parse("1,2\n3,4\n", &opt);
+    assert_null(d->y);
+    expect_x(d, 2, 2, (const double[]){1, 2, 3, 4});
+    mg_dataset_free(d);
+    opt.target = NULL;
+    d = parse("1,2,yes\n3,4,no\n", &opt);
+    expect_y(d, (const double[]){1, 0});
+    mg_dataset_free(d);
+    /* Numeric class names match by value. */
+    const char *digits[] = {"0", "1"};
+    opt.class_names = digits;
+    d = parse("1,2,1.0\n3,4,0\n", &opt);
+    expect_y(d, (const double[]){1, 0});
+    mg_dataset_free(d);
+    /* A regression model. */
+    opt.nclasses = 0;
+    opt.class_names = NULL;
+    opt.target = "y";
+    d = parse("a,b,y\n1,2,0.25\n", &opt);
+    expect_y(d, (const double[]){0.25});
+    mg_dataset_free(d);
+}
+
+/* ==== malformed input: every error names file, line and column ============================ */
+
+typedef struct bad_case {
+    const char *text;
+    size_t len; /* 0: strlen */
+    mg_status status;
+    const char *msg;
+} bad_case;
+
+static const bad_case bad_cases[] = {
+    {"", 0, MG_STATUS_FORMAT, "t.csv:1:1: empty file (no rows)"},
+    {"\n\n\r\n", 0, MG_STATUS_FORMAT, "t.csv:1:1: empty file (no rows)"},
+    {"a,b,c\n", 0, MG_STATUS_FORMAT, "t.csv:2:1: no data rows (only a header)"},
+    {"a,b,c\n\n", 0, MG_STATUS_FORMAT, "t.csv:2:1: no data rows (only a header)"},
+    {"a,b,c\n1,2,x\n3,4\n", 0, MG_STATUS_FORMAT, "t.csv:3:4: 2 fields, expected 3"},
+    {"a,b,c\n1,2,x\n3,4,y,5\n", 0, MG_STATUS_FORMAT, "t.csv:3:7: 4 fields, expected 3"},
+    {"a,b,c\n1,2,x\n3,oops,y\n", 0, MG_STATUS_FORMAT,
+     "t.csv:3:3: column 'b': not a number 'oops' (features must be numbers)"},
+    {"a,b,c\n1,,x\n3,4,y\n", 0, MG_STATUS_FORMAT, "t.csv:2:3: column 'b': missing value"},
+    {"1,2,x\n1,NA,y\n", 0, MG_STATUS_FORMAT,
+     "t.csv:2:3: column 2: not a number 'NA' (features must be numbers)"},
+    {"a,b,c\n1,nan,x\n3,4,y\n", 0, MG_STATUS_FORMAT,
+     "t.csv:2:3: column 'b': not a number 'nan' (features must be numbers)"},
+    {"a,b,c\n1,0x10,x\n3,4,y\n", 0, MG_STATUS_FORMAT,
+     "t.csv:2:3: column 'b': not a number '0x10' (features must be numbers)"},
+    {"a,b,c\n1,1e999,x\n3,4,y\n", 0, MG_STATUS_FORMAT,
+     "t.csv:2:3: column 'b': number out of range '1e999' (features must be numbers)"},
+    {"a,b,c\n1,2,x\n3,4,x\n", 0, MG_STATUS_FORMAT,
+     "t.csv: column 'c' has one class only ('x'): a classifier needs at least 2"},
+    {"a,b,c\n1,2,x\n3,4,\n", 0, MG_STATUS_FORMAT, "t.csv:3:5: column 'c': empty target"},
+    {"a,b,c\n1,2,\"x\n3,4,y\n", 0, MG_STATUS_FORMAT, "t.csv:2:5: unterminated quoted field"},
+    {"a,b,c\n1,2,x\"y\n", 0, MG_STATUS_FORMAT,
+     "t.csv:2:6: a quote inside an unquoted field (quote the whole field and double the quote)"},
+    {"a,b,c\n1,2,\"x\"y\n", 0, MG_STATUS_FORMAT,
+     "t.csv:2:8: text after a closing quote (a quote inside a quoted field is written \"\")"},
+    {"a,b,c\n1,2\0,x\n", 13, MG_STATUS_FORMAT, "t.csv:2:4: NUL byte (not a text file?)"},
+    {"a\n1\n2\n", 0, MG_STATUS_FORMAT,
+     "t.csv:1:1: one column only: need feature columns and a target (is the delimiter right?)"},
+    {"a,b,c\n1,2,x\n\n3,4,y\n", 0, MG_STATUS_FORMAT,
+     "t.csv:3:1: empty line in the middle of the data"},
+};
+
+static void test_bad_inputs(void **state) {
+    (void)state;
+    for (size_t k = 0; k < sizeof bad_cases / sizeof bad_cases[0]; k++) {
+        const bad_case *c = &bad_cases[k];
+        mg_err err = {0};
+        size_t len = c->len ? c->len : strlen(c->text);
+        mg_dataset *d = mg_csv_parse(c->text, len, "t.csv", NULL, &err);
+        if (d) fail_msg("case %zu loaded, expected \"%s\"", k, c->msg);
+        if (err.status != c->status || strcmp(err.msg, c->msg))
+            fail_msg("case %zu: status %d \"%s\"\nexpected %d \"%s\"", k, err.status, err.msg,
+                     c->status, c->msg);
+    }
+}
+
+static void test_unknown_target(void **state) {
+    (void)state;
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    const char *specs[] = {"nope", "3", "-4", ""};
+    for (size_t k = 0; k < 4; k++) {
+        opt.target = specs[k];
+        mg_err err = {0};
+        assert_null(mg_csv_parse("a,b,c\n1,2,x\n3,4,y\n", 18, "t.csv", &opt, &err));
+        assert_int_equal(err.status, MG_STATUS_INVALID);
+        char want[200];
+        snprintf(want, sizeof want,
+                 "t.csv: no column '%s' to predict (3 columns; give a header name or a 0-based "
+                 "number)",
+                 specs[k]);
+        assert_string_equal(err.msg, want);
+    }
+}
+
+static void test_model_errors(void **state) {
+    (void)state;
+    const char *feats[] = {"a", "b"}, *classes[] = {"no", "yes"};
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    opt.nfeat = 2;
+    opt.feature_names = feats;
+    opt.nclasses = 2;
+    opt.class_names = classes;
+    mg_err err = {0};
+    assert_null(mg_csv_parse("a,c\n1,2\n", 8, "t.csv", &opt, &err));
+    assert_string_equal(err.msg, "t.csv:1:1: no column 'b' (the model's feature 2 of 2)");
+    assert_null(mg_csv_parse("1,2,3,4\n", 8, "t.csv", &opt, &err));
+    assert_string_equal(err.msg, "t.csv:1:1: 4 columns, but the model takes 2 features (2 "
+                                 "columns, or 3 with the target)");
+    assert_null(mg_csv_parse("1,2,maybe\n", 10, "t.csv", &opt, &err));
+    assert_string_equal(err.msg, "t.csv:1:5: label 'maybe' is not one of the model's 2 classes");
+    opt.nclasses = 0;
+    opt.class_names = NULL;
+    assert_null(mg_csv_parse("1,2,maybe\n", 10, "t.csv", &opt, &err));
+    assert_string_equal(err.msg,
+                        "t.csv:1:5: column 3: not a number 'maybe' (the model predicts a number)");
+}
+
+/* A header wider than MG_CSV_MAX_COLUMNS is refused while it is read. */
+static void test_too_many_columns(void **state) {
+    (void)state;
+    size_t ncols = (size_t)MG_CSV_MAX_COLUMNS + 1, len = 2 * ncols;
+    char *text = malloc(len);
+    assert_non_null(text);
+    for (size_t i = 0; i < ncols; i++) {
+        text[2 * i] = 'a';
+        text[2 * i + 1] = i + 1 < ncols ? ',' : '\n';
+    }
+    mg_err err = {0};
+    assert_null(mg_csv_parse(text, len, "wide.csv", NULL, &err));
+    assert_int_equal(err.status, MG_STATUS_FORMAT);
+    assert_string_equal(err.msg, "wide.csv:1:2097153: more than 1048576 columns");
+    free(text);
+}
+
+static void test_files(void **state) {
+    (void)state;
+    const char *path = tu_path("iris_part.csv");
+    tu_write_file(path, "sepal_length,sepal_width,species\n5.1,3.5,setosa\n7.0,3.2,versicolor\n",
+                  (size_t)-1);
+    mg_err err = {0};
+    mg_dataset *d = mg_csv_load(path, NULL, &err);
+    if (!d) fail_msg("%s", err.msg);
+    expect_x(d, 2, 2, (const double[]){5.1, 3.5, 7.0, 3.2});
+    mg_dataset_free(d);
+    assert_null(mg_csv_load(tu_path("missing.csv"), NULL, &err));
+    assert_int_equal(err.status, MG_STATUS_IO);
+    assert_non_null(strstr(err.msg, "missing.csv: cannot open: No such file or directory"));
+    /* The checked-in sample. */
+    d = mg_csv_load(MG_SOURCE_DIR "/tests/data/tiny.csv", NULL, &err);
+    if (!d) fail_msg("%s", err.msg);
+    assert_int_equal(d->n, 6);
+    assert_int_equal(d->nfeat, 2);
+    expect_names(d->class_names, 3, (const char *const[]){"circle", "square", "triangle"});
+    mg_dataset_free(d);
+}
+
+/* Random bytes from CSV's alphabet: every input either loads or fails with a message;
+ * the sanitizer build checks that nothing reads out of bounds. */
+static void test_random_inputs(void **state) {
+    (void)state;
+    static const char alphabet[] = ",;\t\"\r\n 1.e-xa\0";
+    mg_rng rng;
+    mg_rng_seed(&rng, 7);
+    char text[64];
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t len = mg_rng_below(&rng, sizeof text);
+        for (size_t i = 0; i < len; i++) text[i] = alphabet[mg_rng_below(&rng, sizeof alphabet - 1)];
+        mg_err err = {0};
+        mg_csv_options opt;
+        mg_csv_options_init(&opt);
+        opt.header = (mg_csv_header)mg_rng_below(&rng, 3);
+        mg_dataset *d = mg_csv_parse(text, len, "r.csv", &opt, &err);
+        if (d) {
+            assert_true(d->n > 0 && d->nfeat > 0);
+            mg_dataset_free(d);
+        } else {
+            assert_true(err.status != MG_STATUS_OK);
+            assert_true(strncmp(err.msg, "r.csv", 5) == 0);
+        }
+    }
+}
+
+static int teardown_all(void **state) {
+    (void)state;
+    tu_cleanup();
+    return 0;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_header_and_string_labels),
+        cmocka_unit_test(test_classes_sorted),
+        cmocka_unit_test(test_numeric_labels),
+        cmocka_unit_test(test_auto_task),
+        cmocka_unit_test(test_delimiters),
+        cmocka_unit_test(test_rfc4180),
+        cmocka_unit_test(test_target_column),
+        cmocka_unit_test(test_header_detection),
+        cmocka_unit_test(test_model_layout),
+        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_unknown_target),
+        cmocka_unit_test(test_model_errors),
+        cmocka_unit_test(test_too_many_columns),
+        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_random_inputs),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown_all);
+}
