@@ -49,7 +49,8 @@ enum {
     DEMO_OPT_DATA = 1u << 6,
     DEMO_OPT_CLASSES = 1u << 7,
     DEMO_OPT_EPOCHS = 1u << 8,
-    DEMO_OPT_GRAPH = 1u << 9
+    DEMO_OPT_GRAPH = 1u << 9,
+    DEMO_OPT_OUT = 1u << 10
 };
 
 typedef struct demo_opts {
@@ -63,6 +64,7 @@ typedef struct demo_opts {
     const char *data;  /* --data: which dataset */
     size_t classes;    /* --classes */
     const char *graph; /* --graph FILE: draw the final sample's loss graph (.dot, .svg, .png) */
+    const char *out;   /* --out DIR: write loss.png and, for 2-D classifiers, boundary.png */
 } demo_opts;
 
 /* A demo's description for --help: what it does (a paragraph), the options it takes and
@@ -100,7 +102,7 @@ void demo_state_record(demo_state *s, double loss);
 void demo_state_sample_graph(demo_state *s, const mg_dataset *d, size_t i, int subtract_max);
 void demo_state_free(demo_state *s);
 
-/* The optional outputs after training (--graph). Returns the exit status. */
+/* The optional outputs after training (--graph, --out). Returns the exit status. */
 int demo_finish(const demo_spec *spec, const demo_opts *o, demo_state *s);
 
 /* Prints "micrograd: NAME: <message>" for a library error; returns 1. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ==== the registry ====================================================================== */
 
@@ -81,6 +82,8 @@ static const opt_info opt_infos[] = {
     {DEMO_OPT_CLASSES, "classes", "K", "number of classes"},
     {DEMO_OPT_GRAPH, "graph", "FILE", "draw one sample's loss graph after training (.dot, .gv,\n"
                                       "                     .svg or .png)"},
+    {DEMO_OPT_OUT, "out", "DIR", "write the loss curve (DIR/loss.png) and, for 2-D\n"
+                                 "                     classifiers, the decision boundary (DIR/boundary.png)"},
 };
 #define NOPTS (sizeof opt_infos / sizeof *opt_infos)
 
@@ -188,6 +191,13 @@ static int set_option(const demo_spec *spec, const char *cmd, unsigned bit, cons
         }
         o->graph = v;
         return 1;
+    case DEMO_OPT_OUT:
+        if (!*v) {
+            cli_usage_error(cmd, "--out needs a directory");
+            return 0;
+        }
+        o->out = v;
+        return 1;
     }
     return 0;
 }
@@ -284,7 +294,70 @@ int demo_fail(const char *name, const mg_err *err) {
 
 /* ==== optional outputs =================================================================== */
 
+/* ==== pictures after training ============================================================ */
+
+typedef struct boundary_user {
+    mg_ctx *ctx;
+    mg_mlp *model;
+    int failed;
+} boundary_user;
+
+/* The model's outputs at (x, y), for mg_plot_boundary. */
+static void boundary_score(void *user, double x, double y, double *out, size_t nout) {
+    boundary_user *u = user;
+    double in[2] = {x, y};
+    if (mg_mlp_predict(u->ctx, u->model, in, out, NULL) != MG_STATUS_OK) {
+        u->failed = 1;
+        for (size_t k = 0; k < nout; k++) out[k] = 0.0;
+    }
+}
+
+/* --out DIR: the loss curve, and the decision boundary of a 2-D classifier. */
+static int write_pictures(const demo_spec *spec, const char *dir, demo_state *s) {
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        cli_error("%s: --out %s: cannot make the directory: %s", spec->name, dir, strerror(errno));
+        return CLI_FAIL;
+    }
+    char path[4096];
+    mg_err err;
+    mg_plot_options popt;
+    mg_plot_options_init(&popt);
+    if (s->ncurve > 0) {
+        snprintf(path, sizeof path, "%s/loss.png", dir);
+        mg_plot_series series = {"train", s->ncurve, NULL, s->curve};
+        char title[96];
+        snprintf(title, sizeof title, "%s: training loss", spec->name);
+        popt.title = title;
+        popt.xlabel = "step";
+        if (mg_plot_loss(path, 1, &series, &popt, &err)) return demo_fail(spec->name, &err);
+        fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, path);
+    }
+    const mg_dataset *d = s->train;
+    if (s->model && s->model->nin == 2 && d && d->nclasses >= 2 && d->y) {
+        boundary_user u = {s->ctx, s->model, 0};
+        size_t nout = mg_mlp_nout(s->model);
+        mg_plot_options_init(&popt);
+        char title[96];
+        snprintf(title, sizeof title, "%s: decision boundary", spec->name);
+        popt.title = title;
+        popt.class_names = (const char *const *)d->class_names;
+        snprintf(path, sizeof path, "%s/boundary.png", dir);
+        if (mg_plot_boundary(path, boundary_score, &u, nout, d->n, d->x, d->y, &popt, &err))
+            return demo_fail(spec->name, &err);
+        if (u.failed) {
+            cli_error("%s: the model could not be evaluated for the boundary picture", spec->name);
+            return CLI_FAIL;
+        }
+        fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, path);
+    }
+    return CLI_OK;
+}
+
 int demo_finish(const demo_spec *spec, const demo_opts *o, demo_state *s) {
+    if (o->out) {
+        int status = write_pictures(spec, o->out, s);
+        if (status != CLI_OK) return status;
+    }
     if (!o->graph) return CLI_OK;
     if (!mg_ok(s->graph)) {
         cli_error("%s: no graph to draw", spec->name);

@@ -237,6 +237,40 @@ static void test_options_and_graph(void **state) {
     tu_run_free(&r);
 }
 
+/* --out DIR: the loss curve and the decision boundary as PNG files of the default size. */
+static void test_out_pictures(void **state) {
+    (void)state;
+#ifndef MG_HAVE_CAIRO
+    fprintf(stderr, "skipped: plots need cairo (apt-get install libcairo2-dev)\n");
+    skip();
+#else
+    const char *dir = tu_path("moons_out");
+    tu_run_result r = run_cli("moons", "--out", dir, NULL);
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    const char *names[2] = {"loss.png", "boundary.png"};
+    for (int i = 0; i < 2; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        size_t len = 0;
+        char *png = tu_read_file(path, &len);
+        assert_non_null(png);
+        assert_true(len > 1000);
+        assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);
+        /* IHDR: width and height, big-endian, at bytes 16 and 20: 640 x 480. */
+        const unsigned char *u = (const unsigned char *)png;
+        assert_int_equal((u[16] << 24) | (u[17] << 16) | (u[18] << 8) | u[19], 640);
+        assert_int_equal((u[20] << 24) | (u[21] << 16) | (u[22] << 8) | u[23], 480);
+        free(png);
+    }
+    /* A directory that cannot be made is a clear failure, not a crash. */
+    r = run_cli("moons", "--out", "/proc/no/such/dir", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "/proc/no/such/dir"));
+    tu_run_free(&r);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yinyang_reference),
@@ -248,6 +282,7 @@ int main(void) {
         cmocka_unit_test(test_list_and_help),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_options_and_graph),
+        cmocka_unit_test(test_out_pictures),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     tu_cleanup();

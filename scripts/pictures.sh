@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# pictures.sh - regenerates the pictures the README shows (docs/*.png) with the command:
+# the walkthrough's graph L drawn by `micrograd eval --dot`, and the moons demo's decision
+# boundary and loss curve from `micrograd demo moons --out`.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/deps.sh" build
+"$root/scripts/build.sh" "$root/build" -DCMAKE_BUILD_TYPE=Release -DMG_BUILD_TESTS=OFF
+mg="$root/build/micrograd"
+mkdir -p "$root/docs"
+"$mg" eval -q --dot "$root/docs/graph.png" \
+  -e "a = Value(2.0); b = Value(-3.0); c = Value(10.0)" \
+  -e "e = a*b; d = e + c; f = Value(-2.0); L = d * f"
+"$mg" demo moons --out "$root/docs" > /dev/null
+mv "$root/docs/boundary.png" "$root/docs/moons_boundary.png"
+mv "$root/docs/loss.png" "$root/docs/moons_loss.png"
+echo "wrote docs/graph.png, docs/moons_boundary.png, docs/moons_loss.png"
