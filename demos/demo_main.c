@@ -3,6 +3,7 @@
 #include "demo.h"
 
 #include "cli.h"
+#include "walkthroughs.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +17,12 @@
 
 const demo_def demo_table[] = {
     /* one line per demo, in the order --list shows them */
+    {"derivative", "the walkthrough's slopes of 3x^2 - 4x + 5 (--plot FILE: with a tangent)",
+     walkthrough_derivative},
+    {"expression", "d = a*b + c and its slopes, by nudging and by backward", walkthrough_expression},
+    {"graph", "L = (a*b + c)*f: every node's data and grad, one step along the gradient",
+     walkthrough_graph},
+    {"neuron", "the walkthrough's tanh neuron, and tanh built from exp", walkthrough_neuron},
     {"toy", "the walkthrough's MLP(3, [4, 4, 1]) fitting four points by gradient descent", demo_toy},
     {"moons", "micrograd's demo: a 2-16-16-1 MLP separates two moons (hinge loss, SGD)", demo_moons},
     {"yinyang", "3-class yin-yang with AdamW, printing exactly the reference run", demo_yinyang},

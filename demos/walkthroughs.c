@@ -6,17 +6,38 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Prints a usage line for --help; returns 1 when argv asked for help, -1 for an unknown
- * argument (after saying so), 0 otherwise. */
-static int wt_args(int argc, char **argv, const char *what) {
+/* Parses the walkthroughs' few options: --help, and `opt FILE` when opt is not NULL (the
+ * file goes to *file). Returns 1 when help was printed, -1 after a usage error (already
+ * printed), 0 to go on. */
+static int wt_args(int argc, char **argv, const char *what, const char *opt, const char *opthelp,
+                   const char **file) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("Usage: %s\n\n%s\n", argv[0], what);
+            printf("Usage: %s%s%s%s\n\n%s\n", argv[0], opt ? " [" : "", opt ? opt : "",
+                   opt ? " FILE]" : "", what);
+            if (opt) printf("\n  %s FILE  %s\n", opt, opthelp);
             return 1;
         }
-        fprintf(stderr, "micrograd: %s: unknown argument '%s'\n", argv[0], argv[i]);
+        if (opt && !strcmp(argv[i], opt) && i + 1 < argc) {
+            *file = argv[++i];
+            continue;
+        }
+        fprintf(stderr, "micrograd: %s: unknown argument '%s'\nTry '%s --help'.\n", argv[0],
+                argv[i], argv[0]);
         return -1;
     }
+    return 0;
+}
+
+/* Draws v's graph to path (--graph); returns an exit status. */
+static int wt_draw(const char *name, mg_ctx *ctx, mg_value v, const char *path) {
+    if (!path) return 0;
+    mg_err err;
+    if (mg_dot_save(ctx, v, NULL, path, &err) != MG_STATUS_OK) {
+        fprintf(stderr, "micrograd: %s: %s\n", name, err.msg);
+        return 1;
+    }
+    fprintf(stderr, "micrograd: %s: wrote %s\n", name, path);
     return 0;
 }
 
@@ -25,9 +46,15 @@ static const char *R(double x, char *buf) { return mg_fmt_repr(x, buf, 32); }
 /* ==== derivative: the slope of f by nudging x ============================================ */
 
 static double f_quadratic(double x) { return 3 * (x * x) - 4 * x + 5; }
+static double f_for_plot(void *user, double x) {
+    (void)user;
+    return f_quadratic(x);
+}
 
 int walkthrough_derivative(int argc, char **argv) {
-    int a = wt_args(argc, argv, "The derivative of f(x) = 3x^2 - 4x + 5 by finite differences.");
+    const char *plot = NULL;
+    int a = wt_args(argc, argv, "The derivative of f(x) = 3x^2 - 4x + 5 by finite differences.",
+                    "--plot", "draw f on [-5, 5] with its tangent at x = 3 (.png or .svg)", &plot);
     if (a) return a > 0 ? 0 : 2;
     char b1[32], b2[32], b3[32];
     printf("f(x) = 3x^2 - 4x + 5; f(3.0) = %s\n", R(f_quadratic(3.0), b1));
@@ -40,13 +67,24 @@ int walkthrough_derivative(int argc, char **argv) {
     for (double xs = -3.0; xs <= 3.0; xs += 1.5)
         printf("x = %5.2f  f(x) = %8.4f  slope ~ %8.4f  (6x - 4 = %.4f)\n", xs, f_quadratic(xs),
                (f_quadratic(xs + 1e-6) - f_quadratic(xs)) / 1e-6, 6 * xs - 4);
+    if (plot) {
+        mg_plot_tangent tangent = {3.0, 14.0};
+        mg_err err;
+        if (mg_plot_function(plot, f_for_plot, NULL, "3x^2 - 4x + 5", -5.0, 5.0, &tangent, NULL,
+                             &err) != MG_STATUS_OK) {
+            fprintf(stderr, "micrograd: %s: %s\n", argv[0], err.msg);
+            return 1;
+        }
+        fprintf(stderr, "micrograd: %s: wrote %s\n", argv[0], plot);
+    }
     return 0;
 }
 
 /* ==== expression: d = a*b + c, nudging each input ======================================== */
 
 int walkthrough_expression(int argc, char **argv) {
-    int a = wt_args(argc, argv, "d = a*b + c with a = 2, b = -3, c = 10, and its slope along each input.");
+    int a = wt_args(argc, argv, "d = a*b + c with a = 2, b = -3, c = 10, and its slope along each input.",
+                    NULL, NULL, NULL);
     if (a) return a > 0 ? 0 : 2;
     const char *names[3] = {"a", "b", "c"};
     char b1[32], b2[32], b3[32];
@@ -77,7 +115,9 @@ int walkthrough_expression(int argc, char **argv) {
 /* ==== graph: L = (a*b + c) * f, backward, and one step along the gradient =============== */
 
 int walkthrough_graph(int argc, char **argv) {
-    int a = wt_args(argc, argv, "L = (a*b + c) * f: forward, backward, and one step of 0.01 along the gradients.");
+    const char *graph = NULL;
+    int a = wt_args(argc, argv, "L = (a*b + c) * f: forward, backward, and one step of 0.01 along the gradients.",
+                    "--graph", "draw the graph after backward (.dot, .svg or .png)", &graph);
     if (a) return a > 0 ? 0 : 2;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return 1;
@@ -98,6 +138,10 @@ int walkthrough_graph(int argc, char **argv) {
     char buf[96];
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         printf("%-2s %s\n", mg_label(ctx, all[i]), mg_value_repr(ctx, all[i], buf, sizeof buf));
+    if (wt_draw(argv[0], ctx, L, graph)) {
+        mg_ctx_free(ctx);
+        return 1;
+    }
     /* Nudge each leaf along its gradient, then forward again: L goes up (towards 0). */
     mg_value leaves[] = {va, vb, vc, vf};
     for (size_t i = 0; i < 4; i++)
@@ -135,7 +179,9 @@ static mg_value neuron(mg_ctx *ctx, int from_exp, mg_value *leaves) {
 }
 
 int walkthrough_neuron(int argc, char **argv) {
-    int a = wt_args(argc, argv, "The neuron o = tanh(x1*w1 + x2*w2 + b), backward, and the same with tanh built from exp.");
+    const char *graph = NULL;
+    int a = wt_args(argc, argv, "The neuron o = tanh(x1*w1 + x2*w2 + b), backward, and the same with tanh built from exp.",
+                    "--graph", "draw the tanh neuron after backward (.dot, .svg or .png)", &graph);
     if (a) return a > 0 ? 0 : 2;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return 1;
@@ -150,6 +196,10 @@ int walkthrough_neuron(int argc, char **argv) {
         for (int k = 0; k < 5; k++)
             printf("  %-2s grad %7.4f  (%s)\n", mg_label(ctx, leaves[k]),
                    mg_grad(ctx, leaves[k]), R(mg_grad(ctx, leaves[k]), b1));
+        if (!from_exp && wt_draw(argv[0], ctx, o, graph)) {
+            mg_ctx_free(ctx);
+            return 1;
+        }
     }
     int status = mg_ctx_status(ctx) ? 1 : 0;
     if (status) fprintf(stderr, "micrograd: %s\n", mg_ctx_errmsg(ctx));

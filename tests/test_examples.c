@@ -83,11 +83,46 @@ static void test_neuron(void **state) {
     free(out);
 }
 
+/* The walkthroughs are demos too, with their pictures. */
+static void test_walkthrough_demos(void **state) {
+    (void)state;
+    const char *dot = tu_path("neuron.dot");
+    const char *argv[] = {MG_CLI, "demo", "neuron", "--graph", dot, NULL};
+    tu_run_result r = tu_run(argv, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "o = 0.7071"));
+    tu_run_free(&r);
+    char *text = tu_read_file(dot, NULL);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "data 0.7071"));
+    assert_non_null(strstr(text, "grad -1.5000"));
+    assert_non_null(strstr(text, "tanh"));
+    free(text);
+    const char *bad[] = {MG_CLI, "demo", "derivative", "--bogus", NULL};
+    r = tu_run(bad, NULL);
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+#ifdef MG_HAVE_CAIRO
+    const char *png = tu_path("derivative.png");
+    const char *plot[] = {MG_CLI, "demo", "derivative", "--plot", png, NULL};
+    r = tu_run(plot, NULL);
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    size_t len = 0;
+    char *bytes = tu_read_file(png, &len);
+    assert_non_null(bytes);
+    assert_true(len > 1000);
+    assert_memory_equal(bytes, "\x89PNG\r\n\x1a\n", 8);
+    free(bytes);
+#endif
+    tu_cleanup();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_readme_expr), cmocka_unit_test(test_derivative),
         cmocka_unit_test(test_expression),  cmocka_unit_test(test_graph),
-        cmocka_unit_test(test_neuron),
+        cmocka_unit_test(test_neuron),      cmocka_unit_test(test_walkthrough_demos),
     };
     return cmocka_run_group_tests_name("examples", tests, NULL, NULL);
 }
