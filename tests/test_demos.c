@@ -180,10 +180,11 @@ static void test_list_and_help(void **state) {
     (void)state;
     tu_run_result r = run_cli("--list", NULL, NULL, NULL);
     assert_int_equal(r.status, 0);
-    const char *names[] = {"toy ", "moons ", "yinyang ", "f2c ", "above-line ", "multiclass "};
-    for (int i = 0; i < 6; i++)
+    const char *names[] = {"derivative ", "expression ", "graph ",       "neuron ",    "toy ",
+                           "moons ",      "yinyang ",    "f2c ",         "above-line ", "multiclass "};
+    for (int i = 0; i < 10; i++)
         if (!line_starting(r.out, names[i])) fail_msg("--list lacks %s:\n%s", names[i], r.out);
-    assert_int_equal(tu_count(r.out, "\n"), 6);
+    assert_int_equal(tu_count(r.out, "\n"), 10);
     tu_run_free(&r);
     r = run_cli("toy", "--help", NULL, NULL);
     assert_int_equal(r.status, 0);
