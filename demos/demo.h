@@ -50,7 +50,8 @@ enum {
     DEMO_OPT_CLASSES = 1u << 7,
     DEMO_OPT_EPOCHS = 1u << 8,
     DEMO_OPT_GRAPH = 1u << 9,
-    DEMO_OPT_OUT = 1u << 10
+    DEMO_OPT_OUT = 1u << 10,
+    DEMO_OPT_FORMULA = 1u << 11
 };
 
 typedef struct demo_opts {
@@ -65,6 +66,7 @@ typedef struct demo_opts {
     size_t classes;    /* --classes */
     const char *graph; /* --graph FILE: draw the final sample's loss graph (.dot, .svg, .png) */
     const char *out;   /* --out DIR: write loss.png and, for 2-D classifiers, boundary.png */
+    int formula;       /* --formula: print one sample's loss graph as a formula */
 } demo_opts;
 
 /* A demo's description for --help: what it does (a paragraph), the options it takes and

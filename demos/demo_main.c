@@ -89,6 +89,8 @@ static const opt_info opt_infos[] = {
     {DEMO_OPT_CLASSES, "classes", "K", "number of classes"},
     {DEMO_OPT_GRAPH, "graph", "FILE", "draw one sample's loss graph after training (.dot, .gv,\n"
                                       "                     .svg or .png)"},
+    {DEMO_OPT_FORMULA, "formula", "", "print one sample's loss (the trained network in it) as\n"
+                                      "                     a formula, shared parts named once"},
     {DEMO_OPT_OUT, "out", "DIR", "write the loss curve (DIR/loss.png) and, for 2-D\n"
                                  "                     classifiers, the decision boundary (DIR/boundary.png)"},
 };
@@ -107,6 +109,7 @@ static void default_text(const demo_spec *spec, unsigned bit, char *buf, size_t 
     case DEMO_OPT_BATCH: snprintf(buf, size, "%zu", d->batch); break;
     case DEMO_OPT_DATA: snprintf(buf, size, "%s", d->data ? d->data : ""); break;
     case DEMO_OPT_CLASSES: snprintf(buf, size, "%zu", d->classes); break;
+    case DEMO_OPT_FORMULA: snprintf(buf, size, "off"); break;
     default: snprintf(buf, size, "none"); break;
     }
 }
@@ -117,7 +120,7 @@ static void demo_usage(const demo_spec *spec) {
         const opt_info *oi = &opt_infos[i];
         if (!(spec->options & oi->bit)) continue;
         char left[32], def[64];
-        snprintf(left, sizeof left, "--%s %s", oi->name, oi->arg);
+        snprintf(left, sizeof left, *oi->arg ? "--%s %s" : "--%s", oi->name, oi->arg);
         default_text(spec, oi->bit, def, sizeof def);
         printf("  %-18s %s (default: %s)\n", left, oi->help, def);
         if (oi->bit == DEMO_OPT_DATA && spec->data_names) {
@@ -198,6 +201,9 @@ static int set_option(const demo_spec *spec, const char *cmd, unsigned bit, cons
         }
         o->graph = v;
         return 1;
+    case DEMO_OPT_FORMULA:
+        o->formula = 1;
+        return 1;
     case DEMO_OPT_OUT:
         if (!*v) {
             cli_usage_error(cmd, "--out needs a directory");
@@ -217,7 +223,9 @@ int demo_parse(const demo_spec *spec, int argc, char **argv, demo_opts *o) {
     size_t k = 0;
     for (size_t i = 0; i < NOPTS; i++)
         if (spec->options & opt_infos[i].bit)
-            longopts[k++] = (struct option){opt_infos[i].name, required_argument, NULL, (int)(i + 256)};
+            longopts[k++] = (struct option){opt_infos[i].name,
+                                            *opt_infos[i].arg ? required_argument : no_argument,
+                                            NULL, (int)(i + 256)};
     longopts[k++] = (struct option){"help", no_argument, NULL, 'h'};
     longopts[k] = (struct option){NULL, 0, NULL, 0};
     opterr = 0;
@@ -361,6 +369,15 @@ static int write_pictures(const demo_spec *spec, const char *dir, demo_state *s)
 }
 
 int demo_finish(const demo_spec *spec, const demo_opts *o, demo_state *s) {
+    if (o->formula) {
+        mg_err err;
+        if (!mg_ok(s->graph)) {
+            cli_error("%s: no graph to print", spec->name);
+            return CLI_FAIL;
+        }
+        if (mg_formula_write(s->ctx, s->graph, NULL, stdout, &err) != MG_STATUS_OK)
+            return demo_fail(spec->name, &err);
+    }
     if (o->out) {
         int status = write_pictures(spec, o->out, s);
         if (status != CLI_OK) return status;

@@ -264,6 +264,12 @@ static void test_out_pictures(void **state) {
         assert_int_equal((u[20] << 24) | (u[21] << 16) | (u[22] << 8) | u[23], 480);
         free(png);
     }
+    /* --formula: the trained network inside one sample's loss, parameters by label. */
+    r = run_cli("moons", "--steps", "3", "--formula");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "relu(1 - y*(L2_N0_b + L2_N0_w0*relu(L1_N0_b + "));
+    assert_non_null(strstr(r.out, "\nh1 = relu(L0_N0_b + L0_N0_w0*x0 + L0_N0_w1*x1)\n"));
+    tu_run_free(&r);
     /* A directory that cannot be made is a clear failure, not a crash. */
     r = run_cli("moons", "--out", "/proc/no/such/dir", NULL);
     assert_int_equal(r.status, 1);
