@@ -1195,7 +1195,8 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
 
 /* Record the graph of ONE sample once, with the values that change per sample (inputs,
  * targets) marked as slots; then replay it for a whole batch with new slot values, without
- * building or allocating anything (after the first call with a given batch size):
+ * building anything, and without allocating once a replay with the largest batch and
+ * thread count has been made:
  *
  *     mg_value x[2] = {mg_input(ctx, 0), mg_input(ctx, 0)}, y = mg_input(ctx, 0);
  *     mg_value loss = ...graph of model(x) and y...;          // parameters made before
@@ -1209,8 +1210,9 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
  *     mg_compiled_free(c);
  *
  * Semantics are micrograd's, sample by sample: each sample's loss and gradients are what
- * the eager graph gives for that sample (to about 1e-15 relative; sums may be taken in a
- * different order, and fused multiply-adds are used where the CPU has them).
+ * the eager graph gives for that sample, to rounding: sums may be taken in a different
+ * order and fused multiply-adds are used where the CPU has them, so results agree to
+ * about 1e-15 relative, or relative to the size of the terms where a sum cancels.
  *
  * What is recorded: every value that `loss` and the `outputs` depend on. Slots are read
  * from the caller's rows at every replay. PARAMETERS (MG_ROLE_PARAM leaves that are not
@@ -1226,8 +1228,9 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
  * side by side ("lanes") with vector instructions; dot values that read the same inputs
  * with parameter weights (a dense layer) run as one matrix product; parameter gradients
  * are summed over the lanes. Threads (OpenMP) split the batch into chunks fixed by the
- * batch size alone and sum the chunks in chunk order, so results are bit for bit the same
- * whatever the number of threads. A compiled tape is not thread-safe itself (it owns its
+ * batch size alone (batch/32 of them, at most 8) and add the chunks' sums in chunk order,
+ * so results are bit for bit the same whatever the number of threads (a batch under 64
+ * is one chunk, one thread). A compiled tape is not thread-safe itself (it owns its
  * work buffers); distinct tapes may be replayed at once if their contexts differ. */
 
 typedef struct mg_compiled mg_compiled;
@@ -1257,7 +1260,7 @@ typedef struct mg_compiled_info {
 
 /* Records the graph behind `loss` and `outputs` (both may be given; loss may be MG_NULL
  * for a prediction-only tape, then noutputs >= 1). slots[0 .. nslots-1] are distinct
- * leaves (any role) whose values each sample supplies. Returns NULL with
+ * leaves (any role) whose values each sample supplies (nslots may be 0). Returns NULL with
  * MG_STATUS_INVALID for MG_NULL slots, a slot that is not a leaf or is repeated, nothing
  * to record; MG_STATUS_NOMEM. Does not change the context. Free with mg_compiled_free. */
 mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_value *slots,
@@ -1274,7 +1277,7 @@ mg_status mg_compiled_set_kernels(mg_compiled *c, mg_kernels kernels, mg_err *er
 void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info);
 
 /* Runs the tape forward for `batch` samples. slot_values is [batch][nslots], row-major
- * (sample s's slot k at slot_values[s*nslots + k]). Writes each sample's loss to
+ * (sample s's slot k at slot_values[s*nslots + k]; may be NULL when nslots is 0). Writes each sample's loss to
  * losses[s] and its outputs to outputs[s*noutputs + j] (either array may be NULL; losses
  * must be NULL when there is no loss). Touches no grads. MG_STATUS_INVALID for batch = 0
  * or a missing array; MG_STATUS_NOMEM growing the work buffers (first call with a larger

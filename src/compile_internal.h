@@ -1,0 +1,188 @@
+/* compile_internal.h - private layout of a compiled tape (src/compile.c, src/replay.c) and
+ * the lane kernels it runs (src/kernels.c). Not installed.
+ *
+ * Vocabulary. A compiled tape splits the recorded values in two:
+ *   - varying values depend on a slot (an input or target that changes per sample). They
+ *     live in "rows" of a lane block: row r holds the value for S samples side by side,
+ *     at V[r*S .. r*S + S), and its gradient at G[r*S ...]. S is a multiple of 8.
+ *   - uniform values do not depend on any slot: parameters, frozen leaves and constants,
+ *     and operations on them only (an L2 penalty). They are computed once per replay into
+ *     U[u], and their gradients are sums over all samples.
+ * A varying operation that reads a uniform value reads it through a broadcast row (the
+ * value copied across the lanes); the broadcast row's gradient is summed over the lanes
+ * back into the uniform gradient. A dense group is a set of dot values that read the same
+ * varying inputs x in the same order with uniform weights: one layer, replayed as a
+ * matrix product over the lanes instead of one dot at a time. */
+#ifndef MG_COMPILE_INTERNAL_H
+#define MG_COMPILE_INTERNAL_H
+
+#include "mg_internal.h"
+
+/* ---- programs ----------------------------------------------------------------------- */
+
+#define MG__OP_DENSE MG_OP_COUNT /* an instruction that runs a dense group */
+#define MG__NONE UINT32_MAX      /* "no such row / uniform value" */
+#define MG__NEED_RANGE 0x80      /* mg__ins.need: a dot whose pairs are (w0 + k, x0 + k) */
+
+/* One instruction, in either program. For the varying program rows index a lane block;
+ * for the uniform program they index U (a "block" of one lane). */
+typedef struct mg__ins {
+    uint8_t op;    /* mg_op, or MG__OP_DENSE (varying program only) */
+    uint8_t need;  /* bit 0: input a wants its gradient, bit 1: input b; SUM/DOT: see args */
+    uint8_t bwd;   /* 1 when backward runs this instruction (the loss depends on it and it
+                      depends on a parameter) */
+    uint32_t out;  /* row of the result; MG__OP_DENSE: the group's index */
+    uint32_t a, b; /* input rows; SUM and DOT: offset into args and number of args */
+    uint32_t tape; /* tape index of the value in the context, for error messages */
+    uint32_t run;  /* elementwise ops: the same op on `run` consecutive rows at once (out,
+                      a, b and out+1, a+1, b+1, ...), as for a layer's activations */
+    double k;      /* MG_OP_POWC: the exponent (a frozen constant) */
+} mg__ins;
+
+/* A dense layer: out[o] = bias[o] + sum_i W[o][i] * x[i] for o < nout, over the lanes. */
+typedef struct mg__dense {
+    uint32_t nout, nin;
+    uint32_t y0;        /* outputs are rows y0 .. y0 + nout - 1 */
+    uint32_t xrows;     /* offset into mg_compiled.idx: the nin input rows */
+    uint32_t yrows;     /* offset into idx: nout output rows (y0, y0 + 1, ...) */
+    uint32_t bias;      /* offset into idx: nout uniform indices of the biases (MG__NONE) */
+    uint32_t widx;      /* offset into idx: nout * nin uniform indices of the weights */
+    int affine;         /* weights at U[w0 + o*ldw + i]: read in place, no gather */
+    int in_ctx;         /* affine and all parameters mirrored from the tape: read straight
+                           from the context's data */
+    int x_slots;        /* the inputs are slots 0 .. nin-1 in order: the caller's rows are
+                           already their transpose */
+    size_t w0, ldw;
+    size_t dw;          /* not affine: offset of its [nout][nin] gradient region in a
+                           chunk's gradient buffer (after the nu uniform gradients) */
+    double *W;          /* not affine: [nout][nin] gathered weights */
+    double *b;          /* [nout] gathered biases (0 where absent) */
+    uint8_t need_dx, need_dw, need_db;
+} mg__dense;
+
+/* ---- kernels (src/kernels.c) --------------------------------------------------------- */
+
+/* out[orows[r]][l] = (init ? init[r] : out[orows[r]][l]) + sum_k A[r*ars + k*aks] *
+ * B[brows[k]][l] for r < m, l < S, k summed in order from 0; rows are S apart. */
+typedef void (*mg__gemm_rows_fn)(size_t m, size_t kdim, const double *A, size_t ars,
+                                 size_t aks, const double *init, double *obase,
+                                 const uint32_t *orows, const double *bbase,
+                                 const uint32_t *brows, size_t S);
+/* dW[o*ld + i] += sum over l < n of dY[o*S + l] * X_i[l], o < m, i < nin, in an order fixed
+ * by n; X is given both transposed, XT[l*ldx + i], and as rows xr[i][l]. */
+typedef void (*mg__gemm_dw_fn)(size_t m, size_t nin, size_t n, const double *dY, size_t S,
+                               const double *XT, size_t ldx, const double *const *xr,
+                               double *dW, size_t ld);
+/* out[l] = tanh(in[l]) for l < n (n a multiple of 8), within a few units in the last place. */
+typedef void (*mg__tanh_fn)(size_t n, double *out, const double *in);
+
+typedef void (*mg__fw_fn)(const mg__ins *in, const uint32_t *args, double *V, size_t S, size_t n);
+typedef void (*mg__bw_fn)(const mg__ins *in, const uint32_t *args, const uint8_t *argneed,
+                          const double *V, double *G, size_t S, size_t n);
+
+typedef struct mg__kernels {
+    const char *name; /* "portable", "avx2", "avx512" */
+    mg__gemm_rows_fn gemm_rows;
+    mg__gemm_dw_fn gemm_dw;
+    mg__tanh_fn tanh; /* NULL: libm's, lane by lane */
+    mg__fw_fn fw;     /* generic instructions (below) */
+    mg__bw_fn bw;
+    double (*lanesum)(const double *x, size_t n); /* in a fixed order for a given n */
+    /* dst[k*ldd + r] = rows[r][k] for r < nr, k < nc (rows given by pointers) */
+    void (*transpose)(size_t nr, size_t nc, const double *const *rows, double *dst, size_t ldd);
+} mg__kernels;
+
+/* The kernels for `which` (mg_kernels), or NULL when this CPU or build lacks them.
+ * MG_KERNELS_AUTO picks the best available. */
+const mg__kernels *mg__kernels_get(int which);
+
+/* Forward and backward of one generic instruction over n lanes of rows S apart, with k's
+ * kernels (NULL: plain C; the uniform program passes S = n = 1). args/argneed are the
+ * program's argument arrays. Each op's formula is the one of src/ops.c, so the lane
+ * results are the eager engine's (tanh within a few ulps with vector kernels). */
+void mg__ins_forward(const mg__ins *in, const uint32_t *args, double *V, size_t S, size_t n,
+                     const mg__kernels *k);
+void mg__ins_backward(const mg__ins *in, const uint32_t *args, const uint8_t *argneed,
+                      const double *V, double *G, size_t S, size_t n, const mg__kernels *k);
+
+/* ---- the compiled object ------------------------------------------------------------- */
+
+/* len parameters at tape indices tape.. and uniform indices u.. (both consecutive). */
+typedef struct mg__span {
+    uint32_t tape, u, len;
+} mg__span;
+
+/* A thread's lane block. */
+typedef struct mg__work {
+    double *V, *G; /* [nrows * smax] */
+    double *XT;    /* [smax * maxnin8] transposed inputs for weight gradients */
+    const double **rows; /* [max(nslots, maxnin8, smax)] row pointers for transposes */
+} mg__work;
+
+#define MG__MAX_CHUNKS 8 /* gradient partial sums per replay: fixed by the batch alone */
+
+struct mg_compiled {
+    mg_ctx *ctx;
+    uint32_t maxidx;    /* highest tape index read at replay (a parameter) */
+    uint16_t maxgen;    /* its generation, to catch a reset that dropped it */
+    int has_maxidx;
+
+    size_t nslots, noutputs;
+    uint32_t loss;      /* a row, or a uniform index with MG__UREF set; MG__NONE = none */
+    uint32_t *outputs;  /* [noutputs] rows or uniform references */
+
+    /* the varying program and its lane blocks */
+    mg__ins *vp;
+    size_t nvp;
+    uint32_t *vargs;    /* SUM/DOT arguments (rows) */
+    uint8_t *vargneed;
+    size_t nrows;       /* rows per lane block: slots, broadcasts, then operations */
+    size_t nbcast;
+    uint32_t *bc_row, *bc_u; /* broadcast row r holds U[u] */
+    uint8_t *bc_need;
+    uint32_t *row_tape; /* [nrows] tape index of each row, for messages */
+
+    /* the uniform program */
+    mg__ins *up;
+    size_t nup;
+    uint32_t *uargs;
+    uint8_t *uargneed;
+    size_t nu;          /* uniform values */
+    double *U, *UG;     /* [nu], [gsize]: data and summed gradients */
+    size_t npar;
+    uint32_t *par_u, *par_tape; /* parameters: uniform index and tape index, those the
+                                   loss depends on first */
+    size_t nlossparams; /* the first nlossparams of them get gradients */
+    size_t ncopy;
+    uint32_t *copy_u, *copy_tape; /* parameters read through U (copied in per replay) */
+    mg__span *gruns, *cruns;      /* the same two lists as runs of consecutive values */
+    size_t ngruns, ncruns;
+    int mirror;         /* parameter u = tape index - pmin, so dense weights are read in
+                           place from the context's data */
+    uint32_t pmin;
+
+    mg__dense *groups;
+    size_t ngroups, ngrouped, maxnin8;
+    uint32_t *idx;      /* index pool of the groups */
+
+    size_t nvalues;     /* values recorded */
+
+    /* replay state */
+    const mg__kernels *kern;
+    int nthreads;       /* requested (0 = all cores) */
+    size_t smax;        /* widest lane block */
+    size_t gsize;       /* doubles in one chunk's gradient buffer */
+    mg__work *work;
+    size_t nwork;       /* workspaces allocated */
+    double *gbuf;       /* [nchunkbufs * gsize]: chunks 1.. (chunk 0 uses UG) */
+    size_t ngbuf;
+    size_t nallocs, bytes;
+};
+
+#define MG__UREF 0x80000000u /* in loss/outputs: a uniform index, not a row */
+
+/* Counts an allocation made for the compiled object (so tests can see there are none
+ * after warm-up) and fails cleanly on overflow. */
+void *mg__calloc_counted(mg_compiled *c, size_t n, size_t size);
+
+#endif /* MG_COMPILE_INTERNAL_H */
