@@ -80,74 +80,6 @@ static int dir_entries(void) {
     return n;
 }
 
-/* A small well-formedness check of XML: tags nest and match, attributes are quoted, '&'
- * starts an entity, and nothing follows the root element. Returns NULL or the problem. */
-static const char *xml_problem(const char *s) {
-    const char *stack[256];
-    size_t lens[256];
-    int depth = 0, roots = 0;
-    while (*s) {
-        if (*s == '&') {
-            const char *p = s + 1;
-            if (*p == '#') p++;
-            while (isalnum((unsigned char)*p)) p++;
-            if (*p != ';' || p == s + 1) return "a bare '&'";
-            s = p + 1;
-        } else if (*s != '<') {
-            if (depth == 0 && roots && !isspace((unsigned char)*s)) return "text after the root";
-            s++;
-        } else if (!strncmp(s, "<!--", 4)) {
-            s = strstr(s, "-->");
-            if (!s) return "an unclosed comment";
-            s += 3;
-        } else if (!strncmp(s, "<?", 2)) {
-            s = strstr(s, "?>");
-            if (!s) return "an unclosed declaration";
-            s += 2;
-        } else if (!strncmp(s, "<!", 2)) {
-            int nest = 0;
-            for (s++; *s && (*s != '>' || nest); s++) nest += *s == '[' ? 1 : *s == ']' ? -1 : 0;
-            if (!*s) return "an unclosed doctype";
-            s++;
-        } else if (s[1] == '/') {
-            const char *name = s + 2;
-            size_t n = strcspn(name, " \t\r\n>");
-            if (depth == 0 || lens[depth - 1] != n || strncmp(stack[depth - 1], name, n))
-                return "a closing tag that does not match";
-            depth--;
-            s = strchr(name, '>');
-            if (!s) return "an unclosed end tag";
-            s++;
-        } else {
-            const char *name = s + 1;
-            size_t n = strcspn(name, " \t\r\n/>");
-            if (n == 0) return "a '<' that starts no tag";
-            const char *p = name + n;
-            for (;;) {
-                while (isspace((unsigned char)*p)) p++;
-                if (*p == '>' || (p[0] == '/' && p[1] == '>')) break;
-                while (*p && (isalnum((unsigned char)*p) || strchr(":-_.", *p))) p++;
-                if (*p++ != '=') return "an attribute without a value";
-                char q = *p++;
-                if (q != '"' && q != '\'') return "an unquoted attribute";
-                while (*p && *p != q) {
-                    if (*p == '<') return "'<' in an attribute";
-                    p++;
-                }
-                if (!*p++) return "an unclosed attribute";
-            }
-            if (depth == 0 && roots++) return "two root elements";
-            if (*p == '/') {
-                s = p + 2;
-            } else {
-                if (depth == 256) return "nesting too deep";
-                stack[depth] = name, lens[depth++] = n;
-                s = p + 1;
-            }
-        }
-    }
-    return depth ? "unclosed elements" : roots ? NULL : "no root element";
-}
 
 /* Checks a PNG file's signature and header chunk; returns its width and height. */
 static void png_size(const char *path, unsigned *w, unsigned *h) {
@@ -318,7 +250,7 @@ static void test_escaping_renders(void **state) {
     if (mg_dot_save(ctx, s, NULL, path, &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
     char *svg = tu_read_file(path, NULL);
     assert_non_null(svg);
-    const char *problem = xml_problem(svg);
+    const char *problem = tu_xml_problem(svg);
     if (problem) fail_msg("%s is not well-formed XML: %s", path, problem);
     const char *texts[] = {">a&lt;b<",       ">{x}<",       ">p|q<",   ">back\\slash<",
                            ">a&amp;b<",      ">&amp;amp;<", ">\\N<",   ">&lt;&gt;<",
@@ -333,7 +265,7 @@ static void test_escaping_renders(void **state) {
 static void check_svg_file(const char *path) {
     char *svg = tu_read_file(path, NULL);
     assert_non_null(svg);
-    const char *problem = xml_problem(svg);
+    const char *problem = tu_xml_problem(svg);
     if (problem) fail_msg("%s is not well-formed XML: %s", path, problem);
     assert_non_null(strstr(svg, "<svg"));
     /* graphviz writes a minus sign as a character reference. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "micrograd.h"
+#include "testutil.h"
 
 #define ASSERT_NEAR(a, b, tol)                                                             \
     do {                                                                                   \
@@ -514,27 +515,8 @@ static void test_memory_cap(void **state) {
 
 /* Programmer errors abort with file, line and condition: run them in a child. */
 static void expect_abort(void (*fn)(void), const char *fragment) {
-    int pipefd[2];
-    assert_int_equal(pipe(pipefd), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(pipefd[1], 2);
-        close(pipefd[0]);
-        fn();
-        _exit(0);
-    }
-    close(pipefd[1]);
-    char buf[1024] = {0};
-    size_t n = 0;
-    ssize_t got;
-    while (n < sizeof buf - 1 && (got = read(pipefd[0], buf + n, sizeof buf - 1 - n)) > 0) n += (size_t)got;
-    close(pipefd[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    assert_true(WIFSIGNALED(st));
-    assert_int_equal(WTERMSIG(st), SIGABRT);
+    char buf[1024];
+    assert_true(tu_aborts(fn, buf, sizeof buf));
     if (!strstr(buf, fragment)) fail_msg("expected '%s' in: %s", fragment, buf);
     assert_non_null(strstr(buf, ".c:"));
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ctype.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -136,4 +137,95 @@ int tu_count(const char *s, const char *needle) {
     size_t len = strlen(needle);
     for (const char *p = s; (p = strstr(p, needle)); p += len) n++;
     return n;
+}
+
+const char *tu_xml_problem(const char *s) {
+    const char *stack[256];
+    size_t lens[256];
+    int depth = 0, roots = 0;
+    while (*s) {
+        if (*s == '&') {
+            const char *p = s + 1;
+            if (*p == '#') p++;
+            while (isalnum((unsigned char)*p)) p++;
+            if (*p != ';' || p == s + 1) return "a bare '&'";
+            s = p + 1;
+        } else if (*s != '<') {
+            if (depth == 0 && roots && !isspace((unsigned char)*s)) return "text after the root";
+            s++;
+        } else if (!strncmp(s, "<!--", 4)) {
+            s = strstr(s, "-->");
+            if (!s) return "an unclosed comment";
+            s += 3;
+        } else if (!strncmp(s, "<?", 2)) {
+            s = strstr(s, "?>");
+            if (!s) return "an unclosed declaration";
+            s += 2;
+        } else if (!strncmp(s, "<!", 2)) {
+            int nest = 0;
+            for (s++; *s && (*s != '>' || nest); s++) nest += *s == '[' ? 1 : *s == ']' ? -1 : 0;
+            if (!*s) return "an unclosed doctype";
+            s++;
+        } else if (s[1] == '/') {
+            const char *name = s + 2;
+            size_t n = strcspn(name, " \t\r\n>");
+            if (depth == 0 || lens[depth - 1] != n || strncmp(stack[depth - 1], name, n))
+                return "a closing tag that does not match";
+            depth--;
+            s = strchr(name, '>');
+            if (!s) return "an unclosed end tag";
+            s++;
+        } else {
+            const char *name = s + 1;
+            size_t n = strcspn(name, " \t\r\n/>");
+            if (n == 0) return "a '<' that starts no tag";
+            const char *p = name + n;
+            for (;;) {
+                while (isspace((unsigned char)*p)) p++;
+                if (*p == '>' || (p[0] == '/' && p[1] == '>')) break;
+                while (*p && (isalnum((unsigned char)*p) || strchr(":-_.", *p))) p++;
+                if (*p++ != '=') return "an attribute without a value";
+                char q = *p++;
+                if (q != '"' && q != '\'') return "an unquoted attribute";
+                while (*p && *p != q) {
+                    if (*p == '<') return "'<' in an attribute";
+                    p++;
+                }
+                if (!*p++) return "an unclosed attribute";
+            }
+            if (depth == 0 && roots++) return "two root elements";
+            if (*p == '/') {
+                s = p + 2;
+            } else {
+                if (depth == 256) return "nesting too deep";
+                stack[depth] = name, lens[depth++] = n;
+                s = p + 1;
+            }
+        }
+    }
+    return depth ? "unclosed elements" : roots ? NULL : "no root element";
+}
+
+int tu_aborts(void (*fn)(void), char *buf, size_t size) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) die("pipe");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) die("fork");
+    if (pid == 0) {
+        dup2(pipefd[1], 2);
+        close(pipefd[0]);
+        fn();
+        _exit(0);
+    }
+    close(pipefd[1]);
+    size_t n = 0;
+    ssize_t got;
+    while (n + 1 < size && (got = read(pipefd[0], buf + n, size - 1 - n)) > 0) n += (size_t)got;
+    if (size) buf[n] = '\0';
+    close(pipefd[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) die("waitpid");
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
 }

@@ -29,6 +29,15 @@ char *tu_read_file(const char *path, size_t *len);
 /* Removes the temporary directory and everything in it. */
 void tu_cleanup(void);
 
+/* A small well-formedness check of XML (SVG output): tags nest and match, attributes are
+ * quoted, '&' starts an entity, and nothing follows the root element. Returns NULL, or
+ * what is wrong. */
+const char *tu_xml_problem(const char *s);
+
+/* Runs fn in a child process with its stderr captured into buf (NUL-terminated). Returns
+ * 1 when the child was killed by SIGABRT (a failed MG_ASSERT), else 0. */
+int tu_aborts(void (*fn)(void), char *buf, size_t size);
+
 /* Counts the lines of s that contain needle. */
 int tu_count(const char *s, const char *needle);
 
