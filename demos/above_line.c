@@ -34,24 +34,11 @@ static mg_dataset *above_line_data(mg_rng *rng, size_t n, mg_err *err) {
     return d;
 }
 
-/* The mean training loss over each epoch, printed every tenth epoch. */
-typedef struct epoch_sum {
-    demo_state *s;
-    double total;
-    size_t n;
-} epoch_sum;
-
+/* The mean training loss of every tenth epoch. */
 static int on_step(void *user, const mg_train_progress *p) {
-    epoch_sum *e = user;
-    e->total += p->data_loss * (double)p->batch;
-    e->n += p->batch;
-    demo_state_record(e->s, p->loss);
-    if (e->n == e->s->train->n) {
-        if ((p->epoch + 1) % 10 == 0 || p->step + 1 == p->nsteps)
-            printf("epoch %zu loss %.6f\n", p->epoch, e->total / (double)e->n);
-        e->total = 0.0;
-        e->n = 0;
-    }
+    double mean;
+    if (demo_epoch_step(user, p, &mean) && ((p->epoch + 1) % 10 == 0 || p->step + 1 == p->nsteps))
+        printf("epoch %zu loss %.6f\n", p->epoch, mean);
     return 0;
 }
 
@@ -83,7 +70,7 @@ int demo_above_line(int argc, char **argv) {
     cfg.epochs = o.epochs;
     cfg.batch_size = o.batch;
     cfg.callback = on_step;
-    epoch_sum e = {&s, 0.0, 0};
+    demo_epoch_mean e = {&s, 0.0, 0};
     cfg.user = &e;
     mg_train_result res;
     if (mg_train(s.ctx, s.model, s.train, NULL, &cfg, &res, &err)) goto fail;

@@ -104,6 +104,18 @@ void demo_state_record(demo_state *s, double loss);
 void demo_state_sample_graph(demo_state *s, const mg_dataset *d, size_t i, int subtract_max);
 void demo_state_free(demo_state *s);
 
+/* The mean training loss of an epoch, from the per-step callback of mg_train: the
+ * seed's total_loss / len(data), weighting each step by its batch size. */
+typedef struct demo_epoch_mean {
+    demo_state *s;
+    double total;
+    size_t n;
+} demo_epoch_mean;
+
+/* Records p's loss on s's curve and adds its batch to the epoch; returns 1 and sets *mean
+ * when p ends an epoch (the sum then restarts), else 0. */
+int demo_epoch_step(demo_epoch_mean *e, const mg_train_progress *p, double *mean);
+
 /* The optional outputs after training (--graph, --out). Returns the exit status. */
 int demo_finish(const demo_spec *spec, const demo_opts *o, demo_state *s);
 

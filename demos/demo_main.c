@@ -309,6 +309,17 @@ int demo_fail(const char *name, const mg_err *err) {
 
 /* ==== optional outputs =================================================================== */
 
+int demo_epoch_step(demo_epoch_mean *e, const mg_train_progress *p, double *mean) {
+    e->total += p->data_loss * (double)p->batch;
+    e->n += p->batch;
+    demo_state_record(e->s, p->loss);
+    if (e->n < e->s->train->n) return 0;
+    *mean = e->total / (double)e->n;
+    e->total = 0.0;
+    e->n = 0;
+    return 1;
+}
+
 /* ==== pictures after training ============================================================ */
 
 typedef struct boundary_user {

@@ -18,24 +18,12 @@ static const demo_spec spec = {
     NULL,
 };
 
-/* The mean training loss of the epoch so far: the seed's total_loss / len(data). */
-typedef struct epoch_sum {
-    demo_state *s;
-    double total;
-    size_t n;
-} epoch_sum;
-
+/* The mean training loss of each epoch: the seed's total_loss / len(data). */
 static int on_step(void *user, const mg_train_progress *p) {
-    epoch_sum *e = user;
-    e->total += p->data_loss * (double)p->batch;
-    e->n += p->batch;
-    demo_state_record(e->s, p->loss);
-    if (e->n == e->s->train->n) {
-        char buf[32];
-        printf("epoch %zu loss %s\n", p->epoch, mg_fmt_repr(e->total / (double)e->n, buf, 32));
-        e->total = 0.0;
-        e->n = 0;
-    }
+    double mean;
+    char buf[32];
+    if (demo_epoch_step(user, p, &mean))
+        printf("epoch %zu loss %s\n", p->epoch, mg_fmt_repr(mean, buf, sizeof buf));
     return 0;
 }
 
@@ -72,7 +60,7 @@ int demo_f2c(int argc, char **argv) {
     cfg.epochs = o.epochs;
     cfg.batch_size = o.batch;
     cfg.callback = on_step;
-    epoch_sum e = {&s, 0.0, 0};
+    demo_epoch_mean e = {&s, 0.0, 0};
     cfg.user = &e;
     mg_train_result res;
     if (mg_train(s.ctx, s.model, s.train, NULL, &cfg, &res, &err)) goto fail;

@@ -26,8 +26,6 @@ static double sigmoid1(double x) {
 #define MGK_FN(name) name##_c
 #define MGK_TARGET
 #include "kernels_tpl.h"
-#undef MGK_FN
-#undef MGK_TARGET
 
 void mg__ins_forward(const mg__ins *in, const uint32_t *args, double *V, size_t S, size_t n,
                      const mg__kernels *k) {
@@ -141,24 +139,7 @@ __attribute__((target("avx2,fma"))) static void transpose_avx2(size_t nr, size_t
 #define MGK_POW2(k)                                                                         \
     _mm256_castsi256_pd(_mm256_slli_epi64(                                                  \
         _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k)), _mm256_set1_epi64x(1023)), 52))
-#include "kernels_tpl.h"
-#undef MGK_FN
-#undef MGK_TARGET
-#undef MGK_VL
-#undef MGK_V
-#undef MGK_LOAD
-#undef MGK_STORE
-#undef MGK_SET1
-#undef MGK_ADD
-#undef MGK_SUB
-#undef MGK_MUL
-#undef MGK_DIV
-#undef MGK_FMA
-#undef MGK_MIN
-#undef MGK_ABS
-#undef MGK_COPYSIGN
-#undef MGK_ROUND
-#undef MGK_POW2
+#include "kernels_tpl.h" /* it #undefs its MGK_ parameters */
 
 /* 8 x 8 tile: rows interleaved in pairs, then in fours, then in eights (2-source
  * permutes pick the halves and quarters). */
@@ -214,24 +195,7 @@ __attribute__((target("avx512f"))) static void transpose_avx512(size_t nr, size_
         _mm512_castpd_si512(m), _mm512_and_si512(_mm512_castpd_si512(s), _mm512_set1_epi64(INT64_MIN))))
 #define MGK_ROUND(x) _mm512_roundscale_pd((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define MGK_POW2(k) _mm512_scalef_pd(_mm512_set1_pd(1.0), (k))
-#include "kernels_tpl.h"
-#undef MGK_FN
-#undef MGK_TARGET
-#undef MGK_VL
-#undef MGK_V
-#undef MGK_LOAD
-#undef MGK_STORE
-#undef MGK_SET1
-#undef MGK_ADD
-#undef MGK_SUB
-#undef MGK_MUL
-#undef MGK_DIV
-#undef MGK_FMA
-#undef MGK_MIN
-#undef MGK_ABS
-#undef MGK_COPYSIGN
-#undef MGK_ROUND
-#undef MGK_POW2
+#include "kernels_tpl.h" /* it #undefs its MGK_ parameters */
 
 static const mg__kernels kernels_avx2 = {"avx2", gemm_rows_avx2, gemm_dw_avx2, tanh_avx2,
                                          ins_forward_avx2, ins_backward_avx2, lanesum_avx2,

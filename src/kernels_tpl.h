@@ -401,3 +401,22 @@ MGK_TARGET static void MGK_FN(ins_backward)(const mg__ins *in, const uint32_t *a
 #undef MGK_EACH
 #undef MGK_ROW
 #undef MGK_GROW
+
+/* The template is included once per instruction set: its parameters go here. */
+#undef MGK_FN
+#undef MGK_TARGET
+#undef MGK_VL
+#undef MGK_V
+#undef MGK_LOAD
+#undef MGK_STORE
+#undef MGK_SET1
+#undef MGK_ADD
+#undef MGK_SUB
+#undef MGK_MUL
+#undef MGK_DIV
+#undef MGK_FMA
+#undef MGK_MIN
+#undef MGK_ABS
+#undef MGK_COPYSIGN
+#undef MGK_ROUND
+#undef MGK_POW2

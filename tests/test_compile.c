@@ -21,13 +21,6 @@
 #include "micrograd.h"
 #include "testutil.h"
 
-#define ASSERT_NEAR(a, b, tol)                                                             \
-    do {                                                                                   \
-        double a_ = (a), b_ = (b);                                                         \
-        if (!(fabs(a_ - b_) <= (tol))) {                                                   \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));    \
-        }                                                                                  \
-    } while (0)
 
 /* The agreement required with the eager engine, relative (see agree()). */
 #define REL 1e-12
@@ -277,18 +270,6 @@ static void build_classifier(mg_ctx *ctx, graph *g, mg_rng *rng, size_t nin, siz
 }
 
 /* ==== equality with the eager engine ====================================================== */
-
-static int setup(void **state) {
-    mg_ctx *ctx = mg_ctx_new();
-    if (!ctx) return -1;
-    *state = ctx;
-    return 0;
-}
-
-static int teardown(void **state) {
-    mg_ctx_free(*state);
-    return 0;
-}
 
 /* Hand-computed: loss_s = (w*x_s + b - y_s)^2, so d/dw = 2 r_s x_s and d/db = 2 r_s with
  * r_s = w x_s + b - y_s. w = 0.5, b = -1; samples (x, y) = (1, 2), (2, -1), (-3, 0.5):
@@ -767,17 +748,17 @@ static void test_reset_below_params_aborts(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_hand_computed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_random_graphs_every_op, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_classifier_mlps, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scattered_params_mse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dense_weights_not_params, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_threads_bit_identical, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_allocation_after_warmup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hand_computed, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_random_graphs_every_op, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_classifier_mlps, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_scattered_params_mse, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_dense_weights_not_params, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_bit_identical, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_no_allocation_after_warmup, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test(test_vector_tanh),
-        cmocka_unit_test_setup_teardown(test_frozen_params_and_shapes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_argument_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nonfinite_sample, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frozen_params_and_shapes, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_argument_errors, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_nonfinite_sample, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test(test_reset_below_params_aborts),
     };
     int rc = cmocka_run_group_tests_name("compile", tests, NULL, NULL);

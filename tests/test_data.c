@@ -12,13 +12,8 @@
 #include <string.h>
 
 #include "mg_internal.h"
+#include "testutil.h"
 
-#define ASSERT_NEAR(a, b, tol)                                                             \
-    do {                                                                                   \
-        double a_ = (a), b_ = (b);                                                         \
-        if (!(fabs(a_ - b_) <= (tol)))                                                     \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));    \
-    } while (0)
 
 static void expect_counts(const mg_dataset *d, const size_t *want) {
     size_t counts[16];

@@ -8,7 +8,6 @@
 #include <cmocka.h>
 
 #include <ctype.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +19,6 @@
 #include "testutil.h"
 
 /* ==== helpers ============================================================================== */
-
-static int setup(void **state) {
-    *state = mg_ctx_new();
-    return *state ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    mg_ctx_free(*state);
-    return 0;
-}
 
 /* The walkthrough's L = (a*b + c)*f after backward (tape: a b c e d f L). */
 static mg_value build_L(mg_ctx *ctx) {
@@ -69,31 +58,6 @@ static int file_exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
-/* Number of entries in the test's directory: no temporary file may be left behind. */
-static int dir_entries(void) {
-    DIR *d = opendir(tu_tmpdir());
-    assert_non_null(d);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-    closedir(d);
-    return n;
-}
-
-
-/* Checks a PNG file's signature and header chunk; returns its width and height. */
-static void png_size(const char *path, unsigned *w, unsigned *h) {
-    size_t len = 0;
-    char *data = tu_read_file(path, &len);
-    assert_non_null(data);
-    assert_true(len > 33);
-    const unsigned char *u = (const unsigned char *)data;
-    assert_memory_equal(u, "\x89PNG\r\n\x1a\n", 8);
-    assert_memory_equal(u + 12, "IHDR", 4);
-    *w = (unsigned)u[16] << 24 | (unsigned)u[17] << 16 | (unsigned)u[18] << 8 | u[19];
-    *h = (unsigned)u[20] << 24 | (unsigned)u[21] << 16 | (unsigned)u[22] << 8 | u[23];
-    free(data);
-}
 
 /* ==== the DOT text ========================================================================== */
 
@@ -277,7 +241,7 @@ static void check_svg_file(const char *path) {
 static void test_save_dot(void **state) {
     mg_ctx *ctx = *state;
     mg_value L = build_L(ctx);
-    int before = dir_entries();
+    int before = tu_dir_entries();
     mg_err err = {0, ""};
     const char *path = tu_path("L.dot");
     assert_int_equal(mg_dot_save(ctx, L, NULL, path, &err), MG_STATUS_OK);
@@ -308,7 +272,7 @@ static void test_save_dot(void **state) {
     assert_int_equal(mg_dot_save(ctx, L, NULL, tu_path("no/such/dir/L.dot"), &err), MG_STATUS_IO);
     assert_non_null(strstr(err.msg, "no/such/dir/L.dot"));
     assert_int_equal(mg_dot_save(ctx, MG_NULL, NULL, tu_path("null.dot"), &err), MG_STATUS_INVALID);
-    assert_int_equal(dir_entries(), before + 1);
+    assert_int_equal(tu_dir_entries(), before + 1);
 }
 
 static void render_with(mg_ctx *ctx, mg_renderer how, const char *svg, const char *png) {
@@ -317,15 +281,15 @@ static void render_with(mg_ctx *ctx, mg_renderer how, const char *svg, const cha
     mg_dot_options_init(&o);
     o.renderer = how;
     mg_err err = {0, ""};
-    int before = dir_entries();
+    int before = tu_dir_entries();
     if (mg_dot_save(ctx, L, &o, tu_path(svg), &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
     check_svg_file(tu_path(svg));
     if (mg_dot_save(ctx, L, &o, tu_path(png), &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
     unsigned w = 0, h = 0;
-    png_size(tu_path(png), &w, &h);
+    assert_true(tu_png_size(tu_path(png), &w, &h));
     /* Seven records side by side in four ranks: wider than tall, and of a sane size. */
     assert_true(w > h && w > 300 && w < 3000 && h > 100 && h < 2000);
-    assert_int_equal(dir_entries(), before + 2);
+    assert_int_equal(tu_dir_entries(), before + 2);
 }
 
 static void test_render_library(void **state) {
@@ -383,12 +347,12 @@ static void test_render_errors(void **state) {
     mg_renderer hows[] = {MG_RENDERER_LIBRARY, MG_RENDERER_PROGRAM};
     for (int k = 0; k < 2; k++) {
         if (!mg_dot_can_render(hows[k])) continue;
-        int before = dir_entries();
+        int before = tu_dir_entries();
         mg_err err = {0, ""};
         assert_int_equal(mg_dot_render(bad, strlen(bad), tu_path("bad.svg"), hows[k], 30, &err),
                          MG_STATUS_FORMAT);
         assert_non_null(strstr(err.msg, "syntax error"));
-        assert_int_equal(dir_entries(), before);
+        assert_int_equal(tu_dir_entries(), before);
         assert_int_equal(mg_dot_render(bad, strlen(bad), tu_path("bad.pdf"), hows[k], 30, &err),
                          MG_STATUS_INVALID);
     }
@@ -407,7 +371,7 @@ static void test_render_timeout(void **state) {
     mg_renderer hows[] = {MG_RENDERER_LIBRARY, MG_RENDERER_PROGRAM};
     for (int k = 0; k < 2; k++) {
         if (!mg_dot_can_render(hows[k])) continue;
-        int before = dir_entries();
+        int before = tu_dir_entries();
         mg_err err = {0, ""};
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -416,7 +380,7 @@ static void test_render_timeout(void **state) {
         clock_gettime(CLOCK_MONOTONIC, &t1);
         assert_non_null(strstr(err.msg, "was stopped"));
         assert_true((double)(t1.tv_sec - t0.tv_sec) < 5.0);
-        assert_int_equal(dir_entries(), before);
+        assert_int_equal(tu_dir_entries(), before);
     }
     free(t);
 }
@@ -434,13 +398,13 @@ static void test_size_limit(void **state) {
     assert_non_null(strstr(err.msg, "3001 nodes"));
     assert_non_null(strstr(err.msg, "limit is 2000"));
     assert_non_null(strstr(err.msg, "smaller"));
-    int before = dir_entries();
+    int before = tu_dir_entries();
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(mg_dot_save(ctx, x, NULL, tu_path("big.svg"), &err), MG_STATUS_INVALID);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     assert_true((double)(t1.tv_sec - t0.tv_sec) < 2.0);
-    assert_int_equal(dir_entries(), before);
+    assert_int_equal(tu_dir_entries(), before);
     /* A raised limit, or none, draws it. */
     mg_dot_options o;
     mg_dot_options_init(&o);
@@ -485,19 +449,19 @@ static int cleanup(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_L_graph, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_options, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_roles_and_ops, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_escaping_renders, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_save_dot, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_render_library, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_render_program, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fallback, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_render_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_render_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_size_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_example, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_L_graph, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_options, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_roles_and_ops, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_escaping, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_escaping_renders, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_save_dot, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_render_library, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_render_program, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_fallback, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_render_errors, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_render_timeout, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_size_limit, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_example, tu_ctx_setup, tu_ctx_teardown),
     };
     return cmocka_run_group_tests_name("dot", tests, NULL, cleanup);
 }

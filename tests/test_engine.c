@@ -17,27 +17,6 @@
 #include "micrograd.h"
 #include "testutil.h"
 
-#define ASSERT_NEAR(a, b, tol)                                                             \
-    do {                                                                                   \
-        double a_ = (a), b_ = (b);                                                         \
-        if (!(fabs(a_ - b_) <= (tol))) {                                                   \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));    \
-        }                                                                                  \
-    } while (0)
-#define ASSERT_REL(a, b, rel)                                                              \
-    ASSERT_NEAR(a, b, (rel) * fmax(1.0, fabs((double)(b))))
-
-static int setup(void **state) {
-    mg_ctx *ctx = mg_ctx_new();
-    if (!ctx) return -1;
-    *state = ctx;
-    return 0;
-}
-
-static int teardown(void **state) {
-    mg_ctx_free(*state);
-    return 0;
-}
 
 /* ==== golden values ===================================================================== */
 
@@ -598,31 +577,31 @@ static void test_repr(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_readme_expression, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sanity_check, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_walkthrough_L, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_neuron, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dot_neuron, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gradcheck_every_op, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gradcheck_sum_dot, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gradcheck_random_graphs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_value_used_twice, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fanout_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_long_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pow_cube_root, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_independent_graphs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backward_twice_doubles_leaves, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backward_from_upstream, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zero_grad_span_and_forward, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mixed_forms, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_labels, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_numerics_saturate, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_numerics_out_of_domain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mark_reset_reuses_memory, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_memory_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readme_expression, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_sanity_check, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_walkthrough_L, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_neuron, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_dot_neuron, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gradcheck_every_op, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gradcheck_sum_dot, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gradcheck_random_graphs, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_value_used_twice, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_fanout_chain, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_long_chain, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_pow_cube_root, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_independent_graphs, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_backward_twice_doubles_leaves, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_backward_from_upstream, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_zero_grad_span_and_forward, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_mixed_forms, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_labels, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_numerics_saturate, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_numerics_out_of_domain, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_mark_reset_reuses_memory, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_memory_cap, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test(test_programmer_errors_abort),
-        cmocka_unit_test_setup_teardown(test_rng_vectors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_repr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rng_vectors, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_repr, tu_ctx_setup, tu_ctx_teardown),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

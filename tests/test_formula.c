@@ -15,18 +15,9 @@
 #include <string.h>
 
 #include "micrograd.h"
+#include "testutil.h"
 
 /* ==== helpers ============================================================================= */
-
-static int setup(void **state) {
-    *state = mg_ctx_new();
-    return *state ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    mg_ctx_free(*state);
-    return 0;
-}
 
 static mg_value L(mg_ctx *ctx, double x, const char *label) {
     return mg_leaf_ex(ctx, x, MG_ROLE_LEAF, label);
@@ -537,16 +528,16 @@ static void test_script_roundtrip(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_walkthrough_L, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_neuron, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_precedence, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shared, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exponential, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_long_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_script_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_walkthrough_L, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_neuron, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_precedence, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_numbers, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_shared, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_exponential, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_long_chain, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_errors, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_script_roundtrip, tu_ctx_setup, tu_ctx_teardown),
     };
     return cmocka_run_group_tests_name("formula", tests, NULL, NULL);
 }

@@ -12,25 +12,8 @@
 #include <string.h>
 
 #include "micrograd.h"
+#include "testutil.h"
 
-#define ASSERT_NEAR(a, b, tol)                                                             \
-    do {                                                                                   \
-        double a_ = (a), b_ = (b);                                                         \
-        if (!(fabs(a_ - b_) <= (tol)))                                                     \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));    \
-    } while (0)
-
-static int setup(void **state) {
-    mg_ctx *ctx = mg_ctx_new();
-    if (!ctx) return -1;
-    *state = ctx;
-    return 0;
-}
-
-static int teardown(void **state) {
-    mg_ctx_free(*state);
-    return 0;
-}
 
 /* Finite differences agree with backward, and the gradient is not trivially zero. */
 static void expect_gradcheck(mg_ctx *ctx, mg_value loss) {
@@ -266,16 +249,16 @@ static void test_null_propagates(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_mse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bce_probability, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bce_logit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hinge, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_softmax_ce_values, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_softmax_ce_reference_form, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_softmax_ce_large_logits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_softmax_ce_gradcheck, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mean_and_l2, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_null_propagates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mse, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_bce_probability, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_bce_logit, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_hinge, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_softmax_ce_values, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_softmax_ce_reference_form, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_softmax_ce_large_logits, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_softmax_ce_gradcheck, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_mean_and_l2, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_null_propagates, tu_ctx_setup, tu_ctx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,25 +13,8 @@
 #include <string.h>
 
 #include "micrograd.h"
+#include "testutil.h"
 
-#define ASSERT_NEAR(a, b, tol)                                                             \
-    do {                                                                                   \
-        double a_ = (a), b_ = (b);                                                         \
-        if (!(fabs(a_ - b_) <= (tol)))                                                     \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));    \
-    } while (0)
-
-static int setup(void **state) {
-    mg_ctx *ctx = mg_ctx_new();
-    if (!ctx) return -1;
-    *state = ctx;
-    return 0;
-}
-
-static int teardown(void **state) {
-    mg_ctx_free(*state);
-    return 0;
-}
 
 /* ==== parameters ======================================================================== */
 
@@ -520,21 +503,21 @@ static void test_evaluate(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_param_counts),
-        cmocka_unit_test_setup_teardown(test_layout_and_labels, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_init_draws, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_models, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layout_and_labels, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_init_draws, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_models, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test(test_act_names),
-        cmocka_unit_test_setup_teardown(test_forward_by_hand, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_neuron, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gradcheck_tanh_mse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gradcheck_relu_ce, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_train_minibatch_epochs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_train_converges_no_growth, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_train_val_and_stop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_train_nonfinite, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_train_out_of_memory, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_train_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_evaluate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forward_by_hand, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_neuron, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gradcheck_tanh_mse, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_gradcheck_relu_ce, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_train_minibatch_epochs, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_train_converges_no_growth, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_train_val_and_stop, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_train_nonfinite, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_train_out_of_memory, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_train_checks, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_evaluate, tu_ctx_setup, tu_ctx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

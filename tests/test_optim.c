@@ -11,13 +11,8 @@
 #include <string.h>
 
 #include "micrograd.h"
+#include "testutil.h"
 
-#define ASSERT_NEAR(a, b, tol)                                                             \
-    do {                                                                                   \
-        double a_ = (a), b_ = (b);                                                         \
-        if (!(fabs(a_ - b_) <= (tol)))                                                     \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));    \
-    } while (0)
 
 static mg_optim *make(mg_optim_kind kind, double lr, size_t n, void (*tweak)(mg_optim_config *)) {
     mg_optim_config c;

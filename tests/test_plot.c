@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include <ctype.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,30 +88,7 @@ static int near(uint32_t v, uint32_t c, int tol) {
     return abs(R(v) - R(c)) <= tol && abs(G(v) - G(c)) <= tol && abs(B(v) - B(c)) <= tol;
 }
 
-static int dir_entries(void) {
-    DIR *d = opendir(tu_tmpdir());
-    assert_non_null(d);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-    closedir(d);
-    return n;
-}
-
 /* Checks a PNG's signature and header; returns width and height. */
-static void png_size(const char *path, unsigned *w, unsigned *h) {
-    size_t len = 0;
-    char *data = tu_read_file(path, &len);
-    assert_non_null(data);
-    assert_true(len > 33);
-    const unsigned char *u = (const unsigned char *)data;
-    assert_memory_equal(u, "\x89PNG\r\n\x1a\n", 8);
-    assert_memory_equal(u + 12, "IHDR", 4);
-    *w = (unsigned)u[16] << 24 | (unsigned)u[17] << 16 | (unsigned)u[18] << 8 | u[19];
-    *h = (unsigned)u[20] << 24 | (unsigned)u[21] << 16 | (unsigned)u[22] << 8 | u[23];
-    free(data);
-}
-
 
 static void check_svg(const char *path, const char *width, const char *height) {
     char *svg = tu_read_file(path, NULL);
@@ -181,7 +157,7 @@ static void test_function(void **state) {
     if (mg_plot_function(path, parabola, NULL, "3x^2 - 4x + 5", -5, 5, &tan, NULL, &err))
         fail_msg("%s", err.msg);
     unsigned w, h;
-    png_size(path, &w, &h);
+    assert_true(tu_png_size(path, &w, &h));
     assert_int_equal(w, 640);
     assert_int_equal(h, 480);
     image im = load_png(path);
@@ -233,7 +209,7 @@ static void test_function(void **state) {
     o.height = 600;
     assert_int_equal(mg_plot_function(tu_path("f800.png"), parabola, NULL, NULL, -5, 5, NULL, &o, &err),
                      MG_STATUS_OK);
-    png_size(tu_path("f800.png"), &w, &h);
+    assert_true(tu_png_size(tu_path("f800.png"), &w, &h));
     assert_int_equal(w, 800);
     assert_int_equal(h, 600);
     assert_int_equal(mg_plot_function(tu_path("f.svg"), parabola, NULL, NULL, -5, 5, &tan, &o, &err),
@@ -397,7 +373,7 @@ static void test_files(void **state) {
     double y[3] = {1, 3, 2};
     mg_plot_series s = {"s", 3, NULL, y};
     mg_err err = {0, ""};
-    int before = dir_entries();
+    int before = tu_dir_entries();
     assert_int_equal(mg_plot_lines(tu_path("p.jpg"), 1, &s, NULL, &err), MG_STATUS_INVALID);
     assert_non_null(strstr(err.msg, "unknown plot format 'jpg'"));
     mg_plot_options o;
@@ -407,7 +383,7 @@ static void test_files(void **state) {
     assert_non_null(strstr(err.msg, "10x480"));
     assert_int_equal(mg_plot_lines(tu_path("nodir/p.png"), 1, &s, NULL, &err), MG_STATUS_IO);
     assert_non_null(strstr(err.msg, "nodir/p.png"));
-    assert_int_equal(dir_entries(), before);
+    assert_int_equal(tu_dir_entries(), before);
     /* A failed plot leaves an existing file as it was. */
     tu_write_file(tu_path("keep.png"), "old", (size_t)-1);
     double nan1[1] = {NAN};
@@ -422,8 +398,8 @@ static void test_files(void **state) {
     o.xlabel = "\xce\xa3 ok";
     assert_int_equal(mg_plot_lines(tu_path("keep.png"), 1, &s, &o, &err), MG_STATUS_OK);
     unsigned w, h;
-    png_size(tu_path("keep.png"), &w, &h);
-    assert_int_equal(dir_entries(), before + 1);
+    assert_true(tu_png_size(tu_path("keep.png"), &w, &h));
+    assert_int_equal(tu_dir_entries(), before + 1);
 #endif
 }
 
@@ -441,7 +417,7 @@ static void test_example(void **state) {
     if (r.status != 0) fail_msg("plot_function exited %d: %s", r.status, r.err);
     assert_non_null(strstr(r.out, "slope at 3 by backward = 14\n"));
     unsigned w, h;
-    png_size(out, &w, &h);
+    assert_true(tu_png_size(out, &w, &h));
     assert_int_equal(w, 640);
     assert_int_equal(h, 480);
     tu_run_free(&r);

@@ -15,26 +15,8 @@
 #include <string.h>
 
 #include "micrograd.h"
+#include "testutil.h"
 
-#define ASSERT_NEAR(a, b, tol)                                                             \
-    do {                                                                                   \
-        double a_ = (a), b_ = (b);                                                         \
-        if (!(fabs(a_ - b_) <= (tol)))                                                     \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));    \
-    } while (0)
-#define ASSERT_REL(a, b, rel) ASSERT_NEAR(a, b, (rel) * fmax(1.0, fabs((double)(b))))
-
-static int setup(void **state) {
-    mg_ctx *ctx = mg_ctx_new();
-    if (!ctx) return -1;
-    *state = ctx;
-    return 0;
-}
-
-static int teardown(void **state) {
-    mg_ctx_free(*state);
-    return 0;
-}
 
 /* Parses from a heap copy of exactly len bytes, so reading past the end is caught by
  * AddressSanitizer in the sanitizer build. */
@@ -574,15 +556,15 @@ static void test_random_inputs(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_good_scripts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ops_and_constants, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_labels, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_names_and_notes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_scripts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nesting_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_large_inputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_good_scripts, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_ops_and_constants, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_labels, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_names_and_notes, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_scripts, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_nesting_limit, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_large_inputs, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test(test_memory_cap),
-        cmocka_unit_test_setup_teardown(test_random_inputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_random_inputs, tu_ctx_setup, tu_ctx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

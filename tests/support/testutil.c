@@ -2,9 +2,12 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "testutil.h"
 
+#include "micrograd.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -228,4 +231,40 @@ int tu_aborts(void (*fn)(void), char *buf, size_t size) {
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR) die("waitpid");
     return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+int tu_ctx_setup(void **state) {
+    mg_ctx *ctx = mg_ctx_new();
+    if (!ctx) return -1;
+    *state = ctx;
+    return 0;
+}
+
+int tu_ctx_teardown(void **state) {
+    mg_ctx_free(*state);
+    return 0;
+}
+
+int tu_dir_entries(void) {
+    DIR *d = opendir(tu_tmpdir());
+    if (!d) die("opendir");
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+    closedir(d);
+    return n;
+}
+
+int tu_png_size(const char *path, unsigned *w, unsigned *h) {
+    size_t len = 0;
+    char *data = tu_read_file(path, &len);
+    if (!data) return 0;
+    const unsigned char *u = (const unsigned char *)data;
+    int ok = len > 33 && !memcmp(u, "\x89PNG\r\n\x1a\n", 8) && !memcmp(u + 12, "IHDR", 4);
+    if (ok) {
+        *w = (unsigned)u[16] << 24 | (unsigned)u[17] << 16 | (unsigned)u[18] << 8 | u[19];
+        *h = (unsigned)u[20] << 24 | (unsigned)u[21] << 16 | (unsigned)u[22] << 8 | u[23];
+    }
+    free(data);
+    return ok;
 }

@@ -3,7 +3,24 @@
 #ifndef MG_TESTUTIL_H
 #define MG_TESTUTIL_H
 
+#include <math.h>
 #include <stddef.h>
+
+/* ---- assertions on numbers (use after including cmocka.h) ---- */
+
+/* Fails the test unless |a - b| <= tol, printing both numbers to the last digit. */
+#define ASSERT_NEAR(a, b, tol)                                                             \
+    do {                                                                                   \
+        double a_ = (a), b_ = (b);                                                         \
+        if (!(fabs(a_ - b_) <= (tol)))                                                     \
+            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));    \
+    } while (0)
+/* The same with a tolerance relative to max(1, |b|). */
+#define ASSERT_REL(a, b, rel) ASSERT_NEAR(a, b, (rel) * fmax(1.0, fabs((double)(b))))
+
+/* cmocka fixtures: *state becomes a new mg_ctx, freed after the test. */
+int tu_ctx_setup(void **state);
+int tu_ctx_teardown(void **state);
 
 /* The result of running a command. */
 typedef struct tu_run_result {
@@ -37,6 +54,12 @@ const char *tu_xml_problem(const char *s);
 /* Runs fn in a child process with its stderr captured into buf (NUL-terminated). Returns
  * 1 when the child was killed by SIGABRT (a failed MG_ASSERT), else 0. */
 int tu_aborts(void (*fn)(void), char *buf, size_t size);
+
+/* Number of entries in tu_tmpdir(), to check no temporary file was left behind. */
+int tu_dir_entries(void);
+/* Reads a PNG file's signature and header chunk: 1 and its width and height, or 0 when
+ * the file is missing or not a PNG. */
+int tu_png_size(const char *path, unsigned *w, unsigned *h);
 
 /* Counts the lines of s that contain needle. */
 int tu_count(const char *s, const char *needle);
