@@ -150,7 +150,7 @@ const char *mg_ctx_errmsg(const mg_ctx *ctx);
 /* Clears the sticky status. */
 void mg_ctx_clear_status(mg_ctx *ctx);
 /* Records the current end of the tape. */
-mg_mark mg_ctx_mark(const mg_ctx *ctx);
+mg_mark mg_ctx_mark(mg_ctx *ctx);
 /* Drops every value created after `mark` (their handles become invalid) and keeps the
  * memory. Values before the mark keep their data and grads. */
 void mg_ctx_reset(mg_ctx *ctx, mg_mark mark);

@@ -213,8 +213,9 @@ nomem:
     return 0;
 }
 
-mg_mark mg_ctx_mark(const mg_ctx *ctx) {
+mg_mark mg_ctx_mark(mg_ctx *ctx) {
     mg_mark m = {ctx->n, ctx->nargs, ctx->nchars, ctx->gen_now};
+    if (ctx->n > ctx->marked_n) ctx->marked_n = ctx->n;
     return m;
 }
 
@@ -295,7 +296,9 @@ mg_value mg_set_label(mg_ctx *ctx, mg_value v, const char *label) {
     ctx->chars[ctx->nchars + len] = '\0';
     ctx->label[i] = ctx->nchars;
     ctx->nchars += (uint32_t)len + 1;
-    if (i < ctx->lowest_labeled) ctx->lowest_labeled = i;
+    /* Only a value made before some mark can outlive a reset that drops this text; a label
+     * given as a value is made (a model's parameters) needs no watching. */
+    if (i < ctx->marked_n && i < ctx->lowest_labeled) ctx->lowest_labeled = i;
     return v;
 nomem:
     mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory storing a label");

@@ -47,7 +47,9 @@ struct mg_ctx {
 
     char *chars;      /* [capchars] label strings; chars[0] = '\0' */
     uint32_t nchars, capchars;
-    uint32_t lowest_labeled; /* smallest index ever labeled: where reset must look */
+    uint32_t lowest_labeled; /* smallest index labeled after a mark past it: where reset
+                                must look for labels it drops */
+    uint32_t marked_n;       /* the largest nvalues of any mark taken */
 
     uint8_t *scratch; /* [capscratch] per-value flags for backward and forward */
     uint32_t capscratch;
