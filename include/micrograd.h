@@ -565,6 +565,15 @@ typedef struct mg_train_progress {
 /* Return nonzero to stop training after this step. */
 typedef int (*mg_train_callback)(void *user, const mg_train_progress *p);
 
+/* Which vector kernels a compiled tape (section 14) uses. AUTO picks the widest the CPU
+ * has. */
+typedef enum mg_kernels {
+    MG_KERNELS_AUTO = 0,
+    MG_KERNELS_PORTABLE, /* plain C: no fused multiply-add, so the eager engine's digits */
+    MG_KERNELS_AVX2,     /* x86-64 AVX2 + FMA */
+    MG_KERNELS_AVX512    /* x86-64 AVX-512F */
+} mg_kernels;
+
 typedef struct mg_train_config {
     mg_loss_kind loss;      /* MG_LOSS_MSE */
     int subtract_max;       /* MG_LOSS_CE: 1, the stable form (see mg_loss_softmax_ce) */
@@ -579,6 +588,12 @@ typedef struct mg_train_config {
     mg_rng *rng;            /* NULL: the context's */
     mg_train_callback callback; /* NULL: none */
     void *user;
+    int eager;              /* 0: record one sample's loss graph once and replay it over
+                               each batch (section 14), the fast path; 1: build the graphs
+                               every step as micrograd does. Same numbers to rounding. */
+    int threads;            /* compiled path: threads, 0 = all cores (results do not
+                               depend on it) */
+    mg_kernels kernels;     /* compiled path: MG_KERNELS_AUTO */
 } mg_train_config;
 
 typedef struct mg_train_result {
@@ -1235,13 +1250,7 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
 
 typedef struct mg_compiled mg_compiled;
 
-/* Which vector kernels a tape uses. AUTO picks the widest the CPU has. */
-typedef enum mg_kernels {
-    MG_KERNELS_AUTO = 0,
-    MG_KERNELS_PORTABLE, /* plain C: no fused multiply-add, so the eager engine's digits */
-    MG_KERNELS_AVX2,     /* x86-64 AVX2 + FMA */
-    MG_KERNELS_AVX512    /* x86-64 AVX-512F */
-} mg_kernels;
+/* mg_kernels (which vector kernels a tape uses) is declared in section 9d. */
 
 /* What a compiled tape holds (mg_compiled_info). */
 typedef struct mg_compiled_info {

@@ -45,6 +45,9 @@ void mg_train_config_init(mg_train_config *cfg) {
     cfg->rng = NULL;
     cfg->callback = NULL;
     cfg->user = NULL;
+    cfg->eager = 0;
+    cfg->threads = 0;
+    cfg->kernels = MG_KERNELS_AUTO;
 }
 
 /* ==== checking a model against a dataset ================================================= */
