@@ -16,7 +16,8 @@ static const demo_spec spec = {
     "(-5,3) and (0,0). With one hidden unit the net is fragile: on some seeds the relu\n"
     "unit ends up 0 on every point (a 'dead relu', whose gradient is 0, so training\n"
     "cannot revive it) and the accuracy stays near 50%; the demo says so when it happens.",
-    DEMO_OPT_SEED | DEMO_OPT_EPOCHS | DEMO_OPT_LR | DEMO_OPT_N | DEMO_OPT_BATCH | DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA,
+    DEMO_OPT_SEED | DEMO_OPT_EPOCHS | DEMO_OPT_LR | DEMO_OPT_N | DEMO_OPT_BATCH |
+        DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA | DEMO_OPT_PATH,
     {.seed = 1, .epochs = 100, .lr = 0.1, .n = 1000, .batch = 32},
     NULL,
 };
@@ -64,7 +65,7 @@ int demo_above_line(int argc, char **argv) {
            o.lr, o.epochs, o.batch);
 
     mg_train_config cfg;
-    mg_train_config_init(&cfg);
+    demo_train_config(&o, &cfg);
     cfg.loss = MG_LOSS_BCE;
     cfg.optim.lr = o.lr;
     cfg.epochs = o.epochs;

@@ -51,7 +51,10 @@ enum {
     DEMO_OPT_EPOCHS = 1u << 8,
     DEMO_OPT_GRAPH = 1u << 9,
     DEMO_OPT_OUT = 1u << 10,
-    DEMO_OPT_FORMULA = 1u << 11
+    DEMO_OPT_FORMULA = 1u << 11,
+    DEMO_OPT_EAGER = 1u << 12,
+    DEMO_OPT_THREADS = 1u << 13,
+    DEMO_OPT_PATH = DEMO_OPT_EAGER | DEMO_OPT_THREADS /* every demo that calls mg_train */
 };
 
 typedef struct demo_opts {
@@ -67,6 +70,8 @@ typedef struct demo_opts {
     const char *graph; /* --graph FILE: draw the final sample's loss graph (.dot, .svg, .png) */
     const char *out;   /* --out DIR: write loss.png and, for 2-D classifiers, boundary.png */
     int formula;       /* --formula: print one sample's loss graph as a formula */
+    int eager;         /* --eager: build the graphs every step instead of the replay */
+    int threads;       /* --threads: of the compiled replay, 0 = all cores */
 } demo_opts;
 
 /* A demo's description for --help: what it does (a paragraph), the options it takes and
@@ -82,6 +87,9 @@ typedef struct demo_spec {
 /* Parses argv into *o (starting from spec->defaults). Returns -1 to go on, or the exit
  * status to return at once (0 after --help, 2 after a usage error, already printed). */
 int demo_parse(const demo_spec *spec, int argc, char **argv, demo_opts *o);
+
+/* mg_train_config_init, then the path options (--eager, --threads) of o. */
+void demo_train_config(const demo_opts *o, mg_train_config *cfg);
 
 /* ==== what a demo leaves behind ========================================================== */
 

@@ -93,6 +93,10 @@ static const opt_info opt_infos[] = {
                                       "                     a formula, shared parts named once"},
     {DEMO_OPT_OUT, "out", "DIR", "write the loss curve (DIR/loss.png) and, for 2-D\n"
                                  "                     classifiers, the decision boundary (DIR/boundary.png)"},
+    {DEMO_OPT_EAGER, "eager", "", "build every sample's graph at each step, as micrograd\n"
+                                  "                     does, instead of replaying one recorded graph"},
+    {DEMO_OPT_THREADS, "threads", "N", "threads of the replay (0: all cores); results do not\n"
+                                       "                     depend on it"},
 };
 #define NOPTS (sizeof opt_infos / sizeof *opt_infos)
 
@@ -109,7 +113,9 @@ static void default_text(const demo_spec *spec, unsigned bit, char *buf, size_t 
     case DEMO_OPT_BATCH: snprintf(buf, size, "%zu", d->batch); break;
     case DEMO_OPT_DATA: snprintf(buf, size, "%s", d->data ? d->data : ""); break;
     case DEMO_OPT_CLASSES: snprintf(buf, size, "%zu", d->classes); break;
-    case DEMO_OPT_FORMULA: snprintf(buf, size, "off"); break;
+    case DEMO_OPT_FORMULA:
+    case DEMO_OPT_EAGER: snprintf(buf, size, "off"); break;
+    case DEMO_OPT_THREADS: snprintf(buf, size, "%d", d->threads); break;
     default: snprintf(buf, size, "none"); break;
     }
 }
@@ -204,6 +210,15 @@ static int set_option(const demo_spec *spec, const char *cmd, unsigned bit, cons
     case DEMO_OPT_FORMULA:
         o->formula = 1;
         return 1;
+    case DEMO_OPT_EAGER:
+        o->eager = 1;
+        return 1;
+    case DEMO_OPT_THREADS: {
+        long t;
+        if (!cli_parse_long(cmd, "--threads", v, 0, 1024, &t)) return 0;
+        o->threads = (int)t;
+        return 1;
+    }
     case DEMO_OPT_OUT:
         if (!*v) {
             cli_usage_error(cmd, "--out needs a directory");
@@ -242,6 +257,12 @@ int demo_parse(const demo_spec *spec, int argc, char **argv, demo_opts *o) {
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     return -1;
+}
+
+void demo_train_config(const demo_opts *o, mg_train_config *cfg) {
+    mg_train_config_init(cfg);
+    cfg->eager = o->eager;
+    cfg->threads = o->threads;
 }
 
 /* ==== the state a demo leaves ============================================================ */
@@ -322,61 +343,14 @@ int demo_epoch_step(demo_epoch_mean *e, const mg_train_progress *p, double *mean
 
 /* ==== pictures after training ============================================================ */
 
-typedef struct boundary_user {
-    mg_ctx *ctx;
-    mg_mlp *model;
-    int failed;
-} boundary_user;
-
-/* The model's outputs at (x, y), for mg_plot_boundary. */
-static void boundary_score(void *user, double x, double y, double *out, size_t nout) {
-    boundary_user *u = user;
-    double in[2] = {x, y};
-    if (mg_mlp_predict(u->ctx, u->model, in, out, NULL) != MG_STATUS_OK) {
-        u->failed = 1;
-        for (size_t k = 0; k < nout; k++) out[k] = 0.0;
-    }
-}
+#include "pictures.h" /* here, with the one function that uses it (demos/pictures.c) */
 
 /* --out DIR: the loss curve, and the decision boundary of a 2-D classifier. */
 static int write_pictures(const demo_spec *spec, const char *dir, demo_state *s) {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        cli_error("%s: --out %s: cannot make the directory: %s", spec->name, dir, strerror(errno));
-        return CLI_FAIL;
-    }
-    char path[4096];
-    mg_err err;
-    mg_plot_options popt;
-    mg_plot_options_init(&popt);
-    if (s->ncurve > 0) {
-        snprintf(path, sizeof path, "%s/loss.png", dir);
-        mg_plot_series series = {"train", s->ncurve, NULL, s->curve};
-        char title[96];
-        snprintf(title, sizeof title, "%s: training loss", spec->name);
-        popt.title = title;
-        popt.xlabel = "step";
-        if (mg_plot_loss(path, 1, &series, &popt, &err)) return demo_fail(spec->name, &err);
-        fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, path);
-    }
-    const mg_dataset *d = s->train;
-    if (s->model && s->model->nin == 2 && d && d->nclasses >= 2 && d->y) {
-        boundary_user u = {s->ctx, s->model, 0};
-        size_t nout = mg_mlp_nout(s->model);
-        mg_plot_options_init(&popt);
-        char title[96];
-        snprintf(title, sizeof title, "%s: decision boundary", spec->name);
-        popt.title = title;
-        popt.class_names = (const char *const *)d->class_names;
-        snprintf(path, sizeof path, "%s/boundary.png", dir);
-        if (mg_plot_boundary(path, boundary_score, &u, nout, d->n, d->x, d->y, &popt, &err))
-            return demo_fail(spec->name, &err);
-        if (u.failed) {
-            cli_error("%s: the model could not be evaluated for the boundary picture", spec->name);
-            return CLI_FAIL;
-        }
-        fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, path);
-    }
-    return CLI_OK;
+    if (!pictures_make_dir(spec->name, "--out", dir)) return CLI_FAIL;
+    mg_plot_series series = {"train", s->ncurve, NULL, s->curve};
+    pictures p = {spec->name, spec->name, 1, &series, s->ctx, s->model, NULL, s->train, 0};
+    return pictures_write(&p, dir);
 }
 
 int demo_finish(const demo_spec *spec, const demo_opts *o, demo_state *s) {

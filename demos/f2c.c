@@ -13,7 +13,8 @@ static const demo_spec spec = {
     "model c = w*f + b (one linear neuron) trained by SGD on the mean squared error over\n"
     "shuffled mini-batches. Prints the loss after each epoch, then w, b (the answers are\n"
     "5/9 = 0.5556 and -160/9 = -17.7778) and the predictions at 32 F and 212 F.",
-    DEMO_OPT_SEED | DEMO_OPT_EPOCHS | DEMO_OPT_LR | DEMO_OPT_N | DEMO_OPT_BATCH | DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA,
+    DEMO_OPT_SEED | DEMO_OPT_EPOCHS | DEMO_OPT_LR | DEMO_OPT_N | DEMO_OPT_BATCH |
+        DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA | DEMO_OPT_PATH,
     {.seed = 42, .epochs = 30, .lr = 0.1, .n = 1000, .batch = 32},
     NULL,
 };
@@ -54,7 +55,7 @@ int demo_f2c(int argc, char **argv) {
            "batches of %zu\n", o.n, o.lr, o.batch);
 
     mg_train_config cfg;
-    mg_train_config_init(&cfg);
+    demo_train_config(&o, &cfg);
     cfg.loss = MG_LOSS_MSE;
     cfg.optim.lr = o.lr;
     cfg.epochs = o.epochs;

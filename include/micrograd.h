@@ -489,6 +489,9 @@ typedef struct mg_optim_config {
     mg_lr_schedule schedule; /* MG_LR_CONSTANT */
     double decay;           /* MG_LR_LINEAR: the fraction of lr lost by the end: 0.9 */
     size_t steps;           /* MG_LR_LINEAR: the steps the decay is spread over */
+    int threads;            /* spans of 32768 or more parameters are updated by this many
+                               threads, 0 = all cores (with OpenMP); every parameter's
+                               update is independent, so results do not depend on it */
 } mg_optim_config;
 
 typedef struct mg_optim mg_optim;

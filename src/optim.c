@@ -47,6 +47,7 @@ void mg_optim_config_init(mg_optim_config *cfg, mg_optim_kind kind) {
     cfg->schedule = MG_LR_CONSTANT;
     cfg->decay = 0.9;
     cfg->steps = 0;
+    cfg->threads = 0;
 }
 
 /* 1 when 0 <= x < 1. */
@@ -69,6 +70,8 @@ static mg_status check_config(const mg_optim_config *c, mg_err *err) {
     if (!(isfinite(c->weight_decay) && c->weight_decay >= 0.0))
         return mg_err_set(err, MG_STATUS_INVALID, "weight decay must be finite and >= 0, got %g",
                           c->weight_decay);
+    if (c->threads < 0)
+        return mg_err_set(err, MG_STATUS_INVALID, "threads must be >= 0, got %d", c->threads);
     if (c->schedule != MG_LR_CONSTANT && c->schedule != MG_LR_LINEAR)
         return mg_err_set(err, MG_STATUS_INVALID, "unknown learning-rate schedule (%d)",
                           (int)c->schedule);
@@ -132,11 +135,29 @@ double mg_optim_lr(const mg_optim *o) {
 
 /* ==== the updates ======================================================================== */
 
+/* Each update below is a loop over independent parameters; a large span is cut into
+ * contiguous pieces, one per thread, which changes no result. */
+#define PARALLEL_MIN 32768
+#ifdef MG_HAVE_OPENMP
+#include <omp.h>
+/* FOR_PARAMS(c, n) { body using i } */
+#define FOR_PARAMS(c, n)                                                                     \
+    _Pragma("omp parallel for schedule(static) num_threads(nthreads(c, n))")                 \
+    for (size_t i = 0; i < (n); i++)
+static int nthreads(const mg_optim_config *c, size_t n) {
+    if (n < PARALLEL_MIN) return 1;
+    return c->threads > 0 ? c->threads : omp_get_num_procs();
+}
+#else
+#define FOR_PARAMS(c, n) for (size_t i = 0; i < (n); i++)
+#endif
+
 static void sgd(const mg_optim_config *c, double lr, double *p, const double *g, size_t n) {
-    if (c->weight_decay == 0.0) {
-        for (size_t i = 0; i < n; i++) p[i] -= lr * g[i];
+    double wd = c->weight_decay;
+    if (wd == 0.0) {
+        FOR_PARAMS(c, n) p[i] -= lr * g[i];
     } else {
-        for (size_t i = 0; i < n; i++) p[i] -= lr * (g[i] + c->weight_decay * p[i]);
+        FOR_PARAMS(c, n) p[i] -= lr * (g[i] + wd * p[i]);
     }
 }
 
@@ -145,7 +166,7 @@ static void sgd(const mg_optim_config *c, double lr, double *p, const double *g,
 static void momentum(const mg_optim_config *c, double lr, double *buf, double *p,
                      const double *g, size_t n) {
     double mu = c->momentum, wd = c->weight_decay;
-    for (size_t i = 0; i < n; i++) {
+    FOR_PARAMS(c, n) {
         double gi = wd == 0.0 ? g[i] : g[i] + wd * p[i];
         buf[i] = mu * buf[i] + gi;
         p[i] -= lr * buf[i];
@@ -158,7 +179,7 @@ static void adamw(const mg_optim_config *c, size_t t, double lr, double *m, doub
                   const double *g, size_t n) {
     double b1 = c->beta1, b2 = c->beta2, eps = c->eps, wd = c->weight_decay;
     double c1 = 1.0 - pow(b1, (double)t), c2 = 1.0 - pow(b2, (double)t);
-    for (size_t i = 0; i < n; i++) {
+    FOR_PARAMS(c, n) {
         m[i] = b1 * m[i] + (1.0 - b1) * g[i];
         v[i] = b2 * v[i] + (1.0 - b2) * (g[i] * g[i]);
         double mhat = m[i] / c1, vhat = v[i] / c2;

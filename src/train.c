@@ -147,21 +147,10 @@ typedef struct tally {
     double loss, sqerr;
 } tally;
 
-static void tally_add(tally *t, mg_ctx *ctx, mg_loss_kind kind, size_t nout, const mg_value *out,
-                      double y, double loss) {
-    double o[64];
-    size_t k = nout < 64 ? nout : 64;
-    for (size_t j = 0; j < k; j++) o[j] = mg_data(ctx, out[j]);
-    if (kind == MG_LOSS_CE && nout > 64) {
-        /* Wide outputs: find the argmax straight from the tape. */
-        size_t best = 0;
-        for (size_t j = 1; j < nout; j++)
-            if (mg_data(ctx, out[j]) > mg_data(ctx, out[best])) best = j;
-        t->correct += (double)best == y;
-    } else {
-        t->correct += (size_t)mg_prediction_correct(kind, nout, o, y);
-    }
-    if (kind == MG_LOSS_MSE) t->sqerr += (o[0] - y) * (o[0] - y);
+static void tally_add(tally *t, mg_loss_kind kind, size_t nout, const double *out, double y,
+                      double loss) {
+    t->correct += (size_t)mg_prediction_correct(kind, nout, out, y);
+    if (kind == MG_LOSS_MSE) t->sqerr += (out[0] - y) * (out[0] - y);
     t->loss += loss;
     t->n++;
 }
@@ -179,11 +168,31 @@ static mg_metrics tally_metrics(const tally *t, mg_loss_kind kind) {
     return r;
 }
 
+static void read_outputs(const mg_ctx *ctx, size_t nout, const mg_value *out, double *buf) {
+    for (size_t j = 0; j < nout; j++) buf[j] = mg_data(ctx, out[j]);
+}
+
 /* ==== evaluation ========================================================================= */
 
-/* mg_evaluate after the checks, with an output buffer of nout handles. */
-static mg_status evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
-                          int subtract_max, mg_value *out, mg_metrics *res, mg_err *err) {
+/* The error for sample i of d whose loss came out as l (not finite): its graph is built
+ * again to name the first value on it that is not finite. */
+static mg_status nonfinite_sample(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
+                                  int subtract_max, size_t i, double l, mg_err *err) {
+    char what[160];
+    mg_mark mark = mg_ctx_mark(ctx);
+    mg_value loss = mg_sample_loss(ctx, m, kind, subtract_max, d, i, NULL);
+    mg_value bad = mg_ok(loss) ? mg_find_nonfinite(ctx, mark.nvalues, 0) : MG_NULL;
+    mg_err_set(err, MG_STATUS_NUMERIC, "evaluating sample %zu: the loss is %g (first at %s)", i, l,
+               mg_ok(bad) ? mg_describe(ctx, bad, what, sizeof what) : "?");
+    mg_ctx_reset(ctx, mark);
+    return MG_STATUS_NUMERIC;
+}
+
+/* Eagerly: one sample's graph at a time above a mark. out has room for nout handles and
+ * outd for nout numbers. */
+static mg_status evaluate_eager(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
+                                int subtract_max, mg_value *out, double *outd, mg_metrics *res,
+                                mg_err *err) {
     tally t = {0, 0, 0.0, 0.0};
     size_t nout = mg_mlp_nout(m);
     for (size_t i = 0; i < d->n; i++) {
@@ -195,30 +204,46 @@ static mg_status evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_k
             return MG_STATUS_NOMEM;
         }
         double l = mg_data(ctx, loss);
-        if (!isfinite(l)) {
-            char what[160];
-            mg_value bad = mg_find_nonfinite(ctx, mark.nvalues, 0);
-            mg_err_set(err, MG_STATUS_NUMERIC, "evaluating sample %zu: the loss is %g (first at %s)",
-                       i, l, mg_ok(bad) ? mg_describe(ctx, bad, what, sizeof what) : "?");
-            mg_ctx_reset(ctx, mark);
-            return MG_STATUS_NUMERIC;
-        }
-        tally_add(&t, ctx, kind, nout, out, d->y[i], l);
+        read_outputs(ctx, nout, out, outd);
         mg_ctx_reset(ctx, mark);
+        if (!isfinite(l)) return nonfinite_sample(ctx, m, d, kind, subtract_max, i, l, err);
+        tally_add(&t, kind, nout, outd, d->y[i], l);
     }
     *res = tally_metrics(&t, kind);
     return MG_STATUS_OK;
 }
+
+/* Through a compiled tape, r->cap samples per replay. */
+static mg_status evaluate_replay(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg__replay *r,
+                                 int subtract_max, mg_metrics *res, mg_err *err) {
+    tally t = {0, 0, 0.0, 0.0};
+    for (size_t s0 = 0; s0 < d->n; s0 += r->cap) {
+        size_t k = d->n - s0 < r->cap ? d->n - s0 : r->cap;
+        mg_status st = mg__replay_run(r, d, NULL, s0, k, 0.0, err);
+        if (st) return st;
+        for (size_t s = 0; s < k; s++) {
+            double l = r->losses[s];
+            if (!isfinite(l)) return nonfinite_sample(ctx, m, d, r->kind, subtract_max, s0 + s, l, err);
+            tally_add(&t, r->kind, r->nout, r->outputs + s * r->nout, d->y[s0 + s], l);
+        }
+    }
+    *res = tally_metrics(&t, r->kind);
+    return MG_STATUS_OK;
+}
+
+enum { EVAL_ROWS = 256 }; /* samples per replay when evaluating */
 
 mg_status mg_evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
                       int subtract_max, mg_metrics *res, mg_err *err) {
     mg_status st = mg_train_check(m, d, kind, err);
     if (st) return st;
     if (d->n == 0) return mg_err_set(err, MG_STATUS_INVALID, "cannot evaluate on 0 samples");
-    mg_value *out = mg__malloc(mg__mul_size(mg_mlp_nout(m), sizeof *out));
-    if (!out) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory evaluating a model");
-    st = evaluate(ctx, m, d, kind, subtract_max, out, res, err);
-    mg__free(out);
+    mg__replay r;
+    st = mg__replay_init(&r, ctx, m, kind, subtract_max, d, d->n < EVAL_ROWS ? d->n : EVAL_ROWS, 0,
+                         MG_KERNELS_AUTO, err);
+    if (st) return st;
+    st = evaluate_replay(ctx, m, d, &r, subtract_max, res, err);
+    mg__replay_free(&r);
     return st;
 }
 
@@ -234,8 +259,11 @@ static double now_seconds(void) {
 typedef struct train_state {
     mg_optim *optim;
     size_t *order;    /* [n] sample order of the current epoch */
-    mg_value *losses; /* [batch] per-sample losses of a step */
-    mg_value *out;    /* [nout] a sample's outputs */
+    mg_value *losses; /* [batch] per-sample losses of a step (eager) */
+    mg_value *out;    /* [nout] a sample's outputs (eager) */
+    double *outd;     /* [nout] their numbers (eager) */
+    int compiled;     /* 1: the replay below runs the steps and evaluations */
+    mg__replay replay;
 } train_state;
 
 static void train_state_free(train_state *s) {
@@ -243,6 +271,8 @@ static void train_state_free(train_state *s) {
     mg__free(s->order);
     mg__free(s->losses);
     mg__free(s->out);
+    mg__free(s->outd);
+    mg__replay_free(&s->replay);
 }
 
 static mg_status check_config(const mg_train_config *cfg, mg_err *err) {
@@ -252,24 +282,16 @@ static mg_status check_config(const mg_train_config *cfg, mg_err *err) {
         return mg_err_set(err, MG_STATUS_INVALID, "l2 must be finite and >= 0, got %g", cfg->l2);
     if (cfg->steps == 0 && cfg->epochs == 0)
         return mg_err_set(err, MG_STATUS_INVALID, "training needs steps > 0 or epochs > 0");
+    if (cfg->threads < 0)
+        return mg_err_set(err, MG_STATUS_INVALID, "threads must be >= 0, got %d", cfg->threads);
     return MG_STATUS_OK;
 }
 
-/* One step's loss graph: per-sample losses of the batch, their mean, the L2 term. Fills the
- * batch's tally; MG_NULL when out of memory. */
-static mg_value build_batch_loss(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cfg,
-                                 const mg_dataset *d, const size_t *rows, size_t nb,
-                                 train_state *s, tally *t, mg_value *data_loss) {
-    size_t nout = mg_mlp_nout(m);
-    for (size_t j = 0; j < nb; j++) {
-        size_t i = rows[j];
-        s->losses[j] = mg_sample_loss(ctx, m, cfg->loss, cfg->subtract_max, d, i, s->out);
-        if (!mg_ok(s->losses[j])) return MG_NULL;
-        tally_add(t, ctx, cfg->loss, nout, s->out, d->y[i], mg_data(ctx, s->losses[j]));
-    }
-    mg_value loss = *data_loss = mg_loss_mean(ctx, nb, s->losses);
-    if (cfg->l2 > 0.0) loss = mg_add(ctx, loss, mg_loss_l2(ctx, m->nparams, m->params, cfg->l2));
-    return loss;
+static mg_status evaluate_set(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d,
+                              const mg_train_config *cfg, train_state *s, mg_metrics *res,
+                              mg_err *err) {
+    if (s->compiled) return evaluate_replay(ctx, m, d, &s->replay, cfg->subtract_max, res, err);
+    return evaluate_eager(ctx, m, d, cfg->loss, cfg->subtract_max, s->out, s->outd, res, err);
 }
 
 /* The error for a non-finite loss or gradient at step k. */
@@ -279,6 +301,124 @@ static mg_status numeric_error(mg_ctx *ctx, size_t from, int grads, size_t step,
     return mg_err_set(err, MG_STATUS_NUMERIC, "step %zu: the %s is not finite; first at %s", step,
                       grads ? "gradient" : "loss",
                       mg_ok(bad) ? mg_describe(ctx, bad, what, sizeof what) : "?");
+}
+
+/* The numbers of a step: the batch loss (mean + L2), the mean alone, the batch's tally. */
+typedef struct step_result {
+    double loss, data_loss;
+    tally t;
+} step_result;
+
+/* Eagerly: per-sample loss graphs of the batch, their mean and the L2 term above the
+ * mark, backward into the parameters' grads. */
+static mg_status eager_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cfg,
+                            const mg_dataset *d, const size_t *rows, size_t nb, train_state *s,
+                            size_t step, step_result *r, mg_err *err) {
+    size_t nout = mg_mlp_nout(m), from = mg_ctx_size(ctx);
+    for (size_t j = 0; j < nb; j++) {
+        size_t i = rows[j];
+        s->losses[j] = mg_sample_loss(ctx, m, cfg->loss, cfg->subtract_max, d, i, s->out);
+        if (!mg_ok(s->losses[j]))
+            return mg_err_set(err, MG_STATUS_NOMEM, "step %zu: %s", step, mg_ctx_errmsg(ctx));
+        read_outputs(ctx, nout, s->out, s->outd);
+        tally_add(&r->t, cfg->loss, nout, s->outd, d->y[i], mg_data(ctx, s->losses[j]));
+    }
+    mg_value data_loss = mg_loss_mean(ctx, nb, s->losses);
+    mg_value loss = data_loss;
+    if (cfg->l2 > 0.0) loss = mg_add(ctx, loss, mg_loss_l2(ctx, m->nparams, m->params, cfg->l2));
+    if (!mg_ok(loss)) return mg_err_set(err, MG_STATUS_NOMEM, "step %zu: %s", step, mg_ctx_errmsg(ctx));
+    r->loss = mg_data(ctx, loss);
+    r->data_loss = mg_data(ctx, data_loss);
+    if (!isfinite(r->loss)) return numeric_error(ctx, from, 0, step, err);
+    mg_mlp_zero_grad(ctx, m);
+    mg_backward(ctx, loss);
+    const double *g = mg_grad_ptr(ctx, m->first);
+    for (size_t i = 0; i < m->nparams; i++)
+        if (!isfinite(g[i])) return numeric_error(ctx, mg_index(ctx, m->first), 1, step, err);
+    return MG_STATUS_OK;
+}
+
+/* Through the compiled tape: the L2 term's value and gradient first (as the eager
+ * backward reaches it first: alpha * (p . p), whose dot adds alpha * p twice), then the
+ * batch replayed in pieces of at most the replay's rows, each adding 1/nb of its summed
+ * gradients. */
+static mg_status compiled_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cfg,
+                               const mg_dataset *d, const size_t *rows, size_t nb,
+                               train_state *s, size_t step, step_result *r, mg_err *err) {
+    mg__replay *rp = &s->replay;
+    double l2 = 0.0, sum = 0.0, scale = 1.0 / (double)nb;
+    mg_mlp_zero_grad(ctx, m);
+    if (cfg->l2 > 0.0) {
+        const double *p = mg_data_ptr(ctx, m->first);
+        double *g = mg_grad_ptr(ctx, m->first), dot = 0.0, a = cfg->l2;
+        for (size_t i = 0; i < m->nparams; i++) {
+            dot += p[i] * p[i];
+            g[i] += p[i] * a;
+            g[i] += p[i] * a;
+        }
+        l2 = dot * a;
+    }
+    for (size_t j0 = 0; j0 < nb; j0 += rp->cap) {
+        size_t k = nb - j0 < rp->cap ? nb - j0 : rp->cap;
+        mg_err e;
+        mg_status st = mg__replay_run(rp, d, rows + j0, 0, k, scale, &e);
+        if (st == MG_STATUS_NUMERIC) {
+            /* The eager graph of the same step names the value by its op and label. */
+            step_result again = {0.0, 0.0, {0, 0, 0.0, 0.0}};
+            mg_mark mark = mg_ctx_mark(ctx);
+            st = eager_step(ctx, m, cfg, d, rows, nb, s, step, &again, err);
+            mg_ctx_reset(ctx, mark);
+            if (st) return st;
+            return mg_err_set(err, MG_STATUS_NUMERIC, "step %zu: batch row %zu: %s", step, j0,
+                              e.msg);
+        }
+        if (st) return mg_err_set(err, st, "step %zu: %s", step, e.msg);
+        for (size_t q = 0; q < k; q++) {
+            sum += rp->losses[q];
+            tally_add(&r->t, rp->kind, rp->nout, rp->outputs + q * rp->nout, d->y[rows[j0 + q]],
+                      rp->losses[q]);
+        }
+    }
+    r->data_loss = sum * scale;
+    r->loss = cfg->l2 > 0.0 ? r->data_loss + l2 : r->data_loss;
+    if (!isfinite(r->loss))
+        return mg_err_set(err, MG_STATUS_NUMERIC, "step %zu: the loss is %g", step, r->loss);
+    return MG_STATUS_OK;
+}
+
+/* Allocates s for a run over n samples with batches of nb (on failure s is freed). */
+static mg_status train_state_init(train_state *s, mg_ctx *ctx, mg_mlp *m,
+                                  const mg_train_config *cfg, const mg_optim_config *ocfg,
+                                  const mg_dataset *train, const mg_dataset *val, size_t nb,
+                                  mg_err *err) {
+    memset(s, 0, sizeof *s);
+    s->optim = mg_optim_new(ocfg, m->nparams, err);
+    if (!s->optim) return err ? err->status : MG_STATUS_NOMEM;
+    size_t nout = mg_mlp_nout(m), n = train->n;
+    s->order = mg__malloc(mg__mul_size(n, sizeof *s->order));
+    s->out = mg__malloc(mg__mul_size(nout, sizeof *s->out));
+    s->outd = mg__malloc(mg__mul_size(nout, sizeof *s->outd));
+    if (!cfg->eager) {
+        /* Rows for a batch, or at least for a good slice of an evaluation, but no copy of a
+         * whole large data set for a full-batch step: big batches are replayed in pieces. */
+        size_t most = n > (val ? val->n : 0) ? n : val->n, cap = nb > EVAL_ROWS ? nb : EVAL_ROWS;
+        if (cap > 1024) cap = 1024;
+        if (cap > most) cap = most;
+        mg_status st = mg__replay_init(&s->replay, ctx, m, cfg->loss, cfg->subtract_max, train,
+                                       cap, cfg->threads, cfg->kernels, err);
+        if (st) {
+            train_state_free(s);
+            return st;
+        }
+        s->compiled = 1;
+    }
+    s->losses = mg__malloc(mg__mul_size(nb, sizeof *s->losses)); /* also names a compiled
+                                                                    step's non-finite value */
+    if (!s->order || !s->losses || !s->out || !s->outd) {
+        train_state_free(s);
+        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory setting up training");
+    }
+    return MG_STATUS_OK;
 }
 
 mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dataset *val,
@@ -296,6 +436,10 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
                           train->n);
     if (val && val->n == 0)
         return mg_err_set(err, MG_STATUS_INVALID, "the validation set is empty");
+    if (val && val->nclasses != train->nclasses)
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          "the validation set has %zu classes, the training set %zu",
+                          val->nclasses, train->nclasses);
 
     size_t n = train->n;
     size_t nb = cfg->batch_size == 0 || cfg->batch_size > n ? n : cfg->batch_size;
@@ -308,25 +452,13 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     }
     mg_optim_config ocfg = cfg->optim;
     if (ocfg.schedule == MG_LR_LINEAR && ocfg.steps == 0) ocfg.steps = nsteps;
+    if (ocfg.threads == 0) ocfg.threads = cfg->threads;
 
-    train_state s = {NULL, NULL, NULL, NULL};
-    mg_err oerr;
-    s.optim = mg_optim_new(&ocfg, m->nparams, &oerr);
-    if (!s.optim) {
-        if (err) *err = oerr;
-        return oerr.status;
-    }
-    s.order = mg__malloc(mg__mul_size(n, sizeof *s.order));
-    s.losses = mg__malloc(mg__mul_size(nb, sizeof *s.losses));
-    s.out = mg__malloc(mg__mul_size(mg_mlp_nout(m), sizeof *s.out));
-    if (!s.order || !s.losses || !s.out) {
-        train_state_free(&s);
-        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory setting up training");
-    }
+    train_state s;
+    if ((st = train_state_init(&s, ctx, m, cfg, &ocfg, train, val, nb, err))) return st;
     for (size_t i = 0; i < n; i++) s.order[i] = i;
     mg_rng *rng = cfg->rng ? cfg->rng : mg_ctx_rng(ctx);
     int shuffle = cfg->shuffle && nb < n;
-    size_t param0 = mg_index(ctx, m->first);
     mg_mark base = mg_ctx_mark(ctx);
     double t0 = now_seconds();
     size_t pos = 0, epoch = 0;
@@ -341,30 +473,16 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
                 s.order[j] = tmp;
             }
         if (val && cfg->eval_every && step % cfg->eval_every == 0) {
-            st = evaluate(ctx, m, val, cfg->loss, cfg->subtract_max, s.out, &p.val, err);
-            if (st) break;
+            if ((st = evaluate_set(ctx, m, val, cfg, &s, &p.val, err))) break;
             p.has_val = 1;
         }
         size_t bsz = n - pos < nb ? n - pos : nb;
-        tally t = {0, 0, 0.0, 0.0};
-        mg_value data_loss;
-        mg_value loss = build_batch_loss(ctx, m, cfg, train, s.order + pos, bsz, &s, &t, &data_loss);
-        if (!mg_ok(loss)) {
-            st = mg_err_set(err, MG_STATUS_NOMEM, "step %zu: %s", step, mg_ctx_errmsg(ctx));
-            break;
-        }
-        p.loss = mg_data(ctx, loss);
-        p.data_loss = mg_data(ctx, data_loss);
-        if (!isfinite(p.loss)) {
-            st = numeric_error(ctx, base.nvalues, 0, step, err);
-            break;
-        }
-        mg_mlp_zero_grad(ctx, m);
-        mg_backward(ctx, loss);
-        const double *g = mg_grad_ptr(ctx, m->first);
-        for (size_t i = 0; i < m->nparams && !st; i++)
-            if (!isfinite(g[i])) st = numeric_error(ctx, param0, 1, step, err);
+        step_result r = {0.0, 0.0, {0, 0, 0.0, 0.0}};
+        st = s.compiled ? compiled_step(ctx, m, cfg, train, s.order + pos, bsz, &s, step, &r, err)
+                        : eager_step(ctx, m, cfg, train, s.order + pos, bsz, &s, step, &r, err);
         if (st) break;
+        p.loss = r.loss;
+        p.data_loss = r.data_loss;
         p.lr = mg_optim_step(s.optim, ctx, m->first, m->nparams);
         mg_ctx_reset(ctx, base);
 
@@ -372,7 +490,7 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
         p.nsteps = nsteps;
         p.epoch = epoch;
         p.batch = bsz;
-        p.batch_metrics = tally_metrics(&t, cfg->loss);
+        p.batch_metrics = tally_metrics(&r.t, cfg->loss);
         p.elapsed = now_seconds() - t0;
         res->steps = step + 1;
         pos += bsz;
@@ -384,8 +502,8 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     }
     res->seconds = now_seconds() - t0;
     mg_ctx_reset(ctx, base);
-    if (!st) st = evaluate(ctx, m, train, cfg->loss, cfg->subtract_max, s.out, &res->train, err);
-    if (!st && val) st = evaluate(ctx, m, val, cfg->loss, cfg->subtract_max, s.out, &res->val, err);
+    if (!st) st = evaluate_set(ctx, m, train, cfg, &s, &res->train, err);
+    if (!st && val) st = evaluate_set(ctx, m, val, cfg, &s, &res->val, err);
     train_state_free(&s);
     return st;
 }

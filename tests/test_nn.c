@@ -420,12 +420,28 @@ static void test_train_out_of_memory(void **state) {
     mg_train_config_init(&cfg);
     cfg.loss = MG_LOSS_HINGE;
     cfg.steps = 3;
+    cfg.eager = 1; /* 400 samples' graphs at once do not fit */
     mg_train_result res;
     mg_err err;
     assert_int_equal(mg_train(ctx, m, d, NULL, &cfg, &res, &err), MG_STATUS_NOMEM);
     assert_non_null(strstr(err.msg, "step 0"));
     assert_int_equal(res.steps, 0);
     assert_int_equal(mg_ctx_size(ctx), before);
+    /* The compiled path records one sample's graph, which fits in 4096 bytes. */
+    cfg.eager = 0;
+    mg_ctx_clear_status(ctx);
+    assert_int_equal(mg_train(ctx, m, d, NULL, &cfg, &res, &err), MG_STATUS_OK);
+    assert_int_equal(mg_ctx_size(ctx), before);
+    /* ...but not in 64 more bytes than the parameters need. */
+    mg_ctx *small = mg_ctx_new();
+    mg_mlp *m2 = mg_mlp_new(small, 2, 3, sizes, NULL, MG_INIT_UNIFORM, NULL, NULL);
+    assert_non_null(m2);
+    mg_ctx_set_max_bytes(small, mg_ctx_bytes(small) + 64);
+    assert_int_equal(mg_train(small, m2, d, NULL, &cfg, &res, &err), MG_STATUS_NOMEM);
+    assert_non_null(strstr(err.msg, "recording"));
+    assert_int_equal(res.steps, 0);
+    mg_mlp_free(m2);
+    mg_ctx_free(small);
     mg_ctx_set_max_bytes(ctx, 0);
     mg_ctx_clear_status(ctx);
     assert_int_equal(mg_train(ctx, m, d, NULL, &cfg, &res, &err), MG_STATUS_OK);

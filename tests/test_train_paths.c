@@ -1,0 +1,232 @@
+/* test_train_paths.c - mg_train's two paths: the compiled replay (the default) and the
+ * eager graphs micrograd builds. From the same weights and data they must take the same
+ * steps: every step's loss and the final weights agree to rounding, for every loss, with
+ * and without L2, full batch and mini-batches, and the compiled path gives bit-identical
+ * results whatever the number of threads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "micrograd.h"
+#include "support/testutil.h"
+
+enum { MAXSTEPS = 64 };
+
+/* One training run: a model and data made from a seed, trained by cfg. */
+typedef struct run {
+    mg_ctx *ctx;
+    mg_mlp *m;
+    mg_dataset *d, *val;
+    double losses[MAXSTEPS];
+    size_t nlosses;
+    mg_train_result res;
+} run;
+
+static int record(void *user, const mg_train_progress *p) {
+    run *r = user;
+    if (r->nlosses < MAXSTEPS) r->losses[r->nlosses++] = p->loss;
+    return 0;
+}
+
+typedef enum { D_MOONS, D_SPIRAL, D_REGRESSION } data_kind;
+
+/* y = sin(x0) + x1^2 / 2 at 60 points of the moons: a smooth regression target. */
+static mg_dataset *regression(mg_rng *rng) {
+    mg_dataset *moons = mg_data_moons(rng, 60, 0.1, NULL), *d = mg_dataset_new(60, 2, 0, NULL);
+    assert_non_null(moons);
+    assert_non_null(d);
+    memcpy(d->x, moons->x, 120 * sizeof *d->x);
+    for (size_t i = 0; i < d->n; i++) d->y[i] = sin(d->x[2 * i]) + 0.5 * d->x[2 * i + 1] * d->x[2 * i + 1];
+    mg_dataset_free(moons);
+    return d;
+}
+
+static void run_train(run *r, data_kind data, const size_t *sizes, size_t nlayers, mg_act act,
+                      const mg_train_config *cfg0, int eager, int threads) {
+    memset(r, 0, sizeof *r);
+    r->ctx = mg_ctx_new();
+    assert_non_null(r->ctx);
+    mg_rng *rng = mg_ctx_rng(r->ctx);
+    mg_rng_seed(rng, 7);
+    switch (data) {
+    case D_MOONS: r->d = mg_data_moons(rng, 100, 0.1, NULL); break;
+    case D_SPIRAL: r->d = mg_data_spiral(rng, 90, 3, 0.2, NULL); break;
+    case D_REGRESSION: r->d = regression(rng); break;
+    }
+    assert_non_null(r->d);
+    mg_act acts[4] = {act, act, act, act};
+    acts[nlayers - 1] = MG_ACT_LINEAR;
+    mg_err err;
+    r->m = mg_mlp_new(r->ctx, 2, nlayers, sizes, acts, MG_INIT_SCALED, rng, &err);
+    assert_non_null(r->m);
+    mg_train_config cfg = *cfg0;
+    cfg.eager = eager;
+    cfg.threads = threads;
+    cfg.callback = record;
+    cfg.user = r;
+    if (mg_train(r->ctx, r->m, r->d, r->d, &cfg, &r->res, &err)) fail_msg("%s", err.msg);
+}
+
+static void run_free(run *r) {
+    mg_mlp_free(r->m);
+    mg_dataset_free(r->d);
+    mg_ctx_free(r->ctx);
+}
+
+/* The largest difference between the runs' weights, relative to the largest weight. */
+static double weight_diff(const run *a, const run *b) {
+    const double *p = mg_data_ptr(a->ctx, a->m->first), *q = mg_data_ptr(b->ctx, b->m->first);
+    double diff = 0.0, size = 0.0;
+    for (size_t i = 0; i < a->m->nparams; i++) {
+        diff = fmax(diff, fabs(p[i] - q[i]));
+        size = fmax(size, fabs(q[i]));
+    }
+    return diff / size;
+}
+
+/* Trains eager and compiled and compares them step by step. */
+static void compare(data_kind data, const size_t *sizes, size_t nlayers, mg_act act,
+                    const mg_train_config *cfg) {
+    run e, c;
+    run_train(&e, data, sizes, nlayers, act, cfg, 1, 1);
+    run_train(&c, data, sizes, nlayers, act, cfg, 0, 1);
+    assert_int_equal(e.nlosses, c.nlosses);
+    assert_true(e.nlosses >= 10);
+    for (size_t k = 0; k < e.nlosses; k++) ASSERT_REL(c.losses[k], e.losses[k], 1e-9);
+    double w = weight_diff(&c, &e);
+    if (!(w <= 1e-9)) fail_msg("weights differ by %g after %zu steps", w, e.nlosses);
+    ASSERT_REL(c.res.train.loss, e.res.train.loss, 1e-9);
+    ASSERT_REL(c.res.val.loss, e.res.val.loss, 1e-9);
+    assert_int_equal(c.res.train.correct, e.res.train.correct);
+    if (cfg->loss == MG_LOSS_MSE) ASSERT_REL(c.res.train.rmse, e.res.train.rmse, 1e-9);
+    /* training did something: the last loss is below the first */
+    assert_true(e.losses[e.nlosses - 1] < e.losses[0]);
+    run_free(&e);
+    run_free(&c);
+}
+
+/* micrograd's demo: hinge + L2, SGD with its linear decay, the full batch. */
+static void test_hinge_l2_sgd(void **state) {
+    (void)state;
+    const size_t sizes[3] = {16, 16, 1};
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    cfg.loss = MG_LOSS_HINGE;
+    cfg.l2 = 1e-4;
+    cfg.optim.lr = 1.0;
+    cfg.optim.schedule = MG_LR_LINEAR;
+    cfg.steps = 20;
+    compare(D_MOONS, sizes, 3, MG_ACT_RELU, &cfg);
+}
+
+/* Softmax cross-entropy, AdamW, shuffled mini-batches of 16 with a short last one. */
+static void test_ce_adamw_minibatch(void **state) {
+    (void)state;
+    const size_t sizes[3] = {12, 12, 3};
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    cfg.loss = MG_LOSS_CE;
+    mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
+    cfg.optim.lr = 0.01;
+    cfg.batch_size = 16;
+    cfg.epochs = 3;
+    compare(D_SPIRAL, sizes, 3, MG_ACT_TANH, &cfg);
+}
+
+static void test_bce_momentum(void **state) {
+    (void)state;
+    const size_t sizes[2] = {8, 1};
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    cfg.loss = MG_LOSS_BCE;
+    mg_optim_config_init(&cfg.optim, MG_OPTIM_MOMENTUM);
+    cfg.optim.lr = 0.1;
+    cfg.batch_size = 25;
+    cfg.steps = 24;
+    cfg.l2 = 1e-3;
+    compare(D_MOONS, sizes, 2, MG_ACT_SIGMOID, &cfg);
+}
+
+static void test_mse_regression(void **state) {
+    (void)state;
+    const size_t sizes[2] = {10, 1};
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    cfg.loss = MG_LOSS_MSE;
+    cfg.optim.lr = 0.05;
+    cfg.steps = 30;
+    compare(D_REGRESSION, sizes, 2, MG_ACT_TANH, &cfg);
+}
+
+/* The compiled path's results do not depend on the number of threads, bit for bit (a
+ * batch of 200 is cut into chunks by its size alone). */
+static void test_threads_bit_identical(void **state) {
+    (void)state;
+    const size_t sizes[3] = {16, 16, 3};
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    cfg.loss = MG_LOSS_CE;
+    mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
+    cfg.optim.lr = 0.01;
+    cfg.steps = 12;
+    run a, b;
+    run_train(&a, D_SPIRAL, sizes, 3, MG_ACT_RELU, &cfg, 0, 1);
+    run_train(&b, D_SPIRAL, sizes, 3, MG_ACT_RELU, &cfg, 0, 2);
+    assert_int_equal(a.nlosses, b.nlosses);
+    assert_memory_equal(a.losses, b.losses, a.nlosses * sizeof *a.losses);
+    assert_memory_equal(mg_data_ptr(a.ctx, a.m->first), mg_data_ptr(b.ctx, b.m->first),
+                        a.m->nparams * sizeof(double));
+    run_free(&a);
+    run_free(&b);
+}
+
+/* A step whose loss is not finite stops training on both paths with the eager message,
+ * which names the value that first went wrong, and leaves the weights of the last good
+ * step. */
+static void test_nonfinite_same_message(void **state) {
+    (void)state;
+    const size_t sizes[2] = {4, 1};
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    cfg.loss = MG_LOSS_MSE;
+    cfg.optim.lr = 1e3; /* diverges within a few steps */
+    cfg.steps = 200;
+    char msgs[2][sizeof(mg_err){0}.msg];
+    size_t steps[2];
+    for (int eager = 0; eager < 2; eager++) {
+        mg_ctx *ctx = mg_ctx_new();
+        mg_rng_seed(mg_ctx_rng(ctx), 3);
+        mg_dataset *d = regression(mg_ctx_rng(ctx));
+        mg_mlp *m = mg_mlp_new(ctx, 2, 2, sizes, NULL, MG_INIT_SCALED, mg_ctx_rng(ctx), NULL);
+        cfg.eager = eager;
+        mg_train_result res;
+        mg_err err;
+        assert_int_equal(mg_train(ctx, m, d, NULL, &cfg, &res, &err), MG_STATUS_NUMERIC);
+        const double *p = mg_data_ptr(ctx, m->first);
+        for (size_t i = 0; i < m->nparams; i++) assert_true(isfinite(p[i]));
+        snprintf(msgs[eager], sizeof msgs[eager], "%s", err.msg);
+        steps[eager] = res.steps;
+        mg_mlp_free(m);
+        mg_dataset_free(d);
+        mg_ctx_free(ctx);
+    }
+    assert_int_equal(steps[0], steps[1]);
+    assert_string_equal(msgs[0], msgs[1]);
+    assert_non_null(strstr(msgs[0], "not finite"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hinge_l2_sgd),         cmocka_unit_test(test_ce_adamw_minibatch),
+        cmocka_unit_test(test_bce_momentum),         cmocka_unit_test(test_mse_regression),
+        cmocka_unit_test(test_threads_bit_identical), cmocka_unit_test(test_nonfinite_same_message),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
