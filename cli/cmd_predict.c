@@ -24,6 +24,7 @@ typedef struct predict_opts {
     mg_csv_header header;
     int proba, quiet;
     long limit;           /* 0: all rows */
+    long threads;         /* 0: all cores */
 } predict_opts;
 
 static void usage(FILE *out) {
@@ -58,6 +59,8 @@ static void usage(FILE *out) {
             "      --no-header      the first row is data\n"
             "  -n, --limit N        predict the first N rows only (default: all)\n"
             "  -q, --quiet          do not report the accuracy or RMSE\n"
+            "      --threads N      threads for the forward passes (default: 0, all cores;\n"
+            "                       the predictions do not depend on it)\n"
             "  -h, --help           show this help\n"
             "\n"
             "A classifier predicts the class of its largest output, or with one output the\n"
@@ -73,13 +76,14 @@ static void usage(FILE *out) {
 }
 
 static int parse_options(int argc, char **argv, predict_opts *o, int *stop) {
-    enum { OPT_DELIM = 256, OPT_HEADER, OPT_NO_HEADER };
+    enum { OPT_DELIM = 256, OPT_HEADER, OPT_NO_HEADER, OPT_THREADS };
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},     {"data", required_argument, NULL, 'd'},
         {"out", required_argument, NULL, 'o'},       {"proba", no_argument, NULL, 'p'},
         {"target", required_argument, NULL, 't'},    {"delimiter", required_argument, NULL, OPT_DELIM},
         {"header", no_argument, NULL, OPT_HEADER},   {"no-header", no_argument, NULL, OPT_NO_HEADER},
         {"limit", required_argument, NULL, 'n'},     {"quiet", no_argument, NULL, 'q'},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -103,6 +107,9 @@ static int parse_options(int argc, char **argv, predict_opts *o, int *stop) {
             break;
         case 'n':
             if (!cli_parse_long(CMD, "--limit", optarg, 1, 1000000000L, &o->limit)) return CLI_USAGE;
+            break;
+        case OPT_THREADS:
+            if (!cli_parse_long(CMD, "--threads", optarg, 0, 1024, &o->threads)) return CLI_USAGE;
             break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
@@ -217,9 +224,10 @@ static int predict_rows(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, mg_da
                         const predict_opts *o, FILE *f, score *sc) {
     size_t nout = mg_mlp_nout(m), n = d->n;
     if (o->limit && (size_t)o->limit < n) n = (size_t)o->limit;
-    double *out = malloc(nout * sizeof *out), *p = malloc((info->nclasses + 1) * sizeof *p);
-    if (!out || !p) {
-        free(out);
+    enum { BLOCK = 4096 }; /* rows run through the model at once */
+    double *outs = malloc(BLOCK * nout * sizeof *outs), *p = malloc((info->nclasses + 1) * sizeof *p);
+    if (!outs || !p) {
+        free(outs);
         free(p);
         cli_error("out of memory");
         return CLI_FAIL;
@@ -228,12 +236,25 @@ static int predict_rows(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, mg_da
     write_header(f, info, nout, o->proba);
     int status = CLI_OK;
     for (size_t i = 0; i < n && status == CLI_OK; i++) {
-        mg_err err = {0};
-        if (mg_mlp_predict(ctx, m, d->x + i * d->nfeat, out, &err)) {
-            cli_error("%s: row %zu: %s", o->data, i + 1, err.msg);
-            status = CLI_FAIL;
-            break;
+        if (i % BLOCK == 0) {
+            mg_err err = {0};
+            size_t rows = n - i < BLOCK ? n - i : BLOCK;
+            mg_status st = mg_mlp_predict_rows(ctx, m, rows, d->x + i * d->nfeat, outs,
+                                               (int)o->threads, &err);
+            if (st == MG_STATUS_NUMERIC) {
+                size_t bad = 0;
+                while (bad + 1 < rows * nout && isfinite(outs[bad])) bad++;
+                cli_error("%s: row %zu: the model's output is not finite", o->data,
+                          i + bad / nout + 1);
+            } else if (st) {
+                cli_error("%s: %s", o->data, err.msg);
+            }
+            if (st) {
+                status = CLI_FAIL;
+                break;
+            }
         }
+        const double *out = outs + (i % BLOCK) * nout;
         if (info->nclasses) {
             size_t c = predicted_class(out, nout);
             put_field(f, info->class_names[c]);
@@ -255,7 +276,7 @@ static int predict_rows(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, mg_da
         fputc('\n', f);
         sc->n += d->y != NULL;
     }
-    free(out);
+    free(outs);
     free(p);
     return status;
 }

@@ -425,6 +425,13 @@ int mg_mlp_forward(mg_ctx *ctx, mg_mlp *m, const mg_value *x, mg_value *out);
  * tape that is dropped before returning (the tape is left as it was). MG_STATUS_NOMEM or
  * MG_STATUS_NUMERIC (a non-finite output; out is still filled). */
 mg_status mg_mlp_predict(mg_ctx *ctx, mg_mlp *m, const double *x, double *out, mg_err *err);
+/* Forward of n rows at once: x[n][m->nin] row-major into out[n][mg_mlp_nout(m)], through a
+ * graph of one row recorded once and replayed over blocks of rows (section 14), with
+ * `threads` threads (0: all cores; results do not depend on it). The same numbers as
+ * mg_mlp_predict row by row, to rounding. The tape is left as it was. MG_STATUS_NOMEM;
+ * MG_STATUS_NUMERIC naming the first row with a non-finite output (out is still filled). */
+mg_status mg_mlp_predict_rows(mg_ctx *ctx, mg_mlp *m, size_t n, const double *x, double *out,
+                              int threads, mg_err *err);
 /* Sets the grads of the model's parameters to 0 (one memset). */
 void mg_mlp_zero_grad(mg_ctx *ctx, const mg_mlp *m);
 

@@ -222,11 +222,42 @@ static void test_nonfinite_same_message(void **state) {
     assert_non_null(strstr(msgs[0], "not finite"));
 }
 
+/* mg_mlp_predict_rows gives mg_mlp_predict's numbers for every row, across blocks, and
+ * names the first row whose output is not finite. A first layer wider than the inputs
+ * and a deep model make sure the recorded inputs are the inputs. */
+static void test_predict_rows(void **state) {
+    (void)state;
+    mg_ctx *ctx = mg_ctx_new();
+    mg_rng *rng = mg_ctx_rng(ctx);
+    const size_t sizes[4] = {9, 3, 5, 4};
+    mg_mlp *m = mg_mlp_new(ctx, 3, 4, sizes, NULL, MG_INIT_SCALED, rng, NULL);
+    assert_non_null(m);
+    enum { N = 600 };
+    double *x = malloc(N * 3 * sizeof *x), *out = malloc(N * 4 * sizeof *out), one[4];
+    for (size_t i = 0; i < N * 3; i++) x[i] = mg_rng_uniform(rng, -2.0, 2.0);
+    size_t before = mg_ctx_size(ctx);
+    mg_err err;
+    if (mg_mlp_predict_rows(ctx, m, N, x, out, 2, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(mg_ctx_size(ctx), before);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(mg_mlp_predict(ctx, m, x + 3 * i, one, NULL), MG_STATUS_OK);
+        for (size_t j = 0; j < 4; j++) ASSERT_REL(out[4 * i + j], one[j], 1e-12);
+    }
+    x[3 * 517 + 1] = NAN;
+    assert_int_equal(mg_mlp_predict_rows(ctx, m, N, x, out, 1, &err), MG_STATUS_NUMERIC);
+    assert_non_null(strstr(err.msg, "row 517:"));
+    free(x);
+    free(out);
+    mg_mlp_free(m);
+    mg_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hinge_l2_sgd),         cmocka_unit_test(test_ce_adamw_minibatch),
         cmocka_unit_test(test_bce_momentum),         cmocka_unit_test(test_mse_regression),
         cmocka_unit_test(test_threads_bit_identical), cmocka_unit_test(test_nonfinite_same_message),
+        cmocka_unit_test(test_predict_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
