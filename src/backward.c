@@ -1,6 +1,7 @@
 /* backward.c - reverse-mode differentiation over the tape, forward recomputation, the
  * finite-difference gradient check and the non-finite value query. */
 #include "mg_internal.h"
+#include "ops_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -45,16 +46,31 @@ void mg_backward_from(mg_ctx *ctx, mg_value root, double upstream) {
     /* One reverse walk. An interior value's grad is zeroed when its first consumer (the
      * last one on the tape) reaches it; every consumer comes after it, so its grad is
      * complete by the time the walk gets to it. Leaves accumulate. */
+#define TOUCH(j)                                                                            \
+    do {                                                                                    \
+        uint32_t j_ = (j);                                                                  \
+        if (!seen[j_]) {                                                                    \
+            seen[j_] = 1;                                                                   \
+            if (op[j_] != MG_OP_LEAF) grad[j_] = 0.0;                                       \
+        }                                                                                   \
+    } while (0)
+    const uint32_t *a0 = ctx->a0, *a1 = ctx->a1;
     for (uint32_t i = r + 1; i-- > 0;) {
-        if (!seen[i] || op[i] == MG_OP_LEAF) continue;
-        MG__FOR_INPUTS(ctx, i, j, {
-            if (!seen[j]) {
-                seen[j] = 1;
-                if (op[j] != MG_OP_LEAF) grad[j] = 0.0;
-            }
-        });
-        mg__ops[op[i]].backward(ctx, i);
+        if (!seen[i]) continue;
+        /* The ops a network is made of are inlined here; the rest go through the table. */
+        switch (op[i]) {
+        case MG_OP_LEAF: break;
+        case MG_OP_ADD: TOUCH(a0[i]); TOUCH(a1[i]); add_bw(ctx, i); break;
+        case MG_OP_SUB: TOUCH(a0[i]); TOUCH(a1[i]); sub_bw(ctx, i); break;
+        case MG_OP_MUL: TOUCH(a0[i]); TOUCH(a1[i]); mul_bw(ctx, i); break;
+        case MG_OP_TANH: TOUCH(a0[i]); tanh_bw(ctx, i); break;
+        case MG_OP_RELU: TOUCH(a0[i]); relu_bw(ctx, i); break;
+        default:
+            MG__FOR_INPUTS(ctx, i, j, TOUCH(j));
+            mg__ops[op[i]].backward(ctx, i);
+        }
     }
+#undef TOUCH
 }
 
 void mg_backward(mg_ctx *ctx, mg_value root) { mg_backward_from(ctx, root, 1.0); }

@@ -147,7 +147,7 @@ static int mg__over_cap(mg_ctx *ctx, size_t extra) {
         ctx->field = p_;                                                                   \
     } while (0)
 
-static int mg__grow_values(mg_ctx *ctx) {
+int mg__grow_values(mg_ctx *ctx) {
     uint32_t newcap = ctx->cap ? ctx->cap * 2 : 256;
     if (ctx->cap >= UINT32_MAX / 2) newcap = UINT32_MAX - 1;
     if (ctx->n >= UINT32_MAX - 1) goto nomem;
@@ -165,20 +165,6 @@ static int mg__grow_values(mg_ctx *ctx) {
 nomem:
     mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory growing the tape past %u values", ctx->cap);
     return 0;
-}
-
-uint32_t mg__push(mg_ctx *ctx, mg_op op, mg_role role, uint32_t a0, uint32_t a1) {
-    if (ctx->n == ctx->cap && !mg__grow_values(ctx)) return UINT32_MAX;
-    uint32_t i = ctx->n++;
-    ctx->data[i] = 0.0;
-    ctx->grad[i] = 0.0;
-    ctx->a0[i] = a0;
-    ctx->a1[i] = a1;
-    ctx->label[i] = 0;
-    ctx->gen[i] = ctx->gen_now;
-    ctx->op[i] = (uint8_t)op;
-    ctx->role[i] = (uint8_t)role;
-    return i;
 }
 
 uint32_t mg__push_args(mg_ctx *ctx, size_t n) {

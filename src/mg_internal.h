@@ -89,9 +89,25 @@ void mg__ctx_fail(mg_ctx *ctx, mg_status status, const char *fmt, ...)
 #endif
     ;
 
+/* Doubles the tape's capacity; 0 when out of memory or over the cap (recorded on ctx). */
+int mg__grow_values(mg_ctx *ctx);
+
 /* Appends a value (op, role, inputs) without computing its data; returns its index or
- * UINT32_MAX when out of memory (the failure is recorded on ctx). */
-uint32_t mg__push(mg_ctx *ctx, mg_op op, mg_role role, uint32_t a0, uint32_t a1);
+ * UINT32_MAX when out of memory (the failure is recorded on ctx). Inline: it is most of
+ * the cost of building a graph. */
+static inline uint32_t mg__push(mg_ctx *ctx, mg_op op, mg_role role, uint32_t a0, uint32_t a1) {
+    if (ctx->n == ctx->cap && !mg__grow_values(ctx)) return UINT32_MAX;
+    uint32_t i = ctx->n++;
+    ctx->data[i] = 0.0;
+    ctx->grad[i] = 0.0;
+    ctx->a0[i] = a0;
+    ctx->a1[i] = a1;
+    ctx->label[i] = 0;
+    ctx->gen[i] = ctx->gen_now;
+    ctx->op[i] = (uint8_t)op;
+    ctx->role[i] = (uint8_t)role;
+    return i;
+}
 /* Reserves n slots in args; returns the offset, or UINT32_MAX when out of memory. */
 uint32_t mg__push_args(mg_ctx *ctx, size_t n);
 /* Makes scratch hold at least n bytes and zeroes the first n; 0 when out of memory. */
