@@ -957,7 +957,9 @@ void mg_plot_cleanup(void);
  * with _2, _3, ... when a leaf or another value has that name), instead of being
  * repeated (which would grow exponentially). Labels are made identifiers (other
  * characters become '_', a reserved word gets a '_'). Every line ends with '\n'.
- * Non-finite numbers print as inf and nan, which are not Python literals. */
+ * The last line is the value itself: `LABEL = formula` when the value has a label (so the
+ * output reads back as a script whose last assignment is the value), else the bare
+ * formula. Non-finite numbers print as inf and nan, which are not Python literals. */
 
 typedef struct mg_formula_options {
     int numbers;      /* 0: leaves by label (unlabeled leaves and constants by value);

@@ -444,6 +444,14 @@ static mg_status formula_to_sink(const mg_ctx *ctx, mg_value root, const mg_form
         ok = print_expr(&pr, &st, s, i);
         mg__sink_puts(s, "\n");
     }
+    /* A labeled result is assigned to its label, so the formula reads back as a script
+     * whose last assignment is the value (micrograd eval prints it). */
+    if (ok && ctx->label[pr.root] && ctx->op[pr.root] != MG_OP_LEAF) {
+        char id[512];
+        identifier(ctx->chars + ctx->label[pr.root], id);
+        mg__sink_puts(s, id);
+        mg__sink_puts(s, " = ");
+    }
     if (ok) ok = print_expr(&pr, &st, s, pr.root);
     mg__sink_puts(s, "\n");
     mg__free(st.w);

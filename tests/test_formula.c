@@ -47,18 +47,24 @@ static char *formula(mg_ctx *ctx, mg_value v, const mg_formula_options *opt) {
 
 /* ==== known graphs ========================================================================= */
 
-/* The walkthrough's L = (a*b + c)*f, with labels and with numbers. */
+/* The walkthrough's L = (a*b + c)*f, with labels and with numbers; a labeled result is
+ * assigned to its label, an unlabeled one printed bare. */
 static void test_walkthrough_L(void **state) {
     mg_ctx *ctx = *state;
     mg_value a = L(ctx, 2, "a"), b = L(ctx, -3, "b"), c = L(ctx, 10, "c"), f = L(ctx, -2, "f");
     mg_value e = mg_set_label(ctx, mg_mul(ctx, a, b), "e");
     mg_value d = mg_set_label(ctx, mg_add(ctx, e, c), "d");
     mg_value l = mg_set_label(ctx, mg_mul(ctx, d, f), "L");
-    EXPECT_FORMULA(ctx, l, NULL, "(a*b + c)*f\n");
+    EXPECT_FORMULA(ctx, l, NULL, "L = (a*b + c)*f\n");
     mg_formula_options o;
     mg_formula_options_init(&o);
     o.numbers = 1;
-    EXPECT_FORMULA(ctx, l, &o, "(2*-3 + 10)*-2\n");
+    EXPECT_FORMULA(ctx, l, &o, "L = (2*-3 + 10)*-2\n");
+    mg_value bare = mg_mul(ctx, d, f);
+    EXPECT_FORMULA(ctx, bare, NULL, "(a*b + c)*f\n");
+    /* a label that is not an identifier becomes one */
+    mg_value odd = mg_set_label(ctx, mg_mul(ctx, d, f), "2nd loss");
+    EXPECT_FORMULA(ctx, odd, NULL, "_2nd_loss = (a*b + c)*f\n");
 }
 
 /* Seed 001's neuron: tanh(x1*w1 + x2*w2 + b) from separate ops, and as one dot value;
