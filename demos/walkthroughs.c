@@ -6,27 +6,48 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Parses the walkthroughs' few options: --help, and `opt FILE` when opt is not NULL (the
- * file goes to *file). Returns 1 when help was printed, -1 after a usage error (already
- * printed), 0 to go on. */
-static int wt_args(int argc, char **argv, const char *what, const char *opt, const char *opthelp,
-                   const char **file) {
+/* Parses the walkthroughs' few options: --help; `opt FILE` when opt is not NULL (the file
+ * goes to *file); --formula when formula is not NULL (sets *formula). Usage errors read
+ * like the other demos' ("micrograd demo NAME: ..."). Returns 1 when help was printed, -1
+ * after a usage error (already printed), 0 to go on. */
+static int wt_args(int argc, char **argv, const char *name, const char *what, const char *opt,
+                   const char *opthelp, const char **file, int *formula) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("Usage: %s%s%s%s\n\n%s\n", argv[0], opt ? " [" : "", opt ? opt : "",
-                   opt ? " FILE]" : "", what);
-            if (opt) printf("\n  %s FILE  %s\n", opt, opthelp);
+            printf("Usage: micrograd demo %s [OPTIONS]\n\n%s\n\nOptions:\n", name, what);
+            char left[40];
+            snprintf(left, sizeof left, "%s FILE", opt ? opt : "");
+            if (opt) printf("  %-18s %s\n", left, opthelp);
+            if (formula) printf("  --formula          print the result's graph as a formula\n");
+            printf("  -h, --help         show this help\n");
             return 1;
         }
-        if (opt && !strcmp(argv[i], opt) && i + 1 < argc) {
+        if (opt && !strcmp(argv[i], opt)) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "micrograd demo %s: option '%s' needs a value\n"
+                                "Try 'micrograd demo %s --help'.\n", name, opt, name);
+                return -1;
+            }
             *file = argv[++i];
             continue;
         }
-        fprintf(stderr, "micrograd: %s: unknown argument '%s'\nTry '%s --help'.\n", argv[0],
-                argv[i], argv[0]);
+        if (formula && !strcmp(argv[i], "--formula")) {
+            *formula = 1;
+            continue;
+        }
+        fprintf(stderr, "micrograd demo %s: unknown %s '%s'\nTry 'micrograd demo %s --help'.\n",
+                name, argv[i][0] == '-' ? "option" : "argument", argv[i], name);
         return -1;
     }
     return 0;
+}
+
+/* Prints v's graph as a formula (--formula); returns an exit status. */
+static int wt_formula(const char *name, mg_ctx *ctx, mg_value v, int formula) {
+    mg_err err;
+    if (!formula || mg_formula_write(ctx, v, NULL, stdout, &err) == MG_STATUS_OK) return 0;
+    fprintf(stderr, "micrograd: %s: %s\n", name, err.msg);
+    return 1;
 }
 
 /* Draws v's graph to path (--graph); returns an exit status. */
@@ -53,8 +74,9 @@ static double f_for_plot(void *user, double x) {
 
 int walkthrough_derivative(int argc, char **argv) {
     const char *plot = NULL;
-    int a = wt_args(argc, argv, "The derivative of f(x) = 3x^2 - 4x + 5 by finite differences.",
-                    "--plot", "draw f on [-5, 5] with its tangent at x = 3 (.png or .svg)", &plot);
+    int a = wt_args(argc, argv, "derivative",
+                    "The derivative of f(x) = 3x^2 - 4x + 5 by finite differences.", "--plot",
+                    "draw f on [-5, 5] with its tangent at x = 3 (.png or .svg)", &plot, NULL);
     if (a) return a > 0 ? 0 : 2;
     char b1[32], b2[32], b3[32];
     printf("f(x) = 3x^2 - 4x + 5; f(3.0) = %s\n", R(f_quadratic(3.0), b1));
@@ -72,10 +94,10 @@ int walkthrough_derivative(int argc, char **argv) {
         mg_err err;
         if (mg_plot_function(plot, f_for_plot, NULL, "3x^2 - 4x + 5", -5.0, 5.0, &tangent, NULL,
                              &err) != MG_STATUS_OK) {
-            fprintf(stderr, "micrograd: %s: %s\n", argv[0], err.msg);
+            fprintf(stderr, "micrograd: derivative: %s\n", err.msg);
             return 1;
         }
-        fprintf(stderr, "micrograd: %s: wrote %s\n", argv[0], plot);
+        fprintf(stderr, "micrograd: derivative: wrote %s\n", plot);
     }
     return 0;
 }
@@ -83,8 +105,9 @@ int walkthrough_derivative(int argc, char **argv) {
 /* ==== expression: d = a*b + c, nudging each input ======================================== */
 
 int walkthrough_expression(int argc, char **argv) {
-    int a = wt_args(argc, argv, "d = a*b + c with a = 2, b = -3, c = 10, and its slope along each input.",
-                    NULL, NULL, NULL);
+    int a = wt_args(argc, argv, "expression",
+                    "d = a*b + c with a = 2, b = -3, c = 10, and its slope along each input.",
+                    NULL, NULL, NULL, NULL);
     if (a) return a > 0 ? 0 : 2;
     const char *names[3] = {"a", "b", "c"};
     char b1[32], b2[32], b3[32];
@@ -116,8 +139,12 @@ int walkthrough_expression(int argc, char **argv) {
 
 int walkthrough_graph(int argc, char **argv) {
     const char *graph = NULL;
-    int a = wt_args(argc, argv, "L = (a*b + c) * f: forward, backward, and one step of 0.01 along the gradients.",
-                    "--graph", "draw the graph after backward (.dot, .svg or .png)", &graph);
+    int formula = 0;
+    int a = wt_args(argc, argv, "graph",
+                    "L = (a*b + c) * f: forward, backward, and one step of 0.01 along the\n"
+                    "gradients.",
+                    "--graph", "draw the graph after backward (.dot, .svg or .png)", &graph,
+                    &formula);
     if (a) return a > 0 ? 0 : 2;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return 1;
@@ -138,7 +165,7 @@ int walkthrough_graph(int argc, char **argv) {
     char buf[96];
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         printf("%-2s %s\n", mg_label(ctx, all[i]), mg_value_repr(ctx, all[i], buf, sizeof buf));
-    if (wt_draw(argv[0], ctx, L, graph)) {
+    if (wt_draw("graph", ctx, L, graph) || wt_formula("graph", ctx, L, formula)) {
         mg_ctx_free(ctx);
         return 1;
     }
@@ -180,8 +207,12 @@ static mg_value neuron(mg_ctx *ctx, int from_exp, mg_value *leaves) {
 
 int walkthrough_neuron(int argc, char **argv) {
     const char *graph = NULL;
-    int a = wt_args(argc, argv, "The neuron o = tanh(x1*w1 + x2*w2 + b), backward, and the same with tanh built from exp.",
-                    "--graph", "draw the tanh neuron after backward (.dot, .svg or .png)", &graph);
+    int formula = 0;
+    int a = wt_args(argc, argv, "neuron",
+                    "The neuron o = tanh(x1*w1 + x2*w2 + b), backward, and the same with tanh\n"
+                    "built from exp.",
+                    "--graph", "draw the tanh neuron after backward (.dot, .svg or .png)", &graph,
+                    &formula);
     if (a) return a > 0 ? 0 : 2;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return 1;
@@ -196,7 +227,7 @@ int walkthrough_neuron(int argc, char **argv) {
         for (int k = 0; k < 5; k++)
             printf("  %-2s grad %7.4f  (%s)\n", mg_label(ctx, leaves[k]),
                    mg_grad(ctx, leaves[k]), R(mg_grad(ctx, leaves[k]), b1));
-        if (!from_exp && wt_draw(argv[0], ctx, o, graph)) {
+        if (!from_exp && (wt_draw("neuron", ctx, o, graph) || wt_formula("neuron", ctx, o, formula))) {
             mg_ctx_free(ctx);
             return 1;
         }

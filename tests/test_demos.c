@@ -267,7 +267,7 @@ static void test_out_pictures(void **state) {
     /* --formula: the trained network inside one sample's loss, parameters by label. */
     r = run_cli("moons", "--steps", "3", "--formula");
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "relu(1 - y*(L2_N0_b + L2_N0_w0*relu(L1_N0_b + "));
+    assert_non_null(strstr(r.out, "\nloss = relu(1 - y*(L2_N0_b + L2_N0_w0*relu(L1_N0_b + "));
     assert_non_null(strstr(r.out, "\nh1 = relu(L0_N0_b + L0_N0_w0*x0 + L0_N0_w1*x1)\n"));
     tu_run_free(&r);
     /* A directory that cannot be made is a clear failure, not a crash. */
@@ -276,6 +276,28 @@ static void test_out_pictures(void **state) {
     assert_non_null(strstr(r.err, "/proc/no/such/dir"));
     tu_run_free(&r);
 #endif
+}
+
+/* The walkthroughs' --formula: seed 001's neuron and the walkthrough's L, each assigned to
+ * its label; their usage errors read like the other demos'. */
+static void test_walkthrough_formulas(void **state) {
+    (void)state;
+    tu_run_result r = run_cli("neuron", "--formula", NULL, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\no = tanh(x1*w1 + x2*w2 + b)\n"));
+    tu_run_free(&r);
+    r = run_cli("graph", "--formula", NULL, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\nL = (a*b + c)*f\n"));
+    tu_run_free(&r);
+    r = run_cli("neuron", "--graph", NULL, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "micrograd demo neuron: option '--graph' needs a value"));
+    tu_run_free(&r);
+    r = run_cli("expression", "--formula", NULL, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "unknown option '--formula'"));
+    tu_run_free(&r);
 }
 
 int main(void) {
@@ -290,6 +312,7 @@ int main(void) {
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_options_and_graph),
         cmocka_unit_test(test_out_pictures),
+        cmocka_unit_test(test_walkthrough_formulas),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     tu_cleanup();
