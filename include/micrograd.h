@@ -103,6 +103,24 @@ mg_status mg_err_set(mg_err *err, mg_status status, const char *fmt, ...)
 /* A short constant name for a status ("out of memory", "format error", ...). */
 const char *mg_status_str(mg_status status);
 
+/* Memory. Every allocation the library makes (contexts, datasets, models, compiled
+ * tapes, parsers, pictures' buffers) goes through one allocator, the C library's unless
+ * replaced: a program can route it to its own arena, count it, or make it fail on purpose
+ * to test its error paths (the library's own tests fail every allocation in turn). Memory
+ * that cairo, graphviz, jansson and zlib allocate for themselves is theirs. */
+typedef struct mg_allocator {
+    void *(*alloc)(void *user, size_t size);            /* NULL when out of memory */
+    void *(*realloc)(void *user, void *p, size_t size); /* NULL when out of memory: p kept */
+    void (*free)(void *user, void *p);                  /* p may be NULL */
+    void *user;
+} mg_allocator;
+
+/* Replaces the allocator (a copy is kept); NULL restores the C library's. Sizes given
+ * are never 0. Set it before making anything, and restore it only after freeing
+ * everything made, since memory must go back to the allocator that gave it. Not
+ * thread-safe with anything else the library is doing. */
+void mg_set_allocator(const mg_allocator *a);
+
 /* ---------------------------------------------------------------------------------------
  * 4. CONTEXT, VALUES AND THE TAPE
  * ------------------------------------------------------------------------------------- */

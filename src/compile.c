@@ -461,9 +461,9 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     /* ---- dense layers ---- */
     size_t ng = find_groups(ctx, f, top, gid, gfirst, gnext);
     if (ng == SIZE_MAX) goto fail;
-    c->ngroups = ng;
     c->groups = mg__calloc_counted(c, ng, sizeof *c->groups);
     if (!c->groups) goto fail;
+    c->ngroups = ng; /* only now: mg_compiled_free walks the groups */
     size_t nidx = 0, maxin = 0;
     for (size_t g = 0; g < ng; g++) {
         mg__dense *d = &c->groups[g];

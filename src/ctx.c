@@ -54,10 +54,40 @@ void mg_ctx_clear_status(mg_ctx *ctx) {
 
 /* ==== allocation ======================================================================== */
 
-void *mg__malloc(size_t size) { return malloc(size ? size : 1); }
-void *mg__calloc(size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
-void *mg__realloc(void *p, size_t size) { return realloc(p, size ? size : 1); }
-void mg__free(void *p) { free(p); }
+static void *libc_alloc(void *user, size_t size) {
+    (void)user;
+    return malloc(size);
+}
+static void *libc_realloc(void *user, void *p, size_t size) {
+    (void)user;
+    return realloc(p, size);
+}
+static void libc_free(void *user, void *p) {
+    (void)user;
+    free(p);
+}
+
+static mg_allocator allocator = {libc_alloc, libc_realloc, libc_free, NULL};
+
+void mg_set_allocator(const mg_allocator *a) {
+    static const mg_allocator libc = {libc_alloc, libc_realloc, libc_free, NULL};
+    if (a) MG_ASSERT(a->alloc && a->realloc && a->free, "an allocator needs all three functions");
+    allocator = a ? *a : libc;
+}
+
+void *mg__malloc(size_t size) { return allocator.alloc(allocator.user, size ? size : 1); }
+void *mg__calloc(size_t n, size_t size) {
+    size_t bytes = mg__mul_size(n ? n : 1, size ? size : 1);
+    void *p = bytes == SIZE_MAX ? NULL : mg__malloc(bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+void *mg__realloc(void *p, size_t size) {
+    return p ? allocator.realloc(allocator.user, p, size ? size : 1) : mg__malloc(size);
+}
+void mg__free(void *p) {
+    if (p) allocator.free(allocator.user, p);
+}
 
 size_t mg__mul_size(size_t n, size_t size) {
     if (size && n > SIZE_MAX / size) return SIZE_MAX;

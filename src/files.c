@@ -129,9 +129,10 @@ static int write_all(int fd, const void *data, size_t len) {
 
 /* The file a chain of symbolic links ends at (malloc'd through mg__malloc), so that
  * replacing it keeps the links; path itself when it is no link. NULL when out of memory
- * or the chain is too long. */
-static char *follow_links(const char *path) {
+ * (*nomem set) or the chain is too long. */
+static char *follow_links(const char *path, int *nomem) {
     char *cur = mg__strdup(path);
+    *nomem = cur == NULL;
     for (int depth = 0; cur && depth < 40; depth++) {
         struct stat st;
         if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
@@ -145,6 +146,8 @@ static char *follow_links(const char *path) {
         if (next) {
             memcpy(next, cur, dirlen);
             memcpy(next + dirlen, target, (size_t)n + 1);
+        } else {
+            *nomem = 1;
         }
         mg__free(cur);
         cur = next;
@@ -166,7 +169,9 @@ mg_status mg__files_write_atomic(const char *path, const void *data, size_t len,
         if (e) return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", path, strerror(e));
         return MG_STATUS_OK;
     }
-    char *real = follow_links(path);
+    int nomem;
+    char *real = follow_links(path, &nomem);
+    if (!real && nomem) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory writing %s", path);
     if (!real) return mg_err_set(err, MG_STATUS_IO, "%s: cannot follow its symbolic links", path);
     size_t n = strlen(real);
     char *tmp = mg__malloc(n + 16);

@@ -126,7 +126,8 @@ static void gv_child(const char *dot, size_t len, const char *format, const char
     agseterrf(gv_capture);
     const char *result = "graphviz failed";
     char *text = mg__malloc(len + 1);
-    GVC_t *gvc = gvContext();
+    GVC_t *gvc = text ? gvContext() : NULL;
+    if (!text) result = "nomem";
     if (text && gvc) {
         memcpy(text, dot, len);
         text[len] = '\0';
@@ -145,8 +146,9 @@ static void gv_child(const char *dot, size_t len, const char *format, const char
         }
     }
     char out[700];
-    int n = strcmp(result, "ok") ? snprintf(out, sizeof out, "%s: %s", result, gv_errors)
-                                 : snprintf(out, sizeof out, "ok");
+    int n = strcmp(result, "ok") && strcmp(result, "nomem")
+                ? snprintf(out, sizeof out, "%s: %s", result, gv_errors)
+                : snprintf(out, sizeof out, "%s", result);
     if (n > 0) {
         ssize_t w = write(fd, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
         (void)w;
@@ -180,6 +182,8 @@ static mg_status render_library(const char *dot, size_t len, const char *format,
     /* The child's message, not its exit status, says how it went: under valgrind the
      * status reports graphviz's own leaks. */
     if (!strcmp(msg, "ok")) return MG_STATUS_OK;
+    if (!strcmp(msg, "nomem"))
+        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory rendering a graph of %zu bytes", len);
     if (!msg[0]) return mg_err_set(err, MG_STATUS_IO, "graphviz crashed while rendering");
     return mg_err_set(err, MG_STATUS_FORMAT, "%s", msg);
 }
