@@ -324,6 +324,13 @@ mg_value mg_find_nonfinite(const mg_ctx *ctx, size_t from, int check_grad);
 /* Describes a value in one line: "#12 log 'x': data=nan grad=0" into buf (always
  * terminated); returns buf. */
 char *mg_describe(const mg_ctx *ctx, mg_value v, char *buf, size_t size);
+/* Debugging numerics (off by default): with on, every value an operation computes is
+ * checked as it is made, and the first that is NaN or infinite fails the context with
+ * MG_STATUS_NUMERIC ("not finite: #12 log 'x': data=-inf grad=0", mg_ctx_errmsg): the
+ * operation returns MG_NULL, so what builds on it does too. mg_backward then also checks
+ * the grads it computed and fails the context at the first non-finite one, in the order it
+ * reached them. Costs a test per value. mg_ctx_clear_status resumes after a failure. */
+void mg_ctx_check_numerics(mg_ctx *ctx, int on);
 
 /* ---------------------------------------------------------------------------------------
  * 7. RANDOM NUMBERS
@@ -622,6 +629,9 @@ typedef struct mg_train_config {
     int threads;            /* compiled path: threads, 0 = all cores (results do not
                                depend on it) */
     mg_kernels kernels;     /* compiled path: MG_KERNELS_AUTO */
+    int check_numerics;     /* 1: the eager path with every value and grad checked as it is
+                               computed (mg_ctx_check_numerics), for debugging: slower;
+                               the error names the first op whose result is not finite */
 } mg_train_config;
 
 typedef struct mg_train_result {

@@ -71,9 +71,30 @@ void mg_backward_from(mg_ctx *ctx, mg_value root, double upstream) {
         }
     }
 #undef TOUCH
+    if (ctx->check_numerics) {
+        /* The first value, in the order backward reached them, whose grad is not finite. */
+        for (uint32_t i = r + 1; i-- > 0;)
+            if (seen[i] && !isfinite(grad[i])) {
+                char what[160];
+                mg__ctx_fail(ctx, MG_STATUS_NUMERIC, "gradient not finite: %s",
+                             mg_describe(ctx, mg__handle(ctx, i), what, sizeof what));
+                break;
+            }
+    }
 }
 
 void mg_backward(mg_ctx *ctx, mg_value root) { mg_backward_from(ctx, root, 1.0); }
+
+/* ==== checking numerics as they are computed ============================================ */
+
+void mg_ctx_check_numerics(mg_ctx *ctx, int on) { ctx->check_numerics = on != 0; }
+
+mg_value mg__numeric_fail(mg_ctx *ctx, uint32_t i) {
+    char what[160];
+    mg__ctx_fail(ctx, MG_STATUS_NUMERIC, "not finite: %s",
+                 mg_describe(ctx, mg__handle(ctx, i), what, sizeof what));
+    return MG_NULL;
+}
 
 void mg_zero_grad(mg_ctx *ctx, size_t n, const mg_value *v) {
     for (size_t k = 0; k < n; k++)

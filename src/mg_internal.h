@@ -5,6 +5,8 @@
 
 #include "micrograd.h"
 
+#include <math.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +59,7 @@ struct mg_ctx {
     uint16_t tag;     /* tells this context's handles from another's; never 0 */
     uint16_t gen_now; /* incremented by every reset */
     size_t max_bytes;
+    int check_numerics; /* mg_ctx_check_numerics */
 
     mg_status status;
     char errmsg[256];
@@ -88,6 +91,17 @@ void mg__ctx_fail(mg_ctx *ctx, mg_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* With mg_ctx_check_numerics on: fails the context with MG_STATUS_NUMERIC naming value i
+ * (just computed, not finite) and returns MG_NULL. */
+mg_value mg__numeric_fail(mg_ctx *ctx, uint32_t i);
+
+/* The handle of value i just computed by an op, or MG_NULL after mg__numeric_fail when
+ * numerics are checked and it is not finite. */
+static inline mg_value mg__result(mg_ctx *ctx, uint32_t i) {
+    if (ctx->check_numerics && !isfinite(ctx->data[i])) return mg__numeric_fail(ctx, i);
+    return mg__handle(ctx, i);
+}
 
 /* Doubles the tape's capacity; 0 when out of memory or over the cap (recorded on ctx). */
 int mg__grow_values(mg_ctx *ctx);

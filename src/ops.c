@@ -39,7 +39,7 @@ static inline mg_value mg__unary(mg_ctx *ctx, mg_op op, forward_fn fw, mg_value 
     uint32_t i = mg__push(ctx, op, MG_ROLE_OP, ia, 0);
     if (i == UINT32_MAX) return MG_NULL;
     fw(ctx, i);
-    return mg__handle(ctx, i);
+    return mg__result(ctx, i);
 }
 
 static inline mg_value mg__binary(mg_ctx *ctx, mg_op op, forward_fn fw, mg_value a, mg_value b) {
@@ -48,7 +48,7 @@ static inline mg_value mg__binary(mg_ctx *ctx, mg_op op, forward_fn fw, mg_value
     uint32_t i = mg__push(ctx, op, MG_ROLE_OP, ia, ib);
     if (i == UINT32_MAX) return MG_NULL;
     fw(ctx, i);
-    return mg__handle(ctx, i);
+    return mg__result(ctx, i);
 }
 
 mg_value mg_add(mg_ctx *ctx, mg_value a, mg_value b) { return mg__binary(ctx, MG_OP_ADD, add_fw, a, b); }
@@ -97,7 +97,7 @@ mg_value mg_sum(mg_ctx *ctx, size_t n, const mg_value *x) {
     uint32_t i = mg__push(ctx, MG_OP_SUM, MG_ROLE_OP, off, (uint32_t)n);
     if (i == UINT32_MAX) return MG_NULL;
     sum_fw(ctx, i);
-    return mg__handle(ctx, i);
+    return mg__result(ctx, i);
 }
 
 mg_value mg_dot(mg_ctx *ctx, mg_value b, size_t n, const mg_value *w, const mg_value *x) {
@@ -120,7 +120,7 @@ mg_value mg_dot(mg_ctx *ctx, mg_value b, size_t n, const mg_value *w, const mg_v
     uint32_t i = mg__push(ctx, MG_OP_DOT, MG_ROLE_OP, off, (uint32_t)nin);
     if (i == UINT32_MAX) return MG_NULL;
     dot_fw(ctx, i);
-    return mg__handle(ctx, i);
+    return mg__result(ctx, i);
 }
 
 /* ==== walking the graph ================================================================= */

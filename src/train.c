@@ -48,6 +48,7 @@ void mg_train_config_init(mg_train_config *cfg) {
     cfg->eager = 0;
     cfg->threads = 0;
     cfg->kernels = MG_KERNELS_AUTO;
+    cfg->check_numerics = 0;
 }
 
 /* ==== checking a model against a dataset ================================================= */
@@ -303,6 +304,14 @@ static mg_status numeric_error(mg_ctx *ctx, size_t from, int grads, size_t step,
                       mg_ok(bad) ? mg_describe(ctx, bad, what, sizeof what) : "?");
 }
 
+/* The context's failure during step k (sample i, or SIZE_MAX for the batch): out of
+ * memory, or a non-finite value caught by mg_ctx_check_numerics. */
+static mg_status ctx_error(const mg_ctx *ctx, size_t step, size_t i, mg_err *err) {
+    mg_status st = mg_ctx_status(ctx) == MG_STATUS_NUMERIC ? MG_STATUS_NUMERIC : MG_STATUS_NOMEM;
+    if (i == SIZE_MAX) return mg_err_set(err, st, "step %zu: %s", step, mg_ctx_errmsg(ctx));
+    return mg_err_set(err, st, "step %zu, sample %zu: %s", step, i, mg_ctx_errmsg(ctx));
+}
+
 /* The numbers of a step: the batch loss (mean + L2), the mean alone, the batch's tally. */
 typedef struct step_result {
     double loss, data_loss;
@@ -318,20 +327,20 @@ static mg_status eager_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cfg,
     for (size_t j = 0; j < nb; j++) {
         size_t i = rows[j];
         s->losses[j] = mg_sample_loss(ctx, m, cfg->loss, cfg->subtract_max, d, i, s->out);
-        if (!mg_ok(s->losses[j]))
-            return mg_err_set(err, MG_STATUS_NOMEM, "step %zu: %s", step, mg_ctx_errmsg(ctx));
+        if (!mg_ok(s->losses[j])) return ctx_error(ctx, step, i, err);
         read_outputs(ctx, nout, s->out, s->outd);
         tally_add(&r->t, cfg->loss, nout, s->outd, d->y[i], mg_data(ctx, s->losses[j]));
     }
     mg_value data_loss = mg_loss_mean(ctx, nb, s->losses);
     mg_value loss = data_loss;
     if (cfg->l2 > 0.0) loss = mg_add(ctx, loss, mg_loss_l2(ctx, m->nparams, m->params, cfg->l2));
-    if (!mg_ok(loss)) return mg_err_set(err, MG_STATUS_NOMEM, "step %zu: %s", step, mg_ctx_errmsg(ctx));
+    if (!mg_ok(loss)) return ctx_error(ctx, step, SIZE_MAX, err);
     r->loss = mg_data(ctx, loss);
     r->data_loss = mg_data(ctx, data_loss);
     if (!isfinite(r->loss)) return numeric_error(ctx, from, 0, step, err);
     mg_mlp_zero_grad(ctx, m);
     mg_backward(ctx, loss);
+    if (mg_ctx_status(ctx)) return ctx_error(ctx, step, SIZE_MAX, err);
     const double *g = mg_grad_ptr(ctx, m->first);
     for (size_t i = 0; i < m->nparams; i++)
         if (!isfinite(g[i])) return numeric_error(ctx, mg_index(ctx, m->first), 1, step, err);
@@ -398,7 +407,7 @@ static mg_status train_state_init(train_state *s, mg_ctx *ctx, mg_mlp *m,
     s->order = mg__malloc(mg__mul_size(n, sizeof *s->order));
     s->out = mg__malloc(mg__mul_size(nout, sizeof *s->out));
     s->outd = mg__malloc(mg__mul_size(nout, sizeof *s->outd));
-    if (!cfg->eager) {
+    if (!cfg->eager && !cfg->check_numerics) {
         /* Rows for a batch, or at least for a good slice of an evaluation, but no copy of a
          * whole large data set for a full-batch step: big batches are replayed in pieces. */
         size_t most = n > (val ? val->n : 0) ? n : val->n, cap = nb > EVAL_ROWS ? nb : EVAL_ROWS;
@@ -460,6 +469,8 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     mg_rng *rng = cfg->rng ? cfg->rng : mg_ctx_rng(ctx);
     int shuffle = cfg->shuffle && nb < n;
     mg_mark base = mg_ctx_mark(ctx);
+    int checked_before = ctx->check_numerics;
+    if (cfg->check_numerics) mg_ctx_check_numerics(ctx, 1);
     double t0 = now_seconds();
     size_t pos = 0, epoch = 0;
 
@@ -502,6 +513,11 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     }
     res->seconds = now_seconds() - t0;
     mg_ctx_reset(ctx, base);
+    if (cfg->check_numerics) {
+        /* The failure is in err; the context goes on as it was. */
+        mg_ctx_check_numerics(ctx, checked_before);
+        if (mg_ctx_status(ctx) == MG_STATUS_NUMERIC) mg_ctx_clear_status(ctx);
+    }
     if (!st) st = evaluate_set(ctx, m, train, cfg, &s, &res->train, err);
     if (!st && val) st = evaluate_set(ctx, m, val, cfg, &s, &res->val, err);
     train_state_free(&s);

@@ -575,6 +575,34 @@ static void test_repr(void **state) {
     }
 }
 
+/* mg_ctx_check_numerics: the first op whose result is not finite fails the context and
+ * returns MG_NULL (what builds on it too); backward names the first non-finite grad. */
+static void test_check_numerics(void **state) {
+    mg_ctx *ctx = *state;
+    mg_ctx_check_numerics(ctx, 1);
+    mg_value x = mg_leaf_ex(ctx, 0.0, MG_ROLE_LEAF, "x");
+    mg_value ok = mg_exp(ctx, x);
+    assert_true(mg_ok(ok));
+    mg_value bad = mg_set_label(ctx, mg_log(ctx, x), "lx");
+    assert_false(mg_ok(bad));
+    assert_false(mg_ok(mg_add(ctx, bad, ok)));
+    assert_int_equal(mg_ctx_status(ctx), MG_STATUS_NUMERIC);
+    if (!strstr(mg_ctx_errmsg(ctx), "not finite: #") || !strstr(mg_ctx_errmsg(ctx), "log") ||
+        !strstr(mg_ctx_errmsg(ctx), "-inf"))
+        fail_msg("unexpected message: %s", mg_ctx_errmsg(ctx));
+    mg_ctx_clear_status(ctx);
+    /* sqrt(x) at 0 is finite, its slope is not */
+    mg_value r = mg_powf(ctx, x, 0.5);
+    assert_true(mg_ok(r));
+    mg_backward(ctx, r);
+    assert_int_equal(mg_ctx_status(ctx), MG_STATUS_NUMERIC);
+    if (!strstr(mg_ctx_errmsg(ctx), "gradient not finite") || !strstr(mg_ctx_errmsg(ctx), "'x'"))
+        fail_msg("unexpected message: %s", mg_ctx_errmsg(ctx));
+    mg_ctx_clear_status(ctx);
+    mg_ctx_check_numerics(ctx, 0);
+    assert_true(isinf(mg_data(ctx, mg_log(ctx, x))));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_readme_expression, tu_ctx_setup, tu_ctx_teardown),
@@ -602,6 +630,7 @@ int main(void) {
         cmocka_unit_test(test_programmer_errors_abort),
         cmocka_unit_test_setup_teardown(test_rng_vectors, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_repr, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_check_numerics, tu_ctx_setup, tu_ctx_teardown),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -222,6 +222,42 @@ static void test_nonfinite_same_message(void **state) {
     assert_non_null(strstr(msgs[0], "not finite"));
 }
 
+/* --check-numerics: the eager path with every value checked as it is made stops at the
+ * first op whose result is not finite, names it, keeps finite weights, and leaves the
+ * context usable. */
+static void test_check_numerics(void **state) {
+    (void)state;
+    const size_t sizes[2] = {4, 1};
+    mg_ctx *ctx = mg_ctx_new();
+    mg_rng_seed(mg_ctx_rng(ctx), 3);
+    mg_dataset *d = regression(mg_ctx_rng(ctx));
+    mg_mlp *m = mg_mlp_new(ctx, 2, 2, sizes, NULL, MG_INIT_SCALED, mg_ctx_rng(ctx), NULL);
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    cfg.loss = MG_LOSS_MSE;
+    cfg.optim.lr = 1e3;
+    cfg.steps = 200;
+    cfg.check_numerics = 1;
+    mg_train_result res;
+    mg_err err;
+    size_t before = mg_ctx_size(ctx);
+    assert_int_equal(mg_train(ctx, m, d, NULL, &cfg, &res, &err), MG_STATUS_NUMERIC);
+    assert_true(res.steps >= 1 && res.steps < 200);
+    char want[64];
+    snprintf(want, sizeof want, "step %zu", res.steps);
+    if (!strstr(err.msg, want) || !strstr(err.msg, "not finite: #"))
+        fail_msg("unexpected message: %s", err.msg);
+    const double *p = mg_data_ptr(ctx, m->first);
+    for (size_t i = 0; i < m->nparams; i++) assert_true(isfinite(p[i]));
+    assert_int_equal(mg_ctx_size(ctx), before);
+    assert_int_equal(mg_ctx_status(ctx), MG_STATUS_OK);
+    mg_value v = mg_log(ctx, mg_leaf(ctx, 0.0)); /* not checked any more: -inf */
+    assert_true(mg_ok(v) && isinf(mg_data(ctx, v)));
+    mg_mlp_free(m);
+    mg_dataset_free(d);
+    mg_ctx_free(ctx);
+}
+
 /* mg_mlp_predict_rows gives mg_mlp_predict's numbers for every row, across blocks, and
  * names the first row whose output is not finite. A first layer wider than the inputs
  * and a deep model make sure the recorded inputs are the inputs. */
@@ -257,7 +293,7 @@ int main(void) {
         cmocka_unit_test(test_hinge_l2_sgd),         cmocka_unit_test(test_ce_adamw_minibatch),
         cmocka_unit_test(test_bce_momentum),         cmocka_unit_test(test_mse_regression),
         cmocka_unit_test(test_threads_bit_identical), cmocka_unit_test(test_nonfinite_same_message),
-        cmocka_unit_test(test_predict_rows),
+        cmocka_unit_test(test_predict_rows),          cmocka_unit_test(test_check_numerics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
