@@ -595,6 +595,9 @@ typedef struct mg_train_progress {
     double elapsed;   /* seconds since training began */
     int has_val;      /* 1 when val was computed this step (before its update) */
     mg_metrics val;
+    const struct mg_train_state *state; /* where training is after this step: saved with
+                                           the weights (mg_model_info.train_state), it
+                                           lets mg_train resume exactly here */
 } mg_train_progress;
 
 /* Return nonzero to stop training after this step. */
@@ -632,6 +635,10 @@ typedef struct mg_train_config {
     int check_numerics;     /* 1: the eager path with every value and grad checked as it is
                                computed (mg_ctx_check_numerics), for debugging: slower;
                                the error names the first op whose result is not finite */
+    const struct mg_train_state *resume; /* NULL, or a state from an earlier run's progress
+                               (or a checkpoint file) to continue from: the same data,
+                               model and config give the same steps as if the run had
+                               never stopped */
 } mg_train_config;
 
 typedef struct mg_train_result {
@@ -670,6 +677,29 @@ mg_status mg_evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind 
  * was. */
 mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dataset *val,
                    const mg_train_config *cfg, mg_train_result *res, mg_err *err);
+
+/* 9e. Resuming training. What a run needs to go on exactly where it stopped, besides the
+ * weights: the position in the data, the epoch's sample order, the random generator and
+ * the optimiser's state. mg_train hands it to the callback after every step; a copy kept
+ * with the weights (mg_model_info.train_state, saved in model files as the tensors
+ * "train.order", "optim.m", "optim.v" and the metadata "train_state") is a checkpoint. */
+typedef struct mg_train_state {
+    size_t step;      /* steps done */
+    size_t epoch;     /* the epoch the next batch comes from */
+    size_t pos;       /* the next batch starts at order[pos] */
+    size_t nsamples;  /* the training set's size (order's length) */
+    size_t *order;    /* [nsamples] this epoch's order of the samples */
+    mg_rng rng;       /* the generator as it is after the step */
+    size_t optim_t;   /* the optimiser's steps */
+    size_t nparams;   /* the optimiser's span */
+    double *optim_m;  /* [nparams] momentum / first moment, or NULL (plain SGD) */
+    double *optim_v;  /* [nparams] second moment (AdamW), or NULL */
+} mg_train_state;
+
+/* A new copy of s (free with mg_train_state_free), or NULL when out of memory. */
+mg_train_state *mg_train_state_copy(const mg_train_state *s);
+/* Frees a state made by mg_train_state_copy or by loading a model file. Safe on NULL. */
+void mg_train_state_free(mg_train_state *s);
 
 /* <<< section 9 declarations (nn) >>> */
 
@@ -1193,6 +1223,7 @@ typedef struct mg_model_info {
     mg_model_metric *metrics;   /* [nmetrics] in the order added */
     size_t nsettings;
     mg_model_setting *settings; /* [nsettings] in the order added */
+    mg_train_state *train_state; /* a checkpoint's state (owned), or NULL */
 } mg_model_info;
 
 /* Makes info empty. */

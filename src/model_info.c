@@ -21,6 +21,7 @@ void mg_model_info_free(mg_model_info *info) {
         mg__free(info->settings[i].value);
     }
     mg__free(info->settings);
+    mg_train_state_free(info->train_state);
     mg_model_info_init(info);
 }
 

@@ -1,21 +1,12 @@
-/* model_io.c - model files in the safetensors format (micrograd.h section 13d): saving,
- * and a load that checks the whole file before it trusts any of it. */
-#include "files_internal.h"
+/* model_io.c - model files in the safetensors format (micrograd.h section 13d): the
+ * tensor list, and a load that checks the whole file before it trusts any of it (saving
+ * is in model_save.c). */
+#include "model_internal.h"
 
 #include <math.h>
 #include <stdio.h>
-#ifdef MG_HAVE_JANSSON
-#include <jansson.h>
-#endif
 
 #ifndef MG_HAVE_JANSSON
-
-mg_status mg_model_save(const char *path, const mg_ctx *ctx, const mg_mlp *mlp,
-                        const mg_model_info *info, mg_err *err) {
-    (void)ctx, (void)mlp, (void)info;
-    return mg_err_set(err, MG_STATUS_UNSUPPORTED,
-                      "%s: model files need jansson (install libjansson-dev and rebuild)", path);
-}
 
 mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err *err) {
     (void)ctx;
@@ -27,58 +18,17 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
 
 #else
 
-#define FORMAT_NAME "micrograd-mlp"
-#define FORMAT_VERSION "1"
-/* safetensors' own readers refuse headers past 100 MB; so does this one. */
-#define MAX_HEADER ((uint64_t)100 << 20)
+/* ==== the tensor list, shared by save and load =========================================== */
 
-/* ==== little-endian numbers ============================================================= */
-
-static void put_u64(unsigned char *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_u64(const unsigned char *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
-
-static void put_f64(unsigned char *p, double x) {
-    uint64_t v;
-    memcpy(&v, &x, sizeof v);
-    put_u64(p, v);
-}
-
-static double get_f64(const unsigned char *p) {
-    uint64_t v = get_u64(p);
-    double x;
-    memcpy(&x, &v, sizeof x);
-    return x;
-}
-
-/* jansson allocates with its own functions; strings it returns go back through them. */
-static void jfree(void *p) {
+void mg__model_jfree(void *p) {
     json_malloc_t m;
     json_free_t f;
     json_get_alloc_funcs(&m, &f);
     f(p);
 }
 
-/* ==== the tensor list, shared by save and load =========================================== */
-
-typedef struct tensor {
-    char name[48];
-    size_t rows, cols; /* cols 0: a vector of rows entries */
-    size_t begin, end; /* byte offsets in the data section */
-} tensor;
-
-#define MAX_TENSORS (2 * MG_MLP_MAX_LAYERS + 2)
-
-/* The tensors a model has, in file order: per layer weight then bias, then the
- * standardisation. Returns their count (at most MAX_TENSORS). */
-static size_t model_tensors(size_t nin, size_t nlayers, const size_t *sizes, int standardize,
-                            tensor *t) {
+size_t mg__model_tensors(size_t nin, size_t nlayers, const size_t *sizes, int standardize,
+                         const state_shape *ss, tensor *t) {
     size_t k = 0, in = nin, off = 0;
     for (size_t l = 0; l < nlayers; l++) {
         snprintf(t[k].name, sizeof t[k].name, "layers.%zu.weight", l);
@@ -95,6 +45,13 @@ static size_t model_tensors(size_t nin, size_t nlayers, const size_t *sizes, int
         t[k].cols = t[k + 1].cols = 0;
         k += 2;
     }
+    static const char *const names[3] = {"optim.m", "optim.v", "train.order"};
+    for (int a = 0; ss->on && a < 3; a++) {
+        if ((a == 0 && !ss->m) || (a == 1 && !ss->v)) continue;
+        snprintf(t[k].name, sizeof t[k].name, "%s", names[a]);
+        t[k].rows = a < 2 ? ss->nparams : ss->nsamples, t[k].cols = 0;
+        k++;
+    }
     for (size_t i = 0; i < k; i++) {
         t[i].begin = off;
         off += (t[i].cols ? t[i].rows * t[i].cols : t[i].rows) * 8;
@@ -103,8 +60,7 @@ static size_t model_tensors(size_t nin, size_t nlayers, const size_t *sizes, int
     return k;
 }
 
-/* Whether the outputs can encode the classes (see the header); the reason if not. */
-static const char *head_problem(size_t nout, const mg_model_info *info) {
+const char *mg__model_head_problem(size_t nout, const mg_model_info *info) {
     size_t nc = info ? info->nclasses : 0;
     if (nc == 1) return "a classifier needs at least 2 classes";
     if (nc && nout != nc && !(nout == 1 && nc == 2))
@@ -120,215 +76,6 @@ static const char *head_problem(size_t nout, const mg_model_info *info) {
     return "unknown loss";
 }
 
-/* ==== saving ============================================================================ */
-
-/* RFC 3629 UTF-8 (no overlongs, no surrogates, at most U+10FFFF): JSON text must be it. */
-static int utf8_ok(const char *s) {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        unsigned n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
-        if (n == 9 || (n == 1 && c < 0xc2)) return 0;
-        uint32_t cp = n ? c & (0x3fu >> n) : c;
-        for (unsigned i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80) return 0;
-            cp = cp << 6 | (p[i] & 0x3fu);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0;
-        p += n + 1;
-    }
-    return 1;
-}
-
-/* Checks that info's text can go into JSON; the message names the first that cannot. */
-static mg_status check_texts(const char *path, const mg_model_info *info, mg_err *err) {
-    const char *what = NULL;
-    size_t which = 0;
-    for (size_t k = 0; !what && k < info->nclasses; k++)
-        if (!utf8_ok(info->class_names[k])) what = "class name", which = k + 1;
-    for (size_t k = 0; !what && k < info->nfeat; k++)
-        if (!utf8_ok(info->feature_names[k])) what = "feature name", which = k + 1;
-    if (!what && info->target_name && !utf8_ok(info->target_name)) what = "target name", which = 1;
-    for (size_t k = 0; !what && k < info->nmetrics; k++)
-        if (!utf8_ok(info->metrics[k].name)) what = "metric name", which = k + 1;
-    for (size_t k = 0; !what && k < info->nsettings; k++)
-        if (!utf8_ok(info->settings[k].name) || !utf8_ok(info->settings[k].value))
-            what = "setting", which = k + 1;
-    if (what)
-        return mg_err_set(err, MG_STATUS_INVALID, "%s: cannot save: %s %zu is not valid UTF-8",
-                          path, what, which);
-    return MG_STATUS_OK;
-}
-
-static json_t *string_list(char *const *v, size_t n) {
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++)
-        if (json_array_append_new(a, json_string(v[i]))) {
-            json_decref(a);
-            a = NULL;
-        }
-    return a;
-}
-
-/* Sets meta[key] to val as compact JSON text (safetensors metadata values are strings);
- * takes val. Returns 0, or -1 when out of memory. */
-static int set_json_text(json_t *meta, const char *key, json_t *val) {
-    char *text = val ? json_dumps(val, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(val);
-    int r = text ? json_object_set_new(meta, key, json_string(text)) : -1;
-    if (text) jfree(text);
-    return r;
-}
-
-/* {"name": number} of the metrics; NaN and infinities, which JSON lacks, as null. */
-static json_t *metrics_object(const mg_model_info *info) {
-    json_t *m = json_object();
-    for (size_t k = 0; m && k < info->nmetrics; k++) {
-        double v = info->metrics[k].value;
-        if (json_object_set_new(m, info->metrics[k].name, isfinite(v) ? json_real(v) : json_null())) {
-            json_decref(m);
-            m = NULL;
-        }
-    }
-    return m;
-}
-
-static json_t *settings_object(const mg_model_info *info) {
-    json_t *m = json_object();
-    for (size_t k = 0; m && k < info->nsettings; k++)
-        if (json_object_set_new(m, info->settings[k].name, json_string(info->settings[k].value))) {
-            json_decref(m);
-            m = NULL;
-        }
-    return m;
-}
-
-static json_t *metadata(const mg_mlp *mlp, const mg_model_info *info) {
-    json_t *meta = json_object(), *sizes = json_array(), *acts = json_array();
-    char nin[24];
-    snprintf(nin, sizeof nin, "%zu", mlp->nin);
-    int bad = !meta || !sizes || !acts;
-    for (size_t l = 0; !bad && l < mlp->nlayers; l++)
-        bad = json_array_append_new(sizes, json_integer((json_int_t)mlp->sizes[l])) ||
-              json_array_append_new(acts, json_string(mg_act_name(mlp->acts[l])));
-    bad = bad || json_object_set_new(meta, "format", json_string(FORMAT_NAME)) ||
-          json_object_set_new(meta, "format_version", json_string(FORMAT_VERSION)) ||
-          json_object_set_new(meta, "micrograd_version", json_string(MG_VERSION_STRING)) ||
-          json_object_set_new(meta, "nin", json_string(nin));
-    if (!bad) {
-        bad = set_json_text(meta, "sizes", sizes) || set_json_text(meta, "activations", acts);
-        sizes = acts = NULL;
-    }
-    int classify = info && info->nclasses;
-    bad = bad || json_object_set_new(meta, "task", json_string(classify ? "classification"
-                                                                         : "regression"));
-    if (!bad && info) {
-        if (info->nclasses)
-            bad = set_json_text(meta, "classes", string_list(info->class_names, info->nclasses));
-        if (!bad && info->nfeat)
-            bad = set_json_text(meta, "features", string_list(info->feature_names, info->nfeat));
-        if (!bad && info->target_name)
-            bad = json_object_set_new(meta, "target", json_string(info->target_name));
-        if (!bad && info->has_loss)
-            bad = json_object_set_new(meta, "loss", json_string(mg_loss_name(info->loss)));
-        if (!bad && info->nmetrics) bad = set_json_text(meta, "metrics", metrics_object(info));
-        if (!bad && info->nsettings) bad = set_json_text(meta, "settings", settings_object(info));
-    }
-    json_decref(sizes);
-    json_decref(acts);
-    if (bad) {
-        json_decref(meta);
-        return NULL;
-    }
-    return meta;
-}
-
-/* The JSON header: __metadata__ first, then each tensor's dtype, shape and offsets. */
-static char *header_text(const mg_mlp *mlp, const mg_model_info *info, const tensor *t,
-                         size_t nt) {
-    json_t *root = json_object(), *meta = metadata(mlp, info);
-    int bad = !root || !meta || json_object_set_new(root, "__metadata__", meta);
-    if (!root) json_decref(meta);
-    for (size_t i = 0; !bad && i < nt; i++) {
-        json_t *shape = t[i].cols ? json_pack("[II]", (json_int_t)t[i].rows, (json_int_t)t[i].cols)
-                                  : json_pack("[I]", (json_int_t)t[i].rows);
-        json_t *e = json_pack("{s:s, s:o, s:[II]}", "dtype", "F64", "shape", shape,
-                              "data_offsets", (json_int_t)t[i].begin, (json_int_t)t[i].end);
-        bad = !e || json_object_set_new(root, t[i].name, e);
-    }
-    char *text = bad ? NULL : json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    return text;
-}
-
-/* Copies the parameters into the tensors' layout, checking they are finite. */
-static mg_status gather(const char *path, const mg_ctx *ctx, const mg_mlp *mlp, const tensor *t,
-                        unsigned char *data, mg_err *err) {
-    size_t in = mlp->nin, k = 0;
-    for (size_t l = 0; l < mlp->nlayers; l++) {
-        unsigned char *w = data + t[2 * l].begin, *b = data + t[2 * l + 1].begin;
-        for (size_t j = 0; j < mlp->sizes[l]; j++) {
-            for (size_t i = 0; i <= in; i++, k++) {
-                double x = mg_data(ctx, mlp->params[k]);
-                if (!isfinite(x))
-                    return mg_err_set(err, MG_STATUS_NUMERIC,
-                                      "%s: cannot save: parameter %zu (layer %zu, neuron %zu, %s) "
-                                      "is %g",
-                                      path, k, l, j, i < in ? "a weight" : "the bias", x);
-                put_f64(i < in ? w + 8 * (j * in + i) : b + 8 * j, x);
-            }
-        }
-        in = mlp->sizes[l];
-    }
-    return MG_STATUS_OK;
-}
-
-mg_status mg_model_save(const char *path, const mg_ctx *ctx, const mg_mlp *mlp,
-                        const mg_model_info *info, mg_err *err) {
-    MG_ASSERT(mlp && mlp->nlayers >= 1 && mlp->nlayers <= MG_MLP_MAX_LAYERS, "not a model");
-    const char *why = head_problem(mlp->sizes[mlp->nlayers - 1], info);
-    if (why) return mg_err_set(err, MG_STATUS_INVALID, "%s: cannot save: %s", path, why);
-    if (info && info->nfeat && info->nfeat != mlp->nin)
-        return mg_err_set(err, MG_STATUS_INVALID,
-                          "%s: cannot save: %zu feature names for %zu inputs", path, info->nfeat,
-                          mlp->nin);
-    int std = info && info->standardize.nfeat;
-    if (std && info->standardize.nfeat != mlp->nin)
-        return mg_err_set(err, MG_STATUS_INVALID,
-                          "%s: cannot save: a standardisation of %zu features for %zu inputs",
-                          path, info->standardize.nfeat, mlp->nin);
-    if (info && check_texts(path, info, err)) return MG_STATUS_INVALID;
-
-    tensor t[MAX_TENSORS];
-    size_t nt = model_tensors(mlp->nin, mlp->nlayers, mlp->sizes, std, t);
-    size_t datalen = t[nt - 1].end;
-    char *head = header_text(mlp, info, t, nt);
-    if (!head) return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory", path);
-    size_t hlen = strlen(head), padded = (hlen + 7) / 8 * 8;
-    size_t total = 8 + padded + datalen;
-    unsigned char *buf = mg__malloc(total);
-    if (!buf) {
-        jfree(head);
-        return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory", path);
-    }
-    put_u64(buf, padded);
-    memcpy(buf + 8, head, hlen);
-    memset(buf + 8 + hlen, ' ', padded - hlen); /* safetensors pads with spaces */
-    jfree(head);
-    unsigned char *data = buf + 8 + padded;
-    mg_status st = gather(path, ctx, mlp, t, data, err);
-    if (!st && std)
-        for (size_t j = 0; j < mlp->nin; j++) {
-            put_f64(data + t[nt - 2].begin + 8 * j, info->standardize.mean[j]);
-            put_f64(data + t[nt - 1].begin + 8 * j, info->standardize.std[j]);
-        }
-    if (!st) st = mg__files_write_atomic(path, buf, total, err);
-    mg__free(buf);
-    return st;
-}
-
 /* ==== loading: checks ==================================================================== */
 
 /* What the file says, checked piece by piece. */
@@ -342,6 +89,7 @@ typedef struct model_file {
     mg_act acts[MG_MLP_MAX_LAYERS];
     tensor found[MAX_TENSORS]; /* tensors named in the header */
     size_t nfound;
+    int state; /* 1: a checkpoint's training state is in the file */
 } model_file;
 
 /* A format error; every function using it has `mg_err *err`. */
@@ -521,8 +269,17 @@ static mg_status check_architecture(model_file *mf, mg_err *err) {
  * want gets them with the offsets the file gives. */
 static mg_status match_tensors(model_file *mf, tensor *want, size_t *nwant, mg_err *err) {
     int std = 0;
-    for (size_t i = 0; i < mf->nfound; i++) std |= !strncmp(mf->found[i].name, "standardize.", 12);
-    *nwant = model_tensors(mf->nin, mf->nlayers, mf->sizes, std, want);
+    state_shape ss = {0, 0, 0, mg_mlp_count_params(mf->nin, mf->nlayers, mf->sizes), 0};
+    for (size_t i = 0; i < mf->nfound; i++) {
+        const tensor *f = &mf->found[i];
+        std |= !strncmp(f->name, "standardize.", 12);
+        ss.m |= !strcmp(f->name, "optim.m");
+        ss.v |= !strcmp(f->name, "optim.v");
+        if (!strcmp(f->name, "train.order")) ss.on = 1, ss.nsamples = f->rows;
+    }
+    if (!ss.on && (ss.m || ss.v)) return BAD("%s: optimiser state without train.order", mf->path);
+    mf->state = ss.on;
+    *nwant = mg__model_tensors(mf->nin, mf->nlayers, mf->sizes, std, &ss, want);
     for (size_t k = 0; k < *nwant; k++) {
         size_t i = 0;
         while (i < mf->nfound && strcmp(mf->found[i].name, want[k].name)) i++;
@@ -677,12 +434,19 @@ static mg_status check_file(model_file *mf, const unsigned char *buf, size_t len
     if (!st) st = check_values(mf, want, *nwant, err);
     if (!st) st = read_names(mf, info, err);
     if (!st) st = read_numbers(mf, info, err);
-    const char *why = st ? NULL : head_problem(mf->sizes[mf->nlayers - 1], info);
+    const char *why = st ? NULL : mg__model_head_problem(mf->sizes[mf->nlayers - 1], info);
     if (why) st = BAD("%s: %s", mf->path, why);
     return st;
 }
 
-static mg_status read_standardizer(const model_file *mf, const tensor *want, size_t nwant,
+/* The wanted tensor with that name, or NULL. */
+static const tensor *find_tensor(const tensor *want, size_t nwant, const char *name) {
+    for (size_t k = 0; k < nwant; k++)
+        if (!strcmp(want[k].name, name)) return &want[k];
+    return NULL;
+}
+
+static mg_status read_standardizer(const model_file *mf, const tensor *mean, const tensor *std,
                                    mg_standardizer *s, mg_err *err) {
     s->mean = mg__malloc(mg__mul_size(mf->nin, sizeof *s->mean));
     s->std = mg__malloc(mg__mul_size(mf->nin, sizeof *s->std));
@@ -692,9 +456,47 @@ static mg_status read_standardizer(const model_file *mf, const tensor *want, siz
     }
     s->nfeat = mf->nin;
     for (size_t j = 0; j < mf->nin; j++) {
-        s->mean[j] = get_f64(mf->data + want[nwant - 2].begin + 8 * j);
-        s->std[j] = get_f64(mf->data + want[nwant - 1].begin + 8 * j);
+        s->mean[j] = get_f64(mf->data + mean->begin + 8 * j);
+        s->std[j] = get_f64(mf->data + std->begin + 8 * j);
     }
+    return MG_STATUS_OK;
+}
+
+/* A checkpoint's training state: the metadata's counters and the tensors' arrays (the
+ * order must hold whole numbers below its length; mg_train checks the rest). */
+static mg_status read_state(const model_file *mf, const tensor *want, size_t nwant,
+                            mg_train_state **out, mg_err *err) {
+    const tensor *tm = find_tensor(want, nwant, "optim.m"), *tv = find_tensor(want, nwant, "optim.v");
+    const tensor *to = find_tensor(want, nwant, "train.order");
+    json_t *j = mf->meta ? json_object_get(mf->meta, "train_state") : NULL;
+    if (!json_is_string(j)) return BAD("%s: train.order without a 'train_state' in the metadata", mf->path);
+    mg_train_state *s = mg__calloc(1, sizeof *s);
+    if (!s) return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory", mf->path);
+    s->nsamples = to->rows;
+    s->nparams = mg_mlp_count_params(mf->nin, mf->nlayers, mf->sizes);
+    s->order = mg__malloc(mg__mul_size(s->nsamples ? s->nsamples : 1, sizeof *s->order));
+    if (tm) s->optim_m = mg__malloc(mg__mul_size(s->nparams, sizeof *s->optim_m));
+    if (tv) s->optim_v = mg__malloc(mg__mul_size(s->nparams, sizeof *s->optim_v));
+    mg_status st = MG_STATUS_OK;
+    if (!s->order || (tm && !s->optim_m) || (tv && !s->optim_v))
+        st = mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory", mf->path);
+    if (!st) st = mg__state_parse(mf->path, json_string_value(j), s, err);
+    for (size_t i = 0; !st && i < s->nsamples; i++) {
+        double x = get_f64(mf->data + to->begin + 8 * i);
+        if (!(x >= 0 && x < (double)s->nsamples && x == (double)(size_t)x))
+            st = BAD("%s: train.order holds %g at entry %zu", mf->path, x, i);
+        else
+            s->order[i] = (size_t)x;
+    }
+    for (size_t i = 0; !st && i < s->nparams; i++) {
+        if (tm) s->optim_m[i] = get_f64(mf->data + tm->begin + 8 * i);
+        if (tv) s->optim_v[i] = get_f64(mf->data + tv->begin + 8 * i);
+    }
+    if (st) {
+        mg_train_state_free(s);
+        return st;
+    }
+    *out = s;
     return MG_STATUS_OK;
 }
 
@@ -733,9 +535,13 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
     tensor want[MAX_TENSORS];
     size_t nwant = 0;
     mg_mlp *m = NULL;
-    if (!check_file(&mf, buf, len, inf, want, &nwant, err) &&
-        (nwant == 2 * mf.nlayers || !read_standardizer(&mf, want, nwant, &inf->standardize, err)))
-        m = build_model(&mf, ctx, want, err);
+    const tensor *mean = NULL, *std = NULL;
+    mg_status st = check_file(&mf, buf, len, inf, want, &nwant, err);
+    if (!st && (mean = find_tensor(want, nwant, "standardize.mean")))
+        st = read_standardizer(&mf, mean, (std = find_tensor(want, nwant, "standardize.std")),
+                               &inf->standardize, err);
+    if (!st && mf.state) st = read_state(&mf, want, nwant, &inf->train_state, err);
+    if (!st) m = build_model(&mf, ctx, want, err);
     json_decref(mf.root);
     mg__free(buf);
     if (!m || !info) mg_model_info_free(inf);

@@ -1,7 +1,7 @@
 /* optim.c - SGD, SGD with momentum and AdamW as flat loops over a parameter span. The
  * state lives in the optimiser object, never in globals, so two models train side by
  * side. */
-#include "mg_internal.h"
+#include "nn_internal.h"
 
 #include <math.h>
 
@@ -185,6 +185,18 @@ static void adamw(const mg_optim_config *c, size_t t, double lr, double *m, doub
         double mhat = m[i] / c1, vhat = v[i] / c2;
         p[i] -= lr * (mhat / (sqrt(vhat) + eps) + wd * p[i]);
     }
+}
+
+size_t mg__optim_state(const mg_optim *o, const double **m, const double **v) {
+    *m = o->m;
+    *v = o->v;
+    return o->t;
+}
+
+void mg__optim_restore(mg_optim *o, size_t t, const double *m, const double *v) {
+    o->t = t;
+    if (o->m) memcpy(o->m, m, o->n * sizeof *o->m);
+    if (o->v) memcpy(o->v, v, o->n * sizeof *o->v);
 }
 
 double mg_optim_update(mg_optim *o, double *data, const double *grad, size_t n) {

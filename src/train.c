@@ -49,6 +49,7 @@ void mg_train_config_init(mg_train_config *cfg) {
     cfg->threads = 0;
     cfg->kernels = MG_KERNELS_AUTO;
     cfg->check_numerics = 0;
+    cfg->resume = NULL;
 }
 
 /* ==== checking a model against a dataset ================================================= */
@@ -395,6 +396,79 @@ static mg_status compiled_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cf
     return MG_STATUS_OK;
 }
 
+/* ==== resuming ============================================================================ */
+
+mg_train_state *mg_train_state_copy(const mg_train_state *src) {
+    mg_train_state *d = mg__calloc(1, sizeof *d);
+    if (!d) return NULL;
+    *d = *src;
+    d->order = NULL, d->optim_m = d->optim_v = NULL;
+    d->order = mg__malloc(mg__mul_size(src->nsamples, sizeof *d->order));
+    if (src->optim_m) d->optim_m = mg__malloc(mg__mul_size(src->nparams, sizeof *d->optim_m));
+    if (src->optim_v) d->optim_v = mg__malloc(mg__mul_size(src->nparams, sizeof *d->optim_v));
+    if (!d->order || (src->optim_m && !d->optim_m) || (src->optim_v && !d->optim_v)) {
+        mg_train_state_free(d);
+        return NULL;
+    }
+    memcpy(d->order, src->order, src->nsamples * sizeof *d->order);
+    if (src->optim_m) memcpy(d->optim_m, src->optim_m, src->nparams * sizeof *d->optim_m);
+    if (src->optim_v) memcpy(d->optim_v, src->optim_v, src->nparams * sizeof *d->optim_v);
+    return d;
+}
+
+void mg_train_state_free(mg_train_state *s) {
+    if (!s) return;
+    mg__free(s->order);
+    mg__free(s->optim_m);
+    mg__free(s->optim_v);
+    mg__free(s);
+}
+
+/* Checks that r fits this run (its data, model, optimiser and plan) and puts training
+ * where r says: the order, the generator, the optimiser. */
+static mg_status resume_from(const mg_train_state *r, mg_optim *o, mg_rng *rng, size_t *order,
+                             size_t n, size_t nb, size_t nparams, size_t nsteps, mg_err *err) {
+    const mg_optim_config *oc = mg_optim_config_of(o);
+    int needs_m = oc->kind != MG_OPTIM_SGD, needs_v = oc->kind == MG_OPTIM_ADAMW;
+    if (r->nsamples != n)
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          "cannot resume: the state is of %zu training samples, the data has %zu",
+                          r->nsamples, n);
+    if (r->nparams != nparams)
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          "cannot resume: the state is of %zu parameters, the model has %zu",
+                          r->nparams, nparams);
+    if ((needs_m && !r->optim_m) || (needs_v && !r->optim_v) || r->optim_t != r->step)
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          "cannot resume: the state is not of a %s optimiser at step %zu",
+                          mg_optim_name(oc->kind), r->step);
+    if (r->step > nsteps || r->pos >= n || r->pos % nb != 0)
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          "cannot resume: step %zu at sample %zu does not fit a plan of %zu steps "
+                          "of %zu",
+                          r->step, r->pos, nsteps, nb);
+    /* the order must be a permutation */
+    unsigned char *seen = mg__calloc(n, 1);
+    if (!seen) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory checking a training state");
+    size_t bad = SIZE_MAX;
+    for (size_t i = 0; i < n && bad == SIZE_MAX; i++) {
+        if (r->order[i] >= n || seen[r->order[i]]) bad = i;
+        else seen[r->order[i]] = 1;
+    }
+    mg__free(seen);
+    if (bad != SIZE_MAX)
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          "cannot resume: the sample order is not a permutation (entry %zu)", bad);
+    for (size_t i = 0; i < nparams; i++)
+        if ((needs_m && !isfinite(r->optim_m[i])) || (needs_v && !isfinite(r->optim_v[i])))
+            return mg_err_set(err, MG_STATUS_NUMERIC,
+                              "cannot resume: the optimiser's state is not finite at %zu", i);
+    memcpy(order, r->order, n * sizeof *order);
+    *rng = r->rng;
+    mg__optim_restore(o, r->optim_t, r->optim_m, r->optim_v);
+    return MG_STATUS_OK;
+}
+
 /* Allocates s for a run over n samples with batches of nb (on failure s is freed). */
 static mg_status train_state_init(train_state *s, mg_ctx *ctx, mg_mlp *m,
                                   const mg_train_config *cfg, const mg_optim_config *ocfg,
@@ -467,14 +541,28 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     if ((st = train_state_init(&s, ctx, m, cfg, &ocfg, train, val, nb, err))) return st;
     for (size_t i = 0; i < n; i++) s.order[i] = i;
     mg_rng *rng = cfg->rng ? cfg->rng : mg_ctx_rng(ctx);
+    size_t first = 0, pos = 0, epoch = 0;
+    if (cfg->resume) {
+        st = resume_from(cfg->resume, s.optim, rng, s.order, n, nb, m->nparams, nsteps, err);
+        if (st) {
+            train_state_free(&s);
+            return st;
+        }
+        first = cfg->resume->step, pos = cfg->resume->pos, epoch = cfg->resume->epoch;
+        res->steps = first;
+    }
+    mg_train_state snap; /* what the callback sees */
+    memset(&snap, 0, sizeof snap);
+    snap.nsamples = n;
+    snap.order = s.order;
+    snap.nparams = m->nparams;
     int shuffle = cfg->shuffle && nb < n;
     mg_mark base = mg_ctx_mark(ctx);
     int checked_before = ctx->check_numerics;
     if (cfg->check_numerics) mg_ctx_check_numerics(ctx, 1);
     double t0 = now_seconds();
-    size_t pos = 0, epoch = 0;
 
-    for (size_t step = 0; step < nsteps; step++) {
+    for (size_t step = first; step < nsteps; step++) {
         mg_train_progress p;
         memset(&p, 0, sizeof p);
         if (pos == 0 && shuffle)
@@ -506,6 +594,15 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
         res->steps = step + 1;
         pos += bsz;
         if (pos == n) pos = 0, epoch++;
+        snap.step = step + 1;
+        snap.epoch = epoch;
+        snap.pos = pos;
+        snap.rng = *rng;
+        const double *om, *ov;
+        snap.optim_t = mg__optim_state(s.optim, &om, &ov);
+        snap.optim_m = (double *)om;
+        snap.optim_v = (double *)ov;
+        p.state = &snap;
         if (cfg->callback && cfg->callback(cfg->user, &p)) {
             res->stopped = 1;
             break;

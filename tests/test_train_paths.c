@@ -258,6 +258,98 @@ static void test_check_numerics(void **state) {
     mg_ctx_free(ctx);
 }
 
+/* Checkpoints: a run stopped after step k, saved with its training state and resumed
+ * from the file in a new context takes exactly the steps of a run that never stopped,
+ * on both paths, mid-epoch and at an epoch's end. */
+typedef struct stopper {
+    size_t at;
+    const char *path;
+    mg_ctx *ctx;
+    mg_mlp *m;
+    int saved;
+} stopper;
+
+static int stop_and_save(void *user, const mg_train_progress *p) {
+    stopper *st = user;
+    if (p->step + 1 < st->at) return 0;
+    mg_model_info info;
+    mg_model_info_init(&info);
+    info.train_state = mg_train_state_copy(p->state);
+    assert_non_null(info.train_state);
+    mg_err err;
+    if (mg_model_save(st->path, st->ctx, st->m, &info, &err)) fail_msg("%s", err.msg);
+    mg_model_info_free(&info);
+    st->saved = 1;
+    return 1;
+}
+
+static void test_resume_checkpoint(void **state) {
+    (void)state;
+#ifndef MG_HAVE_JANSSON
+    skip(); /* model files need jansson */
+#else
+    const size_t sizes[3] = {8, 8, 1};
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    cfg.loss = MG_LOSS_BCE;
+    mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
+    cfg.optim.lr = 0.02;
+    cfg.batch_size = 16; /* 100 samples: 7 steps an epoch, the last of 4 */
+    cfg.steps = 20;
+    cfg.threads = 1;
+    for (int eager = 0; eager < 2; eager++)
+        for (size_t at = 5; at <= 7; at += 2) {
+            cfg.eager = eager;
+            run whole;
+            run_train(&whole, D_MOONS, sizes, 3, MG_ACT_TANH, &cfg, eager, 1);
+
+            /* the same run, stopped after step `at` and saved */
+            mg_ctx *ctx = mg_ctx_new();
+            mg_rng_seed(mg_ctx_rng(ctx), 7);
+            mg_dataset *d = mg_data_moons(mg_ctx_rng(ctx), 100, 0.1, NULL);
+            mg_act acts[3] = {MG_ACT_TANH, MG_ACT_TANH, MG_ACT_LINEAR};
+            mg_mlp *m = mg_mlp_new(ctx, 2, 3, sizes, acts, MG_INIT_SCALED, mg_ctx_rng(ctx), NULL);
+            stopper st = {at, tu_path("ckpt.safetensors"), ctx, m, 0};
+            mg_train_config c1 = cfg;
+            c1.callback = stop_and_save;
+            c1.user = &st;
+            mg_train_result res;
+            mg_err err;
+            if (mg_train(ctx, m, d, NULL, &c1, &res, &err)) fail_msg("%s", err.msg);
+            assert_true(st.saved && res.stopped && res.steps == at);
+            mg_mlp_free(m);
+            mg_ctx_free(ctx);
+
+            /* resumed from the file alone, in a new context */
+            ctx = mg_ctx_new();
+            mg_model_info info;
+            m = mg_model_load(st.path, ctx, &info, &err);
+            if (!m) fail_msg("%s", err.msg);
+            assert_non_null(info.train_state);
+            assert_int_equal(info.train_state->step, at);
+            mg_train_config c2 = cfg;
+            c2.resume = info.train_state;
+            if (mg_train(ctx, m, d, NULL, &c2, &res, &err)) fail_msg("%s", err.msg);
+            assert_int_equal(res.steps, 20);
+            assert_memory_equal(mg_data_ptr(ctx, m->first), mg_data_ptr(whole.ctx, whole.m->first),
+                                m->nparams * sizeof(double));
+            /* a state that does not fit is refused */
+            mg_dataset *fewer = mg_data_moons(mg_ctx_rng(ctx), 90, 0.1, NULL);
+            assert_int_equal(mg_train(ctx, m, fewer, NULL, &c2, &res, &err), MG_STATUS_INVALID);
+            assert_non_null(strstr(err.msg, "cannot resume"));
+            info.train_state->order[0] = info.train_state->order[1];
+            assert_int_equal(mg_train(ctx, m, d, NULL, &c2, &res, &err), MG_STATUS_INVALID);
+            assert_non_null(strstr(err.msg, "permutation"));
+            mg_dataset_free(fewer);
+            mg_model_info_free(&info);
+            mg_mlp_free(m);
+            mg_dataset_free(d);
+            mg_ctx_free(ctx);
+            run_free(&whole);
+        }
+#endif
+}
+
 /* mg_mlp_predict_rows gives mg_mlp_predict's numbers for every row, across blocks, and
  * names the first row whose output is not finite. A first layer wider than the inputs
  * and a deep model make sure the recorded inputs are the inputs. */
@@ -294,6 +386,9 @@ int main(void) {
         cmocka_unit_test(test_bce_momentum),         cmocka_unit_test(test_mse_regression),
         cmocka_unit_test(test_threads_bit_identical), cmocka_unit_test(test_nonfinite_same_message),
         cmocka_unit_test(test_predict_rows),          cmocka_unit_test(test_check_numerics),
+        cmocka_unit_test(test_resume_checkpoint),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    tu_cleanup();
+    return rc;
 }
