@@ -629,8 +629,10 @@ typedef struct mg_train_config {
     int eager;              /* 0: record one sample's loss graph once and replay it over
                                each batch (section 14), the fast path; 1: build the graphs
                                every step as micrograd does. Same numbers to rounding. */
-    int threads;            /* compiled path: threads, 0 = all cores (results do not
-                               depend on it) */
+    int threads;            /* compiled path: threads (results do not depend on it); 0:
+                               the cores idle when training starts (by the load average),
+                               since a thread sharing a core with a busy program stalls
+                               every step */
     mg_kernels kernels;     /* compiled path: MG_KERNELS_AUTO */
     int check_numerics;     /* 1: the eager path with every value and grad checked as it is
                                computed (mg_ctx_check_numerics), for debugging: slower;

@@ -241,8 +241,8 @@ mg_status mg_evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind 
     if (st) return st;
     if (d->n == 0) return mg_err_set(err, MG_STATUS_INVALID, "cannot evaluate on 0 samples");
     mg__replay r;
-    st = mg__replay_init(&r, ctx, m, kind, subtract_max, d, d->n < EVAL_ROWS ? d->n : EVAL_ROWS, 0,
-                         MG_KERNELS_AUTO, err);
+    st = mg__replay_init(&r, ctx, m, kind, subtract_max, d, d->n < EVAL_ROWS ? d->n : EVAL_ROWS,
+                         mg__threads_resolve(0), MG_KERNELS_AUTO, err);
     if (st) return st;
     st = evaluate_replay(ctx, m, d, &r, subtract_max, res, err);
     mg__replay_free(&r);
@@ -535,6 +535,9 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     }
     mg_optim_config ocfg = cfg->optim;
     if (ocfg.schedule == MG_LR_LINEAR && ocfg.steps == 0) ocfg.steps = nsteps;
+    mg_train_config rcfg = *cfg; /* with the thread count settled once */
+    rcfg.threads = mg__threads_resolve(cfg->threads);
+    cfg = &rcfg;
     if (ocfg.threads == 0) ocfg.threads = cfg->threads;
 
     train_state s;
