@@ -16,6 +16,7 @@ int cli_cmd_eval(int argc, char **argv);
 int cli_cmd_predict(int argc, char **argv);
 int cli_cmd_info(int argc, char **argv);
 int cli_cmd_demo(int argc, char **argv);
+int cli_cmd_train(int argc, char **argv);
 
 /* Prints "micrograd: <message>" on stderr. */
 void cli_error(const char *fmt, ...)

@@ -14,6 +14,7 @@ static const cli_command commands[] = {
     /* one line per subcommand, in the order --help lists them */
     {"eval", cli_cmd_eval, "evaluate and differentiate an expression script (micrograd syntax)"},
     {"demo", cli_cmd_demo, "run a training demo (micrograd demo --list)"},
+    {"train", cli_cmd_train, "train a model on a CSV file, Fashion-MNIST or a generated set"},
     {"predict", cli_cmd_predict, "predict with a saved model"},
     {"info", cli_cmd_info, "describe a saved model"},
     {NULL, NULL, NULL},

@@ -1,0 +1,292 @@
+/* cmd_train.c - `micrograd train`: checks where its outputs go, loads the data, builds an
+ * MLP for the task, trains it with mg_train (the library's one training loop), measures
+ * it on the test split, and saves it with everything `predict` and `info` need. The
+ * options, the data and the reports live in cli/train_*.c. */
+#include "train_internal.h"
+
+#include "pictures.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CMD TRAIN_CMD
+
+/* ==== checks before any work ================================================================ */
+
+/* --save FILE must be writable where it is going, so that hours of training are not
+ * lost on a typo: its directory exists and can be written, the name is not a directory,
+ * and this build can write model files at all. */
+static int check_save_path(mg_ctx *ctx, const char *path) {
+    size_t n = strlen(path);
+    struct stat st;
+    if (path[n - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+        cli_error("--save %s: is a directory, not a file name", path);
+        return 0;
+    }
+    char *dir = strdup(path);
+    if (!dir) {
+        cli_error("out of memory");
+        return 0;
+    }
+    char *slash = strrchr(dir, '/');
+    const char *where = !slash ? "." : slash == dir ? "/" : (*slash = '\0', dir);
+    int ok = 0;
+    if (stat(where, &st) != 0)
+        cli_error("--save %s: the directory %s does not exist", path, where);
+    else if (!S_ISDIR(st.st_mode))
+        cli_error("--save %s: %s is not a directory", path, where);
+    else if (access(where, W_OK | X_OK) != 0)
+        cli_error("--save %s: cannot write into %s: %s", path, where, strerror(errno));
+    else
+        ok = 1;
+    free(dir);
+    /* Whether model files work in this build (they need jansson) shows only through the
+     * library: a load of a path that is not a model fails with UNSUPPORTED only then. */
+    mg_err err = {0};
+    if (ok && !mg_model_load("/", ctx, NULL, &err) && err.status == MG_STATUS_UNSUPPORTED) {
+        cli_error("--save: %s", err.msg);
+        ok = 0;
+    }
+    return ok;
+}
+
+static int check_outputs(mg_ctx *ctx, const train_opts *o) {
+    if (o->save && !check_save_path(ctx, o->save)) return 0;
+    if (o->plot && !mg_plot_available()) {
+        cli_error("--plot: this build has no plots (install libcairo2-dev and rebuild)");
+        return 0;
+    }
+    return !o->plot || pictures_make_dir(CMD, "--plot", o->plot);
+}
+
+/* The loss: the one asked for if it fits the data, else CE for classes, MSE for numbers.
+ * CLI_OK or CLI_USAGE. */
+static int choose_loss(const train_opts *o, const mg_dataset *d, mg_loss_kind *loss) {
+    size_t k = d->nclasses;
+    *loss = o->has_loss ? o->loss : k ? MG_LOSS_CE : MG_LOSS_MSE;
+    if (*loss == MG_LOSS_MSE && k)
+        return cli_usage_error(CMD, "--loss mse needs numeric targets; %s has %zu classes", o->data, k);
+    if ((*loss == MG_LOSS_BCE || *loss == MG_LOSS_HINGE) && k != 2) {
+        if (!k) return cli_usage_error(CMD, "--loss %s needs 2 classes; %s has numeric targets",
+                                       mg_loss_name(*loss), o->data);
+        return cli_usage_error(CMD, "--loss %s needs 2 classes; %s has %zu", mg_loss_name(*loss),
+                               o->data, k);
+    }
+    if (*loss == MG_LOSS_CE && !k)
+        return cli_usage_error(CMD, "--loss ce needs classes; %s has numeric targets", o->data);
+    return CLI_OK;
+}
+
+/* ==== the model and the run's settings ======================================================= */
+
+static mg_mlp *make_model(mg_ctx *ctx, const train_opts *o, const mg_dataset *d, mg_loss_kind loss,
+                          mg_err *err) {
+    size_t sizes[MG_MLP_MAX_LAYERS];
+    mg_act acts[MG_MLP_MAX_LAYERS];
+    for (size_t l = 0; l < o->nlayers; l++) {
+        sizes[l] = o->layers[l];
+        acts[l] = o->act;
+    }
+    sizes[o->nlayers] = loss == MG_LOSS_CE ? d->nclasses : 1;
+    acts[o->nlayers] = MG_ACT_LINEAR;
+    /* Weights scaled by nin^-1/2: micrograd's uniform(-1, 1) saturates wide layers
+     * (784 image pixels) from the first step. */
+    return mg_mlp_new(ctx, d->nfeat, o->nlayers + 1, sizes, acts, MG_INIT_SCALED, NULL, err);
+}
+
+static void config(const train_opts *o, mg_loss_kind loss, train_progress *prog, size_t per_epoch,
+                   mg_train_config *cfg) {
+    mg_train_config_init(cfg);
+    cfg->loss = loss;
+    mg_optim_config_init(&cfg->optim, o->optimizer);
+    if (!isnan(o->lr)) cfg->optim.lr = o->lr;
+    else if (o->optimizer == MG_OPTIM_ADAMW) cfg->optim.lr = TRAIN_DEFAULT_ADAMW_LR;
+    if (!isnan(o->momentum)) cfg->optim.momentum = o->momentum;
+    if (!isnan(o->weight_decay)) cfg->optim.weight_decay = o->weight_decay;
+    cfg->optim.schedule = o->schedule;
+    cfg->optim.decay = o->decay;
+    cfg->steps = o->steps;
+    cfg->epochs = o->steps ? 0 : o->epochs;
+    cfg->batch_size = o->batch;
+    cfg->eval_every = prog->has_val ? per_epoch : 0;
+    cfg->callback = train_progress_step;
+    cfg->user = prog;
+    cfg->eager = o->eager;
+    cfg->threads = o->threads;
+}
+
+/* The layers as "16,16". */
+static void layers_text(const train_opts *o, char *buf, size_t size) {
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t l = 0; l < o->nlayers && len < size; l++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%zu", l ? "," : "", o->layers[l]);
+}
+
+static void print_plan(const train_opts *o, const train_data *d, const mg_mlp *m,
+                       const mg_train_config *cfg, size_t nsteps) {
+    const mg_dataset *t = d->train;
+    fprintf(stderr, "data: %s: %zu rows, %zu features, ", o->data, d->nrows, t->nfeat);
+    if (t->nclasses) fprintf(stderr, "%zu classes", t->nclasses);
+    else fprintf(stderr, "numeric target");
+    fprintf(stderr, "; %zu for training", t->n);
+    if (d->val) fprintf(stderr, ", %zu for validation", d->val->n);
+    if (d->test) fprintf(stderr, "; %zu test rows", d->test->n);
+    fprintf(stderr, "%s\nmodel: %zu", d->standardize.nfeat ? " (standardised)" : "", m->nin);
+    for (size_t l = 0; l < m->nlayers; l++) fprintf(stderr, " -> %zu %s", m->sizes[l], mg_act_name(m->acts[l]));
+    fprintf(stderr, ", %zu parameters; loss %s; %s lr %g", m->nparams, mg_loss_name(cfg->loss),
+            mg_optim_name(cfg->optim.kind), cfg->optim.lr);
+    if (cfg->optim.schedule == MG_LR_LINEAR) fprintf(stderr, " (linear decay %g)", cfg->optim.decay);
+    fprintf(stderr, ", batch %zu, ", cfg->batch_size && cfg->batch_size < t->n ? cfg->batch_size : t->n);
+    if (o->steps) fprintf(stderr, "%zu steps\n", nsteps);
+    else fprintf(stderr, "%zu epoch%s (%zu step%s)\n", o->epochs, o->epochs == 1 ? "" : "s", nsteps,
+                 nsteps == 1 ? "" : "s");
+    fflush(stderr);
+}
+
+/* ==== saving ================================================================================= */
+
+/* Adds a setting made with printf's format, unless *st already holds a failure. */
+static void setting(mg_model_info *info, mg_status *st, mg_err *err, const char *name,
+                    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+static void setting(mg_model_info *info, mg_status *st, mg_err *err, const char *name,
+                    const char *fmt, ...) {
+    char buf[64 * MG_MLP_MAX_LAYERS];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (!*st) *st = mg_model_info_set_setting(info, name, buf, err);
+}
+
+/* What the model file keeps besides its weights (micrograd.h section 13d). */
+static mg_status fill_info(mg_model_info *info, const train_opts *o, const train_data *d,
+                           const mg_train_config *cfg, const train_outcome *r, mg_err *err) {
+    const mg_optim_config *oc = &cfg->optim;
+    char layers[64 * MG_MLP_MAX_LAYERS];
+    mg_status st = mg_model_info_set_dataset(info, d->train, err);
+    if (!st && d->standardize.nfeat) st = mg_model_info_set_standardizer(info, &d->standardize, err);
+    info->has_loss = 1;
+    info->loss = cfg->loss;
+    if (!st) st = train_set_metrics(info, r, err);
+    layers_text(o, layers, sizeof layers);
+    setting(info, &st, err, "data", "%s", o->data);
+    setting(info, &st, err, "layers", "%s", layers);
+    setting(info, &st, err, "act", "%s", mg_act_name(o->act));
+    setting(info, &st, err, "optimizer", "%s", mg_optim_name(oc->kind));
+    setting(info, &st, err, "lr", "%g", oc->lr);
+    if (oc->kind == MG_OPTIM_MOMENTUM) setting(info, &st, err, "momentum", "%g", oc->momentum);
+    if (oc->schedule == MG_LR_LINEAR) setting(info, &st, err, "lr_decay", "linear:%g", oc->decay);
+    else setting(info, &st, err, "lr_decay", "none");
+    setting(info, &st, err, "weight_decay", "%g", oc->weight_decay);
+    setting(info, &st, err, "batch", "%zu", o->batch);
+    if (o->steps) setting(info, &st, err, "steps", "%zu", o->steps);
+    else setting(info, &st, err, "epochs", "%zu", o->epochs);
+    setting(info, &st, err, "seed", "%llu", (unsigned long long)o->seed);
+    if (o->val > 0) setting(info, &st, err, "val", "%g", o->val);
+    setting(info, &st, err, "standardize", "%s", o->standardize ? "yes" : "no");
+    return st;
+}
+
+static int save_model(const train_opts *o, const train_data *d, mg_ctx *ctx, const mg_mlp *m,
+                      const mg_train_config *cfg, const train_outcome *r) {
+    mg_model_info info;
+    mg_model_info_init(&info);
+    mg_err err = {0};
+    mg_status st = fill_info(&info, o, d, cfg, r, &err);
+    if (!st) st = mg_model_save(o->save, ctx, m, &info, &err);
+    mg_model_info_free(&info);
+    if (st) cli_error("%s", err.msg);
+    return st ? CLI_FAIL : CLI_OK;
+}
+
+/* ==== the command ============================================================================ */
+
+/* Trains, measures, saves and draws; prints the summary. The exit status. */
+static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
+    mg_loss_kind loss;
+    int status = choose_loss(o, d->train, &loss);
+    if (status != CLI_OK) return status;
+    mg_err err = {0};
+    mg_mlp *m = make_model(ctx, o, d->train, loss, &err);
+    if (!m) {
+        cli_error("%s", err.msg);
+        return CLI_FAIL;
+    }
+    size_t n = d->train->n, nb = o->batch && o->batch < n ? o->batch : n;
+    size_t per_epoch = (n + nb - 1) / nb;
+    size_t nsteps = o->steps ? o->steps : o->epochs * per_epoch;
+    train_progress prog;
+    train_progress_init(&prog, o, loss, n, (nsteps + per_epoch - 1) / per_epoch, d->val != NULL);
+    mg_train_config cfg;
+    config(o, loss, &prog, per_epoch, &cfg);
+    if (!o->quiet) print_plan(o, d, m, &cfg, nsteps);
+
+    mg_train_result res;
+    train_outcome r;
+    memset(&r, 0, sizeof r);
+    mg_status st = mg_train(ctx, m, d->train, d->val, &cfg, &res, &err);
+    train_progress_finish(&prog, st ? NULL : &res.val, res.steps);
+    if (st) cli_error("training failed: %s", err.msg);
+    r.loss = loss;
+    r.train = res.train;
+    r.val = res.val;
+    r.steps = res.steps;
+    r.epochs = (double)(res.steps / per_epoch) + (double)(res.steps % per_epoch * nb) / (double)n;
+    r.seconds = res.seconds;
+    r.parameters = m->nparams;
+    if (!st && d->test && (st = mg_evaluate(ctx, m, d->test, loss, cfg.subtract_max, &r.test, &err)))
+        cli_error("evaluating the test split: %s", err.msg);
+    status = st ? CLI_FAIL : CLI_OK;
+    if (status == CLI_OK && o->save && (status = save_model(o, d, ctx, m, &cfg, &r)) == CLI_OK)
+        r.saved = o->save;
+    if (status == CLI_OK && o->plot) {
+        if (prog.oom) cli_error("train: out of memory recording the loss curves: they are cut short");
+        mg_plot_series curves[2] = {{"train", prog.ncurve, NULL, prog.curve},
+                                    {"val", prog.nval, prog.val_x, prog.val_y}};
+        const char *slash = strrchr(o->data, '/'), *name = slash && slash[1] ? slash + 1 : o->data;
+        char title[128];
+        snprintf(title, sizeof title, "train on %s", name);
+        pictures p = {CMD, title, 2, curves, ctx, m, &d->standardize, d->raw_points, o->quiet};
+        status = pictures_write(&p, o->plot);
+    }
+    if (status == CLI_OK && o->json) train_print_json(stdout, o, &r);
+    if (status == CLI_OK && !o->quiet) train_print_summary(o->json ? stderr : stdout, &r);
+    if (status == CLI_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+        cli_error("cannot write to standard output");
+        status = CLI_FAIL;
+    }
+    train_progress_free(&prog);
+    mg_mlp_free(m);
+    return status;
+}
+
+int cli_cmd_train(int argc, char **argv) {
+    train_opts o;
+    int stop, status = train_parse_options(argc, argv, &o, &stop);
+    if (stop) return status;
+    mg_ctx *ctx = mg_ctx_new();
+    if (!ctx) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    mg_rng_seed(mg_ctx_rng(ctx), o.seed);
+    train_data d;
+    if (!check_outputs(ctx, &o)) status = CLI_FAIL;
+    else if ((status = train_data_load(&o, mg_ctx_rng(ctx), &d)) == CLI_OK) {
+        status = run(&o, ctx, &d);
+        train_data_free(&d);
+    }
+    mg_ctx_free(ctx);
+    return status;
+}

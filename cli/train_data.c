@@ -1,0 +1,138 @@
+/* train_data.c - the data `micrograd train` learns from: a CSV file, Fashion-MNIST or a
+ * generator; limited to --max-train rows, split into training and validation rows after a
+ * seeded shuffle, and standardised with the training rows' mean and deviation. */
+#include "train_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ==== sources ============================================================================ */
+
+static mg_dataset *load_csv(const train_opts *o, mg_err *err) {
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    opt.delimiter = o->delimiter;
+    opt.header = o->header;
+    opt.target = o->target;
+    opt.task = o->task;
+    /* The loss names the task when the file leaves it open (integer targets). */
+    if (opt.task == MG_CSV_TASK_AUTO && o->has_loss)
+        opt.task = o->loss == MG_LOSS_MSE ? MG_CSV_TASK_REGRESS : MG_CSV_TASK_CLASSIFY;
+    if (strcmp(o->data, "-")) return mg_csv_load(o->data, &opt, err);
+    size_t len;
+    char *text = cli_read_file("-", &len, err);
+    if (!text) return NULL;
+    mg_dataset *d = mg_csv_parse(text, len, "<stdin>", &opt, err);
+    free(text);
+    return d;
+}
+
+static mg_dataset *generate(const train_opts *o, mg_rng *rng, mg_err *err) {
+    double noise = o->noise;
+    size_t n = o->samples, k = o->classes ? o->classes : 3;
+    switch (o->source) {
+    case TRAIN_SRC_MOONS: return mg_data_moons(rng, n, isnan(noise) ? 0.1 : noise, err);
+    case TRAIN_SRC_CIRCLES: return mg_data_circles(rng, n, isnan(noise) ? 0.1 : noise, 0.5, err);
+    case TRAIN_SRC_BLOBS: return mg_data_blobs(rng, n, k, 2, isnan(noise) ? 1.0 : noise, err);
+    case TRAIN_SRC_SPIRAL: return mg_data_spiral(rng, n, k, isnan(noise) ? 0.2 : noise, err);
+    case TRAIN_SRC_XOR: return mg_data_xor(rng, n, isnan(noise) ? 0.1 : noise, err);
+    case TRAIN_SRC_YINYANG: return mg_data_yinyang(rng, n, 0.1, 0.5, err);
+    default: break;
+    }
+    mg_err_set(err, MG_STATUS_INVALID, "%s: not a generator", o->data);
+    return NULL;
+}
+
+/* The first `max` rows of *d (max 0 or >= n: all). */
+static int limit_rows(mg_dataset **d, size_t max, mg_err *err) {
+    if (!max || max >= (*d)->n) return 1;
+    mg_dataset *s = mg_dataset_slice(*d, 0, max, err);
+    if (!s) return 0;
+    mg_dataset_free(*d);
+    *d = s;
+    return 1;
+}
+
+/* ==== split and standardisation =========================================================== */
+
+/* Holds out round(fraction * n) rows for validation after a shuffle. */
+static int split_val(const train_opts *o, mg_rng *rng, train_data *d) {
+    size_t n = d->train->n, nval = (size_t)floor(o->val * (double)n + 0.5);
+    if (nval == 0 || nval >= n) {
+        cli_error("--val %g of %zu rows leaves %s", o->val, n,
+                  nval == 0 ? "no validation rows" : "no training rows");
+        return CLI_FAIL;
+    }
+    mg_err err = {0};
+    mg_dataset *all = d->train, *tr = NULL, *va = NULL;
+    mg_dataset_shuffle(all, rng);
+    if (mg_dataset_split(all, n - nval, nval, &tr, &va, NULL, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_FAIL;
+    }
+    mg_dataset_free(all);
+    d->train = tr;
+    d->val = va;
+    return CLI_OK;
+}
+
+/* Keeps a raw copy of 2-D class points for the boundary picture, then standardises. */
+static int standardize(const train_opts *o, train_data *d) {
+    mg_err err = {0};
+    const mg_dataset *t = d->train;
+    if (o->plot && t->nfeat == 2 && t->nclasses >= 2 && !(d->raw_points = mg_dataset_slice(t, 0, t->n, &err))) {
+        cli_error("%s", err.msg);
+        return CLI_FAIL;
+    }
+    if (!o->standardize) return CLI_OK;
+    if (mg_standardizer_fit(&d->standardize, d->train, &err)) {
+        cli_error("%s: %s", o->data, err.msg);
+        return CLI_FAIL;
+    }
+    mg_standardizer_apply(&d->standardize, d->train);
+    if (d->val) mg_standardizer_apply(&d->standardize, d->val);
+    if (d->test) mg_standardizer_apply(&d->standardize, d->test);
+    return CLI_OK;
+}
+
+/* ==== loading ============================================================================= */
+
+int train_data_load(const train_opts *o, mg_rng *rng, train_data *d) {
+    memset(d, 0, sizeof *d);
+    mg_err err = {0};
+    int ok = 1;
+    switch (o->source) {
+    case TRAIN_SRC_CSV: ok = (d->train = load_csv(o, &err)) != NULL; break;
+    case TRAIN_SRC_FASHION:
+        ok = mg_data_fashion_mnist(o->fashion_dir, o->max_train, o->max_test, &d->train, &d->test,
+                                   &err) == MG_STATUS_OK;
+        break;
+    default: ok = (d->train = generate(o, rng, &err)) != NULL; break;
+    }
+    /* A generator refuses only sizes it cannot make (--samples below the classes): a
+     * usage error. The loaders' messages already name the file (and line and column). */
+    if (!ok && train_generator_name(o->source) && err.status == MG_STATUS_INVALID) {
+        train_data_free(d);
+        return cli_usage_error(TRAIN_CMD, "--data %s: %s", o->data, err.msg);
+    }
+    if (!ok || !limit_rows(&d->train, o->max_train, &err)) {
+        cli_error("%s", err.msg);
+        train_data_free(d);
+        return CLI_FAIL;
+    }
+    d->nrows = d->train->n;
+    int status = o->val > 0 ? split_val(o, rng, d) : CLI_OK;
+    if (status == CLI_OK) status = standardize(o, d);
+    if (status != CLI_OK) train_data_free(d);
+    return status;
+}
+
+void train_data_free(train_data *d) {
+    mg_dataset_free(d->train);
+    mg_dataset_free(d->val);
+    mg_dataset_free(d->test);
+    mg_dataset_free(d->raw_points);
+    mg_standardizer_free(&d->standardize);
+    memset(d, 0, sizeof *d);
+}

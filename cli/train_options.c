@@ -1,0 +1,349 @@
+/* train_options.c - `micrograd train`'s help and option parsing: every value is checked
+ * here, before any data is read, so a typo costs nothing. */
+#include "train_internal.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD TRAIN_CMD
+
+/* ==== help ============================================================================== */
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "Usage: micrograd train --data DATA [OPTIONS]\n"
+            "\n"
+            "Trains an MLP on a CSV file, on Fashion-MNIST or on a built-in dataset, reports\n"
+            "its progress and final metrics, and saves the model for `micrograd predict` and\n"
+            "`micrograd info`.\n"
+            "\n"
+            "Data:\n"
+            "  -d, --data DATA        a CSV file ('-': standard input); 'fashion-mnist' or\n"
+            "                         'fashion-mnist:DIR' (the official train/test split;\n"
+            "                         default DIR: %s); or a generator:\n"
+            "                         moons, circles, blobs, spiral, xor, yinyang (required)\n"
+            "  -t, --target COL       CSV: the target column, by name or 0-based number\n"
+            "                         (default: the last column)\n"
+            "      --delimiter C      CSV: ',', ';' or 'tab' (default: detect)\n"
+            "      --header           CSV: the first row is a header (default: detect)\n"
+            "      --no-header        CSV: the first row is data\n"
+            "      --task T           CSV: auto, classify or regress (default: auto: classes\n"
+            "                         when a target is not a number, or all are integers with\n"
+            "                         at most %d values; --loss mse means regress, another\n"
+            "                         loss classify)\n"
+            "      --samples N        generators: points (default: %d)\n"
+            "      --noise X          generators: noise (default: moons 0.1, circles 0.1,\n"
+            "                         blobs 1 (the spread), spiral 0.2, xor 0.1; yinyang has none)\n"
+            "      --classes K        blobs and spiral: classes (default: 3)\n"
+            "      --max-train N      use only the first N training rows (default: all)\n"
+            "      --max-test N       fashion-mnist: use only the first N test images\n"
+            "                         (default: all)\n"
+            "      --val FRACTION     hold out this fraction of the training rows, after a\n"
+            "                         shuffle with --seed, for validation (0 < F < 1;\n"
+            "                         default: none)\n"
+            "      --standardize      scale each feature to mean 0 and standard deviation 1\n"
+            "                         with the training rows' numbers, kept in the model\n"
+            "                         (default: on for CSV and generators, off for images)\n"
+            "      --no-standardize   use the features as they are\n"
+            "\n"
+            "Model and loss:\n"
+            "      --layers SIZES     hidden layer sizes, e.g. 16,16 or 128 (default: 16,16);\n"
+            "                         the output layer follows from the task: one output per\n"
+            "                         class for ce, one for bce, hinge and mse\n"
+            "      --act A            hidden activation: relu, tanh or sigmoid (default: relu)\n"
+            "      --loss L           ce (softmax cross-entropy), bce (2 classes), hinge\n"
+            "                         (2 classes) or mse (regression) (default: ce for\n"
+            "                         classes, mse for numbers)\n"
+            "\n"
+            "Optimisation:\n"
+            "      --optimizer O      sgd, momentum or adamw (default: adamw)\n"
+            "      --lr X             learning rate (default: sgd 0.1, momentum 0.1,\n"
+            "                         adamw %g)\n"
+            "      --momentum X       momentum: mu in [0, 1) (default: 0.9)\n"
+            "      --lr-decay D       none, or linear / linear:F: the rate falls linearly and\n"
+            "                         has lost the fraction F (default 0.9) by the last step\n"
+            "                         (default: none)\n"
+            "      --weight-decay X   decoupled weight decay (default: sgd 0, momentum 0,\n"
+            "                         adamw 0.01)\n"
+            "      --batch N          samples per step, 0 = the whole training set\n"
+            "                         (default: %d)\n"
+            "      --epochs N         passes over the training data (default: %d)\n"
+            "      --steps N          optimiser steps instead of --epochs\n"
+            "      --seed N           random seed: data, split, weights, order (default: %d)\n"
+            "      --threads N        threads for the batched replay, 0 = all cores\n"
+            "                         (default: 0; results do not depend on it)\n"
+            "      --eager            build every sample's graph each step (as micrograd\n"
+            "                         does) instead of replaying a recorded one: same numbers,\n"
+            "                         slower\n"
+            "\n"
+            "Output:\n"
+            "  -s, --save FILE        save the model (safetensors, with its classes, features,\n"
+            "                         standardisation, metrics and settings); the file is\n"
+            "                         replaced only once it is complete (default: not saved)\n"
+            "      --plot DIR         write DIR/loss.png (training and validation loss) and,\n"
+            "                         for 2 features and classes, DIR/boundary.png\n"
+            "      --json             print the final metrics as one JSON object on standard\n"
+            "                         output (the summary then goes to standard error)\n"
+            "  -q, --quiet            no progress and no summary\n"
+            "  -h, --help             show this help\n"
+            "\n"
+            "Progress goes to standard error: a live bar per epoch on a terminal, else one\n"
+            "line per epoch. The summary (train, val, test metrics) goes to standard output.\n"
+            "\n"
+            "Exit status: 0 ok; 1 unreadable or malformed data, a failed step (a loss that is\n"
+            "not finite), a model or picture that cannot be written; 2 a usage error.\n"
+            "\n"
+            "Examples:\n"
+            "  micrograd train --data iris.csv --val 0.2 --save iris.safetensors\n"
+            "  micrograd train --data moons --layers 16,16 --plot pictures\n"
+            "  micrograd train --data fashion-mnist --layers 128 --epochs 1 --save fashion.safetensors\n",
+            MG_FASHION_MNIST_DIR, MG_CSV_AUTO_MAX_CLASSES, TRAIN_DEFAULT_SAMPLES,
+            TRAIN_DEFAULT_ADAMW_LR, TRAIN_DEFAULT_BATCH, TRAIN_DEFAULT_EPOCHS,
+            TRAIN_DEFAULT_SEED);
+}
+
+/* ==== values ============================================================================= */
+
+static const struct {
+    const char *name;
+    train_source source;
+} generators[] = {
+    {"moons", TRAIN_SRC_MOONS}, {"circles", TRAIN_SRC_CIRCLES}, {"blobs", TRAIN_SRC_BLOBS},
+    {"spiral", TRAIN_SRC_SPIRAL}, {"xor", TRAIN_SRC_XOR},        {"yinyang", TRAIN_SRC_YINYANG},
+};
+#define NGENERATORS (sizeof generators / sizeof *generators)
+
+const char *train_generator_name(train_source s) {
+    for (size_t i = 0; i < NGENERATORS; i++)
+        if (generators[i].source == s) return generators[i].name;
+    return NULL;
+}
+
+static int set_data(train_opts *o, const char *v) {
+    if (!*v) return cli_usage_error(CMD, "--data needs a file or a dataset name");
+    o->data = v;
+    o->source = TRAIN_SRC_CSV;
+    if (!strncmp(v, "fashion-mnist", 13) && (!v[13] || v[13] == ':')) {
+        o->source = TRAIN_SRC_FASHION;
+        o->fashion_dir = v[13] && v[14] ? v + 14 : NULL;
+        if (v[13] && !v[14]) return cli_usage_error(CMD, "--data fashion-mnist: needs a directory");
+    }
+    for (size_t i = 0; i < NGENERATORS; i++)
+        if (!strcmp(v, generators[i].name)) o->source = generators[i].source;
+    return CLI_OK;
+}
+
+static int parse_size(const char *opt, const char *s, long min, long max, size_t *out) {
+    long x;
+    if (!cli_parse_long(CMD, opt, s, min, max, &x)) return CLI_USAGE;
+    *out = (size_t)x;
+    return CLI_OK;
+}
+
+/* A number in [lo, hi], or (lo, hi] / [lo, hi) / (lo, hi) as the flags say. */
+static int parse_range(const char *opt, const char *s, double lo, int lo_open, double hi,
+                       int hi_open, double *out) {
+    double x;
+    if (!cli_parse_double(CMD, opt, s, &x)) return CLI_USAGE;
+    if (x < lo || x > hi || (lo_open && x == lo) || (hi_open && x == hi))
+        return cli_usage_error(CMD, "%s must be %s %g and %s %g, got %s", opt, lo_open ? ">" : ">=",
+                               lo, hi_open ? "<" : "<=", hi, s);
+    *out = x;
+    return CLI_OK;
+}
+
+/* Strict unsigned parsing for --seed: digits only, up to 2^64 - 1. */
+static int parse_seed(const char *s, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (!*s || *s == '-' || *s == '+' || *end || errno == ERANGE)
+        return cli_usage_error(CMD, "--seed expects a whole number from 0 to 2^64-1, got '%s'", s);
+    *out = (uint64_t)x;
+    return CLI_OK;
+}
+
+static int parse_decay(const char *s, train_opts *o) {
+    if (!strcmp(s, "none")) {
+        o->schedule = MG_LR_CONSTANT;
+        return CLI_OK;
+    }
+    if (!strcmp(s, "linear")) {
+        o->schedule = MG_LR_LINEAR;
+        o->decay = 0.9;
+        return CLI_OK;
+    }
+    if (!strncmp(s, "linear:", 7)) {
+        o->schedule = MG_LR_LINEAR;
+        return parse_range("--lr-decay linear:F", s + 7, 0.0, 0, 1.0, 0, &o->decay);
+    }
+    return cli_usage_error(CMD, "--lr-decay must be none, linear or linear:F, got '%s'", s);
+}
+
+static int parse_enum(const char *opt, const char *s, int ok, const char *allowed) {
+    return ok ? CLI_OK : cli_usage_error(CMD, "%s must be %s, got '%s'", opt, allowed, s);
+}
+
+/* ==== the parser ========================================================================= */
+
+enum {
+    OPT_DELIM = 256, OPT_HEADER, OPT_NO_HEADER, OPT_TASK, OPT_SAMPLES, OPT_NOISE, OPT_CLASSES,
+    OPT_MAX_TRAIN, OPT_MAX_TEST, OPT_VAL, OPT_STD, OPT_NO_STD, OPT_LAYERS, OPT_ACT, OPT_LOSS,
+    OPT_OPTIM, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_WD, OPT_BATCH, OPT_EPOCHS, OPT_STEPS,
+    OPT_SEED, OPT_THREADS, OPT_EAGER, OPT_PLOT, OPT_JSON
+};
+
+static const struct option longopts[] = {
+    {"data", required_argument, NULL, 'd'},          {"target", required_argument, NULL, 't'},
+    {"delimiter", required_argument, NULL, OPT_DELIM}, {"header", no_argument, NULL, OPT_HEADER},
+    {"no-header", no_argument, NULL, OPT_NO_HEADER}, {"task", required_argument, NULL, OPT_TASK},
+    {"samples", required_argument, NULL, OPT_SAMPLES}, {"noise", required_argument, NULL, OPT_NOISE},
+    {"classes", required_argument, NULL, OPT_CLASSES},
+    {"max-train", required_argument, NULL, OPT_MAX_TRAIN},
+    {"max-test", required_argument, NULL, OPT_MAX_TEST}, {"val", required_argument, NULL, OPT_VAL},
+    {"standardize", no_argument, NULL, OPT_STD},      {"no-standardize", no_argument, NULL, OPT_NO_STD},
+    {"layers", required_argument, NULL, OPT_LAYERS},  {"act", required_argument, NULL, OPT_ACT},
+    {"loss", required_argument, NULL, OPT_LOSS},      {"optimizer", required_argument, NULL, OPT_OPTIM},
+    {"lr", required_argument, NULL, OPT_LR},          {"momentum", required_argument, NULL, OPT_MOMENTUM},
+    {"lr-decay", required_argument, NULL, OPT_DECAY},
+    {"weight-decay", required_argument, NULL, OPT_WD}, {"batch", required_argument, NULL, OPT_BATCH},
+    {"epochs", required_argument, NULL, OPT_EPOCHS},  {"steps", required_argument, NULL, OPT_STEPS},
+    {"seed", required_argument, NULL, OPT_SEED},      {"threads", required_argument, NULL, OPT_THREADS},
+    {"eager", no_argument, NULL, OPT_EAGER},          {"save", required_argument, NULL, 's'},
+    {"plot", required_argument, NULL, OPT_PLOT},      {"json", no_argument, NULL, OPT_JSON},
+    {"quiet", no_argument, NULL, 'q'},                {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option's value into o: CLI_OK, or CLI_USAGE after printing why. */
+static int set_option(int c, const char *v, train_opts *o) {
+    long x;
+    switch (c) {
+    case 'd': return set_data(o, v);
+    case 't': o->target = v; return CLI_OK;
+    case 's': o->save = v; return *v ? CLI_OK : cli_usage_error(CMD, "--save needs a file name");
+    case 'q': o->quiet = 1; return CLI_OK;
+    case OPT_DELIM:
+        if (!strcmp(v, ",") || !strcmp(v, ";")) o->delimiter = v[0];
+        else if (!strcmp(v, "tab") || !strcmp(v, "\t")) o->delimiter = '\t';
+        else return cli_usage_error(CMD, "--delimiter must be ',', ';' or 'tab', got '%s'", v);
+        return CLI_OK;
+    case OPT_HEADER: o->header = MG_CSV_HEADER_YES; return CLI_OK;
+    case OPT_NO_HEADER: o->header = MG_CSV_HEADER_NO; return CLI_OK;
+    case OPT_TASK:
+        o->task = !strcmp(v, "classify") ? MG_CSV_TASK_CLASSIFY
+                  : !strcmp(v, "regress") ? MG_CSV_TASK_REGRESS : MG_CSV_TASK_AUTO;
+        return parse_enum("--task", v, o->task != MG_CSV_TASK_AUTO || !strcmp(v, "auto"),
+                          "auto, classify or regress");
+    case OPT_SAMPLES: return parse_size("--samples", v, 1, 10000000L, &o->samples);
+    case OPT_NOISE: return parse_range("--noise", v, 0.0, 0, 100.0, 0, &o->noise);
+    case OPT_CLASSES: return parse_size("--classes", v, 2, 100, &o->classes);
+    case OPT_MAX_TRAIN: return parse_size("--max-train", v, 1, 1000000000L, &o->max_train);
+    case OPT_MAX_TEST: return parse_size("--max-test", v, 1, 1000000000L, &o->max_test);
+    case OPT_VAL: return parse_range("--val", v, 0.0, 1, 1.0, 1, &o->val);
+    case OPT_STD: o->standardize = 1; return CLI_OK;
+    case OPT_NO_STD: o->standardize = 0; return CLI_OK;
+    case OPT_LAYERS:
+        return cli_parse_sizes(CMD, "--layers", v, o->layers, MG_MLP_MAX_LAYERS - 1, &o->nlayers)
+                   ? CLI_OK : CLI_USAGE;
+    case OPT_ACT: {
+        int ok = mg_act_parse(v, &o->act) && o->act != MG_ACT_LINEAR;
+        return parse_enum("--act", v, ok, "relu, tanh or sigmoid");
+    }
+    case OPT_LOSS:
+        o->has_loss = 1;
+        return parse_enum("--loss", v, mg_loss_parse(v, &o->loss), "ce, bce, hinge or mse");
+    case OPT_OPTIM:
+        return parse_enum("--optimizer", v, mg_optim_parse(v, &o->optimizer), "sgd, momentum or adamw");
+    case OPT_LR: return parse_range("--lr", v, 0.0, 1, 1e6, 0, &o->lr);
+    case OPT_MOMENTUM: return parse_range("--momentum", v, 0.0, 0, 1.0, 1, &o->momentum);
+    case OPT_DECAY: return parse_decay(v, o);
+    case OPT_WD: return parse_range("--weight-decay", v, 0.0, 0, 1e6, 0, &o->weight_decay);
+    case OPT_BATCH: return parse_size("--batch", v, 0, 1000000000L, &o->batch);
+    case OPT_EPOCHS: return parse_size("--epochs", v, 1, 1000000000L, &o->epochs);
+    case OPT_STEPS: return parse_size("--steps", v, 1, 1000000000L, &o->steps);
+    case OPT_SEED: return parse_seed(v, &o->seed);
+    case OPT_THREADS:
+        if (!cli_parse_long(CMD, "--threads", v, 0, 4096, &x)) return CLI_USAGE;
+        o->threads = (int)x;
+        return CLI_OK;
+    case OPT_EAGER: o->eager = 1; return CLI_OK;
+    case OPT_PLOT: o->plot = v; return *v ? CLI_OK : cli_usage_error(CMD, "--plot needs a directory");
+    case OPT_JSON: o->json = 1; return CLI_OK;
+    }
+    return cli_usage_error(CMD, "unknown option");
+}
+
+static void set_defaults(train_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->header = MG_CSV_HEADER_AUTO;
+    o->task = MG_CSV_TASK_AUTO;
+    o->samples = 0;
+    o->noise = NAN;
+    o->layers[0] = o->layers[1] = 16;
+    o->nlayers = 2;
+    o->act = MG_ACT_RELU;
+    o->optimizer = MG_OPTIM_ADAMW;
+    o->lr = o->momentum = o->weight_decay = NAN;
+    o->schedule = MG_LR_CONSTANT;
+    o->decay = 0.9;
+    o->batch = TRAIN_DEFAULT_BATCH;
+    o->seed = TRAIN_DEFAULT_SEED;
+    o->standardize = -1;
+}
+
+/* Options that only make sense together, checked once all are known. */
+static int check_combinations(train_opts *o) {
+    int csv = o->source == TRAIN_SRC_CSV, gen = train_generator_name(o->source) != NULL;
+    if (!o->data) return cli_usage_error(CMD, "no data: give --data FILE or a dataset name");
+    if (o->epochs && o->steps) return cli_usage_error(CMD, "give --epochs or --steps, not both");
+    if (!o->epochs && !o->steps) o->epochs = TRAIN_DEFAULT_EPOCHS;
+    if (!csv && (o->target || o->delimiter || o->header != MG_CSV_HEADER_AUTO ||
+                 o->task != MG_CSV_TASK_AUTO))
+        return cli_usage_error(CMD, "--target, --delimiter, --header, --no-header and --task "
+                                    "are for CSV files, not '%s'", o->data);
+    if (!gen && (o->samples || !isnan(o->noise) || o->classes))
+        return cli_usage_error(CMD, "--samples, --noise and --classes are for the generators "
+                                    "(moons, circles, ...), not '%s'", o->data);
+    if (o->source == TRAIN_SRC_YINYANG && !isnan(o->noise))
+        return cli_usage_error(CMD, "--noise: yinyang has no noise");
+    if (o->classes && o->source != TRAIN_SRC_BLOBS && o->source != TRAIN_SRC_SPIRAL)
+        return cli_usage_error(CMD, "--classes is for blobs and spiral; %s has 2 classes%s",
+                               o->data, o->source == TRAIN_SRC_YINYANG ? " (yinyang 3)" : "");
+    if (o->max_test && o->source != TRAIN_SRC_FASHION)
+        return cli_usage_error(CMD, "--max-test: only fashion-mnist has a test split");
+    if (!isnan(o->momentum) && o->optimizer != MG_OPTIM_MOMENTUM)
+        return cli_usage_error(CMD, "--momentum is for --optimizer momentum");
+    if (o->has_loss && csv && o->task != MG_CSV_TASK_AUTO &&
+        (o->loss == MG_LOSS_MSE) != (o->task == MG_CSV_TASK_REGRESS))
+        return cli_usage_error(CMD, "--loss %s does not fit --task %s", mg_loss_name(o->loss),
+                               o->task == MG_CSV_TASK_REGRESS ? "regress" : "classify");
+    if (!o->samples) o->samples = TRAIN_DEFAULT_SAMPLES;
+    if (o->standardize < 0) o->standardize = o->source != TRAIN_SRC_FASHION;
+    return CLI_OK;
+}
+
+int train_parse_options(int argc, char **argv, train_opts *o, int *stop) {
+    set_defaults(o);
+    *stop = 1;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":d:t:s:qh", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return CLI_OK;
+        }
+        if (c == ':') return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?') return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+        if (set_option(c, optarg, o) != CLI_OK) return CLI_USAGE;
+    }
+    if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (check_combinations(o) != CLI_OK) return CLI_USAGE;
+    *stop = 0;
+    return CLI_OK;
+}
