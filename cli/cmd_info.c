@@ -119,6 +119,11 @@ static void describe(const char *path, const mg_mlp *m, const mg_model_info *inf
         put_text(info->target_name);
     }
     printf("\nstandardised inputs: %s\n", info->standardize.nfeat ? "yes" : "no");
+    if (info->train_state)
+        printf("checkpoint: after step %zu (epoch %zu, sample %zu of %zu); train --resume "
+               "continues it\n",
+               info->train_state->step, info->train_state->epoch + 1, info->train_state->pos,
+               info->train_state->nsamples);
     for (size_t k = 0; k < info->nmetrics; k++) {
         printf("metric ");
         put_text(info->metrics[k].name);

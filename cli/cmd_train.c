@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@ static int check_save_path(mg_ctx *ctx, const char *path) {
 
 static int check_outputs(mg_ctx *ctx, const train_opts *o) {
     if (o->save && !check_save_path(ctx, o->save)) return 0;
+    if (o->checkpoint && !check_save_path(ctx, o->checkpoint)) return 0;
     if (o->plot && !mg_plot_available()) {
         cli_error("--plot: this build has no plots (install libcairo2-dev and rebuild)");
         return 0;
@@ -85,8 +87,10 @@ static int choose_loss(const train_opts *o, const mg_dataset *d, mg_loss_kind *l
 
 /* ==== the model and the run's settings ======================================================= */
 
+/* The model the options describe: new, or (--resume) the checkpoint's, which must be that
+ * model with a training state; *state gets the state (free with mg_train_state_free). */
 static mg_mlp *make_model(mg_ctx *ctx, const train_opts *o, const mg_dataset *d, mg_loss_kind loss,
-                          mg_err *err) {
+                          mg_train_state **state, mg_err *err) {
     size_t sizes[MG_MLP_MAX_LAYERS];
     mg_act acts[MG_MLP_MAX_LAYERS];
     for (size_t l = 0; l < o->nlayers; l++) {
@@ -95,6 +99,30 @@ static mg_mlp *make_model(mg_ctx *ctx, const train_opts *o, const mg_dataset *d,
     }
     sizes[o->nlayers] = loss == MG_LOSS_CE ? d->nclasses : 1;
     acts[o->nlayers] = MG_ACT_LINEAR;
+    *state = NULL;
+    if (o->resume) {
+        mg_model_info info;
+        mg_mlp *m = mg_model_load(o->resume, ctx, &info, err);
+        if (!m) return NULL;
+        int same = m->nin == d->nfeat && m->nlayers == o->nlayers + 1;
+        for (size_t l = 0; same && l < m->nlayers; l++)
+            same = m->sizes[l] == sizes[l] && m->acts[l] == acts[l];
+        if (!same || !info.train_state) {
+            mg_err_set(err, MG_STATUS_INVALID,
+                       !same ? "--resume %s: the checkpoint's model is not the one these options "
+                               "and data make (give the options of the first run)"
+                             : "--resume %s: a model without a training state (save checkpoints "
+                               "with --checkpoint)",
+                       o->resume);
+            mg_model_info_free(&info);
+            mg_mlp_free(m);
+            return NULL;
+        }
+        *state = info.train_state;
+        info.train_state = NULL;
+        mg_model_info_free(&info);
+        return m;
+    }
     /* Weights scaled by nin^-1/2: micrograd's uniform(-1, 1) saturates wide layers
      * (784 image pixels) from the first step. */
     return mg_mlp_new(ctx, d->nfeat, o->nlayers + 1, sizes, acts, MG_INIT_SCALED, NULL, err);
@@ -119,6 +147,7 @@ static void config(const train_opts *o, mg_loss_kind loss, train_progress *prog,
     cfg->user = prog;
     cfg->eager = o->eager;
     cfg->threads = o->threads;
+    cfg->check_numerics = o->check_numerics;
 }
 
 /* The layers as "16,16". */
@@ -210,6 +239,88 @@ static int save_model(const train_opts *o, const train_data *d, mg_ctx *ctx, con
     return st ? CLI_FAIL : CLI_OK;
 }
 
+/* ==== checkpoints and signals ================================================================ */
+
+static volatile sig_atomic_t interrupted; /* the signal that asked training to stop, or 0 */
+
+static void on_signal(int sig) { interrupted = sig; }
+
+/* What the per-step callback needs besides the progress report. */
+typedef struct step_ctx {
+    train_progress prog;
+    const train_opts *o;
+    mg_ctx *ctx;
+    const mg_mlp *m;
+    mg_model_info info;    /* the model's info for checkpoints (no metrics yet) */
+    size_t every;          /* steps between checkpoints (0: none) */
+    size_t stopped_step;   /* the steps done when a signal stopped training */
+    const char *stop_file; /* where that stop was saved, or NULL */
+    int failed;            /* a checkpoint could not be written (the message is printed) */
+} step_ctx;
+
+/* Saves the model and p's training state to path; 0 after printing why not. */
+static int save_checkpoint(step_ctx *c, const mg_train_progress *p, const char *path) {
+    mg_err err = {0};
+    c->info.train_state = (mg_train_state *)p->state; /* borrowed for the save */
+    mg_status st = mg_model_save(path, c->ctx, c->m, &c->info, &err);
+    c->info.train_state = NULL;
+    if (st) cli_error("checkpoint after step %zu: %s", p->step + 1, err.msg);
+    return st == MG_STATUS_OK;
+}
+
+/* mg_train's callback: the progress report, the periodic checkpoint, and a stop asked
+ * for by SIGINT or SIGTERM (the step in progress has finished: its state is saved). */
+static int on_step(void *user, const mg_train_progress *p) {
+    step_ctx *c = user;
+    int stop = train_progress_step(&c->prog, p);
+    size_t done = p->step + 1;
+    if (c->every && done % c->every == 0 && done < p->nsteps &&
+        !save_checkpoint(c, p, c->o->checkpoint)) {
+        c->failed = 1;
+        return 1;
+    }
+    if (interrupted) {
+        c->stopped_step = done;
+        c->stop_file = c->o->checkpoint ? c->o->checkpoint : c->o->save;
+        if (c->stop_file && !save_checkpoint(c, p, c->stop_file)) c->failed = 1;
+        return 1;
+    }
+    return stop;
+}
+
+/* SIGINT and SIGTERM set `interrupted` while training (old actions kept in old[2]). */
+static void catch_signals(struct sigaction old[2]) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+}
+
+static void restore_signals(const struct sigaction old[2]) {
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+}
+
+/* The message after a stop by a signal; the exit status 130. */
+static int report_stop(step_ctx *c, size_t per_epoch, size_t nb, size_t ntrain) {
+    size_t done = c->stopped_step;
+    train_progress_finish(&c->prog, NULL, done);
+    fprintf(stderr,
+            "micrograd: train: stopped by %s after step %zu of %zu (epoch %zu, sample %zu of %zu)",
+            interrupted == SIGTERM ? "SIGTERM" : "SIGINT", done, c->prog.nsteps_total,
+            done / per_epoch + 1, done % per_epoch * nb, ntrain);
+    if (c->stop_file && !c->failed)
+        fprintf(stderr, "; saved to %s: continue with --resume %s and the same options\n",
+                c->stop_file, c->stop_file);
+    else
+        fprintf(stderr, "; %s\n", c->failed ? "the checkpoint could not be written"
+                                             : "nothing saved (no --checkpoint or --save)");
+    return 130;
+}
+
 /* ==== the command ============================================================================ */
 
 /* Trains, measures, saves and draws; prints the summary. The exit status. */
@@ -218,26 +329,58 @@ static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
     int status = choose_loss(o, d->train, &loss);
     if (status != CLI_OK) return status;
     mg_err err = {0};
-    mg_mlp *m = make_model(ctx, o, d->train, loss, &err);
+    mg_train_state *resume = NULL;
+    mg_mlp *m = make_model(ctx, o, d->train, loss, &resume, &err);
     if (!m) {
         cli_error("%s", err.msg);
-        return CLI_FAIL;
+        return err.status == MG_STATUS_INVALID ? CLI_USAGE : CLI_FAIL;
     }
     size_t n = d->train->n, nb = o->batch && o->batch < n ? o->batch : n;
     size_t per_epoch = (n + nb - 1) / nb;
     size_t nsteps = o->steps ? o->steps : o->epochs * per_epoch;
-    train_progress prog;
-    train_progress_init(&prog, o, loss, n, (nsteps + per_epoch - 1) / per_epoch, d->val != NULL);
+    step_ctx sc;
+    memset(&sc, 0, sizeof sc);
+    sc.o = o, sc.ctx = ctx, sc.m = m;
+    sc.every = o->checkpoint ? (o->every ? o->every : per_epoch) : 0;
+    mg_model_info_init(&sc.info);
+    train_progress_init(&sc.prog, o, loss, n, (nsteps + per_epoch - 1) / per_epoch, d->val != NULL);
+    sc.prog.nsteps_total = nsteps;
     mg_train_config cfg;
-    config(o, loss, &prog, per_epoch, &cfg);
-    if (!o->quiet) print_plan(o, d, m, &cfg, nsteps);
+    config(o, loss, &sc.prog, per_epoch, &cfg);
+    cfg.callback = on_step;
+    cfg.user = &sc;
+    cfg.resume = resume;
+    if (resume) train_progress_resume(&sc.prog, resume->epoch, resume->pos);
+    train_outcome none;
+    memset(&none, 0, sizeof none);
+    if ((o->checkpoint || o->save) && fill_info(&sc.info, o, d, &cfg, &none, &err)) {
+        cli_error("%s", err.msg);
+        status = CLI_FAIL;
+    }
+    if (status == CLI_OK && !o->quiet) {
+        print_plan(o, d, m, &cfg, nsteps);
+        if (resume) fprintf(stderr, "resuming %s after step %zu\n", o->resume, resume->step);
+    }
+    if (o->max_memory) mg_ctx_set_max_bytes(ctx, mg_ctx_bytes(ctx) + o->max_memory);
 
     mg_train_result res;
+    memset(&res, 0, sizeof res);
     train_outcome r;
     memset(&r, 0, sizeof r);
-    mg_status st = mg_train(ctx, m, d->train, d->val, &cfg, &res, &err);
-    train_progress_finish(&prog, st ? NULL : &res.val, res.steps);
-    if (st) cli_error("training failed: %s", err.msg);
+    struct sigaction old[2];
+    mg_status st = MG_STATUS_OK;
+    if (status == CLI_OK) {
+        catch_signals(old);
+        st = mg_train(ctx, m, d->train, d->val, &cfg, &res, &err);
+        restore_signals(old);
+    }
+    if (status == CLI_OK && interrupted && res.stopped) {
+        status = report_stop(&sc, per_epoch, nb, n);
+        goto out;
+    }
+    if (status == CLI_OK) train_progress_finish(&sc.prog, st ? NULL : &res.val, res.steps);
+    if (status == CLI_OK && st) cli_error("training failed: %s", err.msg);
+    if (status == CLI_OK && !st && sc.failed) st = MG_STATUS_IO;
     r.loss = loss;
     r.train = res.train;
     r.val = res.val;
@@ -245,15 +388,16 @@ static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
     r.epochs = (double)(res.steps / per_epoch) + (double)(res.steps % per_epoch * nb) / (double)n;
     r.seconds = res.seconds;
     r.parameters = m->nparams;
-    if (!st && d->test && (st = mg_evaluate(ctx, m, d->test, loss, cfg.subtract_max, &r.test, &err)))
+    if (status == CLI_OK && !st && d->test &&
+        (st = mg_evaluate(ctx, m, d->test, loss, cfg.subtract_max, &r.test, &err)))
         cli_error("evaluating the test split: %s", err.msg);
-    status = st ? CLI_FAIL : CLI_OK;
+    if (status == CLI_OK) status = st ? CLI_FAIL : CLI_OK;
     if (status == CLI_OK && o->save && (status = save_model(o, d, ctx, m, &cfg, &r)) == CLI_OK)
         r.saved = o->save;
     if (status == CLI_OK && o->plot) {
-        if (prog.oom) cli_error("train: out of memory recording the loss curves: they are cut short");
-        mg_plot_series curves[2] = {{"train", prog.ncurve, NULL, prog.curve},
-                                    {"val", prog.nval, prog.val_x, prog.val_y}};
+        if (sc.prog.oom) cli_error("train: out of memory recording the loss curves: they are cut short");
+        mg_plot_series curves[2] = {{"train", sc.prog.ncurve, NULL, sc.prog.curve},
+                                    {"val", sc.prog.nval, sc.prog.val_x, sc.prog.val_y}};
         const char *slash = strrchr(o->data, '/'), *name = slash && slash[1] ? slash + 1 : o->data;
         char title[128];
         snprintf(title, sizeof title, "train on %s", name);
@@ -266,7 +410,10 @@ static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
         cli_error("cannot write to standard output");
         status = CLI_FAIL;
     }
-    train_progress_free(&prog);
+out:
+    train_progress_free(&sc.prog);
+    mg_model_info_free(&sc.info);
+    mg_train_state_free(resume);
     mg_mlp_free(m);
     return status;
 }

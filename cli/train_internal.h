@@ -61,6 +61,12 @@ typedef struct train_opts {
     /* outputs */
     const char *save, *plot;
     int json, quiet;
+    /* long runs */
+    const char *checkpoint;    /* --checkpoint FILE: saved every `every` steps and on a signal */
+    size_t every;              /* 0: once per epoch */
+    const char *resume;        /* --resume FILE: a checkpoint to continue from */
+    int check_numerics;        /* --check-numerics */
+    size_t max_memory;         /* --max-memory: bytes of the graph's tape, 0 = no cap */
 } train_opts;
 
 /* Default --samples of the generators, --epochs, --batch, --seed, --layers. */
@@ -114,12 +120,16 @@ typedef struct train_progress {
     size_t ncurve, capcurve;
     double *val_x, *val_y;        /* [nval] validation loss before steps val_x */
     size_t nval, capval;
+    size_t skip;                  /* samples of the current epoch done before a resume */
+    size_t nsteps_total;          /* the run's planned steps */
     int oom;                      /* a curve could not grow (it is cut short) */
     int drawn;                    /* a bar is on the terminal's current line */
 } train_progress;
 
 void train_progress_init(train_progress *p, const train_opts *o, mg_loss_kind loss,
                          size_t ntrain, size_t nepochs, int has_val);
+/* A resumed run starts in epoch `epoch` (0-based) at sample `pos` of it. */
+void train_progress_resume(train_progress *p, size_t epoch, size_t pos);
 /* The mg_train callback; user is a train_progress. */
 int train_progress_step(void *user, const mg_train_progress *p);
 /* Prints the epoch line still waiting, with the final validation numbers (val may be

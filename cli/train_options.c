@@ -89,6 +89,22 @@ static void usage(FILE *out) {
             "      --json             print the final metrics as one JSON object on standard\n"
             "                         output (the summary then goes to standard error)\n"
             "  -q, --quiet            no progress and no summary\n"
+            "\n"
+            "Long runs:\n"
+            "      --checkpoint FILE  save the model with the training state (sample order,\n"
+            "                         random generator, optimiser) to FILE every --every\n"
+            "                         steps, replacing it only once complete; on Ctrl-C\n"
+            "                         (SIGINT) or SIGTERM the current step finishes, FILE\n"
+            "                         (else --save) is written, and the command exits 130\n"
+            "      --every N          steps between checkpoints (default: once per epoch)\n"
+            "      --resume FILE      continue from a checkpoint: give the same data and\n"
+            "                         options; the run ends exactly as one never stopped\n"
+            "      --check-numerics   check every value as it is computed and stop at the\n"
+            "                         first NaN or infinity, naming its operation (slower:\n"
+            "                         the eager path); without it each step's loss and\n"
+            "                         gradients are checked\n"
+            "      --max-memory SIZE  cap the graph's memory (e.g. 512M, 2G): past it a\n"
+            "                         clear error instead of swapping (default: no cap)"
             "  -h, --help             show this help\n"
             "\n"
             "Progress goes to standard error: a live bar per epoch on a terminal, else one\n"
@@ -184,6 +200,22 @@ static int parse_decay(const char *s, train_opts *o) {
     return cli_usage_error(CMD, "--lr-decay must be none, linear or linear:F, got '%s'", s);
 }
 
+/* A size in bytes with an optional K, M or G (powers of 1024): at least 1M. */
+static int parse_memory(const char *s, size_t *out) {
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    double unit = *end == 'K' || *end == 'k' ? 1024.0
+                  : *end == 'M' || *end == 'm' ? 1048576.0
+                  : *end == 'G' || *end == 'g' ? 1073741824.0 : 1.0;
+    if (unit > 1.0) end++;
+    if (end == s || *end || errno || !(x * unit >= 1048576.0) || x * unit > 1e18)
+        return cli_usage_error(CMD, "--max-memory expects a size of at least 1M such as 512M or 2G, "
+                                    "got '%s'", s);
+    *out = (size_t)(x * unit);
+    return CLI_OK;
+}
+
 static int parse_enum(const char *opt, const char *s, int ok, const char *allowed) {
     return ok ? CLI_OK : cli_usage_error(CMD, "%s must be %s, got '%s'", opt, allowed, s);
 }
@@ -194,7 +226,8 @@ enum {
     OPT_DELIM = 256, OPT_HEADER, OPT_NO_HEADER, OPT_TASK, OPT_SAMPLES, OPT_NOISE, OPT_CLASSES,
     OPT_MAX_TRAIN, OPT_MAX_TEST, OPT_VAL, OPT_STD, OPT_NO_STD, OPT_LAYERS, OPT_ACT, OPT_LOSS,
     OPT_OPTIM, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_WD, OPT_BATCH, OPT_EPOCHS, OPT_STEPS,
-    OPT_SEED, OPT_THREADS, OPT_EAGER, OPT_PLOT, OPT_JSON
+    OPT_SEED, OPT_THREADS, OPT_EAGER, OPT_PLOT, OPT_JSON, OPT_CHECKPOINT, OPT_EVERY, OPT_RESUME,
+    OPT_CHECK_NUMERICS, OPT_MAX_MEMORY
 };
 
 static const struct option longopts[] = {
@@ -216,6 +249,10 @@ static const struct option longopts[] = {
     {"eager", no_argument, NULL, OPT_EAGER},          {"save", required_argument, NULL, 's'},
     {"plot", required_argument, NULL, OPT_PLOT},      {"json", no_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, 'q'},                {"help", no_argument, NULL, 'h'},
+    {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+    {"every", required_argument, NULL, OPT_EVERY},    {"resume", required_argument, NULL, OPT_RESUME},
+    {"check-numerics", no_argument, NULL, OPT_CHECK_NUMERICS},
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
     {NULL, 0, NULL, 0},
 };
 
@@ -274,6 +311,15 @@ static int set_option(int c, const char *v, train_opts *o) {
     case OPT_EAGER: o->eager = 1; return CLI_OK;
     case OPT_PLOT: o->plot = v; return *v ? CLI_OK : cli_usage_error(CMD, "--plot needs a directory");
     case OPT_JSON: o->json = 1; return CLI_OK;
+    case OPT_CHECKPOINT:
+        o->checkpoint = v;
+        return *v ? CLI_OK : cli_usage_error(CMD, "--checkpoint needs a file name");
+    case OPT_EVERY: return parse_size("--every", v, 1, 1000000000L, &o->every);
+    case OPT_RESUME:
+        o->resume = v;
+        return *v ? CLI_OK : cli_usage_error(CMD, "--resume needs a checkpoint file");
+    case OPT_CHECK_NUMERICS: o->check_numerics = 1; return CLI_OK;
+    case OPT_MAX_MEMORY: return parse_memory(v, &o->max_memory);
     }
     return cli_usage_error(CMD, "unknown option");
 }
@@ -322,6 +368,7 @@ static int check_combinations(train_opts *o) {
         (o->loss == MG_LOSS_MSE) != (o->task == MG_CSV_TASK_REGRESS))
         return cli_usage_error(CMD, "--loss %s does not fit --task %s", mg_loss_name(o->loss),
                                o->task == MG_CSV_TASK_REGRESS ? "regress" : "classify");
+    if (o->every && !o->checkpoint) return cli_usage_error(CMD, "--every needs --checkpoint FILE");
     if (!o->samples) o->samples = TRAIN_DEFAULT_SAMPLES;
     if (o->standardize < 0) o->standardize = o->source != TRAIN_SRC_FASHION;
     return CLI_OK;

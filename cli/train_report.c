@@ -111,6 +111,11 @@ static void draw_bar(train_progress *p, double now) {
     p->drawn = 1;
 }
 
+void train_progress_resume(train_progress *p, size_t epoch, size_t pos) {
+    p->epoch = epoch;
+    p->skip = pos;
+}
+
 int train_progress_step(void *user, const mg_train_progress *s) {
     train_progress *p = user;
     if (!push(&p->curve, &p->ncurve, &p->capcurve, s->loss)) p->oom = 1;
@@ -123,7 +128,8 @@ int train_progress_step(void *user, const mg_train_progress *s) {
     p->correct += s->batch_metrics.correct;
     if (p->loss == MG_LOSS_MSE) p->sq_sum += s->batch_metrics.rmse * s->batch_metrics.rmse * (double)s->batch;
     int last = s->step + 1 == s->nsteps;
-    if (p->seen >= p->ntrain || last) {
+    if (p->seen + p->skip >= p->ntrain || last) {
+        p->skip = 0;
         p->pending = 1;
         p->pending_epoch = p->epoch;
         p->pending_loss = p->loss_sum / (double)p->seen;

@@ -483,8 +483,10 @@ mg_value mg_loss_hinge(mg_ctx *ctx, mg_value score, mg_value target);
 /* Softmax cross-entropy of k logits against a one-hot target (k values, 1 at the class).
  * subtract_max 0: the reference form, e_i = exp(z_i), p = (onehot . e) * (sum e)**-1,
  * loss = -log(p) (overflows past z = 709, underflows to inf loss far from the class).
- * subtract_max 1: log(sum exp(z_i - m)) - (onehot . (z - m)) with m the largest logit
- * taken as a constant: finite for any finite logits, same gradient softmax(z) - onehot. */
+ * subtract_max 1: log(sum exp(z_i - m)) - (onehot . (z - m)) with m the largest logit,
+ * built as max(a, b) = a + relu(b - a) so that a recorded graph shifts each sample by its
+ * own maximum: finite for any finite logits, the gradient softmax(z) - onehot (m's own
+ * gradient is 0 to rounding). */
 mg_value mg_loss_softmax_ce(mg_ctx *ctx, size_t k, const mg_value *logits,
                             const mg_value *onehot, int subtract_max);
 /* The mean of n losses, (0 + l_0 + ... + l_{n-1}) * (1/n) (n >= 1). */

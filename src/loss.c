@@ -102,13 +102,14 @@ mg_value mg_loss_softmax_ce(mg_ctx *ctx, size_t k, const mg_value *logits,
         mg_value et = mg_dot(ctx, MG_NULL, k, onehot, e);
         loss = mg_neg(ctx, mg_log(ctx, mg_mul(ctx, et, mg_powf(ctx, denom, -1.0))));
     } else {
-        /* log-sum-exp with the largest logit as a constant: any constant shift leaves the
-         * value and the gradient unchanged, and the largest one keeps every exp <= 1. */
-        double m = mg_data(ctx, logits[0]);
-        for (size_t i = 1; i < k; i++)
-            if (mg_data(ctx, logits[i]) > m) m = mg_data(ctx, logits[i]);
-        if (!isfinite(m)) m = 0.0; /* let the NaN or inf show in the loss itself */
-        mg_value mc = mg_const(ctx, m);
+        /* log-sum-exp shifted by the largest logit, which keeps every exp <= 1. The shift
+         * is a value of the graph, max(m, z) = m + relu(z - m), not a number taken at
+         * build time: a recorded graph (section 14) then shifts every sample by its own
+         * largest logit, whatever the weights were when it was recorded. Its gradient is
+         * sum(softmax) - sum(onehot) = 0, to rounding. A NaN or inf logit shows in the
+         * loss. */
+        mg_value mc = logits[0];
+        for (size_t i = 1; i < k; i++) mc = mg_add(ctx, mc, mg_relu(ctx, mg_sub(ctx, logits[i], mc)));
         for (size_t i = 0; i < k; i++) {
             s[i] = mg_sub(ctx, logits[i], mc);
             e[i] = mg_exp(ctx, s[i]);

@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef MG_HAVE_JANSSON
@@ -431,6 +434,113 @@ static void test_keeps_old_model(void **state) {
     free(after);
 }
 
+/* ==== long runs ============================================================================== */
+
+/* Whether two files hold the same bytes. */
+static int same_file(const char *a, const char *b) {
+    size_t la = 0, lb = 0;
+    char *x = tu_read_file(a, &la), *y = tu_read_file(b, &lb);
+    int same = x && y && la == lb && !memcmp(x, y, la);
+    free(x);
+    free(y);
+    return same;
+}
+
+#define LONG_RUN "--data", "spiral", "--samples", "2000", "--layers", "64,64", "--seed", "5", \
+                 "--threads", "1", "--quiet"
+
+/* Checkpoints: a run that saves every 100 steps is stopped by SIGINT (it finishes its
+ * step, saves, says where it stopped, exits 130) and resumed from the file; the model it
+ * ends with is byte for byte the one of a run that never stopped. (The stopped run plans
+ * 100000 steps, so that the signal surely comes in time, and is resumed to 4000: with a
+ * constant learning rate the plan's length changes nothing else.) */
+static void test_interrupt_and_resume(void **state) {
+    (void)state;
+    if (!have_jansson()) skip();
+    char whole[1024], ck[1024], done[1024];
+    snprintf(whole, sizeof whole, "%s", tu_path("whole.safetensors"));
+    snprintf(ck, sizeof ck, "%s", tu_path("ck.safetensors"));
+    snprintf(done, sizeof done, "%s", tu_path("done.safetensors"));
+    tu_run_result r = TRAIN(NULL, LONG_RUN, "--steps", "4000", "--save", whole);
+    expect_status(r, 0);
+    tu_run_free(&r);
+
+    int errpipe[2];
+    assert_int_equal(pipe(errpipe), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(errpipe[1], 2);
+        close(errpipe[0]);
+        execl(MG_CLI, MG_CLI, "train", LONG_RUN, "--steps", "100000", "--checkpoint", ck, "--every",
+              "100", "--save", done, (char *)NULL);
+        _exit(127);
+    }
+    close(errpipe[1]);
+    /* the first checkpoint shows the run is under way; then ask it to stop */
+    struct timespec tick = {0, 2000000};
+    for (int i = 0; i < 30000 && !file_exists(ck); i++) nanosleep(&tick, NULL);
+    assert_true(file_exists(ck));
+    kill(pid, SIGINT);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    char msg[2048];
+    ssize_t n = read(errpipe[0], msg, sizeof msg - 1);
+    close(errpipe[0]);
+    msg[n > 0 ? n : 0] = '\0';
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 130)
+        fail_msg("the interrupted run ended with status %d: %s", status, msg);
+    expect_in(msg, "micrograd: train: stopped by SIGINT after step ");
+    expect_in(msg, "continue with --resume");
+    assert_false(file_exists(done)); /* --save is for the finished model */
+
+    r = INFO("--model", ck);
+    expect_status(r, 0);
+    expect_in(r.out, "checkpoint: after step ");
+    tu_run_free(&r);
+    r = TRAIN(NULL, LONG_RUN, "--steps", "4000", "--save", done, "--resume", ck);
+    expect_status(r, 0);
+    tu_run_free(&r);
+    assert_true(same_file(whole, done));
+
+    /* resuming with other options is refused before any training */
+    r = TRAIN(NULL, "--data", "spiral", "--samples", "2000", "--layers", "32", "--steps", "4000",
+              "--seed", "5", "--resume", ck);
+    expect_status(r, 2);
+    expect_in(r.err, "--resume");
+    tu_run_free(&r);
+    r = TRAIN(NULL, LONG_RUN, "--steps", "4000", "--resume", whole); /* no training state */
+    expect_status(r, 2);
+    expect_in(r.err, "without a training state");
+    tu_run_free(&r);
+}
+
+/* --check-numerics names the first op whose value is not finite; --max-memory turns a
+ * graph too big for the cap into a clear error. */
+static void test_numerics_and_memory(void **state) {
+    (void)state;
+    tu_run_result r = TRAIN(NULL, "--data", LINEAR, "--optimizer", "sgd", "--lr", "1000",
+                            "--batch", "0", "--steps", "50", "--check-numerics");
+    expect_status(r, 1);
+    expect_in(r.err, "micrograd: training failed: step ");
+    expect_in(r.err, "not finite: #");
+    tu_run_free(&r);
+    r = TRAIN(NULL, "--data", "spiral", "--samples", "3000", "--eager", "--batch", "0",
+              "--steps", "1", "--max-memory", "1M");
+    expect_status(r, 1);
+    expect_in(r.err, "training failed: step 0");
+    expect_in(r.err, "memory");
+    tu_run_free(&r);
+    r = TRAIN(NULL, "--data", "moons", "--max-memory", "12");
+    expect_status(r, 2);
+    expect_in(r.err, "--max-memory");
+    tu_run_free(&r);
+    r = TRAIN(NULL, "--data", "moons", "--every", "5");
+    expect_status(r, 2);
+    expect_in(r.err, "--every needs --checkpoint");
+    tu_run_free(&r);
+}
+
 /* ==== Fashion-MNIST ========================================================================== */
 
 static void test_fashion(void **state) {
@@ -482,6 +592,8 @@ int main(void) {
         cmocka_unit_test(test_data_errors),
         cmocka_unit_test(test_keeps_old_model),
         cmocka_unit_test(test_fashion),
+        cmocka_unit_test(test_interrupt_and_resume),
+        cmocka_unit_test(test_numerics_and_memory),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
 }

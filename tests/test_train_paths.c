@@ -283,71 +283,106 @@ static int stop_and_save(void *user, const mg_train_progress *p) {
     return 1;
 }
 
+/* One case: a whole run of cfg against the same run stopped after step `at`, saved, and
+ * resumed from the file in a new context. */
+static void resume_case(const mg_train_config *cfg, data_kind data, const size_t *sizes,
+                        size_t at) {
+    run whole;
+    run_train(&whole, data, sizes, 3, MG_ACT_TANH, cfg, cfg->eager, 1);
+
+    mg_ctx *ctx = mg_ctx_new();
+    mg_rng_seed(mg_ctx_rng(ctx), 7);
+    mg_dataset *d = data == D_SPIRAL ? mg_data_spiral(mg_ctx_rng(ctx), 90, 3, 0.2, NULL)
+                                     : mg_data_moons(mg_ctx_rng(ctx), 100, 0.1, NULL);
+    mg_act acts[3] = {MG_ACT_TANH, MG_ACT_TANH, MG_ACT_LINEAR};
+    mg_mlp *m = mg_mlp_new(ctx, 2, 3, sizes, acts, MG_INIT_SCALED, mg_ctx_rng(ctx), NULL);
+    stopper st = {at, tu_path("ckpt.safetensors"), ctx, m, 0};
+    mg_train_config c1 = *cfg;
+    c1.callback = stop_and_save;
+    c1.user = &st;
+    mg_train_result res;
+    mg_err err;
+    if (mg_train(ctx, m, d, NULL, &c1, &res, &err)) fail_msg("%s", err.msg);
+    assert_true(st.saved && res.stopped && res.steps == at);
+    mg_mlp_free(m);
+    mg_ctx_free(ctx);
+
+    ctx = mg_ctx_new();
+    mg_model_info info;
+    m = mg_model_load(st.path, ctx, &info, &err);
+    if (!m) fail_msg("%s", err.msg);
+    assert_non_null(info.train_state);
+    assert_int_equal(info.train_state->step, at);
+    mg_train_config c2 = *cfg;
+    c2.resume = info.train_state;
+    if (mg_train(ctx, m, d, NULL, &c2, &res, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(res.steps, cfg->steps);
+    assert_memory_equal(mg_data_ptr(ctx, m->first), mg_data_ptr(whole.ctx, whole.m->first),
+                        m->nparams * sizeof(double));
+    /* a state that does not fit is refused */
+    mg_dataset *fewer = data == D_SPIRAL ? mg_data_spiral(mg_ctx_rng(ctx), 60, 3, 0.2, NULL)
+                                         : mg_data_moons(mg_ctx_rng(ctx), 80, 0.1, NULL);
+    assert_int_equal(mg_train(ctx, m, fewer, NULL, &c2, &res, &err), MG_STATUS_INVALID);
+    assert_non_null(strstr(err.msg, "cannot resume"));
+    info.train_state->order[0] = info.train_state->order[1];
+    assert_int_equal(mg_train(ctx, m, d, NULL, &c2, &res, &err), MG_STATUS_INVALID);
+    assert_non_null(strstr(err.msg, "permutation"));
+    mg_dataset_free(fewer);
+    mg_model_info_free(&info);
+    mg_mlp_free(m);
+    mg_dataset_free(d);
+    mg_ctx_free(ctx);
+    run_free(&whole);
+}
+
 static void test_resume_checkpoint(void **state) {
     (void)state;
 #ifndef MG_HAVE_JANSSON
     skip(); /* model files need jansson */
 #else
-    const size_t sizes[3] = {8, 8, 1};
     mg_train_config cfg;
     mg_train_config_init(&cfg);
-    cfg.loss = MG_LOSS_BCE;
     mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
     cfg.optim.lr = 0.02;
-    cfg.batch_size = 16; /* 100 samples: 7 steps an epoch, the last of 4 */
     cfg.steps = 20;
     cfg.threads = 1;
-    for (int eager = 0; eager < 2; eager++)
-        for (size_t at = 5; at <= 7; at += 2) {
-            cfg.eager = eager;
-            run whole;
-            run_train(&whole, D_MOONS, sizes, 3, MG_ACT_TANH, &cfg, eager, 1);
-
-            /* the same run, stopped after step `at` and saved */
-            mg_ctx *ctx = mg_ctx_new();
-            mg_rng_seed(mg_ctx_rng(ctx), 7);
-            mg_dataset *d = mg_data_moons(mg_ctx_rng(ctx), 100, 0.1, NULL);
-            mg_act acts[3] = {MG_ACT_TANH, MG_ACT_TANH, MG_ACT_LINEAR};
-            mg_mlp *m = mg_mlp_new(ctx, 2, 3, sizes, acts, MG_INIT_SCALED, mg_ctx_rng(ctx), NULL);
-            stopper st = {at, tu_path("ckpt.safetensors"), ctx, m, 0};
-            mg_train_config c1 = cfg;
-            c1.callback = stop_and_save;
-            c1.user = &st;
-            mg_train_result res;
-            mg_err err;
-            if (mg_train(ctx, m, d, NULL, &c1, &res, &err)) fail_msg("%s", err.msg);
-            assert_true(st.saved && res.stopped && res.steps == at);
-            mg_mlp_free(m);
-            mg_ctx_free(ctx);
-
-            /* resumed from the file alone, in a new context */
-            ctx = mg_ctx_new();
-            mg_model_info info;
-            m = mg_model_load(st.path, ctx, &info, &err);
-            if (!m) fail_msg("%s", err.msg);
-            assert_non_null(info.train_state);
-            assert_int_equal(info.train_state->step, at);
-            mg_train_config c2 = cfg;
-            c2.resume = info.train_state;
-            if (mg_train(ctx, m, d, NULL, &c2, &res, &err)) fail_msg("%s", err.msg);
-            assert_int_equal(res.steps, 20);
-            assert_memory_equal(mg_data_ptr(ctx, m->first), mg_data_ptr(whole.ctx, whole.m->first),
-                                m->nparams * sizeof(double));
-            /* a state that does not fit is refused */
-            mg_dataset *fewer = mg_data_moons(mg_ctx_rng(ctx), 90, 0.1, NULL);
-            assert_int_equal(mg_train(ctx, m, fewer, NULL, &c2, &res, &err), MG_STATUS_INVALID);
-            assert_non_null(strstr(err.msg, "cannot resume"));
-            info.train_state->order[0] = info.train_state->order[1];
-            assert_int_equal(mg_train(ctx, m, d, NULL, &c2, &res, &err), MG_STATUS_INVALID);
-            assert_non_null(strstr(err.msg, "permutation"));
-            mg_dataset_free(fewer);
-            mg_model_info_free(&info);
-            mg_mlp_free(m);
-            mg_dataset_free(d);
-            mg_ctx_free(ctx);
-            run_free(&whole);
-        }
+    for (int eager = 0; eager < 2; eager++) {
+        cfg.eager = eager;
+        /* binary cross-entropy on moons, batches of 16: 7 steps an epoch, the last of 4;
+         * stopped mid-epoch and at an epoch's end */
+        const size_t bin[3] = {8, 8, 1};
+        cfg.loss = MG_LOSS_BCE;
+        cfg.batch_size = 16;
+        resume_case(&cfg, D_MOONS, bin, 5);
+        resume_case(&cfg, D_MOONS, bin, 7);
+        /* softmax cross-entropy (the stable form) on 3 spiral classes, batches of 32 */
+        const size_t three[3] = {8, 8, 3};
+        cfg.loss = MG_LOSS_CE;
+        cfg.batch_size = 32;
+        resume_case(&cfg, D_SPIRAL, three, 4);
+    }
 #endif
+}
+
+/* The stable softmax cross-entropy, recorded once, shifts each sample by its own largest
+ * logit: logits of +-1000 (exp would overflow) give the exact loss on replay, whatever
+ * the logits were when the graph was recorded. */
+static void test_compiled_softmax_stable(void **state) {
+    (void)state;
+    mg_ctx *ctx = mg_ctx_new();
+    mg_value z[3], t[3], slots[6];
+    for (int k = 0; k < 3; k++) slots[k] = z[k] = mg_input(ctx, 0.0);
+    for (int k = 0; k < 3; k++) slots[3 + k] = t[k] = mg_input(ctx, k == 0);
+    mg_err err;
+    mg_compiled *c = mg_compile(ctx, mg_loss_softmax_ce(ctx, 3, z, t, 1), 6, slots, 0, NULL, &err);
+    assert_non_null(c);
+    /* loss = logsumexp(z) - z[class] = 1000 - 0 (the other terms underflow to 0) */
+    double rows[2 * 6] = {1000, 0, -1000, 0, 1, 0, -5, 700, 710, 0, 0, 1}, losses[2];
+    assert_int_equal(mg_compiled_forward(c, 2, rows, losses, NULL, &err), MG_STATUS_OK);
+    ASSERT_NEAR(losses[0], 1000.0, 1e-9);
+    ASSERT_NEAR(losses[1], log1p(exp(-10.0)), 1e-12); /* logsumexp(700, 710) - 710 */
+    mg_compiled_free(c);
+    mg_ctx_free(ctx);
 }
 
 /* mg_mlp_predict_rows gives mg_mlp_predict's numbers for every row, across blocks, and
@@ -386,7 +421,7 @@ int main(void) {
         cmocka_unit_test(test_bce_momentum),         cmocka_unit_test(test_mse_regression),
         cmocka_unit_test(test_threads_bit_identical), cmocka_unit_test(test_nonfinite_same_message),
         cmocka_unit_test(test_predict_rows),          cmocka_unit_test(test_check_numerics),
-        cmocka_unit_test(test_resume_checkpoint),
+        cmocka_unit_test(test_resume_checkpoint),     cmocka_unit_test(test_compiled_softmax_stable),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     tu_cleanup();
