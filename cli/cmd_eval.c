@@ -104,6 +104,7 @@ static int parse_options(int argc, char **argv, eval_opts *o, int *stop) {
     long n;
     int c;
     opterr = 0;
+    optind = 0; /* a fresh parse (glibc: 0 resets its state entirely) */
     while ((c = getopt_long(argc, argv, ":e:o:p:rjqhd:f", longopts, NULL)) != -1) {
         switch (c) {
         case 'e':

@@ -59,6 +59,7 @@ static int parse_options(int argc, char **argv, info_opts *o, int *stop) {
     *stop = 1;
     int c;
     opterr = 0;
+    optind = 0; /* a fresh parse (glibc: 0 resets its state entirely) */
     while ((c = getopt_long(argc, argv, ":m:fp:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;

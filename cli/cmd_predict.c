@@ -90,6 +90,7 @@ static int parse_options(int argc, char **argv, predict_opts *o, int *stop) {
     *stop = 1;
     int c;
     opterr = 0;
+    optind = 0; /* a fresh parse (glibc: 0 resets its state entirely) */
     while ((c = getopt_long(argc, argv, ":m:d:o:pt:n:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;

@@ -379,7 +379,7 @@ int train_parse_options(int argc, char **argv, train_opts *o, int *stop) {
     *stop = 1;
     int c;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then also forgets a half-read "-qh" group of an earlier parse */
     while ((c = getopt_long(argc, argv, ":d:t:s:qh", longopts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);

@@ -244,7 +244,7 @@ int demo_parse(const demo_spec *spec, int argc, char **argv, demo_opts *o) {
     longopts[k++] = (struct option){"help", no_argument, NULL, 'h'};
     longopts[k] = (struct option){NULL, 0, NULL, 0};
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then also forgets a half-read "-qh" group of an earlier parse */
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         if (c == 'h') {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test.sh - builds and runs the whole test suite: the normal build and the sanitizer
-# build (AddressSanitizer + UndefinedBehaviorSanitizer), both with -Werror.
+# test.sh - builds and runs the whole test suite: the normal build, the sanitizer build
+# (AddressSanitizer + UndefinedBehaviorSanitizer) and a clang build, all with -Werror;
+# valgrind over the tests and the command; a short fuzz run; an install check.
 # Exits non-zero when any build or test fails.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +29,14 @@ if command -v clang >/dev/null 2>&1; then
 else
   echo "==== clang build skipped: clang not installed (apt-get install clang)"
 fi
+
+# Memcheck over the normal build's test programs and a tour of the command.
+if ! "$root/scripts/valgrind.sh" "$root/build-test"; then status=1; fi
+
+# A short fuzz run of every parser and loader (about 12 s each; scripts/fuzz.sh SECONDS
+# for longer runs).
+echo "==== fuzz (short run)"
+if ! "$root/scripts/fuzz.sh" 12; then status=1; fi
 
 # The installed library, header and pkg-config file are enough to build a program.
 echo "==== install check"

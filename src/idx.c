@@ -148,6 +148,12 @@ static mg_status parse_header(idx_file *f, unsigned expect_ndims_min, unsigned e
                           total < f->len - f->header ? "trailing bytes" : "truncated data");
     }
     if (f->dims[0] == 0) return mg_err_set(err, MG_STATUS_FORMAT, "%s: no samples", f->path);
+    /* A zero size past the count makes images of no pixels, and an empty data section
+     * that the length check above cannot tell from a right one. */
+    for (unsigned i = 1; i < nd; i++)
+        if (f->dims[i] == 0)
+            return mg_err_set(err, MG_STATUS_FORMAT, "%s: dimension %u is 0 (images of no pixels)",
+                              f->path, i + 1);
     return MG_STATUS_OK;
 }
 

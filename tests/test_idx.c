@@ -212,6 +212,29 @@ static void test_random_headers(void **state) {
     }
 }
 
+/* ==== inputs found by fuzz/fuzz_idx.c ======================================================= */
+
+/* An image file of 6 x 2052 x 0 x 6717567 (no pixels, so an empty data section matches the
+ * header) with 6 good labels: it reached mg_dataset_new with 0 features, whose
+ * MG_STATUS_INVALID message named no file. */
+static void test_fuzz_zero_dimension(void **state) {
+    (void)state;
+    static const unsigned char lab[14] = {0, 0, 8, 1, 0, 0, 0, 6, 2, 0, 1, 9, 0, 3};
+    static const unsigned char img[20] = {0, 0, 8, 4, 0, 0, 0, 6,    0,    0,
+                                          8, 4, 0, 0, 0, 0, 0, 0x66, 0x80, 0x7f};
+    char im[512], lb[512];
+    snprintf(im, sizeof im, "%s", tu_path("z_im.idx"));
+    snprintf(lb, sizeof lb, "%s", tu_path("z_lb.idx"));
+    tu_write_file(im, (const char *)img, sizeof img);
+    tu_write_file(lb, (const char *)lab, sizeof lab);
+    mg_err err = {0};
+    assert_null(mg_idx_load(im, lb, 0, &err));
+    assert_int_equal(err.status, MG_STATUS_FORMAT);
+    char want[1200];
+    snprintf(want, sizeof want, "%s: dimension 3 is 0 (images of no pixels)", im);
+    assert_string_equal(err.msg, want);
+}
+
 /* ==== Fashion-MNIST from the Debian package ================================================ */
 
 static void test_fashion_mnist(void **state) {
@@ -276,6 +299,7 @@ int main(void) {
         cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_random_headers),
+        cmocka_unit_test(test_fuzz_zero_dimension),
         cmocka_unit_test(test_fashion_mnist),
         cmocka_unit_test(test_fashion_missing),
     };

@@ -1,0 +1,92 @@
+/* fuzz_cli.c - the command's option parsers: `micrograd train`'s (train_parse_options,
+ * the largest: every value checked, combinations checked) and the demos' (demo_parse,
+ * here with a spec that takes every option). The input is argument strings separated by
+ * NUL bytes; the first byte picks the parser. A parse must end in "go on" with every value
+ * in its documented range, or in exit status 0 (--help) or 2 (a usage error, one message);
+ * nothing else is acceptable. Their messages go to /dev/null while they run. */
+#include "fuzz_common.h"
+
+#include <fcntl.h>
+#include <math.h>
+
+#include "../cli/train_internal.h"
+#include "../demos/demo.h"
+
+enum { MAX_ARGS = 64 };
+
+static int devnull = -1, saved_out = -1, saved_err = -1;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    (void)argc, (void)argv;
+    devnull = open("/dev/null", O_WRONLY);
+    return 0;
+}
+
+static void quiet(int on) {
+    if (fz_verbose() || devnull < 0) return;
+    fflush(stdout);
+    fflush(stderr);
+    if (on) {
+        saved_out = dup(1), saved_err = dup(2);
+        dup2(devnull, 1), dup2(devnull, 2);
+    } else {
+        dup2(saved_out, 1), dup2(saved_err, 2);
+        close(saved_out), close(saved_err);
+    }
+}
+
+static void check_train(const train_opts *o) {
+    FZ_CHECK(o->data && *o->data, "no data after a successful parse");
+    FZ_CHECK((o->epochs > 0) != (o->steps > 0), "epochs %zu steps %zu", o->epochs, o->steps);
+    FZ_CHECK(o->nlayers <= MG_MLP_MAX_LAYERS - 1, "%zu layers", o->nlayers);
+    for (size_t l = 0; l < o->nlayers; l++) FZ_CHECK(o->layers[l] > 0, "layer %zu of size 0", l);
+    FZ_CHECK(o->val >= 0 && o->val < 1, "val %g", o->val);
+    FZ_CHECK(isnan(o->lr) || (o->lr > 0 && isfinite(o->lr)), "lr %g", o->lr);
+    FZ_CHECK(o->threads >= 0, "threads %d", o->threads);
+    FZ_CHECK(o->standardize == 0 || o->standardize == 1, "standardize %d", o->standardize);
+    FZ_CHECK(!o->every || o->checkpoint, "--every without --checkpoint");
+    FZ_CHECK(o->samples > 0, "samples 0");
+}
+
+static void check_demo(const demo_opts *o) {
+    FZ_CHECK(o->lr > 0 && isfinite(o->lr), "lr %g", o->lr);
+    FZ_CHECK(o->noise >= 0 && isfinite(o->noise), "noise %g", o->noise);
+    FZ_CHECK(o->steps >= 1 && o->epochs >= 1 && o->n >= 4, "steps %zu epochs %zu n %zu", o->steps,
+             o->epochs, o->n);
+    FZ_CHECK(o->threads >= 0, "threads %d", o->threads);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1 || size > 4096) return 0;
+    static char buf[4097];
+    memcpy(buf, data + 1, size - 1);
+    buf[size - 1] = '\0';
+    char *argv[MAX_ARGS + 2];
+    int argc = 0;
+    argv[argc++] = (data[0] & 1) ? "demo" : "train";
+    for (char *p = buf; p < buf + size - 1 && argc < MAX_ARGS; p += strlen(p) + 1) argv[argc++] = p;
+    argv[argc] = NULL;
+
+    quiet(1);
+    int rc;
+    if (data[0] & 1) {
+        static const char *const names[] = {"moons", "spiral", "blobs", NULL};
+        demo_spec spec = {"fuzz", "every option", ~0u,
+                          {.seed = 1, .steps = 10, .epochs = 1, .lr = 0.1, .n = 100, .noise = 0.1,
+                           .batch = 0, .data = "moons", .classes = 3},
+                          names};
+        demo_opts o;
+        rc = demo_parse(&spec, argc, argv, &o);
+        quiet(0);
+        if (rc < 0) check_demo(&o);
+        else FZ_CHECK(rc == 0 || rc == 2, "demo_parse returned %d", rc);
+    } else {
+        train_opts o;
+        int stop;
+        rc = train_parse_options(argc, argv, &o, &stop);
+        quiet(0);
+        if (!stop) check_train(&o);
+        else FZ_CHECK(rc == 0 || rc == 2, "train_parse_options returned %d", rc);
+    }
+    return 0;
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# valgrind.sh DIR - runs every test program of the build in DIR, and a tour of the
+# `micrograd` command (drawing, plotting, training, saving, predicting), under valgrind's
+# memcheck. Passes when no run reports an invalid access, an uninitialised value or a
+# leak (definite or indirect) other than the reviewed ones in scripts/valgrind.supp.
+# Forked children (graphviz's renderer) are checked too: each process writes its own log,
+# and any log with something in it fails the run. Prints "skipped" and succeeds when
+# valgrind is not installed (apt-get install valgrind).
+set -u
+dir=$(cd "$1" && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+if ! command -v valgrind >/dev/null 2>&1; then
+  echo "==== valgrind skipped: not installed (apt-get install valgrind)"
+  exit 0
+fi
+logs=$(mktemp -d)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+vg=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30
+    --suppressions="$root/scripts/valgrind.supp" --log-file="$logs/%p.log")
+status=0
+
+run() { # name command...
+  local name=$1; shift
+  if "${vg[@]}" "$@" >"$work/$name.out" 2>&1; then
+    echo "  ok      $name"
+  else
+    echo "  FAILED  $name (exit $?)"; sed 's/^/    /' "$work/$name.out" | tail -20; status=1
+  fi
+}
+
+echo "==== valgrind: test programs"
+for t in "$dir"/tests/test_*; do
+  [ -x "$t" ] || continue
+  run "$(basename "$t")" "$t"
+done
+
+echo "==== valgrind: the command"
+m="$dir/micrograd"
+csv="$root/examples/data/iris.csv"
+(cd "$work" && {
+  run eval-svg "$m" eval -e 'a = 2.0
+b = a * 3 + a.tanh()' --dot g.svg --formula
+  run eval-png "$m" eval -e 'x = -3.0
+y = (x * 2).relu() + x**2' --dot g.png --json
+  run demo-moons "$m" demo moons --steps 5 --out pictures --graph moons.svg
+  run demo-yinyang "$m" demo yinyang --steps 3
+  run demo-neuron "$m" demo neuron --graph neuron.png --formula
+  run train-csv "$m" train --data "$csv" --epochs 3 --val 0.2 --save iris.safetensors --plot tp --json
+  run train-eager "$m" train --data moons --samples 60 --steps 5 --eager --check-numerics
+  run train-checkpoint "$m" train --data spiral --samples 90 --steps 12 --checkpoint ck.safetensors --every 4
+  run train-resume "$m" train --data spiral --samples 90 --steps 20 --resume ck.safetensors
+  run predict "$m" predict --model iris.safetensors --data "$csv" --proba --out p.csv
+  run info "$m" info --model iris.safetensors --formula
+  run bad-model sh -c "! \"\$@\"" _ "$m" predict --model "$csv" --data "$csv"
+})
+
+bad=0
+for f in "$logs"/*.log; do
+  [ -s "$f" ] || continue
+  bad=1; echo "==== valgrind report $f:"; head -60 "$f"
+done
+rm -rf "$logs"
+if [ $status = 0 ] && [ $bad = 0 ]; then echo "==== valgrind passed"; exit 0; fi
+echo "==== valgrind FAILED"; exit 1
