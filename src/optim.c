@@ -3,6 +3,7 @@
  * side. */
 #include "nn_internal.h"
 
+#include <float.h>
 #include <math.h>
 
 struct mg_optim {
@@ -152,6 +153,13 @@ static int nthreads(const mg_optim_config *c, size_t n) {
 #define FOR_PARAMS(c, n) for (size_t i = 0; i < (n); i++)
 #endif
 
+/* A moment that has decayed below the smallest normal double is set to 0. It no longer
+ * changes any update, and arithmetic on subnormal numbers is many times slower on x86:
+ * the moments of weights whose gradient is always 0 (Fashion-MNIST's blank border pixels)
+ * decay by beta1 = 0.9 a step and reach that range after about 6700 steps, where an epoch
+ * then took twice as long (measured: 1.95 s -> 4 s). */
+static inline double flush(double x) { return fabs(x) < DBL_MIN ? 0.0 : x; }
+
 static void sgd(const mg_optim_config *c, double lr, double *p, const double *g, size_t n) {
     double wd = c->weight_decay;
     if (wd == 0.0) {
@@ -168,7 +176,7 @@ static void momentum(const mg_optim_config *c, double lr, double *buf, double *p
     double mu = c->momentum, wd = c->weight_decay;
     FOR_PARAMS(c, n) {
         double gi = wd == 0.0 ? g[i] : g[i] + wd * p[i];
-        buf[i] = mu * buf[i] + gi;
+        buf[i] = flush(mu * buf[i] + gi);
         p[i] -= lr * buf[i];
     }
 }
@@ -180,8 +188,8 @@ static void adamw(const mg_optim_config *c, size_t t, double lr, double *m, doub
     double b1 = c->beta1, b2 = c->beta2, eps = c->eps, wd = c->weight_decay;
     double c1 = 1.0 - pow(b1, (double)t), c2 = 1.0 - pow(b2, (double)t);
     FOR_PARAMS(c, n) {
-        m[i] = b1 * m[i] + (1.0 - b1) * g[i];
-        v[i] = b2 * v[i] + (1.0 - b2) * (g[i] * g[i]);
+        m[i] = flush(b1 * m[i] + (1.0 - b1) * g[i]);
+        v[i] = flush(b2 * v[i] + (1.0 - b2) * (g[i] * g[i]));
         double mhat = m[i] / c1, vhat = v[i] / c2;
         p[i] -= lr * (mhat / (sqrt(vhat) + eps) + wd * p[i]);
     }

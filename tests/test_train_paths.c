@@ -385,6 +385,47 @@ static void test_compiled_softmax_stable(void **state) {
     mg_ctx_free(ctx);
 }
 
+/* The optimiser's moments never hold subnormal numbers (slow on x86): those of a weight
+ * whose input is always 0 decay by 0.9 a step and are flushed to 0 once they would be. */
+typedef struct moments {
+    size_t subnormal, zero;
+} moments;
+
+static int count_moments(void *user, const mg_train_progress *p) {
+    moments *c = user;
+    if (p->step + 1 != p->nsteps) return 0;
+    for (size_t i = 0; i < p->state->nparams; i++) {
+        double m = p->state->optim_m[i], v = p->state->optim_v[i];
+        c->subnormal += (fpclassify(m) == FP_SUBNORMAL) + (fpclassify(v) == FP_SUBNORMAL);
+        c->zero += m == 0.0;
+    }
+    return 0;
+}
+
+static void test_no_subnormal_moments(void **state) {
+    (void)state;
+    mg_ctx *ctx = mg_ctx_new();
+    mg_dataset *d = regression(mg_ctx_rng(ctx));
+    for (size_t i = 0; i < d->n; i++) d->x[2 * i + 1] = 0.0; /* the second input: always 0 */
+    const size_t sizes[2] = {3, 1};
+    mg_mlp *m = mg_mlp_new(ctx, 2, 2, sizes, NULL, MG_INIT_SCALED, mg_ctx_rng(ctx), NULL);
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    cfg.loss = MG_LOSS_MSE;
+    mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
+    cfg.steps = 7000; /* 0.9^7000 * 1e-3 is far below the smallest normal double */
+    moments c = {0, 0};
+    cfg.callback = count_moments;
+    cfg.user = &c;
+    mg_err err;
+    if (mg_train(ctx, m, d, NULL, &cfg, NULL, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(c.subnormal, 0);
+    assert_true(c.zero >= 3); /* the three weights of the always-0 input */
+    mg_mlp_free(m);
+    mg_dataset_free(d);
+    mg_ctx_free(ctx);
+}
+
 /* mg_mlp_predict_rows gives mg_mlp_predict's numbers for every row, across blocks, and
  * names the first row whose output is not finite. A first layer wider than the inputs
  * and a deep model make sure the recorded inputs are the inputs. */
@@ -422,6 +463,7 @@ int main(void) {
         cmocka_unit_test(test_threads_bit_identical), cmocka_unit_test(test_nonfinite_same_message),
         cmocka_unit_test(test_predict_rows),          cmocka_unit_test(test_check_numerics),
         cmocka_unit_test(test_resume_checkpoint),     cmocka_unit_test(test_compiled_softmax_stable),
+        cmocka_unit_test(test_no_subnormal_moments),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     tu_cleanup();
