@@ -380,7 +380,10 @@ static mg_status layout_model(csv_load *L, mg_err *err) {
 static mg_status grow_rows(csv_load *L, mg_err *err) {
     mg_dataset *d = L->d;
     if (d->n < L->caprows) return MG_STATUS_OK;
-    size_t cap = L->caprows ? L->caprows * 2 : 256;
+    /* The first block holds 256 rows, or fewer for wide files: about 512 KB of features,
+     * so a header of a million columns does not reserve gigabytes before its first row. */
+    size_t first = d->nfeat > 256 ? 65536 / d->nfeat : 256;
+    size_t cap = L->caprows ? L->caprows * 2 : first ? first : 1;
     size_t xbytes = mg__mul_size(mg__mul_size(cap, d->nfeat), sizeof(double));
     if (xbytes == SIZE_MAX)
         return mg_err_set(err, MG_STATUS_NOMEM, "%s: too many rows", L->r.name);

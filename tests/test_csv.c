@@ -375,6 +375,53 @@ static void test_too_many_columns(void **state) {
     free(text);
 }
 
+/* The widest file allowed loads without reserving memory for rows it does not have: a
+ * counting allocator sees no single request past 64 MB for 2 rows of 1048575 features
+ * (16 MB of numbers). */
+static size_t largest_request;
+static void *count_alloc(void *user, size_t size) {
+    (void)user;
+    if (size > largest_request) largest_request = size;
+    return malloc(size);
+}
+static void *count_realloc(void *user, void *p, size_t size) {
+    (void)user;
+    if (size > largest_request) largest_request = size;
+    return realloc(p, size);
+}
+static void count_free(void *user, void *p) {
+    (void)user;
+    free(p);
+}
+
+static void test_widest_file(void **state) {
+    (void)state;
+    size_t ncols = MG_CSV_MAX_COLUMNS, cap = ncols * 24 + 64, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (size_t i = 0; i < ncols; i++) len += (size_t)sprintf(text + len, "%sc%zu", i ? "," : "", i);
+    for (int row = 0; row < 2; row++) {
+        text[len++] = '\n';
+        for (size_t i = 0; i + 1 < ncols; i++) len += (size_t)sprintf(text + len, "%d,", (int)(i % 7) - row);
+        len += (size_t)sprintf(text + len, "%s", row ? "q" : "p");
+    }
+    text[len++] = '\n';
+    static const mg_allocator counting = {count_alloc, count_realloc, count_free, NULL};
+    largest_request = 0;
+    mg_set_allocator(&counting);
+    mg_err err = {0};
+    mg_dataset *d = mg_csv_parse(text, len, "widest.csv", NULL, &err);
+    if (!d) fail_msg("%s", err.msg);
+    assert_int_equal(d->n, 2);
+    assert_int_equal(d->nfeat, ncols - 1);
+    assert_int_equal(d->nclasses, 2);
+    ASSERT_NEAR(d->x[ncols - 1 + 8], 0.0, 0); /* row 1, feature 8: 8 % 7 - 1 */
+    mg_dataset_free(d);
+    mg_set_allocator(NULL);
+    if (largest_request > (size_t)64 << 20) fail_msg("a request of %zu bytes", largest_request);
+    free(text);
+}
+
 static void test_files(void **state) {
     (void)state;
     const char *path = tu_path("iris_part.csv");
@@ -444,6 +491,7 @@ int main(void) {
         cmocka_unit_test(test_unknown_target),
         cmocka_unit_test(test_model_errors),
         cmocka_unit_test(test_too_many_columns),
+        cmocka_unit_test(test_widest_file),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_random_inputs),
     };
