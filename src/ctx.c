@@ -105,7 +105,6 @@ char *mg__strdup(const char *s) {
 /* ==== context =========================================================================== */
 
 /* Bytes of per-value arrays: data, grad, a0, a1, label, gen, op, role. */
-#define MG__BYTES_PER_VALUE (8 + 8 + 4 + 4 + 4 + 2 + 1 + 1)
 
 static atomic_uint mg__next_tag = 1;
 

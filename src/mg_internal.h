@@ -103,6 +103,9 @@ static inline mg_value mg__result(mg_ctx *ctx, uint32_t i) {
     return mg__handle(ctx, i);
 }
 
+/* Bytes a value takes on the tape: data, grad, two inputs, label, generation, op, role. */
+#define MG__BYTES_PER_VALUE (8 + 8 + 4 + 4 + 4 + 2 + 1 + 1)
+
 /* Doubles the tape's capacity; 0 when out of memory or over the cap (recorded on ctx). */
 int mg__grow_values(mg_ctx *ctx);
 

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ==== names and defaults ================================================================= */
 
@@ -469,6 +470,39 @@ static mg_status resume_from(const mg_train_state *r, mg_optim *o, mg_rng *rng, 
     return MG_STATUS_OK;
 }
 
+/* Before an eager run: the tape a step needs (sample 0's graph times the batch) must fit
+ * in what the context's cap leaves, or in the machine's memory without a cap; refused up
+ * front with the numbers, not after the machine has started swapping. */
+static mg_status check_step_memory(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cfg,
+                                   const mg_dataset *d, size_t nb, mg_err *err) {
+    mg_mark mark = mg_ctx_mark(ctx);
+    mg_value loss = mg_sample_loss(ctx, m, cfg->loss, cfg->subtract_max, d, 0, NULL);
+    size_t values = mg_ctx_size(ctx) - mark.nvalues, args = ctx->nargs - mark.nargs;
+    mg_ctx_reset(ctx, mark);
+    if (!mg_ok(loss))
+        return mg_err_set(err, MG_STATUS_NOMEM, "a sample's graph does not fit: %s",
+                          mg_ctx_errmsg(ctx));
+    double need = (double)nb * ((double)values * (MG__BYTES_PER_VALUE + 1) + (double)args * 4);
+    double have;
+    const char *what;
+    if (ctx->max_bytes) {
+        size_t used = mg_ctx_bytes(ctx);
+        have = used < ctx->max_bytes ? (double)(ctx->max_bytes - used) : 0.0;
+        what = "the memory cap leaves";
+    } else {
+        long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        have = pages > 0 && page > 0 ? (double)pages * (double)page : INFINITY;
+        what = "the machine has";
+    }
+    if (need <= have) return MG_STATUS_OK;
+    return mg_err_set(err, MG_STATUS_NOMEM,
+                      "a step of %zu samples builds about %.0f values (%zu a sample), %.0f MB; %s "
+                      "%.0f MB: use a smaller batch, or the compiled path (not eager), which "
+                      "records one sample's graph",
+                      nb, (double)nb * (double)values, values, need / 1048576.0, what,
+                      have / 1048576.0);
+}
+
 /* Allocates s for a run over n samples with batches of nb (on failure s is freed). */
 static mg_status train_state_init(train_state *s, mg_ctx *ctx, mg_mlp *m,
                                   const mg_train_config *cfg, const mg_optim_config *ocfg,
@@ -540,6 +574,8 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     cfg = &rcfg;
     if (ocfg.threads == 0) ocfg.threads = cfg->threads;
 
+    if ((cfg->eager || cfg->check_numerics) && (st = check_step_memory(ctx, m, cfg, train, nb, err)))
+        return st;
     train_state s;
     if ((st = train_state_init(&s, ctx, m, cfg, &ocfg, train, val, nb, err))) return st;
     for (size_t i = 0; i < n; i++) s.order[i] = i;
