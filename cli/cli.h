@@ -43,5 +43,8 @@ int cli_parse_sizes(const char *cmd, const char *opt, const char *s, size_t *out
 /* Reads a whole file ("-" = stdin) into a NUL-terminated buffer (free with free). NULL on
  * failure with the reason in err. */
 char *cli_read_file(const char *path, size_t *len, mg_err *err);
+/* mg_csv_load of path, or of standard input when path is "-" (named "<stdin>" in
+ * messages). A new dataset, or NULL with err. */
+mg_dataset *cli_csv_load(const char *path, const mg_csv_options *opt, mg_err *err);
 
 #endif

@@ -147,13 +147,7 @@ static mg_dataset *load_rows(const predict_opts *o, const mg_mlp *m, const mg_mo
     opt.delimiter = o->delimiter;
     opt.header = o->header;
     if (o->target) opt.target = o->target;
-    if (strcmp(o->data, "-")) return mg_csv_load(o->data, &opt, err);
-    size_t len;
-    char *text = cli_read_file("-", &len, err);
-    if (!text) return NULL;
-    mg_dataset *d = mg_csv_parse(text, len, "<stdin>", &opt, err);
-    free(text);
-    return d;
+    return cli_csv_load(o->data, &opt, err);
 }
 
 /* ==== writing =========================================================================== */

@@ -19,13 +19,7 @@ static mg_dataset *load_csv(const train_opts *o, mg_err *err) {
     /* The loss names the task when the file leaves it open (integer targets). */
     if (opt.task == MG_CSV_TASK_AUTO && o->has_loss)
         opt.task = o->loss == MG_LOSS_MSE ? MG_CSV_TASK_REGRESS : MG_CSV_TASK_CLASSIFY;
-    if (strcmp(o->data, "-")) return mg_csv_load(o->data, &opt, err);
-    size_t len;
-    char *text = cli_read_file("-", &len, err);
-    if (!text) return NULL;
-    mg_dataset *d = mg_csv_parse(text, len, "<stdin>", &opt, err);
-    free(text);
-    return d;
+    return cli_csv_load(o->data, &opt, err);
 }
 
 static mg_dataset *generate(const train_opts *o, mg_rng *rng, mg_err *err) {

@@ -123,3 +123,13 @@ char *cli_read_file(const char *path, size_t *len, mg_err *err) {
     if (len) *len = n;
     return buf;
 }
+
+mg_dataset *cli_csv_load(const char *path, const mg_csv_options *opt, mg_err *err) {
+    if (strcmp(path, "-")) return mg_csv_load(path, opt, err);
+    size_t len;
+    char *text = cli_read_file("-", &len, err);
+    if (!text) return NULL;
+    mg_dataset *d = mg_csv_parse(text, len, "<stdin>", opt, err);
+    free(text);
+    return d;
+}

@@ -239,16 +239,7 @@ static void test_fuzz_zero_dimension(void **state) {
 
 static void test_fashion_mnist(void **state) {
     (void)state;
-    struct stat st;
-    if (stat(MG_FASHION_MNIST_DIR, &st) != 0) {
-        print_message("skipped: %s not installed (apt-get install dataset-fashion-mnist)\n",
-                      MG_FASHION_MNIST_DIR);
-        skip();
-    }
-#ifndef MG_HAVE_ZLIB
-    print_message("skipped: the package's files are gzipped and this build has no zlib\n");
-    skip();
-#endif
+    if (tu_fashion_mnist_missing()) skip();
     mg_dataset *train = NULL, *test = NULL;
     mg_err err = {0};
     if (mg_data_fashion_mnist(NULL, 10, 10, &train, &test, &err)) fail_msg("%s", err.msg);

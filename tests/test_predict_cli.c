@@ -416,16 +416,7 @@ static void test_info_formula(void **state) {
 static void test_fashion(void **state) {
     (void)state;
     if (!have_jansson()) skip();
-    struct stat st;
-    if (stat(MG_FASHION_MNIST_DIR, &st) != 0) {
-        print_message("skipped: %s not installed (apt-get install dataset-fashion-mnist)\n",
-                      MG_FASHION_MNIST_DIR);
-        skip();
-    }
-#ifndef MG_HAVE_ZLIB
-    print_message("skipped: the package's files are gzipped and this build has no zlib\n");
-    skip();
-#endif
+    if (tu_fashion_mnist_missing()) skip();
     static const char *names[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                     "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
     mg_model_info info;

@@ -546,15 +546,7 @@ static void test_numerics_and_memory(void **state) {
 static void test_fashion(void **state) {
     (void)state;
     if (!have_jansson()) skip();
-    if (!file_exists(MG_FASHION_MNIST_DIR)) {
-        print_message("skipped: %s not installed (apt-get install dataset-fashion-mnist)\n",
-                      MG_FASHION_MNIST_DIR);
-        skip();
-    }
-#ifndef MG_HAVE_ZLIB
-    print_message("skipped: the package's files are gzipped and this build has no zlib\n");
-    skip();
-#endif
+    if (tu_fashion_mnist_missing()) skip();
     char model[1024];
     snprintf(model, sizeof model, "%s", tu_path("fashion.safetensors"));
     /* 500 images, one epoch: well above chance (0.1) on the first 300 test images. */

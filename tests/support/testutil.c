@@ -4,6 +4,13 @@
 
 #include "micrograd.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ctype.h>
@@ -267,4 +274,19 @@ int tu_png_size(const char *path, unsigned *w, unsigned *h) {
     }
     free(data);
     return ok;
+}
+
+int tu_fashion_mnist_missing(void) {
+    struct stat st;
+    if (stat(MG_FASHION_MNIST_DIR, &st) != 0) {
+        print_message("skipped: %s not installed (apt-get install dataset-fashion-mnist)\n",
+                      MG_FASHION_MNIST_DIR);
+        return 1;
+    }
+#ifndef MG_HAVE_ZLIB
+    print_message("skipped: the package's files are gzipped and this build has no zlib\n");
+    return 1;
+#else
+    return 0;
+#endif
 }

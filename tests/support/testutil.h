@@ -64,4 +64,9 @@ int tu_png_size(const char *path, unsigned *w, unsigned *h);
 /* Counts the lines of s that contain needle. */
 int tu_count(const char *s, const char *needle);
 
+/* 1 (after printing why: the Debian package dataset-fashion-mnist is not installed, or
+ * this build has no zlib for its gzipped files) when a test cannot use Fashion-MNIST;
+ * the test then calls skip(). 0 when it can. */
+int tu_fashion_mnist_missing(void);
+
 #endif
