@@ -349,6 +349,34 @@ static mg_status eager_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cfg,
     return MG_STATUS_OK;
 }
 
+/* After a compiled replay found a loss or gradient that is not finite: the samples'
+ * graphs built again one at a time (so the memory stays one sample's) name the first
+ * value that went wrong by its op and label, as the eager path does. MG_STATUS_NUMERIC
+ * with that message, MG_STATUS_NOMEM, or MG_STATUS_OK when every sample is finite on its
+ * own (the sum overflowed: the caller keeps the replay's message). */
+static mg_status name_nonfinite(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cfg,
+                                const mg_dataset *d, const size_t *rows, size_t nb, size_t step,
+                                mg_err *err) {
+    const double *g = mg_grad_ptr(ctx, m->first);
+    mg_status st = MG_STATUS_OK;
+    for (size_t j = 0; j < nb && !st; j++) {
+        mg_mark mark = mg_ctx_mark(ctx);
+        mg_value loss = mg_sample_loss(ctx, m, cfg->loss, cfg->subtract_max, d, rows[j], NULL);
+        if (!mg_ok(loss)) {
+            st = ctx_error(ctx, step, rows[j], err);
+        } else if (!isfinite(mg_data(ctx, loss))) {
+            st = numeric_error(ctx, mark.nvalues, 0, step, err);
+        } else {
+            mg_mlp_zero_grad(ctx, m);
+            mg_backward(ctx, loss);
+            for (size_t i = 0; i < m->nparams && !st; i++)
+                if (!isfinite(g[i])) st = numeric_error(ctx, mg_index(ctx, m->first), 1, step, err);
+        }
+        mg_ctx_reset(ctx, mark);
+    }
+    return st;
+}
+
 /* Through the compiled tape: the L2 term's value and gradient first (as the eager
  * backward reaches it first: alpha * (p . p), whose dot adds alpha * p twice), then the
  * batch replayed in pieces of at most the replay's rows, each adding 1/nb of its summed
@@ -374,11 +402,7 @@ static mg_status compiled_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cf
         mg_err e;
         mg_status st = mg__replay_run(rp, d, rows + j0, 0, k, scale, &e);
         if (st == MG_STATUS_NUMERIC) {
-            /* The eager graph of the same step names the value by its op and label. */
-            step_result again = {0.0, 0.0, {0, 0, 0.0, 0.0}};
-            mg_mark mark = mg_ctx_mark(ctx);
-            st = eager_step(ctx, m, cfg, d, rows, nb, s, step, &again, err);
-            mg_ctx_reset(ctx, mark);
+            st = name_nonfinite(ctx, m, cfg, d, rows, nb, step, err);
             if (st) return st;
             return mg_err_set(err, MG_STATUS_NUMERIC, "step %zu: batch row %zu: %s", step, j0,
                               e.msg);

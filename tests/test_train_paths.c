@@ -217,7 +217,15 @@ static void test_nonfinite_same_message(void **state) {
         mg_dataset_free(d);
         mg_ctx_free(ctx);
     }
+    /* the same message but for the tape position (#N): the compiled path names the value
+     * on one sample's graph, the eager one on the batch's */
     assert_int_equal(steps[0], steps[1]);
+    for (int k = 0; k < 2; k++) {
+        char *hash = strchr(msgs[k], '#');
+        assert_non_null(hash);
+        size_t digits = strspn(hash + 1, "0123456789");
+        memmove(hash + 1, hash + 1 + digits, strlen(hash + 1 + digits) + 1);
+    }
     assert_string_equal(msgs[0], msgs[1]);
     assert_non_null(strstr(msgs[0], "not finite"));
 }
