@@ -23,7 +23,7 @@
 /* --save FILE must be writable where it is going, so that hours of training are not
  * lost on a typo: its directory exists and can be written, the name is not a directory,
  * and this build can write model files at all. */
-static int check_save_path(mg_ctx *ctx, const char *path) {
+static int check_save_path(const char *path) {
     size_t n = strlen(path);
     struct stat st;
     if (path[n - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
@@ -47,19 +47,16 @@ static int check_save_path(mg_ctx *ctx, const char *path) {
     else
         ok = 1;
     free(dir);
-    /* Whether model files work in this build (they need jansson) shows only through the
-     * library: a load of a path that is not a model fails with UNSUPPORTED only then. */
-    mg_err err = {0};
-    if (ok && !mg_model_load("/", ctx, NULL, &err) && err.status == MG_STATUS_UNSUPPORTED) {
-        cli_error("--save: %s", err.msg);
+    if (ok && !mg_model_files_available()) {
+        cli_error("--save %s: model files need jansson (install libjansson-dev and rebuild)", path);
         ok = 0;
     }
     return ok;
 }
 
-static int check_outputs(mg_ctx *ctx, const train_opts *o) {
-    if (o->save && !check_save_path(ctx, o->save)) return 0;
-    if (o->checkpoint && !check_save_path(ctx, o->checkpoint)) return 0;
+static int check_outputs(const train_opts *o) {
+    if (o->save && !check_save_path(o->save)) return 0;
+    if (o->checkpoint && !check_save_path(o->checkpoint)) return 0;
     if (o->plot && !mg_plot_available()) {
         cli_error("--plot: this build has no plots (install libcairo2-dev and rebuild)");
         return 0;
@@ -429,7 +426,7 @@ int cli_cmd_train(int argc, char **argv) {
     }
     mg_rng_seed(mg_ctx_rng(ctx), o.seed);
     train_data d;
-    if (!check_outputs(ctx, &o)) status = CLI_FAIL;
+    if (!check_outputs(&o)) status = CLI_FAIL;
     else if ((status = train_data_load(&o, mg_ctx_rng(ctx), &d)) == CLI_OK) {
         status = run(&o, ctx, &d);
         train_data_free(&d);

@@ -1276,6 +1276,9 @@ mg_status mg_model_save(const char *path, const mg_ctx *ctx, const mg_mlp *mlp,
  * included); MG_STATUS_UNSUPPORTED without jansson. On failure nothing is added to ctx
  * and info is left empty. */
 mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err *err);
+/* 1 when this build reads and writes model files (it has jansson), else 0: a program can
+ * check before hours of training that it will be able to save the result. */
+int mg_model_files_available(void);
 
 /* <<< section 13 declarations (files) >>> */
 

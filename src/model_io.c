@@ -6,6 +6,14 @@
 #include <math.h>
 #include <stdio.h>
 
+int mg_model_files_available(void) {
+#ifdef MG_HAVE_JANSSON
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 #ifndef MG_HAVE_JANSSON
 
 mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err *err) {
