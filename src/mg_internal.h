@@ -109,13 +109,13 @@ static inline mg_value mg__result(mg_ctx *ctx, uint32_t i) {
 /* Doubles the tape's capacity; 0 when out of memory or over the cap (recorded on ctx). */
 int mg__grow_values(mg_ctx *ctx);
 
-/* Appends a value (op, role, inputs) without computing its data; returns its index or
- * UINT32_MAX when out of memory (the failure is recorded on ctx). Inline: it is most of
- * the cost of building a graph. */
+/* Appends a value (op, role, inputs) with its grad 0; returns its index or UINT32_MAX
+ * when out of memory (the failure is recorded on ctx). Its data is the caller's to set at
+ * once (a leaf's number, an op's forward). Inline: it is most of the cost of building a
+ * graph. */
 static inline uint32_t mg__push(mg_ctx *ctx, mg_op op, mg_role role, uint32_t a0, uint32_t a1) {
     if (ctx->n == ctx->cap && !mg__grow_values(ctx)) return UINT32_MAX;
     uint32_t i = ctx->n++;
-    ctx->data[i] = 0.0;
     ctx->grad[i] = 0.0;
     ctx->a0[i] = a0;
     ctx->a1[i] = a1;
