@@ -271,7 +271,8 @@ static int on_step(void *user, const mg_train_progress *p) {
     step_ctx *c = user;
     int stop = train_progress_step(&c->prog, p);
     size_t done = p->step + 1;
-    if (c->every && done % c->every == 0 && done < p->nsteps &&
+    /* every `every` steps, and after the last one: the checkpoint ends up up to date */
+    if (c->every && (done % c->every == 0 || done == p->nsteps) &&
         !save_checkpoint(c, p, c->o->checkpoint)) {
         c->failed = 1;
         return 1;
