@@ -274,6 +274,15 @@ static int idx(void) {
     return 0;
 }
 
+#ifdef MG_HAVE_CAIRO
+/* Scores of a two-class boundary: class 1 above the diagonal. */
+static void diagonal(void *user, double x, double y, double *out, size_t nout) {
+    (void)user, (void)nout;
+    out[0] = x - y;
+    out[1] = y - x;
+}
+#endif
+
 /* Pictures: a graph rendered to SVG and a loss curve to PNG (when the libraries are
  * there: their own allocations are theirs, the library's buffers around them are
  * counted). */
@@ -302,9 +311,102 @@ static int pictures(void) {
         if (err.status != MG_STATUS_NOMEM) fail_msg("loss curve: %s", err.msg);
         rc = 1;
     }
+    double xy[8] = {-1, -1, 1, 1, -1, 1, 1, -1}, cls[4] = {0, 0, 1, 1};
+    if (!rc && mg_plot_boundary(tu_path("oom-b.png"), diagonal, NULL, 2, 4, xy, cls, NULL, &err)) {
+        if (err.status != MG_STATUS_NOMEM) fail_msg("boundary: %s", err.msg);
+        rc = 1;
+    }
 #endif
     (void)err;
     return rc;
+}
+
+/* The generators, a shuffle and a three-way split. */
+static int data(void) {
+    mg_err err;
+    mg_rng rng;
+    mg_rng_seed(&rng, 2);
+    mg_dataset *d[6] = {mg_data_moons(&rng, 30, 0.1, &err), mg_data_circles(&rng, 30, 0.1, 0.5, &err),
+                        mg_data_blobs(&rng, 30, 3, 2, 1.0, &err), mg_data_spiral(&rng, 30, 3, 0.2, &err),
+                        mg_data_xor(&rng, 30, 0.1, &err), mg_data_yinyang(&rng, 30, 0.1, 0.5, &err)};
+    int rc = 0;
+    for (int k = 0; k < 6; k++) rc |= d[k] == NULL;
+    mg_dataset *a = NULL, *b = NULL, *c = NULL;
+    if (!rc) {
+        mg_dataset_shuffle(d[0], &rng);
+        rc = mg_dataset_split(d[0], 20, 5, &a, &b, &c, &err) != MG_STATUS_OK;
+        if (!rc) assert_int_equal(a->n + b->n + c->n, 30);
+        else assert_true(!a && !b && !c);
+    }
+    if (rc) assert_int_equal(err.status, MG_STATUS_NOMEM);
+    for (int k = 0; k < 6; k++) mg_dataset_free(d[k]);
+    mg_dataset_free(a);
+    mg_dataset_free(b);
+    mg_dataset_free(c);
+    return rc;
+}
+
+/* A checkpoint's training state: copied, saved with a model, loaded back, resumed. */
+static int resume_state(void) {
+#ifndef MG_HAVE_JANSSON
+    return 0;
+#else
+    int rc = 1;
+    mg_err err;
+    mg_ctx *ctx = mg_ctx_new();
+    mg_rng rng;
+    mg_rng_seed(&rng, 4);
+    mg_dataset *d = mg_data_spiral(&rng, 30, 3, 0.2, &err);
+    const size_t sizes[2] = {4, 3};
+    mg_mlp *m = ctx && d ? mg_mlp_new(ctx, 2, 2, sizes, NULL, MG_INIT_SCALED, &rng, &err) : NULL, *back = NULL;
+    mg_model_info info, loaded;
+    mg_model_info_init(&info);
+    mg_model_info_init(&loaded);
+    mg_train_state st = {3, 0, 16, 30, NULL, {9, 0, 0.0}, 3, 0, NULL, NULL};
+    size_t order[30];
+    double mom[32] = {0}, vel[32] = {0};
+    for (size_t i = 0; i < 30; i++) order[i] = 29 - i;
+    st.order = order;
+    if (m) {
+        st.nparams = m->nparams;
+        st.optim_m = mom, st.optim_v = vel;
+        assert_true(m->nparams <= 32);
+        info.train_state = mg_train_state_copy(&st);
+        const char *path = tu_path("oom-ckpt.safetensors");
+        if (info.train_state && !mg_model_save(path, ctx, m, &info, &err) &&
+            (back = mg_model_load(path, ctx, &loaded, &err))) {
+            mg_train_config cfg;
+            mg_train_config_init(&cfg);
+            cfg.loss = MG_LOSS_CE;
+            mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
+            cfg.steps = 4;
+            cfg.batch_size = 16;
+            cfg.threads = 1;
+            cfg.resume = loaded.train_state;
+            assert_non_null(loaded.train_state);
+            assert_memory_equal(loaded.train_state->order, order, sizeof order);
+            if (!mg_train(ctx, back, d, NULL, &cfg, NULL, &err)) rc = 0;
+        }
+        if (rc && info.train_state) assert_int_equal(err.status, MG_STATUS_NOMEM);
+    }
+    mg_model_info_free(&info);
+    mg_model_info_free(&loaded);
+    mg_mlp_free(back);
+    mg_mlp_free(m);
+    mg_dataset_free(d);
+    mg_ctx_free(ctx);
+    return rc;
+#endif
+}
+
+static void test_data(void **state) {
+    (void)state;
+    fail_each("data", data);
+}
+
+static void test_resume_state(void **state) {
+    (void)state;
+    fail_each("resume", resume_state);
 }
 
 static void test_pictures(void **state) {
@@ -337,6 +439,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine), cmocka_unit_test(test_training), cmocka_unit_test(test_compiled),
         cmocka_unit_test(test_files),  cmocka_unit_test(test_idx),      cmocka_unit_test(test_pictures),
+        cmocka_unit_test(test_data),   cmocka_unit_test(test_resume_state),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     mg_plot_cleanup(); /* cairo's and fontconfig's caches, for the leak checker */
