@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void cli_error(const char *fmt, ...) {
     va_list ap;
@@ -89,6 +90,15 @@ int cli_parse_sizes(const char *cmd, const char *opt, const char *s, size_t *out
 
 char *cli_read_file(const char *path, size_t *len, mg_err *err) {
     int is_stdin = strcmp(path, "-") == 0;
+    struct stat st;
+    /* A directory or a device (/dev/zero would be read forever) is refused; a pipe is
+     * read to its end. Standard input is whatever the user gave. */
+    if (!is_stdin && stat(path, &st) == 0 &&
+        (S_ISDIR(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+        mg_err_set(err, MG_STATUS_IO, "%s: is a %s, not a file", path,
+                   S_ISDIR(st.st_mode) ? "directory" : "device");
+        return NULL;
+    }
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) {
         mg_err_set(err, MG_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -111,12 +121,12 @@ char *cli_read_file(const char *path, size_t *len, mg_err *err) {
         n += got;
         if (got == 0) break;
     }
-    int failed = !buf || ferror(f);
+    int nomem = !buf, failed = nomem || ferror(f);
     if (!is_stdin) fclose(f);
     if (failed) {
         free(buf);
-        mg_err_set(err, buf ? MG_STATUS_IO : MG_STATUS_NOMEM, "%s: cannot read%s", path,
-                   buf ? "" : ": out of memory");
+        mg_err_set(err, nomem ? MG_STATUS_NOMEM : MG_STATUS_IO, "%s: cannot read%s", path,
+                   nomem ? ": out of memory" : "");
         return NULL;
     }
     buf[n] = '\0';

@@ -12,7 +12,18 @@
 
 /* ==== reading ============================================================================ */
 
+mg_status mg__files_check_readable(const char *path, mg_err *err) {
+    struct stat st;
+    if (stat(path, &st) != 0) return MG_STATUS_OK;
+    if (S_ISDIR(st.st_mode))
+        return mg_err_set(err, MG_STATUS_IO, "%s: is a directory, not a file", path);
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+        return mg_err_set(err, MG_STATUS_IO, "%s: is a device, not a file", path);
+    return MG_STATUS_OK;
+}
+
 char *mg__files_read(const char *path, size_t *len, mg_err *err) {
+    if (mg__files_check_readable(path, err)) return NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
         mg_err_set(err, MG_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));

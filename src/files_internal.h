@@ -7,6 +7,11 @@
 
 #include "mg_internal.h"
 
+/* MG_STATUS_OK when path may be read to its end: a regular file or a pipe. A directory,
+ * or a device (/dev/zero would be read forever), is MG_STATUS_IO "path: is a ...". A path
+ * that cannot be examined is left to the open that follows. */
+mg_status mg__files_check_readable(const char *path, mg_err *err);
+
 /* Reads the whole file into a buffer with one extra NUL byte after the data (free with
  * mg__free). NULL on failure: MG_STATUS_IO ("path: cannot open: reason") or NOMEM. */
 char *mg__files_read(const char *path, size_t *len, mg_err *err);

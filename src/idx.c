@@ -32,6 +32,8 @@ static int has_gzip_magic(const char *path) {
 /* Inflates a gzip file. Reads grow the buffer only as data arrives, so a header that
  * claims more than the file holds costs nothing before it is found out. */
 static mg_status read_gzip(idx_file *f, mg_err *err) {
+    mg_status ok = mg__files_check_readable(f->path, err);
+    if (ok) return ok;
     errno = 0;
     gzFile gz = gzopen(f->path, "rb");
     if (!gz)

@@ -650,6 +650,27 @@ static int teardown_all(void **state) {
     return 0;
 }
 
+/* Files that would be read forever, and directories, are refused by every loader before
+ * a byte is read. */
+static void test_devices_refused(void **state) {
+    (void)state;
+    mg_ctx *ctx = mg_ctx_new();
+    mg_err err = {0};
+#ifdef MG_HAVE_JANSSON
+    assert_null(mg_model_load("/dev/zero", ctx, NULL, &err));
+    assert_int_equal(err.status, MG_STATUS_IO);
+    assert_string_equal(err.msg, "/dev/zero: is a device, not a file");
+#endif
+    assert_null(mg_csv_load("/dev/urandom", NULL, &err));
+    assert_string_equal(err.msg, "/dev/urandom: is a device, not a file");
+    assert_null(mg_idx_load("/dev/zero", "/dev/zero", 0, &err));
+    assert_string_equal(err.msg, "/dev/zero: is a device, not a file");
+    assert_null(mg_csv_load("/", NULL, &err));
+    assert_string_equal(err.msg, "/: is a directory, not a file");
+    assert_int_equal(mg_ctx_size(ctx), 0);
+    mg_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
@@ -661,6 +682,7 @@ int main(void) {
         cmocka_unit_test(test_save_refusals),
         cmocka_unit_test(test_info_helpers),
         cmocka_unit_test(test_standardizer),
+        cmocka_unit_test(test_devices_refused),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
 }

@@ -394,6 +394,10 @@ static void test_data_errors(void **state) {
         {{"--data", "moons", "--plot", "/proc/no/such/dir"}, 1, "--plot /proc/no/such/dir: cannot make"},
         {{"--data", "-"}, 1, "<stdin>:1:1: empty file"},
         {{"--data", "fashion-mnist:/nonexistent-dir"}, 1, "/nonexistent-dir"},
+        /* read to the end, these would never end */
+        {{"--data", "/dev/zero"}, 1, "/dev/zero: is a device, not a file"},
+        {{"--data", "moons", "--resume", "/dev/urandom"}, 1, "/dev/urandom: is a device, not a file"},
+        {{"--data", tu_tmpdir()}, 1, "is a directory, not a file"},
     };
     run_bad_cases(cases, sizeof cases / sizeof *cases, "");
 }
