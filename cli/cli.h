@@ -43,6 +43,19 @@ int cli_parse_sizes(const char *cmd, const char *opt, const char *s, size_t *out
 /* Reads a whole file ("-" = stdin) into a NUL-terminated buffer (free with free). NULL on
  * failure with the reason in err. */
 char *cli_read_file(const char *path, size_t *len, mg_err *err);
+/* A saved model as the commands use it: its own context, the network, its info. */
+typedef struct cli_model {
+    mg_ctx *ctx;
+    mg_mlp *m;
+    mg_model_info info;
+} cli_model;
+
+/* Loads path into a new context. Returns CLI_OK, or CLI_FAIL after printing why (then
+ * *cm holds nothing to free). */
+int cli_model_load(const char *path, cli_model *cm);
+/* Frees what cli_model_load made. Safe after a failed load. */
+void cli_model_free(cli_model *cm);
+
 /* mg_csv_load of path, or of standard input when path is "-" (named "<stdin>" in
  * messages). A new dataset, or NULL with err. */
 mg_dataset *cli_csv_load(const char *path, const mg_csv_options *opt, mg_err *err);

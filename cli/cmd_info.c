@@ -195,27 +195,15 @@ int cli_cmd_info(int argc, char **argv) {
     info_opts o;
     int stop, status = parse_options(argc, argv, &o, &stop);
     if (stop) return status;
-    mg_ctx *ctx = mg_ctx_new();
-    if (!ctx) {
-        cli_error("out of memory");
-        return CLI_FAIL;
-    }
-    mg_err err = {0};
-    mg_model_info info;
-    mg_mlp *m = mg_model_load(o.model, ctx, &info, &err);
-    if (!m) {
-        cli_error("%s", err.msg);
-        status = CLI_FAIL;
-    } else {
-        describe(o.model, m, &info);
-        if (o.formula) status = print_formula(ctx, m, &info, &o);
+    cli_model cm;
+    if ((status = cli_model_load(o.model, &cm)) == CLI_OK) {
+        describe(o.model, cm.m, &cm.info);
+        if (o.formula) status = print_formula(cm.ctx, cm.m, &cm.info, &o);
         if (fflush(stdout) != 0 || ferror(stdout)) {
             cli_error("cannot write to standard output");
             status = CLI_FAIL;
         }
     }
-    mg_mlp_free(m);
-    mg_model_info_free(&info);
-    mg_ctx_free(ctx);
+    cli_model_free(&cm);
     return status;
 }

@@ -357,24 +357,17 @@ int cli_cmd_predict(int argc, char **argv) {
     predict_opts o;
     int stop, status = parse_options(argc, argv, &o, &stop);
     if (stop) return status;
-    mg_ctx *ctx = mg_ctx_new();
-    if (!ctx) {
-        cli_error("out of memory");
-        return CLI_FAIL;
-    }
+    cli_model cm;
+    if ((status = cli_model_load(o.model, &cm)) != CLI_OK) return status;
     mg_err err = {0};
-    mg_model_info info;
-    mg_mlp *m = mg_model_load(o.model, ctx, &info, &err);
     mg_dataset *d = NULL;
-    if (!m) {
-        cli_error("%s", err.msg);
-        status = CLI_FAIL;
-    } else if (o.proba && !info.nclasses) {
+    const mg_model_info *info = &cm.info;
+    if (o.proba && !info->nclasses) {
         status = cli_usage_error(CMD, "--proba needs a classifier; %s predicts numbers", o.model);
-    } else if (o.proba && info.has_loss && info.loss == MG_LOSS_HINGE) {
+    } else if (o.proba && info->has_loss && info->loss == MG_LOSS_HINGE) {
         status = cli_usage_error(CMD, "--proba: %s was trained with the hinge loss; its outputs "
                                       "are scores, not probabilities", o.model);
-    } else if (!(d = load_rows(&o, m, &info, &err))) {
+    } else if (!(d = load_rows(&o, cm.m, info, &err))) {
         cli_error("%s", err.msg);
         status = CLI_FAIL;
     } else {
@@ -384,7 +377,7 @@ int cli_cmd_predict(int argc, char **argv) {
         if (!f) {
             status = CLI_FAIL;
         } else {
-            status = predict_rows(ctx, m, &info, d, &o, f, &sc);
+            status = predict_rows(cm.ctx, cm.m, info, d, &o, f, &sc);
             if (o.out) {
                 status = close_output(f, tmp, target, o.out, status == CLI_OK);
             } else if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -392,11 +385,9 @@ int cli_cmd_predict(int argc, char **argv) {
                 status = CLI_FAIL;
             }
         }
-        if (status == CLI_OK && !o.quiet) report(&info, &sc, sc.n);
+        if (status == CLI_OK && !o.quiet) report(info, &sc, sc.n);
     }
     mg_dataset_free(d);
-    mg_mlp_free(m);
-    mg_model_info_free(&info);
-    mg_ctx_free(ctx);
+    cli_model_free(&cm);
     return status;
 }

@@ -143,3 +143,26 @@ mg_dataset *cli_csv_load(const char *path, const mg_csv_options *opt, mg_err *er
     free(text);
     return d;
 }
+
+int cli_model_load(const char *path, cli_model *cm) {
+    memset(cm, 0, sizeof *cm);
+    mg_model_info_init(&cm->info);
+    cm->ctx = mg_ctx_new();
+    if (!cm->ctx) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    mg_err err = {0};
+    cm->m = mg_model_load(path, cm->ctx, &cm->info, &err);
+    if (cm->m) return CLI_OK;
+    cli_error("%s", err.msg);
+    cli_model_free(cm);
+    return CLI_FAIL;
+}
+
+void cli_model_free(cli_model *cm) {
+    mg_mlp_free(cm->m);
+    mg_model_info_free(&cm->info);
+    mg_ctx_free(cm->ctx);
+    memset(cm, 0, sizeof *cm);
+}
