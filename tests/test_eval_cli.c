@@ -18,25 +18,6 @@
 #define RUN(input, ...)                                                                    \
     tu_run((const char *const[]){MG_CLI, "eval", __VA_ARGS__, NULL}, (input))
 
-static const char readme_src[] =
-    "from micrograd.engine import Value\n"
-    "\n"
-    "a = Value(-4.0)\n"
-    "b = Value(2.0)\n"
-    "c = a + b\n"
-    "d = a * b + b**3\n"
-    "c += c + 1\n"
-    "c += 1 + c + (-a)\n"
-    "d += d * 2 + (b + a).relu()\n"
-    "d += 3 * d + (b - a).relu()\n"
-    "e = c - d\n"
-    "f = e**2\n"
-    "g = f / 2.0\n"
-    "g += 10.0 / f\n"
-    "print(f'{g.data:.4f}') # prints 24.7041, the outcome of this forward pass\n"
-    "g.backward()\n"
-    "print(f'{a.grad:.4f}') # prints 138.8338, i.e. the numerical value of dg/da\n"
-    "print(f'{b.grad:.4f}') # prints 645.5773, i.e. the numerical value of dg/db\n";
 
 /* micrograd's README prints these (test_more_ops has them to the last digit). */
 static const char readme_out[] = "g = 24.7041\ndg/da = 138.8338\ndg/db = 645.5773\n";
@@ -69,7 +50,7 @@ static void test_file_and_notes(void **state) {
     (void)state;
     char path[1024];
     snprintf(path, sizeof path, "%s", tu_path("readme.py"));
-    tu_write_file(path, readme_src, (size_t)-1);
+    tu_write_file(path, tu_readme_script, (size_t)-1);
     tu_run_result r = RUN(NULL, path);
     expect(r, 0, readme_out, NULL);
     const char *notes[] = {":1: note: from ... import ignored", ":15: note: print(...) ignored",
@@ -89,7 +70,7 @@ static void test_file_and_notes(void **state) {
 
 static void test_stdin(void **state) {
     (void)state;
-    tu_run_result r = RUN(readme_src, "-");
+    tu_run_result r = RUN(tu_readme_script, "-");
     expect(r, 0, readme_out, NULL);
     expect_in(r.err, "<stdin>:16: note: g.backward() ignored\n");
     tu_run_free(&r);
@@ -115,7 +96,7 @@ static void assert_same_bits(double got, double want, const char *what) {
 
 static void test_json(void **state) {
     (void)state;
-    tu_run_result r = RUN(readme_src, "--json", "--quiet", "-");
+    tu_run_result r = RUN(tu_readme_script, "--json", "--quiet", "-");
     expect(r, 0, NULL, "");
     assert_int_equal(strncmp(r.out, "{\"output\": \"g\", \"value\": ", 25), 0);
     const char *end;
@@ -128,7 +109,7 @@ static void test_json(void **state) {
 
     /* The same numbers as the library computes in this process, bit for bit. */
     mg_ctx *ctx = mg_ctx_new();
-    mg_script *s = mg_script_parse(ctx, readme_src, strlen(readme_src), NULL, NULL, NULL);
+    mg_script *s = mg_script_parse(ctx, tu_readme_script, strlen(tu_readme_script), NULL, NULL, NULL);
     assert_non_null(s);
     mg_backward(ctx, mg_script_output(s));
     assert_same_bits(g, mg_data(ctx, mg_script_output(s)), "value");

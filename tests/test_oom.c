@@ -88,17 +88,12 @@ static void fail_each(const char *name, scenario s) {
 
 /* micrograd's README expression as a script, backward, a gradient check, its DOT text
  * and formula; then, memory back, the same context still computes. */
-static const char readme_script[] = "a = -4.0\nb = 2.0\nc = a + b\nd = a * b + b**3\n"
-                                    "c += c + 1\nc += 1 + c + (-a)\nd += d * 2 + (b + a).relu()\n"
-                                    "d += 3 * d + (b - a).relu()\ne = c - d\nf = e**2\n"
-                                    "g = f / 2.0\ng += 10.0 / f\n";
-
 static int engine(void) {
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return 1;
     int rc = 1;
     mg_err err;
-    mg_script *s = mg_script_parse(ctx, readme_script, sizeof readme_script - 1, "readme", NULL, &err);
+    mg_script *s = mg_script_parse(ctx, tu_readme_script, strlen(tu_readme_script), "readme", NULL, &err);
     if (s) {
         mg_value g = mg_script_output(s);
         mg_backward(ctx, g);

@@ -51,25 +51,6 @@ typedef struct good_case {
     want_grad leaves[8]; /* every leaf, in creation order */
 } good_case;
 
-static const char readme_src[] =
-    "from micrograd.engine import Value\n"
-    "\n"
-    "a = Value(-4.0)\n"
-    "b = Value(2.0)\n"
-    "c = a + b\n"
-    "d = a * b + b**3\n"
-    "c += c + 1\n"
-    "c += 1 + c + (-a)\n"
-    "d += d * 2 + (b + a).relu()\n"
-    "d += 3 * d + (b - a).relu()\n"
-    "e = c - d\n"
-    "f = e**2\n"
-    "g = f / 2.0\n"
-    "g += 10.0 / f\n"
-    "print(f'{g.data:.4f}') # prints 24.7041, the outcome of this forward pass\n"
-    "g.backward()\n"
-    "print(f'{a.grad:.4f}') # prints 138.8338, i.e. the numerical value of dg/da\n"
-    "print(f'{b.grad:.4f}') # prints 645.5773, i.e. the numerical value of dg/db\n";
 
 #define NEURON_LEAVES                                                                      \
     "x1 = Value(2.0, label='x1')\nx2 = Value(0.0, label='x2')\n"                           \
@@ -82,7 +63,7 @@ static const char readme_src[] =
 
 static const good_case good[] = {
     /* micrograd's README and test_more_ops */
-    {"readme", readme_src, "g", 24.70408163265306, 1e-12,
+    {"readme", tu_readme_script, "g", 24.70408163265306, 1e-12,
      {{"a", 138.83381924198252}, {"b", 645.5772594752186}, {NULL, 0}}},
     /* micrograd's test_sanity_check */
     {"sanity", "x = Value(-4.0)\nz = 2 * x + 2 + x\nq = z.relu() + z * x\nh = (z * z).relu()\n"
@@ -233,7 +214,7 @@ static void test_labels(void **state) {
 
 static void test_names_and_notes(void **state) {
     mg_ctx *ctx = *state;
-    mg_script *s = parse_ok(ctx, readme_src);
+    mg_script *s = parse_ok(ctx, tu_readme_script);
     const char *names[] = {"a", "b", "c", "d", "e", "f", "g"};
     assert_int_equal(mg_script_nnames(s), 7);
     for (size_t i = 0; i < 7; i++) {

@@ -290,3 +290,23 @@ int tu_fashion_mnist_missing(void) {
     return 0;
 #endif
 }
+
+const char tu_readme_script[] =
+    "from micrograd.engine import Value\n"
+    "\n"
+    "a = Value(-4.0)\n"
+    "b = Value(2.0)\n"
+    "c = a + b\n"
+    "d = a * b + b**3\n"
+    "c += c + 1\n"
+    "c += 1 + c + (-a)\n"
+    "d += d * 2 + (b + a).relu()\n"
+    "d += 3 * d + (b - a).relu()\n"
+    "e = c - d\n"
+    "f = e**2\n"
+    "g = f / 2.0\n"
+    "g += 10.0 / f\n"
+    "print(f'{g.data:.4f}') # prints 24.7041, the outcome of this forward pass\n"
+    "g.backward()\n"
+    "print(f'{a.grad:.4f}') # prints 138.8338, i.e. the numerical value of dg/da\n"
+    "print(f'{b.grad:.4f}') # prints 645.5773, i.e. the numerical value of dg/db\n";

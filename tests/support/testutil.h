@@ -18,6 +18,9 @@
 /* The same with a tolerance relative to max(1, |b|). */
 #define ASSERT_REL(a, b, rel) ASSERT_NEAR(a, b, (rel) * fmax(1.0, fabs((double)(b))))
 
+/* micrograd's README example, word for word (it prints 24.7041, 138.8338, 645.5773). */
+extern const char tu_readme_script[];
+
 /* cmocka fixtures: *state becomes a new mg_ctx, freed after the test. */
 int tu_ctx_setup(void **state);
 int tu_ctx_teardown(void **state);
