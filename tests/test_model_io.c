@@ -26,19 +26,8 @@
 
 #define NEEDS_JANSSON()                                                                    \
     do {                                                                                   \
-        if (!have_jansson()) {                                                             \
-            print_message("skipped: model files need jansson (libjansson-dev)\n");         \
-            skip();                                                                        \
-        }                                                                                  \
+        if (tu_model_files_missing()) skip();                                              \
     } while (0)
-
-static int have_jansson(void) {
-#ifdef MG_HAVE_JANSSON
-    return 1;
-#else
-    return 0;
-#endif
-}
 
 /* ==== helpers ============================================================================ */
 
@@ -477,7 +466,7 @@ static void test_atomic_save(void **state) {
     char path[1024];
     snprintf(path, sizeof path, "%s", tu_path("keep.safetensors"));
     mg_err err = {0};
-    if (!have_jansson()) {
+    if (!mg_model_files_available()) {
         assert_int_equal(mg_model_save(path, ctx, m, NULL, &err), MG_STATUS_UNSUPPORTED);
         assert_null(mg_model_load(path, ctx, NULL, &err));
         assert_int_equal(err.status, MG_STATUS_UNSUPPORTED);

@@ -35,15 +35,6 @@ static void expect_in(const char *text, const char *needle) {
     if (!strstr(text, needle)) fail_msg("expected '%s' in:\n%s", needle, text);
 }
 
-static int have_jansson(void) {
-#ifdef MG_HAVE_JANSSON
-    return 1;
-#else
-    print_message("skipped: model files need jansson (libjansson-dev)\n");
-    return 0;
-#endif
-}
-
 /* ==== models with hand-picked weights ======================================================= */
 
 static char cls_path[1024], reg_path[1024], hinge_path[1024], big_path[1024], inf_path[1024];
@@ -67,7 +58,7 @@ static void save_model(const char *path, size_t nin, size_t nlayers, const size_
  * 0.5*a - b, classes (no, yes). big: 2 -> 40 -> 1, 161 parameters. inf: y = 1e308 x. */
 static int setup_models(void **state) {
     (void)state;
-    if (!have_jansson()) return 0;
+    if (!mg_model_files_available()) return 0;
     mg_err err = {0};
     snprintf(cls_path, sizeof cls_path, "%s", tu_path("cls.safetensors"));
     snprintf(reg_path, sizeof reg_path, "%s", tu_path("reg.safetensors"));
@@ -133,7 +124,7 @@ static void expect_proba_line(const char *line, const char *label, double p0, do
 
 static void test_classify(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     const char *data = tu_path("animals.csv");
     /* Columns in another order, an extra column, the target last; the tie (5, 5) goes to
      * the first class, so its true "dog" makes 2 right of 3. */
@@ -165,7 +156,7 @@ static void test_classify(void **state) {
  * the RMSE is sqrt(1/2). */
 static void test_regress(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     const char *data = tu_path("reg.csv");
     tu_write_file(data, "x,y\n3,3\n0.5,1.5\n", (size_t)-1);
     tu_run_result r = PREDICT(NULL, "--model", reg_path, "--data", data);
@@ -179,7 +170,7 @@ static void test_regress(void **state) {
 
 static void test_hinge(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     /* 0.5*a - b: (4, 1) -> 1 > 0 -> yes; (1, 1) -> -0.5 -> no. */
     tu_run_result r = PREDICT("a,b\n4,1\n1,1\n", "-m", hinge_path, "-d", "-");
     expect(r, 0, "prediction\nyes\nno\n", "");
@@ -202,7 +193,7 @@ static int temps_in(const char *dir) {
 /* --out: complete or not at all. */
 static void test_out_file(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     char out[1024], data[1024];
     snprintf(out, sizeof out, "%s", tu_path("out.csv"));
     snprintf(data, sizeof data, "%s", tu_path("ab.csv"));
@@ -268,7 +259,7 @@ static void test_out_file(void **state) {
 
 static void test_usage_errors(void **state) {
     (void)state;
-    const char *m = have_jansson() ? cls_path : "m.safetensors";
+    const char *m = mg_model_files_available() ? cls_path : "m.safetensors";
     struct {
         const char *const argv[8];
         const char *msg;
@@ -314,7 +305,7 @@ static void test_usage_errors(void **state) {
 
 static void test_data_errors(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     char data[1024], want[2400];
     snprintf(data, sizeof data, "%s", tu_path("bad.csv"));
     struct {
@@ -363,7 +354,7 @@ static void test_data_errors(void **state) {
 
 static void test_info(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     tu_run_result r = INFO("--model", cls_path);
     char want[2400];
     snprintf(want, sizeof want,
@@ -391,7 +382,7 @@ static void test_info(void **state) {
  * classifier's two outputs; a model over --max-params is refused. */
 static void test_info_formula(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     tu_run_result r = INFO("--model", reg_path, "--formula");
     expect(r, 0, NULL, "");
     expect_in(r.out, "standardised inputs: yes\n\n# output 1\n1 + 2*((x - 1)/2)\n");
@@ -415,7 +406,7 @@ static void test_info_formula(void **state) {
  * (T-shirt/top) for every image; the first five test labels are 9, 2, 1, 1, 6. */
 static void test_fashion(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     if (tu_fashion_mnist_missing()) skip();
     static const char *names[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                     "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};

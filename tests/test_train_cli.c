@@ -67,15 +67,6 @@ static long correct_of(const char *text, const char *prefix) {
     return (long)number_after(text, prefix, "(");
 }
 
-static int have_jansson(void) {
-#ifdef MG_HAVE_JANSSON
-    return 1;
-#else
-    print_message("skipped: model files need jansson (libjansson-dev)\n");
-    return 0;
-#endif
-}
-
 static int teardown_all(void **state) {
     (void)state;
     tu_cleanup();
@@ -88,7 +79,7 @@ static int teardown_all(void **state) {
  * reasonable classifier separates them, so 200 epochs must get (nearly) all 36 right. */
 static void test_classify_save_predict(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     char model[1024];
     snprintf(model, sizeof model, "%s", tu_path("fruit.safetensors"));
     tu_run_result r = TRAIN(NULL, "--data", FRUIT, "--epochs", "200", "--save", model);
@@ -148,7 +139,7 @@ static void test_classify_save_predict(void **state) {
  * (the targets spread over about +-10). The regression is chosen from the numbers. */
 static void test_regression(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     char model[1024];
     snprintf(model, sizeof model, "%s", tu_path("linear.safetensors"));
     tu_run_result r = TRAIN(NULL, "--data", LINEAR, "--batch", "0", "--steps", "1000", "--save",
@@ -360,7 +351,7 @@ static void test_usage_errors(void **state) {
 
 static void test_data_errors(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     const char *files[][2] = {
         {"empty.csv", ""},
         {"header.csv", "a,b,label\n"},
@@ -406,7 +397,7 @@ static void test_data_errors(void **state) {
  * good model leaves that model byte for byte as it was. */
 static void test_keeps_old_model(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     char model[1024], bad[1024];
     snprintf(model, sizeof model, "%s", tu_path("keep.safetensors"));
     snprintf(bad, sizeof bad, "%s", tu_path("keep_bad.csv"));
@@ -460,7 +451,7 @@ static int same_file(const char *a, const char *b) {
  * constant learning rate the plan's length changes nothing else.) */
 static void test_interrupt_and_resume(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     char whole[1024], ck[1024], done[1024];
     snprintf(whole, sizeof whole, "%s", tu_path("whole.safetensors"));
     snprintf(ck, sizeof ck, "%s", tu_path("ck.safetensors"));
@@ -549,7 +540,7 @@ static void test_numerics_and_memory(void **state) {
 
 static void test_fashion(void **state) {
     (void)state;
-    if (!have_jansson()) skip();
+    if (tu_model_files_missing()) skip();
     if (tu_fashion_mnist_missing()) skip();
     char model[1024];
     snprintf(model, sizeof model, "%s", tu_path("fashion.safetensors"));

@@ -276,6 +276,12 @@ int tu_png_size(const char *path, unsigned *w, unsigned *h) {
     return ok;
 }
 
+int tu_model_files_missing(void) {
+    if (mg_model_files_available()) return 0;
+    print_message("skipped: model files need jansson (apt-get install libjansson-dev)\n");
+    return 1;
+}
+
 int tu_fashion_mnist_missing(void) {
     struct stat st;
     if (stat(MG_FASHION_MNIST_DIR, &st) != 0) {

@@ -71,5 +71,8 @@ int tu_count(const char *s, const char *needle);
  * this build has no zlib for its gzipped files) when a test cannot use Fashion-MNIST;
  * the test then calls skip(). 0 when it can. */
 int tu_fashion_mnist_missing(void);
+/* 1 (after printing why) when this build cannot save and load model files (no jansson);
+ * the test then calls skip(). */
+int tu_model_files_missing(void);
 
 #endif
