@@ -51,6 +51,22 @@ static void same_info(const mg_model_info *a, const mg_model_info *b) {
     for (size_t k = 0; k < a->nsettings; k++)
         FZ_CHECK(same_str(mg_model_info_setting(b, a->settings[k].name), a->settings[k].value),
                  "setting '%s'", a->settings[k].name);
+    /* a checkpoint's training state comes back whole */
+    const mg_train_state *u = a->train_state, *w = b->train_state;
+    FZ_CHECK(!u == !w, "training state lost or made up");
+    if (!u) return;
+    FZ_CHECK(u->step == w->step && u->epoch == w->epoch && u->pos == w->pos &&
+                 u->nsamples == w->nsamples && u->optim_t == w->optim_t &&
+                 u->nparams == w->nparams && u->rng.state == w->rng.state &&
+                 u->rng.has_spare == w->rng.has_spare &&
+                 (!u->rng.has_spare || same_number(u->rng.spare, w->rng.spare)),
+             "training state counters");
+    FZ_CHECK(!memcmp(u->order, w->order, u->nsamples * sizeof *u->order), "sample order");
+    FZ_CHECK(!u->optim_m == !w->optim_m && !u->optim_v == !w->optim_v, "optimiser moments");
+    for (size_t i = 0; i < u->nparams; i++)
+        FZ_CHECK((!u->optim_m || same_number(u->optim_m[i], w->optim_m[i])) &&
+                     (!u->optim_v || same_number(u->optim_v[i], w->optim_v[i])),
+                 "moment %zu", i);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

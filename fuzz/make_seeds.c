@@ -95,6 +95,19 @@ static void make_model(const model_seed *s) {
             mg_model_info_set_setting(&info, "optimizer", "adamw", &err))
             die(s->name, &err);
     }
+    /* The last seed is a checkpoint: the training state of a 6-sample run after 4 steps. */
+    size_t order[6] = {3, 0, 5, 1, 4, 2};
+    double moments[2][64] = {{0}};
+    mg_train_state ts = {4, 1, 2, 6, order, {0x9e3779b97f4a7c15u, 1, -0.5}, 4, m->nparams,
+                         moments[0], moments[1]};
+    if (s == &models[sizeof models / sizeof models[0] - 1]) {
+        if (m->nparams > 64) die("checkpoint seed too large", NULL);
+        for (size_t i = 0; i < m->nparams; i++) moments[0][i] = 0.01 * (double)i, moments[1][i] = 1e-4;
+        info.train_state = &ts;
+        if (mg_model_save(path_of("model", "checkpoint.safetensors"), ctx, m, &info, &err))
+            die("checkpoint", &err);
+        info.train_state = NULL;
+    }
     if (mg_model_save(path_of("model", s->name), ctx, m, &info, &err)) die(s->name, &err);
     mg_model_info_free(&info);
     mg_mlp_free(m);
