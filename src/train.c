@@ -533,8 +533,12 @@ static mg_status train_state_init(train_state *s, mg_ctx *ctx, mg_mlp *m,
                                   const mg_dataset *train, const mg_dataset *val, size_t nb,
                                   mg_err *err) {
     memset(s, 0, sizeof *s);
-    s->optim = mg_optim_new(ocfg, m->nparams, err);
-    if (!s->optim) return err ? err->status : MG_STATUS_NOMEM;
+    mg_err oe;
+    s->optim = mg_optim_new(ocfg, m->nparams, &oe);
+    if (!s->optim) {
+        if (err) *err = oe;
+        return oe.status;
+    }
     size_t nout = mg_mlp_nout(m), n = train->n;
     s->order = mg__malloc(mg__mul_size(n, sizeof *s->order));
     s->out = mg__malloc(mg__mul_size(nout, sizeof *s->out));

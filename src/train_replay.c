@@ -73,8 +73,12 @@ mg_status mg__replay_init(mg__replay *r, mg_ctx *ctx, mg_mlp *m, mg_loss_kind ki
             slots[k++] = v;
         }
         MG_ASSERT(k == r->nslots, "a sample's graph has fewer inputs than its slots");
-        r->tape = mg_compile(ctx, loss, r->nslots, slots, r->nout, out, err);
-        if (!r->tape) st = err ? err->status : MG_STATUS_NOMEM;
+        mg_err ce;
+        r->tape = mg_compile(ctx, loss, r->nslots, slots, r->nout, out, &ce);
+        if (!r->tape) {
+            st = ce.status;
+            if (err) *err = ce;
+        }
     }
     mg_ctx_reset(ctx, mark);
     mg__free(out);
@@ -142,14 +146,18 @@ mg_status mg_mlp_predict_rows(mg_ctx *ctx, mg_mlp *m, size_t n, const double *x,
     size_t k = 0;
     for (; slots && k < m->nin; k++)
         if (!mg_ok(slots[k] = xin[k] = mg_input(ctx, 0.0))) break;
+    mg_err ce;
     if (slots && k == m->nin && mg_mlp_forward(ctx, m, xin, yv))
-        tape = mg_compile(ctx, MG_NULL, m->nin, slots, nout, yv, err);
+        tape = mg_compile(ctx, MG_NULL, m->nin, slots, nout, yv, &ce);
     else
-        mg_err_set(err, MG_STATUS_NOMEM, "out of memory recording a forward pass (%s)",
+        mg_err_set(&ce, MG_STATUS_NOMEM, "out of memory recording a forward pass (%s)",
                    slots ? mg_ctx_errmsg(ctx) : "work space");
     mg_ctx_reset(ctx, mark);
     mg__free(slots);
-    if (!tape) return err ? err->status : MG_STATUS_NOMEM;
+    if (!tape) {
+        if (err) *err = ce;
+        return ce.status;
+    }
     mg_compiled_set_threads(tape, mg__threads_resolve(threads));
     mg_status st = MG_STATUS_OK;
     for (size_t r0 = 0; r0 < n && !st; r0 += BLOCK) {
