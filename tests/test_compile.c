@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "compile_internal.h"
+#include "fast/compile_internal.h"
 #include "micrograd.h"
 #include "testutil.h"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 #include "testutil.h"
 
 

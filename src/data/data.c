@@ -1,7 +1,7 @@
 /* data.c - datasets: the table type's life cycle, shuffling and splits, and the toy
  * generators (moons, circles, blobs, spiral, xor, yin-yang). Every random draw comes from
  * the rng the caller passes, in a documented order, so a seed reproduces a dataset. */
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 
 #include <math.h>
 

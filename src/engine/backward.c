@@ -1,6 +1,6 @@
 /* backward.c - reverse-mode differentiation over the tape, forward recomputation, the
  * finite-difference gradient check and the non-finite value query. */
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 #include "ops_impl.h"
 
 #include <math.h>

@@ -1,6 +1,6 @@
 /* ops.c - the operations: one table with each op's forward, backward, name and symbol side
  * by side, and the builders that append op values to the tape. */
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 
 #include <math.h>
 

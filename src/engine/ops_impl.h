@@ -4,7 +4,7 @@
 #ifndef MG_OPS_IMPL_H
 #define MG_OPS_IMPL_H
 
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 
 #include <math.h>
 

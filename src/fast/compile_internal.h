@@ -16,7 +16,7 @@
 #ifndef MG_COMPILE_INTERNAL_H
 #define MG_COMPILE_INTERNAL_H
 
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 
 /* ---- programs ----------------------------------------------------------------------- */
 

@@ -5,7 +5,7 @@
 #ifndef MG_FILES_INTERNAL_H
 #define MG_FILES_INTERNAL_H
 
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 
 /* MG_STATUS_OK when path may be read to its end: a regular file or a pipe. A directory,
  * or a device (/dev/zero would be read forever), is MG_STATUS_IO "path: is a ...". A path

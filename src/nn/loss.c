@@ -1,7 +1,7 @@
 /* loss.c - losses built from engine ops, so their gradients come from backward like any
  * other value's. Each form is chosen so the value stays finite (and the gradient exact)
  * over the range a training run meets; the formulas are in micrograd.h, section 9b. */
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 
 #include <math.h>
 

@@ -3,7 +3,7 @@
 #ifndef MG_NN_INTERNAL_H
 #define MG_NN_INTERNAL_H
 
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 
 /* Room in the model's work space for a forward pass that allocates nothing: m->nin input
  * handles (read by layer 0 only, so the later layers may overwrite them) and

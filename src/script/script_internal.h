@@ -3,7 +3,7 @@
 #ifndef MG_SCRIPT_INTERNAL_H
 #define MG_SCRIPT_INTERNAL_H
 
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 
 typedef enum tkind {
     T_EOF,

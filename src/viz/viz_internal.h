@@ -4,7 +4,7 @@
 #ifndef MG_VIZ_INTERNAL_H
 #define MG_VIZ_INTERNAL_H
 
-#include "mg_internal.h"
+#include "core/mg_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
