@@ -59,7 +59,7 @@ int main(int argc, char **argv) {
     }
     mg_err err = {0};
     mg_dataset *train = NULL, *test = NULL;
-    if (mg_data_fashion_mnist(dir, 0, 0, &train, &test, &err)) {
+    if (mg_dataset_fashion_mnist(dir, 0, 0, &train, &test, &err)) {
         fprintf(stderr, "bench: W3 skipped: %s\n", err.msg);
         return 77;
     }

@@ -96,7 +96,7 @@ int main(int argc, char **argv) {
     mg_rng rng;
     mg_rng_seed(&rng, 1);
     b.ctx = mg_ctx_new();
-    b.d = mg_data_moons(&rng, N, 0.1, &err);
+    b.d = mg_dataset_moons(&rng, N, 0.1, &err);
     if (!b.ctx || !b.d) bench_fail("%s", err.msg);
     b.m = mg_mlp_new(b.ctx, 2, 3, sizes, NULL, MG_INIT_UNIFORM, &rng, &err);
     if (!b.m) bench_fail("%s", err.msg);

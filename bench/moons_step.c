@@ -88,7 +88,7 @@ static mg_ctx *setup(mg_dataset **d, mg_mlp **m) {
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return NULL;
     mg_rng_seed(mg_ctx_rng(ctx), 1337);
-    *d = mg_data_moons(mg_ctx_rng(ctx), 100, 0.1, NULL);
+    *d = mg_dataset_moons(mg_ctx_rng(ctx), 100, 0.1, NULL);
     const size_t sizes[3] = {H, H, 1};
     *m = *d ? mg_mlp_new(ctx, NIN, 3, sizes, NULL, MG_INIT_UNIFORM, NULL, NULL) : NULL;
     if (!*m) {
@@ -101,7 +101,7 @@ static mg_ctx *setup(mg_dataset **d, mg_mlp **m) {
 
 static void config(mg_train_config *cfg, size_t steps) {
     mg_train_config_init(cfg);
-    cfg->loss = MG_LOSS_HINGE;
+    cfg->loss = MG_LOSS_KIND_HINGE;
     cfg->l2 = 1e-4;
     cfg->optim.lr = 1.0;
     cfg->optim.schedule = MG_LR_LINEAR;
@@ -163,7 +163,7 @@ int main(int argc, char **argv) {
     {
         mg_mark mark = mg_ctx_mark(ctx);
         mg_value losses[100];
-        for (size_t i = 0; i < 100; i++) losses[i] = mg_sample_loss(ctx, m, MG_LOSS_HINGE, 1, d, i, NULL);
+        for (size_t i = 0; i < 100; i++) losses[i] = mg_sample_loss(ctx, m, MG_LOSS_KIND_HINGE, 1, d, i, NULL);
         mg_add(ctx, mg_loss_mean(ctx, 100, losses), mg_loss_l2(ctx, m->nparams, m->params, 1e-4));
         values = mg_ctx_size(ctx) - mark.nvalues;
         mg_ctx_reset(ctx, mark);

@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
     mg_rng rng;
     mg_rng_seed(&rng, 2);
     mg_ctx *ctx = mg_ctx_new();
-    mg_dataset *d = mg_data_blobs(&rng, N, K, NIN, 2.0, &err);
+    mg_dataset *d = mg_dataset_blobs(&rng, N, K, NIN, 2.0, &err);
     if (!ctx || !d) bench_fail("%s", err.msg);
     mg_mlp *m = mg_mlp_new(ctx, NIN, 3, sizes, NULL, MG_INIT_SCALED, &rng, &err);
     if (!m) bench_fail("%s", err.msg);

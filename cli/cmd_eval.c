@@ -319,8 +319,8 @@ static int report_nonfinite(const mg_ctx *ctx, mg_value out, const leaf_row *row
         for (size_t i = top + 1; i-- > 0;) {
             if (!reach[i]) continue;
             mg_value v = mg_at(ctx, i);
-            for (size_t k = 0, nin = mg_nin(ctx, v); k < nin; k++)
-                reach[mg_index(ctx, mg_input_of(ctx, v, k))] = 1;
+            for (size_t k = 0, nin = mg_noperands(ctx, v); k < nin; k++)
+                reach[mg_index(ctx, mg_operand(ctx, v, k))] = 1;
         }
     }
     mg_value first_data = MG_NULL, last_grad = MG_NULL;
@@ -362,10 +362,10 @@ static int draw_and_print(mg_ctx *ctx, mg_value out, const eval_opts *o) {
         }
     }
     if (o->dot) {
-        mg_dot_options d;
-        mg_dot_options_init(&d);
+        mg_graph_options d;
+        mg_graph_options_init(&d);
         d.rankdir = o->rankdir;
-        mg_status st = mg_dot_save(ctx, out, &d, o->dot, &err);
+        mg_status st = mg_graph_save(ctx, out, &d, o->dot, &err);
         if (st != MG_STATUS_OK) {
             cli_error("--dot %s: %s", o->dot, err.msg);
             return CLI_FAIL;

@@ -110,7 +110,7 @@ static void describe(const char *path, const mg_mlp *m, const mg_model_info *inf
     } else {
         printf("task: regression, %zu output%s", mg_mlp_nout(m), mg_mlp_nout(m) > 1 ? "s" : "");
     }
-    if (info->has_loss) printf("\nloss: %s", mg_loss_name(info->loss));
+    if (info->has_loss) printf("\nloss: %s", mg_loss_kind_name(info->loss));
     if (info->nfeat) {
         printf("\nfeatures: ");
         put_list(info->feature_names, info->nfeat);

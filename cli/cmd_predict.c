@@ -131,7 +131,7 @@ static mg_dataset *load_rows(const predict_opts *o, const mg_mlp *m, const mg_mo
     if (!strncmp(o->data, "fashion-mnist", 13) && (!o->data[13] || o->data[13] == ':')) {
         mg_dataset *test = NULL;
         const char *dir = o->data[13] ? o->data + 14 : NULL;
-        if (mg_data_fashion_mnist(dir, 0, (size_t)o->limit, NULL, &test, err)) return NULL;
+        if (mg_dataset_fashion_mnist(dir, 0, (size_t)o->limit, NULL, &test, err)) return NULL;
         if (m->nin != test->nfeat || info->nclasses != test->nclasses) {
             mg_err_set(err, MG_STATUS_INVALID,
                        "%s: the model takes %zu inputs and %zu classes; Fashion-MNIST has %zu "
@@ -364,7 +364,7 @@ int cli_cmd_predict(int argc, char **argv) {
     const mg_model_info *info = &cm.info;
     if (o.proba && !info->nclasses) {
         status = cli_usage_error(CMD, "--proba needs a classifier; %s predicts numbers", o.model);
-    } else if (o.proba && info->has_loss && info->loss == MG_LOSS_HINGE) {
+    } else if (o.proba && info->has_loss && info->loss == MG_LOSS_KIND_HINGE) {
         status = cli_usage_error(CMD, "--proba: %s was trained with the hinge loss; its outputs "
                                       "are scores, not probabilities", o.model);
     } else if (!(d = load_rows(&o, cm.m, info, &err))) {

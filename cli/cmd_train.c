@@ -68,16 +68,16 @@ static int check_outputs(const train_opts *o) {
  * CLI_OK or CLI_USAGE. */
 static int choose_loss(const train_opts *o, const mg_dataset *d, mg_loss_kind *loss) {
     size_t k = d->nclasses;
-    *loss = o->has_loss ? o->loss : k ? MG_LOSS_CE : MG_LOSS_MSE;
-    if (*loss == MG_LOSS_MSE && k)
+    *loss = o->has_loss ? o->loss : k ? MG_LOSS_KIND_CE : MG_LOSS_KIND_MSE;
+    if (*loss == MG_LOSS_KIND_MSE && k)
         return cli_usage_error(CMD, "--loss mse needs numeric targets; %s has %zu classes", o->data, k);
-    if ((*loss == MG_LOSS_BCE || *loss == MG_LOSS_HINGE) && k != 2) {
+    if ((*loss == MG_LOSS_KIND_BCE || *loss == MG_LOSS_KIND_HINGE) && k != 2) {
         if (!k) return cli_usage_error(CMD, "--loss %s needs 2 classes; %s has numeric targets",
-                                       mg_loss_name(*loss), o->data);
-        return cli_usage_error(CMD, "--loss %s needs 2 classes; %s has %zu", mg_loss_name(*loss),
+                                       mg_loss_kind_name(*loss), o->data);
+        return cli_usage_error(CMD, "--loss %s needs 2 classes; %s has %zu", mg_loss_kind_name(*loss),
                                o->data, k);
     }
-    if (*loss == MG_LOSS_CE && !k)
+    if (*loss == MG_LOSS_KIND_CE && !k)
         return cli_usage_error(CMD, "--loss ce needs classes; %s has numeric targets", o->data);
     return CLI_OK;
 }
@@ -94,7 +94,7 @@ static mg_mlp *make_model(mg_ctx *ctx, const train_opts *o, const mg_dataset *d,
         sizes[l] = o->layers[l];
         acts[l] = o->act;
     }
-    sizes[o->nlayers] = loss == MG_LOSS_CE ? d->nclasses : 1;
+    sizes[o->nlayers] = loss == MG_LOSS_KIND_CE ? d->nclasses : 1;
     acts[o->nlayers] = MG_ACT_LINEAR;
     *state = NULL;
     if (o->resume) {
@@ -166,7 +166,7 @@ static void print_plan(const train_opts *o, const train_data *d, const mg_mlp *m
     if (d->test) fprintf(stderr, "; %zu test rows", d->test->n);
     fprintf(stderr, "%s\nmodel: %zu", d->standardize.nfeat ? " (standardised)" : "", m->nin);
     for (size_t l = 0; l < m->nlayers; l++) fprintf(stderr, " -> %zu %s", m->sizes[l], mg_act_name(m->acts[l]));
-    fprintf(stderr, ", %zu parameters; loss %s; %s lr %g", m->nparams, mg_loss_name(cfg->loss),
+    fprintf(stderr, ", %zu parameters; loss %s; %s lr %g", m->nparams, mg_loss_kind_name(cfg->loss),
             mg_optim_name(cfg->optim.kind), cfg->optim.lr);
     if (cfg->optim.schedule == MG_LR_LINEAR) fprintf(stderr, " (linear decay %g)", cfg->optim.decay);
     fprintf(stderr, ", batch %zu, ", cfg->batch_size && cfg->batch_size < t->n ? cfg->batch_size : t->n);

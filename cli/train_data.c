@@ -18,7 +18,7 @@ static mg_dataset *load_csv(const train_opts *o, mg_err *err) {
     opt.task = o->task;
     /* The loss names the task when the file leaves it open (integer targets). */
     if (opt.task == MG_CSV_TASK_AUTO && o->has_loss)
-        opt.task = o->loss == MG_LOSS_MSE ? MG_CSV_TASK_REGRESS : MG_CSV_TASK_CLASSIFY;
+        opt.task = o->loss == MG_LOSS_KIND_MSE ? MG_CSV_TASK_REGRESS : MG_CSV_TASK_CLASSIFY;
     return cli_csv_load(o->data, &opt, err);
 }
 
@@ -26,12 +26,12 @@ static mg_dataset *generate(const train_opts *o, mg_rng *rng, mg_err *err) {
     double noise = o->noise;
     size_t n = o->samples, k = o->classes ? o->classes : 3;
     switch (o->source) {
-    case TRAIN_SRC_MOONS: return mg_data_moons(rng, n, isnan(noise) ? 0.1 : noise, err);
-    case TRAIN_SRC_CIRCLES: return mg_data_circles(rng, n, isnan(noise) ? 0.1 : noise, 0.5, err);
-    case TRAIN_SRC_BLOBS: return mg_data_blobs(rng, n, k, 2, isnan(noise) ? 1.0 : noise, err);
-    case TRAIN_SRC_SPIRAL: return mg_data_spiral(rng, n, k, isnan(noise) ? 0.2 : noise, err);
-    case TRAIN_SRC_XOR: return mg_data_xor(rng, n, isnan(noise) ? 0.1 : noise, err);
-    case TRAIN_SRC_YINYANG: return mg_data_yinyang(rng, n, 0.1, 0.5, err);
+    case TRAIN_SRC_MOONS: return mg_dataset_moons(rng, n, isnan(noise) ? 0.1 : noise, err);
+    case TRAIN_SRC_CIRCLES: return mg_dataset_circles(rng, n, isnan(noise) ? 0.1 : noise, 0.5, err);
+    case TRAIN_SRC_BLOBS: return mg_dataset_blobs(rng, n, k, 2, isnan(noise) ? 1.0 : noise, err);
+    case TRAIN_SRC_SPIRAL: return mg_dataset_spiral(rng, n, k, isnan(noise) ? 0.2 : noise, err);
+    case TRAIN_SRC_XOR: return mg_dataset_xor(rng, n, isnan(noise) ? 0.1 : noise, err);
+    case TRAIN_SRC_YINYANG: return mg_dataset_yinyang(rng, n, 0.1, 0.5, err);
     default: break;
     }
     mg_err_set(err, MG_STATUS_INVALID, "%s: not a generator", o->data);
@@ -99,7 +99,7 @@ int train_data_load(const train_opts *o, mg_rng *rng, train_data *d) {
     switch (o->source) {
     case TRAIN_SRC_CSV: ok = (d->train = load_csv(o, &err)) != NULL; break;
     case TRAIN_SRC_FASHION:
-        ok = mg_data_fashion_mnist(o->fashion_dir, o->max_train, o->max_test, &d->train, &d->test,
+        ok = mg_dataset_fashion_mnist(o->fashion_dir, o->max_train, o->max_test, &d->train, &d->test,
                                    &err) == MG_STATUS_OK;
         break;
     default: ok = (d->train = generate(o, rng, &err)) != NULL; break;

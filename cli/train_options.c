@@ -294,7 +294,7 @@ static int set_option(int c, const char *v, train_opts *o) {
     }
     case OPT_LOSS:
         o->has_loss = 1;
-        return parse_enum("--loss", v, mg_loss_parse(v, &o->loss), "ce, bce, hinge or mse");
+        return parse_enum("--loss", v, mg_loss_kind_parse(v, &o->loss), "ce, bce, hinge or mse");
     case OPT_OPTIM:
         return parse_enum("--optimizer", v, mg_optim_parse(v, &o->optimizer), "sgd, momentum or adamw");
     case OPT_LR: return parse_range("--lr", v, 0.0, 1, 1e6, 0, &o->lr);
@@ -366,8 +366,8 @@ static int check_combinations(train_opts *o) {
     if (!isnan(o->momentum) && o->optimizer != MG_OPTIM_MOMENTUM)
         return cli_usage_error(CMD, "--momentum is for --optimizer momentum");
     if (o->has_loss && csv && o->task != MG_CSV_TASK_AUTO &&
-        (o->loss == MG_LOSS_MSE) != (o->task == MG_CSV_TASK_REGRESS))
-        return cli_usage_error(CMD, "--loss %s does not fit --task %s", mg_loss_name(o->loss),
+        (o->loss == MG_LOSS_KIND_MSE) != (o->task == MG_CSV_TASK_REGRESS))
+        return cli_usage_error(CMD, "--loss %s does not fit --task %s", mg_loss_kind_name(o->loss),
                                o->task == MG_CSV_TASK_REGRESS ? "regress" : "classify");
     if (o->every && !o->checkpoint) return cli_usage_error(CMD, "--every needs --checkpoint FILE");
     if (!o->samples) o->samples = TRAIN_DEFAULT_SAMPLES;

@@ -58,10 +58,10 @@ static int push_val(train_progress *p, double x, double y) {
     return 1;
 }
 
-static const char *metric_name(mg_loss_kind loss) { return loss == MG_LOSS_MSE ? "rmse" : "accuracy"; }
+static const char *metric_name(mg_loss_kind loss) { return loss == MG_LOSS_KIND_MSE ? "rmse" : "accuracy"; }
 
 static double metric_of(const mg_metrics *m, mg_loss_kind loss) {
-    return loss == MG_LOSS_MSE ? m->rmse : m->accuracy;
+    return loss == MG_LOSS_KIND_MSE ? m->rmse : m->accuracy;
 }
 
 /* Losses and RMSEs with 6 significant digits, accuracies with 4 decimals. */
@@ -74,7 +74,7 @@ static void print_epoch(train_progress *p, const mg_metrics *val) {
     FILE *f = stderr;
     if (p->tty) fputs("\r\033[K", f);
     fprintf(f, "epoch %zu/%zu", p->pending_epoch + 1, p->nepochs);
-    int acc = p->loss != MG_LOSS_MSE;
+    int acc = p->loss != MG_LOSS_KIND_MSE;
     print_number(f, "loss", p->pending_loss, 0);
     print_number(f, metric_name(p->loss), p->pending_metric, acc);
     if (val && val->n) {
@@ -89,7 +89,7 @@ static void print_epoch(train_progress *p, const mg_metrics *val) {
 /* The running metric of the epoch so far. */
 static double running_metric(const train_progress *p) {
     double n = (double)(p->seen ? p->seen : 1);
-    return p->loss == MG_LOSS_MSE ? sqrt(p->sq_sum / n) : (double)p->correct / n;
+    return p->loss == MG_LOSS_KIND_MSE ? sqrt(p->sq_sum / n) : (double)p->correct / n;
 }
 
 /* "epoch 3/20 [########----------------]  31%  12345/s ETA 0:03 loss 0.4123 acc 0.8750" */
@@ -104,7 +104,7 @@ static void draw_bar(train_progress *p, double now) {
     unsigned long e = (unsigned long)(eta + 0.5);
     fprintf(stderr, "\r\033[Kepoch %zu/%zu [%s] %3d%% %8.0f/s ETA %lu:%02lu loss %.4g %s %.4f",
             p->epoch + 1, p->nepochs, bar, (int)(100 * frac), rate, e / 60, e % 60,
-            p->loss_sum / (double)(p->seen ? p->seen : 1), p->loss == MG_LOSS_MSE ? "rmse" : "acc",
+            p->loss_sum / (double)(p->seen ? p->seen : 1), p->loss == MG_LOSS_KIND_MSE ? "rmse" : "acc",
             running_metric(p));
     fflush(stderr);
     p->last_draw = now;
@@ -126,7 +126,7 @@ int train_progress_step(void *user, const mg_train_progress *s) {
     p->seen += s->batch;
     p->loss_sum += s->data_loss * (double)s->batch;
     p->correct += s->batch_metrics.correct;
-    if (p->loss == MG_LOSS_MSE) p->sq_sum += s->batch_metrics.rmse * s->batch_metrics.rmse * (double)s->batch;
+    if (p->loss == MG_LOSS_KIND_MSE) p->sq_sum += s->batch_metrics.rmse * s->batch_metrics.rmse * (double)s->batch;
     int last = s->step + 1 == s->nsteps;
     if (p->seen + p->skip >= p->ntrain || last) {
         p->skip = 0;
@@ -158,7 +158,7 @@ void train_progress_finish(train_progress *p, const mg_metrics *val, size_t step
 static void summary_line(FILE *f, const char *split, const mg_metrics *m, mg_loss_kind loss) {
     if (!m->n) return;
     fprintf(f, "%s: loss %.6g, ", split, m->loss);
-    if (loss == MG_LOSS_MSE) fprintf(f, "rmse %.6g (%zu rows)\n", m->rmse, m->n);
+    if (loss == MG_LOSS_KIND_MSE) fprintf(f, "rmse %.6g (%zu rows)\n", m->rmse, m->n);
     else fprintf(f, "accuracy %.6f (%zu of %zu rows)\n", m->accuracy, m->correct, m->n);
 }
 
@@ -206,7 +206,7 @@ void train_print_json(FILE *f, const train_opts *o, const train_outcome *r) {
     fputs("{\"data\":", f);
     json_string(f, o->data);
     fprintf(f, ",\"task\":\"%s\",\"loss\":\"%s\",\"parameters\":%zu,\"steps\":%zu,\"epochs\":",
-            r->loss == MG_LOSS_MSE ? "regression" : "classification", mg_loss_name(r->loss),
+            r->loss == MG_LOSS_KIND_MSE ? "regression" : "classification", mg_loss_kind_name(r->loss),
             r->parameters, r->steps);
     json_number(f, r->epochs);
     fputs(",\"seconds\":", f);

@@ -53,7 +53,7 @@ int demo_above_line(int argc, char **argv) {
     demo_state s;
     if (!demo_state_init(&s, o.seed)) return 1;
     mg_err err;
-    s.loss = MG_LOSS_BCE;
+    s.loss = MG_LOSS_KIND_BCE;
     s.train = above_line_data(mg_ctx_rng(s.ctx), o.n, &err);
     if (!s.train) goto fail;
     const size_t sizes[2] = {1, 1};
@@ -66,7 +66,7 @@ int demo_above_line(int argc, char **argv) {
 
     mg_train_config cfg;
     demo_train_config(&o, &cfg);
-    cfg.loss = MG_LOSS_BCE;
+    cfg.loss = MG_LOSS_KIND_BCE;
     cfg.optim.lr = o.lr;
     cfg.epochs = o.epochs;
     cfg.batch_size = o.batch;
@@ -77,7 +77,7 @@ int demo_above_line(int argc, char **argv) {
     if (mg_train(s.ctx, s.model, s.train, NULL, &cfg, &res, &err)) goto fail;
     s.test = above_line_data(mg_ctx_rng(s.ctx), o.n, &err);
     mg_metrics fresh;
-    if (!s.test || mg_evaluate(s.ctx, s.model, s.test, MG_LOSS_BCE, 1, &fresh, &err)) goto fail;
+    if (!s.test || mg_evaluate(s.ctx, s.model, s.test, MG_LOSS_KIND_BCE, 1, &fresh, &err)) goto fail;
 
     const double *p = mg_data_ptr(s.ctx, s.model->first);
     printf("model: sigmoid(%.4f * relu(%.4f*x + %.4f*y + %.4f) + %.4f)\n", p[3], p[0], p[1], p[2],

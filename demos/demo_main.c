@@ -172,7 +172,7 @@ static int parse_range(const char *cmd, const char *opt, const char *s, double l
     return 1;
 }
 
-/* The --graph file's extension must be one mg_dot_save knows, checked before training. */
+/* The --graph file's extension must be one mg_graph_save knows, checked before training. */
 static int graph_ext_ok(const char *path) {
     const char *dot = strrchr(path, '.');
     if (!dot || strchr(dot, '/')) return 0;
@@ -302,7 +302,7 @@ void demo_state_sample_graph(demo_state *s, const mg_dataset *d, size_t i, int s
         if (mg_role_of(s->ctx, v) != MG_ROLE_INPUT) continue;
         char label[32];
         if (k < nin) snprintf(label, sizeof label, "x%zu", k);
-        else if (s->loss == MG_LOSS_CE) snprintf(label, sizeof label, "y%zu", k - nin);
+        else if (s->loss == MG_LOSS_KIND_CE) snprintf(label, sizeof label, "y%zu", k - nin);
         else snprintf(label, sizeof label, "y");
         mg_set_label(s->ctx, v, label);
         k++;
@@ -372,10 +372,10 @@ int demo_finish(const demo_spec *spec, const demo_opts *o, demo_state *s) {
         cli_error("%s: no graph to draw", spec->name);
         return CLI_FAIL;
     }
-    mg_dot_options dopt;
-    mg_dot_options_init(&dopt);
+    mg_graph_options dopt;
+    mg_graph_options_init(&dopt);
     mg_err err;
-    if (mg_dot_save(s->ctx, s->graph, &dopt, o->graph, &err)) return demo_fail(spec->name, &err);
+    if (mg_graph_save(s->ctx, s->graph, &dopt, o->graph, &err)) return demo_fail(spec->name, &err);
     fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, o->graph);
     return CLI_OK;
 }

@@ -38,7 +38,7 @@ int demo_f2c(int argc, char **argv) {
     demo_state s;
     if (!demo_state_init(&s, o.seed)) return 1;
     mg_err err;
-    s.loss = MG_LOSS_MSE;
+    s.loss = MG_LOSS_KIND_MSE;
     s.train = mg_dataset_new(o.n, 1, 0, &err);
     if (!s.train) goto fail;
     mg_rng *rng = mg_ctx_rng(s.ctx);
@@ -56,7 +56,7 @@ int demo_f2c(int argc, char **argv) {
 
     mg_train_config cfg;
     demo_train_config(&o, &cfg);
-    cfg.loss = MG_LOSS_MSE;
+    cfg.loss = MG_LOSS_KIND_MSE;
     cfg.optim.lr = o.lr;
     cfg.epochs = o.epochs;
     cfg.batch_size = o.batch;

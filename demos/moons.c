@@ -35,8 +35,8 @@ int demo_moons(int argc, char **argv) {
     demo_state s;
     if (!demo_state_init(&s, o.seed)) return 1;
     mg_err err;
-    s.loss = MG_LOSS_HINGE;
-    s.train = mg_data_moons(mg_ctx_rng(s.ctx), o.n, o.noise, &err);
+    s.loss = MG_LOSS_KIND_HINGE;
+    s.train = mg_dataset_moons(mg_ctx_rng(s.ctx), o.n, o.noise, &err);
     if (!s.train) goto fail;
     const size_t sizes[3] = {16, 16, 1};
     s.model = mg_mlp_new(s.ctx, 2, 3, sizes, NULL, MG_INIT_UNIFORM, NULL, &err);
@@ -46,7 +46,7 @@ int demo_moons(int argc, char **argv) {
 
     mg_train_config cfg;
     demo_train_config(&o, &cfg);
-    cfg.loss = MG_LOSS_HINGE;
+    cfg.loss = MG_LOSS_KIND_HINGE;
     cfg.l2 = 1e-4;
     cfg.optim.lr = o.lr;
     cfg.optim.schedule = MG_LR_LINEAR;

@@ -46,10 +46,10 @@ int demo_multiclass(int argc, char **argv) {
     if (!demo_state_init(&s, o.seed)) return 1;
     mg_err err;
     mg_rng *rng = mg_ctx_rng(s.ctx);
-    s.loss = MG_LOSS_CE;
+    s.loss = MG_LOSS_KIND_CE;
     mg_dataset *all = !strcmp(o.data, "blobs")
-                          ? mg_data_blobs(rng, o.n, o.classes, 2, 5.0 * o.noise, &err)
-                          : mg_data_spiral(rng, o.n, o.classes, o.noise, &err);
+                          ? mg_dataset_blobs(rng, o.n, o.classes, 2, 5.0 * o.noise, &err)
+                          : mg_dataset_spiral(rng, o.n, o.classes, o.noise, &err);
     size_t ntrain = o.n - o.n / 5;
     if (!all || mg_dataset_split(all, ntrain, o.n - ntrain, &s.train, &s.val, NULL, &err)) {
         mg_dataset_free(all);
@@ -65,7 +65,7 @@ int demo_multiclass(int argc, char **argv) {
 
     mg_train_config cfg;
     demo_train_config(&o, &cfg);
-    cfg.loss = MG_LOSS_CE;
+    cfg.loss = MG_LOSS_KIND_CE;
     cfg.subtract_max = 1;
     mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
     cfg.optim.lr = o.lr;

@@ -40,7 +40,7 @@ int demo_toy(int argc, char **argv) {
     demo_state s;
     if (!demo_state_init(&s, o.seed)) return 1;
     mg_err err;
-    s.loss = MG_LOSS_MSE;
+    s.loss = MG_LOSS_KIND_MSE;
     s.train = mg_dataset_new(4, 3, 0, &err);
     if (!s.train) goto fail;
     for (int i = 0; i < 4; i++) {

@@ -54,7 +54,7 @@ static int wt_formula(const char *name, mg_ctx *ctx, mg_value v, int formula) {
 static int wt_draw(const char *name, mg_ctx *ctx, mg_value v, const char *path) {
     if (!path) return 0;
     mg_err err;
-    if (mg_dot_save(ctx, v, NULL, path, &err) != MG_STATUS_OK) {
+    if (mg_graph_save(ctx, v, NULL, path, &err) != MG_STATUS_OK) {
         fprintf(stderr, "micrograd: %s: %s\n", name, err.msg);
         return 1;
     }

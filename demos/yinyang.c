@@ -39,13 +39,13 @@ int demo_yinyang(int argc, char **argv) {
     demo_state s;
     if (!demo_state_init(&s, o.seed)) return 1;
     mg_err err;
-    mg_dataset *all = mg_data_yinyang(mg_ctx_rng(s.ctx), 100, 0.1, 0.5, &err);
+    mg_dataset *all = mg_dataset_yinyang(mg_ctx_rng(s.ctx), 100, 0.1, 0.5, &err);
     if (!all || mg_dataset_split(all, 80, 10, &s.train, &s.val, &s.test, &err)) {
         mg_dataset_free(all);
         goto fail;
     }
     mg_dataset_free(all);
-    s.loss = MG_LOSS_CE;
+    s.loss = MG_LOSS_KIND_CE;
     const size_t sizes[2] = {8, 3};
     const mg_act acts[2] = {MG_ACT_TANH, MG_ACT_LINEAR};
     s.model = mg_mlp_new(s.ctx, 2, 2, sizes, acts, MG_INIT_SCALED, NULL, &err);
@@ -53,7 +53,7 @@ int demo_yinyang(int argc, char **argv) {
 
     mg_train_config cfg;
     demo_train_config(&o, &cfg);
-    cfg.loss = MG_LOSS_CE;
+    cfg.loss = MG_LOSS_KIND_CE;
     cfg.subtract_max = 0;
     mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
     cfg.optim.lr = o.lr;

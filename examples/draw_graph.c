@@ -40,10 +40,10 @@ int main(int argc, char **argv) {
     if (mg_formula_write(ctx, L, NULL, stdout, &err) != MG_STATUS_OK)
         fprintf(stderr, "draw_graph: %s\n", err.msg);
 
-    mg_dot_options opt;
-    mg_dot_options_init(&opt);
+    mg_graph_options opt;
+    mg_graph_options_init(&opt);
     if (argc == 3) opt.rankdir = MG_RANKDIR_TB;
-    mg_status st = mg_dot_save(ctx, L, &opt, argv[1], &err);
+    mg_status st = mg_graph_save(ctx, L, &opt, argv[1], &err);
     mg_ctx_free(ctx);
     if (st == MG_STATUS_UNSUPPORTED) {
         /* No graphviz: the DOT text was written instead; the message says how to render it. */

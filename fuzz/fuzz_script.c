@@ -77,9 +77,9 @@ static void evaluate(mg_ctx *ctx, mg_value out) {
     fo.precision = -1;
     fo.share = 0;
     (void)mg_formula_format(ctx, out, &fo, buf, sizeof buf, &len, &err);
-    mg_dot_options d;
-    mg_dot_options_init(&d);
-    st = mg_dot_format(ctx, out, &d, buf, sizeof buf, &len, &err);
+    mg_graph_options d;
+    mg_graph_options_init(&d);
+    st = mg_graph_format(ctx, out, &d, buf, sizeof buf, &len, &err);
     FZ_CHECK(st == MG_STATUS_OK || st == MG_STATUS_INVALID || st == MG_STATUS_NOMEM,
              "dot: %s", err.msg);
 }

@@ -44,15 +44,15 @@ typedef struct model_seed {
 } model_seed;
 
 static const model_seed models[] = {
-    {"regress_2_1.safetensors", 2, 1, {1}, {MG_ACT_LINEAR}, 0, 0, MG_LOSS_MSE, 0, 0, 0},
+    {"regress_2_1.safetensors", 2, 1, {1}, {MG_ACT_LINEAR}, 0, 0, MG_LOSS_KIND_MSE, 0, 0, 0},
     {"regress_mse_named.safetensors", 2, 2, {3, 1}, {MG_ACT_TANH, MG_ACT_LINEAR}, 0, 1,
-     MG_LOSS_MSE, 1, 1, 1},
-    {"bce_3_2_1.safetensors", 3, 2, {2, 1}, {MG_ACT_RELU, MG_ACT_LINEAR}, 2, 1, MG_LOSS_BCE, 1, 0,
+     MG_LOSS_KIND_MSE, 1, 1, 1},
+    {"bce_3_2_1.safetensors", 3, 2, {2, 1}, {MG_ACT_RELU, MG_ACT_LINEAR}, 2, 1, MG_LOSS_KIND_BCE, 1, 0,
      0},
     {"hinge_sigmoid.safetensors", 2, 2, {2, 1}, {MG_ACT_SIGMOID, MG_ACT_LINEAR}, 2, 1,
-     MG_LOSS_HINGE, 0, 0, 1},
+     MG_LOSS_KIND_HINGE, 0, 0, 1},
     {"ce_2_4_3.safetensors", 2, 3, {4, 4, 3}, {MG_ACT_RELU, MG_ACT_TANH, MG_ACT_LINEAR}, 3, 1,
-     MG_LOSS_CE, 1, 1, 1},
+     MG_LOSS_KIND_CE, 1, 1, 1},
 };
 
 static void make_model(const model_seed *s) {

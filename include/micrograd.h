@@ -12,9 +12,9 @@
  *   7. Random numbers                        mg_rng_*
  *   8. Formatting numbers                    mg_fmt_*
  *   9. Networks                              mg_mlp_*, mg_loss_*, mg_optim_*, mg_train
- *  10. Datasets                              mg_dataset_*, mg_data_*
+ *  10. Datasets                              mg_dataset_*
  *  11. Scripts                               mg_script_*
- *  12. Pictures and formulas                 mg_dot_*, mg_plot_*, mg_formula_*
+ *  12. Pictures and formulas                 mg_graph_*, mg_plot_*, mg_formula_*
  *  13. Files                                 mg_csv_*, mg_idx_*, mg_model_*
  *  14. Compiled and batched replay           mg_compiled_*
  *
@@ -278,8 +278,8 @@ mg_value mg_dot(mg_ctx *ctx, mg_value b, size_t n, const mg_value *w, const mg_v
  * MG_OP_DOT the inputs are b, w0, x0, w1, x1, ... (b absent when it was MG_NULL; then
  * mg_dot_has_bias is 0). For MG_OP_POWC the second input is the constant exponent. */
 mg_op mg_op_of(const mg_ctx *ctx, mg_value v);
-size_t mg_nin(const mg_ctx *ctx, mg_value v);
-mg_value mg_input_of(const mg_ctx *ctx, mg_value v, size_t k);
+size_t mg_noperands(const mg_ctx *ctx, mg_value v);
+mg_value mg_operand(const mg_ctx *ctx, mg_value v, size_t k);
 int mg_dot_has_bias(const mg_ctx *ctx, mg_value v);
 
 /* ---------------------------------------------------------------------------------------
@@ -564,16 +564,16 @@ double mg_optim_step(mg_optim *o, mg_ctx *ctx, mg_value first, size_t n);
 typedef struct mg_dataset mg_dataset; /* section 10 */
 
 typedef enum mg_loss_kind {
-    MG_LOSS_MSE = 0, /* regression: 1 output, dataset nclasses 0; metric RMSE */
-    MG_LOSS_BCE,     /* binary cross-entropy of 1 logit output; classes 0/1; accuracy
+    MG_LOSS_KIND_MSE = 0, /* regression: 1 output, dataset nclasses 0; metric RMSE */
+    MG_LOSS_KIND_BCE,     /* binary cross-entropy of 1 logit output; classes 0/1; accuracy
                         (output > 0 means class 1) */
-    MG_LOSS_HINGE,   /* hinge of 1 score output, classes 0/1 taken as -1/+1; accuracy */
-    MG_LOSS_CE       /* softmax cross-entropy of nclasses logits; accuracy (argmax) */
+    MG_LOSS_KIND_HINGE,   /* hinge of 1 score output, classes 0/1 taken as -1/+1; accuracy */
+    MG_LOSS_KIND_CE       /* softmax cross-entropy of nclasses logits; accuracy (argmax) */
 } mg_loss_kind;
 
 /* "mse", "bce", "hinge", "ce"; and back (0 and *kind untouched for an unknown name). */
-const char *mg_loss_name(mg_loss_kind kind);
-int mg_loss_parse(const char *s, mg_loss_kind *kind);
+const char *mg_loss_kind_name(mg_loss_kind kind);
+int mg_loss_kind_parse(const char *s, mg_loss_kind *kind);
 
 /* A loss and its metric over a set of samples. */
 typedef struct mg_metrics {
@@ -615,8 +615,8 @@ typedef enum mg_kernels {
 } mg_kernels;
 
 typedef struct mg_train_config {
-    mg_loss_kind loss;      /* MG_LOSS_MSE */
-    int subtract_max;       /* MG_LOSS_CE: 1, the stable form (see mg_loss_softmax_ce) */
+    mg_loss_kind loss;      /* MG_LOSS_KIND_MSE */
+    int subtract_max;       /* MG_LOSS_KIND_CE: 1, the stable form (see mg_loss_softmax_ce) */
     double l2;              /* alpha of mg_loss_l2 added to the batch loss: 0 (none) */
     mg_optim_config optim;  /* mg_optim_config_init(MG_OPTIM_SGD); a linear schedule with
                                steps 0 is spread over the whole run */
@@ -758,31 +758,31 @@ void mg_dataset_class_counts(const mg_dataset *d, size_t *counts);
  * (cos t, sin t), class 0, and the rest on the lower one (1 - cos t, 0.5 - sin t), class 1,
  * t evenly spaced over [0, pi] in each; then the rows are shuffled and Gaussian noise of
  * standard deviation `noise` added to each coordinate. n >= 2, noise >= 0. */
-mg_dataset *mg_data_moons(mg_rng *rng, size_t n, double noise, mg_err *err);
+mg_dataset *mg_dataset_moons(mg_rng *rng, size_t n, double noise, mg_err *err);
 /* scikit-learn's make_circles: n/2 points on the unit circle, class 0, the rest on a
  * circle of radius factor (0 < factor < 1), class 1, angles evenly spaced over [0, 2 pi);
  * shuffled, then noise as in moons. n >= 2. */
-mg_dataset *mg_data_circles(mg_rng *rng, size_t n, double noise, double factor, mg_err *err);
+mg_dataset *mg_dataset_circles(mg_rng *rng, size_t n, double noise, double factor, mg_err *err);
 /* nclasses Gaussian blobs in nfeat dimensions: centres uniform in [-10, 10) per
  * coordinate (drawn first), standard deviation `spread`; row i is of class i % nclasses,
  * so classes are balanced; shuffled. n >= nclasses >= 2, 1 <= nfeat <= 1024, spread >= 0. */
-mg_dataset *mg_data_blobs(mg_rng *rng, size_t n, size_t nclasses, size_t nfeat, double spread,
+mg_dataset *mg_dataset_blobs(mg_rng *rng, size_t n, size_t nclasses, size_t nfeat, double spread,
                           mg_err *err);
 /* nclasses interleaved spiral arms in 2-D (the cs231n set): class c has its share of the
  * n points at radius r = i/(m-1) (m points per arm) and angle 4c + 4r plus Gaussian noise
  * `noise` on the angle: (r sin a, r cos a). Classes balanced; shuffled. n >= 2*nclasses,
  * nclasses >= 2. */
-mg_dataset *mg_data_spiral(mg_rng *rng, size_t n, size_t nclasses, double noise, mg_err *err);
+mg_dataset *mg_dataset_spiral(mg_rng *rng, size_t n, size_t nclasses, double noise, mg_err *err);
 /* XOR: row i lies in quadrant i % 4, uniform in (0, 1] from the axes in each coordinate,
  * plus Gaussian noise; class 1 when x and y have opposite signs (before noise). Balanced
  * when n is a multiple of 4. n >= 4. */
-mg_dataset *mg_data_xor(mg_rng *rng, size_t n, double noise, mg_err *err);
+mg_dataset *mg_dataset_xor(mg_rng *rng, size_t n, double noise, mg_err *err);
 /* The yin-yang set exactly as the reference run (shared/reference/yinyang.md section 2):
  * row i is of class i % 3 (0 yin, 1 yang, 2 the dots), drawn by rejection with x then y
  * uniform in [0, 2 r_big), scaled to [-2, 2). Not shuffled. n >= 1, 0 < r_small <
  * r_big / 2. (The reference: n 100, r_small 0.1, r_big 0.5, the first 80 rows to train,
  * the next 10 to validation, the last 10 to test.) */
-mg_dataset *mg_data_yinyang(mg_rng *rng, size_t n, double r_small, double r_big, mg_err *err);
+mg_dataset *mg_dataset_yinyang(mg_rng *rng, size_t n, double r_small, double r_big, mg_err *err);
 
 /* <<< section 10 declarations (datasets) >>> */
 
@@ -893,7 +893,7 @@ typedef enum mg_renderer {
     MG_RENDERER_NONE      /* never: write the .dot file and a hint how to render it */
 } mg_renderer;
 
-typedef struct mg_dot_options {
+typedef struct mg_graph_options {
     mg_rankdir rankdir;        /* MG_RANKDIR_LR */
     const char *number_format; /* one printf conversion (f, e, g, F, E, G) for data and
                                   grad, with flags, width and precision: "%.4f" */
@@ -904,39 +904,39 @@ typedef struct mg_dot_options {
     const char *title;         /* a caption over the graph, or NULL */
     mg_renderer renderer;      /* MG_RENDERER_AUTO */
     double timeout;            /* seconds a render may take before it is stopped: 60 */
-} mg_dot_options;
+} mg_graph_options;
 
 /* Fills opt with the defaults shown above. */
-void mg_dot_options_init(mg_dot_options *opt);
+void mg_graph_options_init(mg_graph_options *opt);
 /* Nodes a drawing of root has (values root depends on plus their op nodes); 0 for
  * MG_NULL or when out of memory. */
-size_t mg_dot_count(const mg_ctx *ctx, mg_value root);
+size_t mg_graph_count(const mg_ctx *ctx, mg_value root);
 /* Writes the DOT text of root's graph to out (opt NULL = defaults). Returns MG_STATUS_OK;
  * MG_STATUS_INVALID for MG_NULL, a bad number_format or a graph over max_nodes (the
  * message gives the count and how to draw less), before anything is written;
  * MG_STATUS_IO when writing fails; MG_STATUS_NOMEM. */
-mg_status mg_dot_write(const mg_ctx *ctx, mg_value root, const mg_dot_options *opt, FILE *out,
+mg_status mg_graph_write(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt, FILE *out,
                        mg_err *err);
 /* The same into buf like snprintf: at most size - 1 bytes and a terminating NUL (buf may
  * be NULL when size is 0); *len (if not NULL) gets the full length, so a second call with
  * size > *len gets it all. MG_STATUS_OK even when cut short. */
-mg_status mg_dot_format(const mg_ctx *ctx, mg_value root, const mg_dot_options *opt, char *buf,
+mg_status mg_graph_format(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt, char *buf,
                         size_t size, size_t *len, mg_err *err);
 /* Draws root's graph to path; the extension picks the format: .dot or .gv (DOT text),
  * .svg, .png. The file appears complete or not at all (temporary file and rename). When
  * no renderer is available it writes the DOT text next to path (g.svg -> g.dot) and
  * returns MG_STATUS_UNSUPPORTED with a one-line hint how to render it. Other errors as
- * mg_dot_write, plus MG_STATUS_INVALID for an unknown extension, MG_STATUS_IO. */
-mg_status mg_dot_save(const mg_ctx *ctx, mg_value root, const mg_dot_options *opt,
+ * mg_graph_write, plus MG_STATUS_INVALID for an unknown extension, MG_STATUS_IO. */
+mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
                       const char *path, mg_err *err);
 /* Renders DOT text (len bytes) to path (.svg or .png), atomically, with `how` and a
  * time limit in seconds (<= 0: none). MG_STATUS_UNSUPPORTED when that renderer is not
  * available (nothing written), MG_STATUS_FORMAT when graphviz rejects the text (its
  * message is in err), MG_STATUS_IO, MG_STATUS_INVALID for another extension. */
-mg_status mg_dot_render(const char *dot, size_t len, const char *path, mg_renderer how,
+mg_status mg_graph_render(const char *dot, size_t len, const char *path, mg_renderer how,
                         double timeout, mg_err *err);
 /* 1 when `how` can render in this build and on this machine (MG_RENDERER_NONE: 0). */
-int mg_dot_can_render(mg_renderer how);
+int mg_graph_can_render(mg_renderer how);
 
 /* 12b. Plots with cairo (src/plot*.c): a function over a range (with a tangent), loss
  * curves, and decision boundaries of 2-D classifiers, to .png or .svg (the extension
@@ -1040,7 +1040,7 @@ void mg_formula_options_init(mg_formula_options *opt);
  * MG_NULL or a formula over max_chars (nothing written); MG_STATUS_IO; MG_STATUS_NOMEM. */
 mg_status mg_formula_write(const mg_ctx *ctx, mg_value root, const mg_formula_options *opt,
                            FILE *out, mg_err *err);
-/* The same into buf like snprintf (see mg_dot_format). */
+/* The same into buf like snprintf (see mg_graph_format). */
 mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_options *opt,
                             char *buf, size_t size, size_t *len, mg_err *err);
 
@@ -1152,7 +1152,7 @@ mg_dataset *mg_idx_load(const char *images_path, const char *labels_path, size_t
  * (T-shirt/top, Trouser, ...). Either output may be NULL to skip that split. On failure
  * both are left NULL: MG_STATUS_IO naming the missing file and the package to install,
  * or the errors of mg_idx_load. */
-mg_status mg_data_fashion_mnist(const char *dir, size_t max_train, size_t max_test,
+mg_status mg_dataset_fashion_mnist(const char *dir, size_t max_train, size_t max_test,
                                 mg_dataset **train, mg_dataset **test, mg_err *err);
 
 /* 13c. Standardisation (src/standardize.c): x' = (x - mean) / std per feature, with the
@@ -1189,7 +1189,7 @@ void mg_standardizer_free(mg_standardizer *s);
  * values, as safetensors requires; lists as JSON text inside the string) holds
  * "format" = "micrograd-mlp", "format_version" = "1", "nin", "sizes" ([16,16,3]),
  * "activations" (["relu","relu","linear"]), "task" (classification / regression),
- * "classes", "features", "target", "loss" (mg_loss_name), "metrics" ({"name": number})
+ * "classes", "features", "target", "loss" (mg_loss_kind_name), "metrics" ({"name": number})
  * and "settings" ({"name": "text"}), the last six when known. The model info lives in
  * src/model_info.c.
  * A classifier has one output per class, or one output for two classes; a regressor (a

@@ -33,13 +33,13 @@ static const mg_act tanh3[] = {MG_ACT_TANH, MG_ACT_TANH, MG_ACT_TANH};
 static const mg_act tanh_linear[] = {MG_ACT_TANH, MG_ACT_LINEAR};
 
 static const demo demos[] = {
-    {"moons", 2, 3, {16, 16, 1}, NULL, MG_INIT_UNIFORM, MG_LOSS_HINGE, 0, 1e-4, 0},
-    {"yinyang", 2, 2, {8, 3}, tanh_linear, MG_INIT_SCALED, MG_LOSS_CE, 0, 0, 1},
-    {"multiclass blobs", 2, 3, {16, 16, 3}, NULL, MG_INIT_SCALED, MG_LOSS_CE, 1, 0, 2},
-    {"multiclass spiral", 2, 3, {16, 16, 3}, NULL, MG_INIT_SCALED, MG_LOSS_CE, 1, 0, 3},
-    {"above_line", 2, 2, {1, 1}, relu_linear, MG_INIT_UNIFORM, MG_LOSS_BCE, 0, 0, 0},
-    {"f2c", 1, 1, {1}, linear1, MG_INIT_UNIFORM, MG_LOSS_MSE, 0, 0, 4},
-    {"toy", 3, 3, {4, 4, 1}, tanh3, MG_INIT_UNIFORM, MG_LOSS_MSE, 0, 0, 5},
+    {"moons", 2, 3, {16, 16, 1}, NULL, MG_INIT_UNIFORM, MG_LOSS_KIND_HINGE, 0, 1e-4, 0},
+    {"yinyang", 2, 2, {8, 3}, tanh_linear, MG_INIT_SCALED, MG_LOSS_KIND_CE, 0, 0, 1},
+    {"multiclass blobs", 2, 3, {16, 16, 3}, NULL, MG_INIT_SCALED, MG_LOSS_KIND_CE, 1, 0, 2},
+    {"multiclass spiral", 2, 3, {16, 16, 3}, NULL, MG_INIT_SCALED, MG_LOSS_KIND_CE, 1, 0, 3},
+    {"above_line", 2, 2, {1, 1}, relu_linear, MG_INIT_UNIFORM, MG_LOSS_KIND_BCE, 0, 0, 0},
+    {"f2c", 1, 1, {1}, linear1, MG_INIT_UNIFORM, MG_LOSS_KIND_MSE, 0, 0, 4},
+    {"toy", 3, 3, {4, 4, 1}, tanh3, MG_INIT_UNIFORM, MG_LOSS_KIND_MSE, 0, 0, 5},
 };
 
 enum { N = 100 };
@@ -48,10 +48,10 @@ static mg_dataset *make_data(int kind, size_t nin, mg_rng *rng) {
     mg_err err = {0};
     mg_dataset *d = NULL;
     switch (kind) {
-    case 0: d = mg_data_moons(rng, N, 0.1, &err); break;
-    case 1: d = mg_data_yinyang(rng, N, 0.1, 0.5, &err); break;
-    case 2: d = mg_data_blobs(rng, N, 3, 2, 1.0, &err); break;
-    case 3: d = mg_data_spiral(rng, N, 3, 0.2, &err); break;
+    case 0: d = mg_dataset_moons(rng, N, 0.1, &err); break;
+    case 1: d = mg_dataset_yinyang(rng, N, 0.1, 0.5, &err); break;
+    case 2: d = mg_dataset_blobs(rng, N, 3, 2, 1.0, &err); break;
+    case 3: d = mg_dataset_spiral(rng, N, 3, 0.2, &err); break;
     default: /* regression: f2c's line, toy's smooth function of 3 inputs */
         d = mg_dataset_new(N, nin, 0, &err);
         if (!d) break;
@@ -107,7 +107,7 @@ static void check_demo(const demo *dm) {
     mg_value out[16], slots[16];
     mg_value loss = sample_loss(ctx, m, dm, d, 0, out);
     size_t ns = find_slots(ctx, mark.nvalues, slots, 16);
-    assert_int_equal(ns, dm->nin + (dm->loss == MG_LOSS_CE ? d->nclasses : 1));
+    assert_int_equal(ns, dm->nin + (dm->loss == MG_LOSS_KIND_CE ? d->nclasses : 1));
     mg_compiled *c = mg_compile(ctx, loss, ns, slots, nout, out, &err);
     if (!c) fail_msg("%s: %s", dm->name, err.msg);
     mg_ctx_reset(ctx, mark);

@@ -31,12 +31,12 @@ static int same_data(const mg_dataset *a, const mg_dataset *b) {
 
 /* Each generator, twice with one seed and once with another. */
 typedef mg_dataset *(*gen_fn)(mg_rng *rng);
-static mg_dataset *gen_moons(mg_rng *r) { return mg_data_moons(r, 100, 0.1, NULL); }
-static mg_dataset *gen_circles(mg_rng *r) { return mg_data_circles(r, 100, 0.05, 0.5, NULL); }
-static mg_dataset *gen_blobs(mg_rng *r) { return mg_data_blobs(r, 90, 3, 2, 1.0, NULL); }
-static mg_dataset *gen_spiral(mg_rng *r) { return mg_data_spiral(r, 90, 3, 0.2, NULL); }
-static mg_dataset *gen_xor(mg_rng *r) { return mg_data_xor(r, 100, 0.1, NULL); }
-static mg_dataset *gen_yinyang(mg_rng *r) { return mg_data_yinyang(r, 30, 0.1, 0.5, NULL); }
+static mg_dataset *gen_moons(mg_rng *r) { return mg_dataset_moons(r, 100, 0.1, NULL); }
+static mg_dataset *gen_circles(mg_rng *r) { return mg_dataset_circles(r, 100, 0.05, 0.5, NULL); }
+static mg_dataset *gen_blobs(mg_rng *r) { return mg_dataset_blobs(r, 90, 3, 2, 1.0, NULL); }
+static mg_dataset *gen_spiral(mg_rng *r) { return mg_dataset_spiral(r, 90, 3, 0.2, NULL); }
+static mg_dataset *gen_xor(mg_rng *r) { return mg_dataset_xor(r, 100, 0.1, NULL); }
+static mg_dataset *gen_yinyang(mg_rng *r) { return mg_dataset_yinyang(r, 30, 0.1, 0.5, NULL); }
 
 static void test_determinism(void **state) {
     (void)state;
@@ -64,7 +64,7 @@ static void test_moons(void **state) {
     (void)state;
     mg_rng rng;
     mg_rng_seed(&rng, 1);
-    mg_dataset *d = mg_data_moons(&rng, 101, 0.0, NULL);
+    mg_dataset *d = mg_dataset_moons(&rng, 101, 0.0, NULL);
     assert_non_null(d);
     assert_int_equal(d->n, 101);
     assert_int_equal(d->nfeat, 2);
@@ -88,7 +88,7 @@ static void test_moons(void **state) {
     mg_dataset_free(d);
 
     /* Noise 0.1 moves points off the circles by about 0.1 on average. */
-    d = mg_data_moons(&rng, 1000, 0.1, NULL);
+    d = mg_dataset_moons(&rng, 1000, 0.1, NULL);
     double s = 0;
     for (size_t i = 0; i < d->n; i++)
         if (d->y[i] == 0.0) s += fabs(hypot(d->x[2 * i], d->x[2 * i + 1]) - 1.0);
@@ -101,14 +101,14 @@ static void test_circles_blobs_spiral_xor(void **state) {
     (void)state;
     mg_rng rng;
     mg_rng_seed(&rng, 2);
-    mg_dataset *d = mg_data_circles(&rng, 60, 0.0, 0.3, NULL);
+    mg_dataset *d = mg_dataset_circles(&rng, 60, 0.0, 0.3, NULL);
     expect_counts(d, (const size_t[]){30, 30});
     for (size_t i = 0; i < d->n; i++)
         ASSERT_NEAR(hypot(d->x[2 * i], d->x[2 * i + 1]), d->y[i] ? 0.3 : 1.0, 1e-12);
     mg_dataset_free(d);
 
     /* Blobs: 10 rows, 3 classes: 4, 3, 3; spread 0 puts a class on its centre. */
-    d = mg_data_blobs(&rng, 10, 3, 4, 0.0, NULL);
+    d = mg_dataset_blobs(&rng, 10, 3, 4, 0.0, NULL);
     assert_int_equal(d->nfeat, 4);
     expect_counts(d, (const size_t[]){4, 3, 3});
     for (size_t i = 0; i < d->n; i++)
@@ -118,7 +118,7 @@ static void test_circles_blobs_spiral_xor(void **state) {
     mg_dataset_free(d);
 
     /* Spiral: radius in [0, 1], one arm starting at the origin per class. */
-    d = mg_data_spiral(&rng, 31, 3, 0.0, NULL);
+    d = mg_dataset_spiral(&rng, 31, 3, 0.0, NULL);
     expect_counts(d, (const size_t[]){11, 10, 10});
     int at_origin = 0;
     for (size_t i = 0; i < d->n; i++) {
@@ -130,7 +130,7 @@ static void test_circles_blobs_spiral_xor(void **state) {
     mg_dataset_free(d);
 
     /* XOR: balanced; without noise the class is the sign of x*y. */
-    d = mg_data_xor(&rng, 100, 0.0, NULL);
+    d = mg_dataset_xor(&rng, 100, 0.0, NULL);
     expect_counts(d, (const size_t[]){50, 50});
     for (size_t i = 0; i < d->n; i++) {
         double x = d->x[2 * i], y = d->x[2 * i + 1];
@@ -146,7 +146,7 @@ static void test_yinyang_reference(void **state) {
     (void)state;
     mg_rng rng;
     mg_rng_seed(&rng, 42);
-    mg_dataset *d = mg_data_yinyang(&rng, 100, 0.1, 0.5, NULL);
+    mg_dataset *d = mg_dataset_yinyang(&rng, 100, 0.1, 0.5, NULL);
     assert_non_null(d);
     const double want[4][3] = {
         {-0.6436591148376465, 1.1290233135223389, 0},
@@ -247,16 +247,16 @@ static void test_errors(void **state) {
     mg_rng rng;
     mg_rng_seed(&rng, 4);
     mg_err err;
-    EXPECT_INVALID(mg_data_moons(&rng, 1, 0.1, &err), "n must be");
-    EXPECT_INVALID(mg_data_moons(&rng, 10, -0.1, &err), "noise");
-    EXPECT_INVALID(mg_data_moons(&rng, 10, NAN, &err), "noise");
-    EXPECT_INVALID(mg_data_circles(&rng, 10, 0.1, 1.0, &err), "factor");
-    EXPECT_INVALID(mg_data_blobs(&rng, 2, 3, 2, 1.0, &err), "classes");
-    EXPECT_INVALID(mg_data_blobs(&rng, 20, 3, 2, -1.0, &err), "spread");
-    EXPECT_INVALID(mg_data_spiral(&rng, 20, 1, 0.1, &err), "classes");
-    EXPECT_INVALID(mg_data_xor(&rng, 3, 0.1, &err), "n must be");
-    EXPECT_INVALID(mg_data_yinyang(&rng, 10, 0.3, 0.5, &err), "r_small");
-    EXPECT_INVALID(mg_data_yinyang(&rng, 0, 0.1, 0.5, &err), "n must be");
+    EXPECT_INVALID(mg_dataset_moons(&rng, 1, 0.1, &err), "n must be");
+    EXPECT_INVALID(mg_dataset_moons(&rng, 10, -0.1, &err), "noise");
+    EXPECT_INVALID(mg_dataset_moons(&rng, 10, NAN, &err), "noise");
+    EXPECT_INVALID(mg_dataset_circles(&rng, 10, 0.1, 1.0, &err), "factor");
+    EXPECT_INVALID(mg_dataset_blobs(&rng, 2, 3, 2, 1.0, &err), "classes");
+    EXPECT_INVALID(mg_dataset_blobs(&rng, 20, 3, 2, -1.0, &err), "spread");
+    EXPECT_INVALID(mg_dataset_spiral(&rng, 20, 1, 0.1, &err), "classes");
+    EXPECT_INVALID(mg_dataset_xor(&rng, 3, 0.1, &err), "n must be");
+    EXPECT_INVALID(mg_dataset_yinyang(&rng, 10, 0.3, 0.5, &err), "r_small");
+    EXPECT_INVALID(mg_dataset_yinyang(&rng, 0, 0.1, 0.5, &err), "n must be");
     EXPECT_INVALID(mg_dataset_new(10, 0, 0, &err), "feature");
     /* Sizes that overflow fail cleanly. */
     assert_null(mg_dataset_new(SIZE_MAX / 2, 4, 0, &err));

@@ -33,13 +33,13 @@ static mg_value build_L(mg_ctx *ctx) {
     return L;
 }
 
-static char *dot_text(mg_ctx *ctx, mg_value v, const mg_dot_options *opt) {
+static char *dot_text(mg_ctx *ctx, mg_value v, const mg_graph_options *opt) {
     mg_err err = {0, ""};
     size_t len = 0;
-    if (mg_dot_format(ctx, v, opt, NULL, 0, &len, &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
+    if (mg_graph_format(ctx, v, opt, NULL, 0, &len, &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
     char *buf = malloc(len + 1);
     assert_non_null(buf);
-    assert_int_equal(mg_dot_format(ctx, v, opt, buf, len + 1, NULL, &err), MG_STATUS_OK);
+    assert_int_equal(mg_graph_format(ctx, v, opt, buf, len + 1, NULL, &err), MG_STATUS_OK);
     assert_int_equal(strlen(buf), len);
     return buf;
 }
@@ -88,7 +88,7 @@ static void test_L_graph(void **state) {
     assert_int_equal(tu_count(t, "shape=record"), 7);
     assert_int_equal(tu_count(t, "op [label="), 3);
     assert_true(t[strlen(t) - 2] == '}');
-    assert_int_equal(mg_dot_count(ctx, L), 10);
+    assert_int_equal(mg_graph_count(ctx, L), 10);
     /* Only what L depends on: the graph of e is a, b, e and its op. */
     free(t);
     t = dot_text(ctx, mg_at(ctx, 3), NULL);
@@ -100,8 +100,8 @@ static void test_L_graph(void **state) {
 static void test_options(void **state) {
     mg_ctx *ctx = *state;
     mg_value L = build_L(ctx);
-    mg_dot_options o;
-    mg_dot_options_init(&o);
+    mg_graph_options o;
+    mg_graph_options_init(&o);
     assert_int_equal(o.rankdir, MG_RANKDIR_LR);
     assert_string_equal(o.number_format, "%.4f");
     assert_int_equal(o.max_nodes, 2000);
@@ -124,7 +124,7 @@ static void test_options(void **state) {
         o.number_format = bad[i];
         char buf[16] = "untouched";
         mg_err err = {0, ""};
-        assert_int_equal(mg_dot_format(ctx, L, &o, buf, sizeof buf, NULL, &err), MG_STATUS_INVALID);
+        assert_int_equal(mg_graph_format(ctx, L, &o, buf, sizeof buf, NULL, &err), MG_STATUS_INVALID);
         assert_non_null(strstr(err.msg, "number format"));
         assert_string_equal(buf, "");
     }
@@ -164,7 +164,7 @@ static void test_roles_and_ops(void **state) {
     assert_null(strstr(t, "  v11 ["));
     /* x w b dot sq neg inv 3 mul r: 10 values, 6 of them made by ops. */
     assert_int_equal(tu_count(t, "shape=record"), 10);
-    assert_int_equal(mg_dot_count(ctx, r), 16);
+    assert_int_equal(mg_graph_count(ctx, r), 16);
     free(t);
 }
 
@@ -184,8 +184,8 @@ static mg_value build_nasty(mg_ctx *ctx) {
 static void test_escaping(void **state) {
     mg_ctx *ctx = *state;
     mg_value s = build_nasty(ctx);
-    mg_dot_options o;
-    mg_dot_options_init(&o);
+    mg_graph_options o;
+    mg_graph_options_init(&o);
     o.title = "title \"quoted\" & <angled> \\N";
     char *t = dot_text(ctx, s, &o);
     const char *want[] = {
@@ -202,7 +202,7 @@ static void test_escaping(void **state) {
 
 /* The escaped labels still render, and read back as the labels in the SVG's text. */
 static void test_escaping_renders(void **state) {
-    if (!mg_dot_can_render(MG_RENDERER_AUTO)) {
+    if (!mg_graph_can_render(MG_RENDERER_AUTO)) {
         print_message("skipped: no graphviz (neither libgvc nor the dot program); "
                       "install graphviz and libgraphviz-dev\n");
         skip();
@@ -211,7 +211,7 @@ static void test_escaping_renders(void **state) {
     mg_value s = build_nasty(ctx);
     const char *path = tu_path("nasty.svg");
     mg_err err = {0, ""};
-    if (mg_dot_save(ctx, s, NULL, path, &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
+    if (mg_graph_save(ctx, s, NULL, path, &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
     char *svg = tu_read_file(path, NULL);
     assert_non_null(svg);
     const char *problem = tu_xml_problem(svg);
@@ -244,14 +244,14 @@ static void test_save_dot(void **state) {
     int before = tu_dir_entries();
     mg_err err = {0, ""};
     const char *path = tu_path("L.dot");
-    assert_int_equal(mg_dot_save(ctx, L, NULL, path, &err), MG_STATUS_OK);
+    assert_int_equal(mg_graph_save(ctx, L, NULL, path, &err), MG_STATUS_OK);
     char *file = tu_read_file(path, NULL), *t = dot_text(ctx, L, NULL);
     assert_string_equal(file, t);
     free(file);
-    /* mg_dot_write to a FILE gives the same text. */
+    /* mg_graph_write to a FILE gives the same text. */
     FILE *f = tmpfile();
     assert_non_null(f);
-    assert_int_equal(mg_dot_write(ctx, L, NULL, f, &err), MG_STATUS_OK);
+    assert_int_equal(mg_graph_write(ctx, L, NULL, f, &err), MG_STATUS_OK);
     rewind(f);
     char *back = calloc(1, strlen(t) + 16);
     assert_non_null(back);
@@ -262,29 +262,29 @@ static void test_save_dot(void **state) {
     /* A buffer too small gets a terminated prefix and the full length. */
     char small[21];
     size_t len = 0;
-    assert_int_equal(mg_dot_format(ctx, L, NULL, small, sizeof small, &len, &err), MG_STATUS_OK);
+    assert_int_equal(mg_graph_format(ctx, L, NULL, small, sizeof small, &len, &err), MG_STATUS_OK);
     assert_string_equal(small, "digraph micrograd {\n");
     assert_int_equal(len, strlen(t));
     free(t);
     /* Unknown formats and unwritable places are refused, leaving nothing behind. */
-    assert_int_equal(mg_dot_save(ctx, L, NULL, tu_path("L.jpg"), &err), MG_STATUS_INVALID);
+    assert_int_equal(mg_graph_save(ctx, L, NULL, tu_path("L.jpg"), &err), MG_STATUS_INVALID);
     assert_non_null(strstr(err.msg, "unknown picture format 'jpg'"));
-    assert_int_equal(mg_dot_save(ctx, L, NULL, tu_path("no/such/dir/L.dot"), &err), MG_STATUS_IO);
+    assert_int_equal(mg_graph_save(ctx, L, NULL, tu_path("no/such/dir/L.dot"), &err), MG_STATUS_IO);
     assert_non_null(strstr(err.msg, "no/such/dir/L.dot"));
-    assert_int_equal(mg_dot_save(ctx, MG_NULL, NULL, tu_path("null.dot"), &err), MG_STATUS_INVALID);
+    assert_int_equal(mg_graph_save(ctx, MG_NULL, NULL, tu_path("null.dot"), &err), MG_STATUS_INVALID);
     assert_int_equal(tu_dir_entries(), before + 1);
 }
 
 static void render_with(mg_ctx *ctx, mg_renderer how, const char *svg, const char *png) {
     mg_value L = build_L(ctx);
-    mg_dot_options o;
-    mg_dot_options_init(&o);
+    mg_graph_options o;
+    mg_graph_options_init(&o);
     o.renderer = how;
     mg_err err = {0, ""};
     int before = tu_dir_entries();
-    if (mg_dot_save(ctx, L, &o, tu_path(svg), &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
+    if (mg_graph_save(ctx, L, &o, tu_path(svg), &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
     check_svg_file(tu_path(svg));
-    if (mg_dot_save(ctx, L, &o, tu_path(png), &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
+    if (mg_graph_save(ctx, L, &o, tu_path(png), &err) != MG_STATUS_OK) fail_msg("%s", err.msg);
     unsigned w = 0, h = 0;
     assert_true(tu_png_size(tu_path(png), &w, &h));
     /* Seven records side by side in four ranks: wider than tall, and of a sane size. */
@@ -295,17 +295,17 @@ static void render_with(mg_ctx *ctx, mg_renderer how, const char *svg, const cha
 static void test_render_library(void **state) {
 #ifndef MG_HAVE_GVC
     (void)state;
-    assert_false(mg_dot_can_render(MG_RENDERER_LIBRARY));
+    assert_false(mg_graph_can_render(MG_RENDERER_LIBRARY));
     print_message("skipped: built without graphviz's library; install libgraphviz-dev\n");
     skip();
 #else
-    assert_true(mg_dot_can_render(MG_RENDERER_LIBRARY));
+    assert_true(mg_graph_can_render(MG_RENDERER_LIBRARY));
     render_with(*state, MG_RENDERER_LIBRARY, "lib.svg", "lib.png");
 #endif
 }
 
 static void test_render_program(void **state) {
-    if (!mg_dot_can_render(MG_RENDERER_PROGRAM)) {
+    if (!mg_graph_can_render(MG_RENDERER_PROGRAM)) {
         print_message("skipped: the graphviz program 'dot' is not on PATH; install graphviz\n");
         skip();
     }
@@ -316,14 +316,14 @@ static void test_render_program(void **state) {
 static void test_fallback(void **state) {
     mg_ctx *ctx = *state;
     mg_value L = build_L(ctx);
-    mg_dot_options o;
-    mg_dot_options_init(&o);
+    mg_graph_options o;
+    mg_graph_options_init(&o);
     o.renderer = MG_RENDERER_NONE;
     mg_err err = {0, ""};
     char svg[512], dot[512];
     snprintf(svg, sizeof svg, "%s", tu_path("fb.svg"));
     snprintf(dot, sizeof dot, "%s", tu_path("fb.dot"));
-    assert_int_equal(mg_dot_save(ctx, L, &o, svg, &err), MG_STATUS_UNSUPPORTED);
+    assert_int_equal(mg_graph_save(ctx, L, &o, svg, &err), MG_STATUS_UNSUPPORTED);
     assert_false(file_exists(svg));
     assert_true(file_exists(dot));
     char hint[1700];
@@ -339,28 +339,28 @@ static void test_fallback(void **state) {
 /* graphviz's complaints come back as a format error; nothing is left behind. */
 static void test_render_errors(void **state) {
     (void)state;
-    if (!mg_dot_can_render(MG_RENDERER_AUTO)) {
+    if (!mg_graph_can_render(MG_RENDERER_AUTO)) {
         print_message("skipped: no graphviz to render with\n");
         skip();
     }
     const char *bad = "digraph { a -> ; }";
     mg_renderer hows[] = {MG_RENDERER_LIBRARY, MG_RENDERER_PROGRAM};
     for (int k = 0; k < 2; k++) {
-        if (!mg_dot_can_render(hows[k])) continue;
+        if (!mg_graph_can_render(hows[k])) continue;
         int before = tu_dir_entries();
         mg_err err = {0, ""};
-        assert_int_equal(mg_dot_render(bad, strlen(bad), tu_path("bad.svg"), hows[k], 30, &err),
+        assert_int_equal(mg_graph_render(bad, strlen(bad), tu_path("bad.svg"), hows[k], 30, &err),
                          MG_STATUS_FORMAT);
         assert_non_null(strstr(err.msg, "syntax error"));
         assert_int_equal(tu_dir_entries(), before);
-        assert_int_equal(mg_dot_render(bad, strlen(bad), tu_path("bad.pdf"), hows[k], 30, &err),
+        assert_int_equal(mg_graph_render(bad, strlen(bad), tu_path("bad.pdf"), hows[k], 30, &err),
                          MG_STATUS_INVALID);
     }
 }
 
 /* A render that runs past its time limit is stopped and leaves nothing. */
 static void test_render_timeout(void **state) {
-    if (!mg_dot_can_render(MG_RENDERER_AUTO)) {
+    if (!mg_graph_can_render(MG_RENDERER_AUTO)) {
         print_message("skipped: no graphviz to render with\n");
         skip();
     }
@@ -370,12 +370,12 @@ static void test_render_timeout(void **state) {
     char *t = dot_text(ctx, x, NULL);
     mg_renderer hows[] = {MG_RENDERER_LIBRARY, MG_RENDERER_PROGRAM};
     for (int k = 0; k < 2; k++) {
-        if (!mg_dot_can_render(hows[k])) continue;
+        if (!mg_graph_can_render(hows[k])) continue;
         int before = tu_dir_entries();
         mg_err err = {0, ""};
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        assert_int_equal(mg_dot_render(t, strlen(t), tu_path("slow.png"), hows[k], 0.001, &err),
+        assert_int_equal(mg_graph_render(t, strlen(t), tu_path("slow.png"), hows[k], 0.001, &err),
                          MG_STATUS_IO);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         assert_non_null(strstr(err.msg, "was stopped"));
@@ -390,10 +390,10 @@ static void test_size_limit(void **state) {
     mg_ctx *ctx = *state;
     mg_value x = mg_leaf_ex(ctx, 1.0, MG_ROLE_LEAF, "x");
     for (int k = 0; k < 1500; k++) x = mg_add(ctx, x, x); /* 1 + 1500 values, 1500 op nodes */
-    assert_int_equal(mg_dot_count(ctx, x), 3001);
+    assert_int_equal(mg_graph_count(ctx, x), 3001);
     mg_err err = {0, ""};
     char buf[32] = "untouched";
-    assert_int_equal(mg_dot_format(ctx, x, NULL, buf, sizeof buf, NULL, &err), MG_STATUS_INVALID);
+    assert_int_equal(mg_graph_format(ctx, x, NULL, buf, sizeof buf, NULL, &err), MG_STATUS_INVALID);
     assert_string_equal(buf, "");
     assert_non_null(strstr(err.msg, "3001 nodes"));
     assert_non_null(strstr(err.msg, "limit is 2000"));
@@ -401,21 +401,21 @@ static void test_size_limit(void **state) {
     int before = tu_dir_entries();
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(mg_dot_save(ctx, x, NULL, tu_path("big.svg"), &err), MG_STATUS_INVALID);
+    assert_int_equal(mg_graph_save(ctx, x, NULL, tu_path("big.svg"), &err), MG_STATUS_INVALID);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     assert_true((double)(t1.tv_sec - t0.tv_sec) < 2.0);
     assert_int_equal(tu_dir_entries(), before);
     /* A raised limit, or none, draws it. */
-    mg_dot_options o;
-    mg_dot_options_init(&o);
+    mg_graph_options o;
+    mg_graph_options_init(&o);
     o.max_nodes = 3001;
     char *t = dot_text(ctx, x, &o);
     assert_int_equal(tu_count(t, "shape=record"), 1501);
     free(t);
     o.max_nodes = 3000;
-    assert_int_equal(mg_dot_format(ctx, x, &o, NULL, 0, NULL, &err), MG_STATUS_INVALID);
+    assert_int_equal(mg_graph_format(ctx, x, &o, NULL, 0, NULL, &err), MG_STATUS_INVALID);
     o.max_nodes = 0;
-    assert_int_equal(mg_dot_format(ctx, x, &o, NULL, 0, NULL, &err), MG_STATUS_OK);
+    assert_int_equal(mg_graph_format(ctx, x, &o, NULL, 0, NULL, &err), MG_STATUS_OK);
 }
 
 /* The example program draws the walkthrough's graph. */

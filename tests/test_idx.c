@@ -242,7 +242,7 @@ static void test_fashion_mnist(void **state) {
     if (tu_fashion_mnist_missing()) skip();
     mg_dataset *train = NULL, *test = NULL;
     mg_err err = {0};
-    if (mg_data_fashion_mnist(NULL, 10, 10, &train, &test, &err)) fail_msg("%s", err.msg);
+    if (mg_dataset_fashion_mnist(NULL, 10, 10, &train, &test, &err)) fail_msg("%s", err.msg);
     assert_int_equal(train->n, 10);
     assert_int_equal(test->n, 10);
     assert_int_equal(train->nfeat, 784);
@@ -267,13 +267,13 @@ static void test_fashion_missing(void **state) {
     mg_dataset *train = (mg_dataset *)1, *test = (mg_dataset *)1;
     mg_err err = {0};
     const char *dir = tu_tmpdir();
-    assert_int_equal(mg_data_fashion_mnist(dir, 0, 0, &train, &test, &err), MG_STATUS_IO);
+    assert_int_equal(mg_dataset_fashion_mnist(dir, 0, 0, &train, &test, &err), MG_STATUS_IO);
     assert_null(train);
     assert_null(test);
     char want[1024];
     snprintf(want, sizeof want, "fashion-mnist: cannot find %s/train-images-idx3-ubyte(.gz)", dir);
     assert_string_equal(err.msg, want);
-    assert_int_equal(mg_data_fashion_mnist("/nonexistent/fm", 0, 0, &train, NULL, &err),
+    assert_int_equal(mg_dataset_fashion_mnist("/nonexistent/fm", 0, 0, &train, NULL, &err),
                      MG_STATUS_IO);
     assert_string_equal(err.msg, "fashion-mnist: cannot find /nonexistent/fm/train-images-idx3-ubyte(.gz)");
 }

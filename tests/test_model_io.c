@@ -90,7 +90,7 @@ static void test_round_trip(void **state) {
     assert_int_equal(mg_model_info_set_standardizer(&info, &s, &err), MG_STATUS_OK);
     mg_standardizer_free(&s);
     info.has_loss = 1;
-    info.loss = MG_LOSS_CE;
+    info.loss = MG_LOSS_KIND_CE;
     assert_int_equal(mg_model_info_set_metric(&info, "train_loss", 0.1 + 0.2, &err), 0);
     assert_int_equal(mg_model_info_set_metric(&info, "val_loss", NAN, &err), 0);
     assert_int_equal(mg_model_info_set_setting(&info, "optimizer", "adamw", &err), 0);
@@ -123,7 +123,7 @@ static void test_round_trip(void **state) {
     assert_int_equal(got.standardize.nfeat, 3);
     assert_memory_equal(got.standardize.mean, info.standardize.mean, 3 * sizeof(double));
     assert_memory_equal(got.standardize.std, info.standardize.std, 3 * sizeof(double));
-    assert_true(got.has_loss && got.loss == MG_LOSS_CE);
+    assert_true(got.has_loss && got.loss == MG_LOSS_KIND_CE);
     double v;
     assert_true(mg_model_info_metric(&got, "train_loss", &v) && v == 0.1 + 0.2);
     assert_true(mg_model_info_metric(&got, "val_loss", &v) && isnan(v));
@@ -552,15 +552,15 @@ static void test_save_refusals(void **state) {
         mg_loss_kind loss;
         const char *msg;
     } cases[] = {
-        {3, three, 0, NULL, 0, 0, MG_LOSS_MSE,
+        {3, three, 0, NULL, 0, 0, MG_LOSS_KIND_MSE,
          "cannot save: the outputs do not match the classes (one per class, or one for two)"},
-        {1, three, 0, NULL, 0, 0, MG_LOSS_MSE, "cannot save: a classifier needs at least 2 classes"},
-        {0, NULL, 2, two, 0, 0, MG_LOSS_MSE, "cannot save: 2 feature names for 3 inputs"},
-        {0, NULL, 0, NULL, 2, 0, MG_LOSS_MSE,
+        {1, three, 0, NULL, 0, 0, MG_LOSS_KIND_MSE, "cannot save: a classifier needs at least 2 classes"},
+        {0, NULL, 2, two, 0, 0, MG_LOSS_KIND_MSE, "cannot save: 2 feature names for 3 inputs"},
+        {0, NULL, 0, NULL, 2, 0, MG_LOSS_KIND_MSE,
          "cannot save: a standardisation of 2 features for 3 inputs"},
-        {2, latin1, 0, NULL, 0, 0, MG_LOSS_MSE, "cannot save: class name 1 is not valid UTF-8"},
-        {0, NULL, 0, NULL, 0, 1, MG_LOSS_MSE, "cannot save: an MSE model is a regressor with one output"},
-        {2, two, 0, NULL, 0, 1, MG_LOSS_BCE, "cannot save: a BCE or hinge model has one output for 2 classes"},
+        {2, latin1, 0, NULL, 0, 0, MG_LOSS_KIND_MSE, "cannot save: class name 1 is not valid UTF-8"},
+        {0, NULL, 0, NULL, 0, 1, MG_LOSS_KIND_MSE, "cannot save: an MSE model is a regressor with one output"},
+        {2, two, 0, NULL, 0, 1, MG_LOSS_KIND_BCE, "cannot save: a BCE or hinge model has one output for 2 classes"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         info.nclasses = cases[k].nclasses;

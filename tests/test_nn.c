@@ -164,12 +164,12 @@ static void test_forward_by_hand(void **state) {
     /* One dot and one activation per neuron, one dot for the linear output. */
     assert_int_equal(mg_ctx_size(ctx), before + 2 + 2 * 2 + 1);
     assert_int_equal(mg_op_of(ctx, y), MG_OP_DOT);
-    assert_int_equal(mg_nin(ctx, y), 5);
+    assert_int_equal(mg_noperands(ctx, y), 5);
     assert_true(mg_dot_has_bias(ctx, y));
-    mg_value h0 = mg_input_of(ctx, y, 2);
+    mg_value h0 = mg_operand(ctx, y, 2);
     assert_int_equal(mg_op_of(ctx, h0), MG_OP_TANH);
     assert_true(mg_data(ctx, h0) == -0.8853516482022625);
-    assert_true(mg_data(ctx, mg_input_of(ctx, h0, 0)) == -1.4);
+    assert_true(mg_data(ctx, mg_operand(ctx, h0, 0)) == -1.4);
 
     /* Layer by layer gives the same values; a layer of one neuron still fills an array. */
     mg_value h[2], out[1];
@@ -239,7 +239,7 @@ static void test_gradcheck_relu_ce(void **state) {
     const size_t sizes[3] = {6, 5, 3};
     mg_mlp *m = mg_mlp_new(ctx, 2, 3, sizes, NULL, MG_INIT_SCALED, NULL, NULL);
     assert_non_null(m);
-    mg_dataset *d = mg_data_spiral(mg_ctx_rng(ctx), 12, 3, 0.1, NULL);
+    mg_dataset *d = mg_dataset_spiral(mg_ctx_rng(ctx), 12, 3, 0.1, NULL);
     assert_non_null(d);
     /* Each arm starts at the origin: with zero biases every relu would sit on its kink
      * there, where a finite difference means nothing. */
@@ -249,7 +249,7 @@ static void test_gradcheck_relu_ce(void **state) {
             mg_set_data(ctx, m->params[mg_mlp_neuron_offset(m, l, j) + nin], 0.05 * (double)(j + 1));
         }
     mg_value losses[12];
-    for (size_t i = 0; i < 12; i++) losses[i] = mg_sample_loss(ctx, m, MG_LOSS_CE, 1, d, i, NULL);
+    for (size_t i = 0; i < 12; i++) losses[i] = mg_sample_loss(ctx, m, MG_LOSS_KIND_CE, 1, d, i, NULL);
     mg_value loss = mg_add(ctx, mg_loss_mean(ctx, 12, losses), mg_loss_l2(ctx, m->nparams, m->params, 1e-2));
     mg_gradcheck_report r;
     double e = mg_gradcheck(ctx, loss, 0, &r);
@@ -410,7 +410,7 @@ static void test_train_nonfinite(void **state) {
 /* A context capped below what a step needs: MG_STATUS_NOMEM, the tape as it was. */
 static void test_train_out_of_memory(void **state) {
     mg_ctx *ctx = *state;
-    mg_dataset *d = mg_data_moons(mg_ctx_rng(ctx), 400, 0.1, NULL);
+    mg_dataset *d = mg_dataset_moons(mg_ctx_rng(ctx), 400, 0.1, NULL);
     const size_t sizes[3] = {16, 16, 1};
     mg_mlp *m = mg_mlp_new(ctx, 2, 3, sizes, NULL, MG_INIT_UNIFORM, NULL, NULL);
     assert_non_null(m);
@@ -418,7 +418,7 @@ static void test_train_out_of_memory(void **state) {
     mg_ctx_set_max_bytes(ctx, mg_ctx_bytes(ctx) + 4096);
     mg_train_config cfg;
     mg_train_config_init(&cfg);
-    cfg.loss = MG_LOSS_HINGE;
+    cfg.loss = MG_LOSS_KIND_HINGE;
     cfg.steps = 3;
     cfg.eager = 1; /* 400 samples' graphs at once do not fit */
     mg_train_result res;
@@ -461,26 +461,26 @@ static void test_train_checks(void **state) {
     mg_err err;
     assert_int_equal(mg_train(ctx, m2, d, NULL, &cfg, NULL, &err), MG_STATUS_INVALID);
     assert_non_null(strstr(err.msg, "2 inputs"));
-    cfg.loss = MG_LOSS_CE;
+    cfg.loss = MG_LOSS_KIND_CE;
     assert_int_equal(mg_train(ctx, m1, d, NULL, &cfg, NULL, &err), MG_STATUS_INVALID);
     d->nclasses = 2;
-    cfg.loss = MG_LOSS_BCE;
+    cfg.loss = MG_LOSS_KIND_BCE;
     assert_int_equal(mg_train(ctx, m1, d, NULL, &cfg, NULL, &err), MG_STATUS_INVALID);
     assert_non_null(strstr(err.msg, "row 0")); /* y = -1 is not a class */
     for (size_t i = 0; i < 10; i++) d->y[i] = (double)(i % 2);
     d->x[3] = NAN;
-    assert_int_equal(mg_train_check(m1, d, MG_LOSS_BCE, &err), MG_STATUS_INVALID);
+    assert_int_equal(mg_train_check(m1, d, MG_LOSS_KIND_BCE, &err), MG_STATUS_INVALID);
     assert_non_null(strstr(err.msg, "row 3"));
     d->x[3] = 0.3;
-    assert_int_equal(mg_train_check(m1, d, MG_LOSS_BCE, &err), MG_STATUS_OK);
+    assert_int_equal(mg_train_check(m1, d, MG_LOSS_KIND_BCE, &err), MG_STATUS_OK);
     cfg.steps = 0;
     cfg.epochs = 0;
     assert_int_equal(mg_train(ctx, m1, d, NULL, &cfg, NULL, &err), MG_STATUS_INVALID);
     mg_loss_kind k;
-    assert_true(mg_loss_parse("hinge", &k));
-    assert_int_equal(k, MG_LOSS_HINGE);
-    assert_string_equal(mg_loss_name(MG_LOSS_CE), "ce");
-    assert_false(mg_loss_parse("mae", &k));
+    assert_true(mg_loss_kind_parse("hinge", &k));
+    assert_int_equal(k, MG_LOSS_KIND_HINGE);
+    assert_string_equal(mg_loss_kind_name(MG_LOSS_KIND_CE), "ce");
+    assert_false(mg_loss_kind_parse("mae", &k));
     mg_dataset_free(d);
     mg_mlp_free(m1);
     mg_mlp_free(m2);
@@ -498,23 +498,23 @@ static void test_evaluate(void **state) {
     const double xs[3] = {0.0, 0.5, 1.0};
     for (int i = 0; i < 3; i++) d->x[i] = xs[i], d->y[i] = 2 * xs[i] - 1;
     mg_metrics r;
-    assert_int_equal(mg_evaluate(ctx, m, d, MG_LOSS_MSE, 1, &r, NULL), MG_STATUS_OK);
+    assert_int_equal(mg_evaluate(ctx, m, d, MG_LOSS_KIND_MSE, 1, &r, NULL), MG_STATUS_OK);
     ASSERT_NEAR(r.loss, 1.25 / 3, 1e-15);
     ASSERT_NEAR(r.rmse, sqrt(1.25 / 3), 1e-15);
     d->nclasses = 2;
     d->y[0] = 1, d->y[1] = 1, d->y[2] = 1;
     mg_set_data(ctx, m->params[1], -0.25);
-    assert_int_equal(mg_evaluate(ctx, m, d, MG_LOSS_BCE, 1, &r, NULL), MG_STATUS_OK);
+    assert_int_equal(mg_evaluate(ctx, m, d, MG_LOSS_KIND_BCE, 1, &r, NULL), MG_STATUS_OK);
     assert_int_equal(r.correct, 2);
     ASSERT_NEAR(r.accuracy, 2.0 / 3.0, 1e-15);
     /* log(1 + e^0.25) + log(1 + e^-0.25) + log(1 + e^-0.75), over 3 */
     ASSERT_NEAR(r.loss, (0.8259394198788436 + 0.5759394198788436 + 0.38687100611489994) / 3, 1e-15);
     double out = 0.3;
-    assert_true(mg_prediction_correct(MG_LOSS_HINGE, 1, &out, 1.0));
-    assert_false(mg_prediction_correct(MG_LOSS_HINGE, 1, &out, 0.0));
+    assert_true(mg_prediction_correct(MG_LOSS_KIND_HINGE, 1, &out, 1.0));
+    assert_false(mg_prediction_correct(MG_LOSS_KIND_HINGE, 1, &out, 0.0));
     const double logits[3] = {0.1, 2.0, -1.0};
-    assert_true(mg_prediction_correct(MG_LOSS_CE, 3, logits, 1.0));
-    assert_false(mg_prediction_correct(MG_LOSS_MSE, 1, &out, 0.3));
+    assert_true(mg_prediction_correct(MG_LOSS_KIND_CE, 3, logits, 1.0));
+    assert_false(mg_prediction_correct(MG_LOSS_KIND_MSE, 1, &out, 0.3));
     mg_dataset_free(d);
     mg_mlp_free(m);
 }

@@ -101,7 +101,7 @@ static int engine(void) {
         double e = mg_gradcheck(ctx, g, 1e-6, &rep);
         char buf[4096];
         size_t len;
-        if (!mg_ctx_status(ctx) && isfinite(e) && !mg_dot_format(ctx, g, NULL, buf, sizeof buf, &len, &err) &&
+        if (!mg_ctx_status(ctx) && isfinite(e) && !mg_graph_format(ctx, g, NULL, buf, sizeof buf, &len, &err) &&
             !mg_formula_format(ctx, g, NULL, buf, sizeof buf, &len, &err))
             rc = 0;
         if (!rc) ASSERT_NEAR(mg_data(ctx, g), 24.70408163265306, 1e-12);
@@ -131,13 +131,13 @@ static int training(void) {
     mg_ctx *ctx = mg_ctx_new();
     mg_rng rng;
     mg_rng_seed(&rng, 5);
-    mg_dataset *d = mg_data_moons(&rng, 40, 0.1, &err);
+    mg_dataset *d = mg_dataset_moons(&rng, 40, 0.1, &err);
     const size_t sizes[3] = {6, 5, 1};
     mg_mlp *m = ctx && d ? mg_mlp_new(ctx, 2, 3, sizes, NULL, MG_INIT_SCALED, &rng, &err) : NULL;
     if (m) {
         mg_train_config cfg;
         mg_train_config_init(&cfg);
-        cfg.loss = MG_LOSS_HINGE;
+        cfg.loss = MG_LOSS_KIND_HINGE;
         cfg.l2 = 1e-4;
         cfg.steps = 3;
         cfg.batch_size = 16;
@@ -148,7 +148,7 @@ static int training(void) {
         mg_metrics met;
         if (!mg_train(ctx, m, d, d, &cfg, &res, &err) &&
             !(cfg.eager = 1, mg_train(ctx, m, d, NULL, &cfg, &res, &err)) &&
-            !mg_evaluate(ctx, m, d, MG_LOSS_HINGE, 1, &met, &err) &&
+            !mg_evaluate(ctx, m, d, MG_LOSS_KIND_HINGE, 1, &met, &err) &&
             !mg_mlp_predict_rows(ctx, m, 40, d->x, out, 1, &err))
             rc = 0;
         else
@@ -292,7 +292,7 @@ static int pictures(void) {
     if (!mg_ok(L)) rc = 1;
     else {
         mg_backward(ctx, L);
-        if (mg_dot_save(ctx, L, NULL, tu_path("oom.svg"), &err)) {
+        if (mg_graph_save(ctx, L, NULL, tu_path("oom.svg"), &err)) {
             if (err.status != MG_STATUS_NOMEM) fail_msg("graph: %s", err.msg);
             rc = 1;
         }
@@ -321,9 +321,9 @@ static int data(void) {
     mg_err err;
     mg_rng rng;
     mg_rng_seed(&rng, 2);
-    mg_dataset *d[6] = {mg_data_moons(&rng, 30, 0.1, &err), mg_data_circles(&rng, 30, 0.1, 0.5, &err),
-                        mg_data_blobs(&rng, 30, 3, 2, 1.0, &err), mg_data_spiral(&rng, 30, 3, 0.2, &err),
-                        mg_data_xor(&rng, 30, 0.1, &err), mg_data_yinyang(&rng, 30, 0.1, 0.5, &err)};
+    mg_dataset *d[6] = {mg_dataset_moons(&rng, 30, 0.1, &err), mg_dataset_circles(&rng, 30, 0.1, 0.5, &err),
+                        mg_dataset_blobs(&rng, 30, 3, 2, 1.0, &err), mg_dataset_spiral(&rng, 30, 3, 0.2, &err),
+                        mg_dataset_xor(&rng, 30, 0.1, &err), mg_dataset_yinyang(&rng, 30, 0.1, 0.5, &err)};
     int rc = 0;
     for (int k = 0; k < 6; k++) rc |= d[k] == NULL;
     mg_dataset *a = NULL, *b = NULL, *c = NULL;
@@ -351,7 +351,7 @@ static int resume_state(void) {
     mg_ctx *ctx = mg_ctx_new();
     mg_rng rng;
     mg_rng_seed(&rng, 4);
-    mg_dataset *d = mg_data_spiral(&rng, 30, 3, 0.2, &err);
+    mg_dataset *d = mg_dataset_spiral(&rng, 30, 3, 0.2, &err);
     const size_t sizes[2] = {4, 3};
     mg_mlp *m = ctx && d ? mg_mlp_new(ctx, 2, 2, sizes, NULL, MG_INIT_SCALED, &rng, &err) : NULL, *back = NULL;
     mg_model_info info, loaded;
@@ -372,7 +372,7 @@ static int resume_state(void) {
             (back = mg_model_load(path, ctx, &loaded, &err))) {
             mg_train_config cfg;
             mg_train_config_init(&cfg);
-            cfg.loss = MG_LOSS_CE;
+            cfg.loss = MG_LOSS_KIND_CE;
             mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
             cfg.steps = 4;
             cfg.batch_size = 16;

@@ -71,13 +71,13 @@ static int setup_models(void **state) {
     mg_dataset *d = mg_csv_parse(csv, strlen(csv), NULL, NULL, &err);
     if (!d || mg_model_info_set_dataset(&info, d, &err)) fail_msg("%s", err.msg);
     info.has_loss = 1;
-    info.loss = MG_LOSS_CE;
+    info.loss = MG_LOSS_KIND_CE;
     mg_model_info_set_metric(&info, "train_accuracy", 1.0, &err);
     mg_model_info_set_metric(&info, "train_loss", 0.125, &err);
     mg_model_info_set_setting(&info, "epochs", "3", &err);
     const mg_act linear[] = {MG_ACT_LINEAR};
     save_model(cls_path, 2, 1, (const size_t[]){2}, linear, (const double[]){1, 0, 0, 0, 1, 0}, &info);
-    info.loss = MG_LOSS_HINGE;
+    info.loss = MG_LOSS_KIND_HINGE;
     char *yn[] = {"no", "yes"};
     char **cats = info.class_names;
     info.class_names = yn;

@@ -180,9 +180,9 @@ static void test_ops_and_constants(void **state) {
         mg_value v = mg_script_lookup(s, want[i].name);
         assert_true(mg_ok(v));
         assert_int_equal(mg_op_of(ctx, v), want[i].op);
-        assert_true(mg_same(mg_input_of(ctx, v, want[i].const_at == 0 ? 1 : 0), a));
+        assert_true(mg_same(mg_operand(ctx, v, want[i].const_at == 0 ? 1 : 0), a));
         if (want[i].const_at >= 0) {
-            mg_value k = mg_input_of(ctx, v, (size_t)want[i].const_at);
+            mg_value k = mg_operand(ctx, v, (size_t)want[i].const_at);
             assert_int_equal(mg_role_of(ctx, k), MG_ROLE_CONST);
             ASSERT_NEAR(mg_data(ctx, k), want[i].k, 0);
         }

@@ -39,7 +39,7 @@ typedef enum { D_MOONS, D_SPIRAL, D_REGRESSION } data_kind;
 
 /* y = sin(x0) + x1^2 / 2 at 60 points of the moons: a smooth regression target. */
 static mg_dataset *regression(mg_rng *rng) {
-    mg_dataset *moons = mg_data_moons(rng, 60, 0.1, NULL), *d = mg_dataset_new(60, 2, 0, NULL);
+    mg_dataset *moons = mg_dataset_moons(rng, 60, 0.1, NULL), *d = mg_dataset_new(60, 2, 0, NULL);
     assert_non_null(moons);
     assert_non_null(d);
     memcpy(d->x, moons->x, 120 * sizeof *d->x);
@@ -56,8 +56,8 @@ static void run_train(run *r, data_kind data, const size_t *sizes, size_t nlayer
     mg_rng *rng = mg_ctx_rng(r->ctx);
     mg_rng_seed(rng, 7);
     switch (data) {
-    case D_MOONS: r->d = mg_data_moons(rng, 100, 0.1, NULL); break;
-    case D_SPIRAL: r->d = mg_data_spiral(rng, 90, 3, 0.2, NULL); break;
+    case D_MOONS: r->d = mg_dataset_moons(rng, 100, 0.1, NULL); break;
+    case D_SPIRAL: r->d = mg_dataset_spiral(rng, 90, 3, 0.2, NULL); break;
     case D_REGRESSION: r->d = regression(rng); break;
     }
     assert_non_null(r->d);
@@ -105,7 +105,7 @@ static void compare(data_kind data, const size_t *sizes, size_t nlayers, mg_act 
     ASSERT_REL(c.res.train.loss, e.res.train.loss, 1e-9);
     ASSERT_REL(c.res.val.loss, e.res.val.loss, 1e-9);
     assert_int_equal(c.res.train.correct, e.res.train.correct);
-    if (cfg->loss == MG_LOSS_MSE) ASSERT_REL(c.res.train.rmse, e.res.train.rmse, 1e-9);
+    if (cfg->loss == MG_LOSS_KIND_MSE) ASSERT_REL(c.res.train.rmse, e.res.train.rmse, 1e-9);
     /* training did something: the last loss is below the first */
     assert_true(e.losses[e.nlosses - 1] < e.losses[0]);
     run_free(&e);
@@ -118,7 +118,7 @@ static void test_hinge_l2_sgd(void **state) {
     const size_t sizes[3] = {16, 16, 1};
     mg_train_config cfg;
     mg_train_config_init(&cfg);
-    cfg.loss = MG_LOSS_HINGE;
+    cfg.loss = MG_LOSS_KIND_HINGE;
     cfg.l2 = 1e-4;
     cfg.optim.lr = 1.0;
     cfg.optim.schedule = MG_LR_LINEAR;
@@ -132,7 +132,7 @@ static void test_ce_adamw_minibatch(void **state) {
     const size_t sizes[3] = {12, 12, 3};
     mg_train_config cfg;
     mg_train_config_init(&cfg);
-    cfg.loss = MG_LOSS_CE;
+    cfg.loss = MG_LOSS_KIND_CE;
     mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
     cfg.optim.lr = 0.01;
     cfg.batch_size = 16;
@@ -145,7 +145,7 @@ static void test_bce_momentum(void **state) {
     const size_t sizes[2] = {8, 1};
     mg_train_config cfg;
     mg_train_config_init(&cfg);
-    cfg.loss = MG_LOSS_BCE;
+    cfg.loss = MG_LOSS_KIND_BCE;
     mg_optim_config_init(&cfg.optim, MG_OPTIM_MOMENTUM);
     cfg.optim.lr = 0.1;
     cfg.batch_size = 25;
@@ -159,7 +159,7 @@ static void test_mse_regression(void **state) {
     const size_t sizes[2] = {10, 1};
     mg_train_config cfg;
     mg_train_config_init(&cfg);
-    cfg.loss = MG_LOSS_MSE;
+    cfg.loss = MG_LOSS_KIND_MSE;
     cfg.optim.lr = 0.05;
     cfg.steps = 30;
     compare(D_REGRESSION, sizes, 2, MG_ACT_TANH, &cfg);
@@ -172,7 +172,7 @@ static void test_threads_bit_identical(void **state) {
     const size_t sizes[3] = {16, 16, 3};
     mg_train_config cfg;
     mg_train_config_init(&cfg);
-    cfg.loss = MG_LOSS_CE;
+    cfg.loss = MG_LOSS_KIND_CE;
     mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
     cfg.optim.lr = 0.01;
     cfg.steps = 12;
@@ -195,7 +195,7 @@ static void test_nonfinite_same_message(void **state) {
     const size_t sizes[2] = {4, 1};
     mg_train_config cfg;
     mg_train_config_init(&cfg);
-    cfg.loss = MG_LOSS_MSE;
+    cfg.loss = MG_LOSS_KIND_MSE;
     cfg.optim.lr = 1e3; /* diverges within a few steps */
     cfg.steps = 200;
     char msgs[2][sizeof(mg_err){0}.msg];
@@ -242,7 +242,7 @@ static void test_check_numerics(void **state) {
     mg_mlp *m = mg_mlp_new(ctx, 2, 2, sizes, NULL, MG_INIT_SCALED, mg_ctx_rng(ctx), NULL);
     mg_train_config cfg;
     mg_train_config_init(&cfg);
-    cfg.loss = MG_LOSS_MSE;
+    cfg.loss = MG_LOSS_KIND_MSE;
     cfg.optim.lr = 1e3;
     cfg.steps = 200;
     cfg.check_numerics = 1;
@@ -300,8 +300,8 @@ static void resume_case(const mg_train_config *cfg, data_kind data, const size_t
 
     mg_ctx *ctx = mg_ctx_new();
     mg_rng_seed(mg_ctx_rng(ctx), 7);
-    mg_dataset *d = data == D_SPIRAL ? mg_data_spiral(mg_ctx_rng(ctx), 90, 3, 0.2, NULL)
-                                     : mg_data_moons(mg_ctx_rng(ctx), 100, 0.1, NULL);
+    mg_dataset *d = data == D_SPIRAL ? mg_dataset_spiral(mg_ctx_rng(ctx), 90, 3, 0.2, NULL)
+                                     : mg_dataset_moons(mg_ctx_rng(ctx), 100, 0.1, NULL);
     mg_act acts[3] = {MG_ACT_TANH, MG_ACT_TANH, MG_ACT_LINEAR};
     mg_mlp *m = mg_mlp_new(ctx, 2, 3, sizes, acts, MG_INIT_SCALED, mg_ctx_rng(ctx), NULL);
     stopper st = {at, tu_path("ckpt.safetensors"), ctx, m, 0};
@@ -328,8 +328,8 @@ static void resume_case(const mg_train_config *cfg, data_kind data, const size_t
     assert_memory_equal(mg_data_ptr(ctx, m->first), mg_data_ptr(whole.ctx, whole.m->first),
                         m->nparams * sizeof(double));
     /* a state that does not fit is refused */
-    mg_dataset *fewer = data == D_SPIRAL ? mg_data_spiral(mg_ctx_rng(ctx), 60, 3, 0.2, NULL)
-                                         : mg_data_moons(mg_ctx_rng(ctx), 80, 0.1, NULL);
+    mg_dataset *fewer = data == D_SPIRAL ? mg_dataset_spiral(mg_ctx_rng(ctx), 60, 3, 0.2, NULL)
+                                         : mg_dataset_moons(mg_ctx_rng(ctx), 80, 0.1, NULL);
     assert_int_equal(mg_train(ctx, m, fewer, NULL, &c2, &res, &err), MG_STATUS_INVALID);
     assert_non_null(strstr(err.msg, "cannot resume"));
     info.train_state->order[0] = info.train_state->order[1];
@@ -359,13 +359,13 @@ static void test_resume_checkpoint(void **state) {
         /* binary cross-entropy on moons, batches of 16: 7 steps an epoch, the last of 4;
          * stopped mid-epoch and at an epoch's end */
         const size_t bin[3] = {8, 8, 1};
-        cfg.loss = MG_LOSS_BCE;
+        cfg.loss = MG_LOSS_KIND_BCE;
         cfg.batch_size = 16;
         resume_case(&cfg, D_MOONS, bin, 5);
         resume_case(&cfg, D_MOONS, bin, 7);
         /* softmax cross-entropy (the stable form) on 3 spiral classes, batches of 32 */
         const size_t three[3] = {8, 8, 3};
-        cfg.loss = MG_LOSS_CE;
+        cfg.loss = MG_LOSS_KIND_CE;
         cfg.batch_size = 32;
         resume_case(&cfg, D_SPIRAL, three, 4);
     }
@@ -419,7 +419,7 @@ static void test_no_subnormal_moments(void **state) {
     mg_mlp *m = mg_mlp_new(ctx, 2, 2, sizes, NULL, MG_INIT_SCALED, mg_ctx_rng(ctx), NULL);
     mg_train_config cfg;
     mg_train_config_init(&cfg);
-    cfg.loss = MG_LOSS_MSE;
+    cfg.loss = MG_LOSS_KIND_MSE;
     mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
     cfg.steps = 7000; /* 0.9^7000 * 1e-3 is far below the smallest normal double */
     moments c = {0, 0};

@@ -167,7 +167,7 @@ static void shuffle_and_jitter(mg_dataset *d, mg_rng *rng, double noise) {
     for (size_t i = 0; i < d->n * d->nfeat; i++) d->x[i] += noise * mg_rng_normal(rng);
 }
 
-mg_dataset *mg_data_moons(mg_rng *rng, size_t n, double noise, mg_err *err) {
+mg_dataset *mg_dataset_moons(mg_rng *rng, size_t n, double noise, mg_err *err) {
     if (bad_noise("moons", noise, err)) return NULL;
     mg_dataset *d = gen_new("moons", n, 2, 2, 2, err);
     if (!d) return NULL;
@@ -184,7 +184,7 @@ mg_dataset *mg_data_moons(mg_rng *rng, size_t n, double noise, mg_err *err) {
     return d;
 }
 
-mg_dataset *mg_data_circles(mg_rng *rng, size_t n, double noise, double factor, mg_err *err) {
+mg_dataset *mg_dataset_circles(mg_rng *rng, size_t n, double noise, double factor, mg_err *err) {
     if (bad_noise("circles", noise, err)) return NULL;
     if (!(factor > 0.0 && factor < 1.0)) {
         mg_err_set(err, MG_STATUS_INVALID, "circles: factor must be in (0, 1), got %g", factor);
@@ -205,7 +205,7 @@ mg_dataset *mg_data_circles(mg_rng *rng, size_t n, double noise, double factor, 
     return d;
 }
 
-mg_dataset *mg_data_blobs(mg_rng *rng, size_t n, size_t nclasses, size_t nfeat, double spread,
+mg_dataset *mg_dataset_blobs(mg_rng *rng, size_t n, size_t nclasses, size_t nfeat, double spread,
                           mg_err *err) {
     if (nclasses < 2 || nclasses > n || nfeat == 0 || nfeat > 1024) {
         mg_err_set(err, MG_STATUS_INVALID,
@@ -237,7 +237,7 @@ mg_dataset *mg_data_blobs(mg_rng *rng, size_t n, size_t nclasses, size_t nfeat, 
     return d;
 }
 
-mg_dataset *mg_data_spiral(mg_rng *rng, size_t n, size_t nclasses, double noise, mg_err *err) {
+mg_dataset *mg_dataset_spiral(mg_rng *rng, size_t n, size_t nclasses, double noise, mg_err *err) {
     if (bad_noise("spiral", noise, err)) return NULL;
     if (nclasses < 2 || nclasses > n / 2) {
         mg_err_set(err, MG_STATUS_INVALID, "spiral: need 2 <= classes <= n/2, got %zu classes, n %zu",
@@ -261,7 +261,7 @@ mg_dataset *mg_data_spiral(mg_rng *rng, size_t n, size_t nclasses, double noise,
     return d;
 }
 
-mg_dataset *mg_data_xor(mg_rng *rng, size_t n, double noise, mg_err *err) {
+mg_dataset *mg_dataset_xor(mg_rng *rng, size_t n, double noise, mg_err *err) {
     if (bad_noise("xor", noise, err)) return NULL;
     mg_dataset *d = gen_new("xor", n, 4, 2, 2, err);
     if (!d) return NULL;
@@ -294,7 +294,7 @@ static int yinyang_class(double x, double y, double r_small, double r_big) {
     return circles ? 2 : yin ? 0 : 1;
 }
 
-mg_dataset *mg_data_yinyang(mg_rng *rng, size_t n, double r_small, double r_big, mg_err *err) {
+mg_dataset *mg_dataset_yinyang(mg_rng *rng, size_t n, double r_small, double r_big, mg_err *err) {
     if (!(isfinite(r_big) && r_big > 0.0 && r_small > 0.0 && r_small < 0.5 * r_big)) {
         mg_err_set(err, MG_STATUS_INVALID,
                    "yinyang: need 0 < r_small < r_big/2 (finite), got %g and %g", r_small, r_big);

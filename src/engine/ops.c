@@ -127,13 +127,13 @@ mg_value mg_dot(mg_ctx *ctx, mg_value b, size_t n, const mg_value *w, const mg_v
 
 mg_op mg_op_of(const mg_ctx *ctx, mg_value v) { return (mg_op)ctx->op[mg__idx(ctx, v)]; }
 
-size_t mg_nin(const mg_ctx *ctx, mg_value v) {
+size_t mg_noperands(const mg_ctx *ctx, mg_value v) {
     uint32_t i = mg__idx(ctx, v);
     int arity = mg__ops[ctx->op[i]].arity;
     return arity >= 0 ? (size_t)arity : ctx->a1[i];
 }
 
-mg_value mg_input_of(const mg_ctx *ctx, mg_value v, size_t k) {
+mg_value mg_operand(const mg_ctx *ctx, mg_value v, size_t k) {
     uint32_t i = mg__idx(ctx, v);
     int arity = mg__ops[ctx->op[i]].arity;
     size_t nin = arity >= 0 ? (size_t)arity : ctx->a1[i];

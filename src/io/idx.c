@@ -262,7 +262,7 @@ static mg_status load_split(const char *dir, const char *prefix, size_t max_n, m
     return MG_STATUS_OK;
 }
 
-mg_status mg_data_fashion_mnist(const char *dir, size_t max_train, size_t max_test,
+mg_status mg_dataset_fashion_mnist(const char *dir, size_t max_train, size_t max_test,
                                 mg_dataset **train, mg_dataset **test, mg_err *err) {
     if (!dir) dir = MG_FASHION_MNIST_DIR;
     mg_dataset *tr = NULL, *te = NULL;

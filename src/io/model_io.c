@@ -75,11 +75,11 @@ const char *mg__model_head_problem(size_t nout, const mg_model_info *info) {
         return "the outputs do not match the classes (one per class, or one for two)";
     if (!info || !info->has_loss) return NULL;
     switch (info->loss) {
-    case MG_LOSS_MSE: return nc || nout != 1 ? "an MSE model is a regressor with one output" : NULL;
-    case MG_LOSS_BCE:
-    case MG_LOSS_HINGE:
+    case MG_LOSS_KIND_MSE: return nc || nout != 1 ? "an MSE model is a regressor with one output" : NULL;
+    case MG_LOSS_KIND_BCE:
+    case MG_LOSS_KIND_HINGE:
         return nc != 2 || nout != 1 ? "a BCE or hinge model has one output for 2 classes" : NULL;
-    case MG_LOSS_CE: return nc < 2 || nout != nc ? "a CE model has one output per class" : NULL;
+    case MG_LOSS_KIND_CE: return nc < 2 || nout != nc ? "a CE model has one output per class" : NULL;
     }
     return "unknown loss";
 }
@@ -377,7 +377,7 @@ static mg_status read_names(model_file *mf, mg_model_info *info, mg_err *err) {
         return mg_err_set(err, MG_STATUS_NOMEM, "out of memory");
     const char *loss = meta_str(mf, "loss", 0, err, &bad);
     if (bad) return MG_STATUS_FORMAT;
-    if (loss && !(info->has_loss = mg_loss_parse(loss, &info->loss)))
+    if (loss && !(info->has_loss = mg_loss_kind_parse(loss, &info->loss)))
         return BAD("%s: unknown loss '%.20s'", mf->path, loss);
     return MG_STATUS_OK;
 }

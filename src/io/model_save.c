@@ -128,7 +128,7 @@ static json_t *metadata(const mg_mlp *mlp, const mg_model_info *info) {
         if (!bad && info->target_name)
             bad = json_object_set_new(meta, "target", json_string(info->target_name));
         if (!bad && info->has_loss)
-            bad = json_object_set_new(meta, "loss", json_string(mg_loss_name(info->loss)));
+            bad = json_object_set_new(meta, "loss", json_string(mg_loss_kind_name(info->loss)));
         if (!bad && info->nmetrics) bad = set_json_text(meta, "metrics", metrics_object(info));
         if (!bad && info->nsettings) bad = set_json_text(meta, "settings", settings_object(info));
         if (!bad && info->train_state) {

@@ -12,18 +12,18 @@
 /* ==== names and defaults ================================================================= */
 
 static const char *const loss_names[] = {
-    [MG_LOSS_MSE] = "mse",
-    [MG_LOSS_BCE] = "bce",
-    [MG_LOSS_HINGE] = "hinge",
-    [MG_LOSS_CE] = "ce",
+    [MG_LOSS_KIND_MSE] = "mse",
+    [MG_LOSS_KIND_BCE] = "bce",
+    [MG_LOSS_KIND_HINGE] = "hinge",
+    [MG_LOSS_KIND_CE] = "ce",
 };
 #define NLOSSES (sizeof loss_names / sizeof *loss_names)
 
-const char *mg_loss_name(mg_loss_kind kind) {
+const char *mg_loss_kind_name(mg_loss_kind kind) {
     return (unsigned)kind < NLOSSES ? loss_names[kind] : "?";
 }
 
-int mg_loss_parse(const char *s, mg_loss_kind *kind) {
+int mg_loss_kind_parse(const char *s, mg_loss_kind *kind) {
     for (size_t i = 0; s && i < NLOSSES; i++)
         if (!strcmp(s, loss_names[i])) {
             *kind = (mg_loss_kind)i;
@@ -34,7 +34,7 @@ int mg_loss_parse(const char *s, mg_loss_kind *kind) {
 
 void mg_train_config_init(mg_train_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
-    cfg->loss = MG_LOSS_MSE;
+    cfg->loss = MG_LOSS_KIND_MSE;
     cfg->subtract_max = 1;
     cfg->l2 = 0.0;
     mg_optim_config_init(&cfg->optim, MG_OPTIM_SGD);
@@ -62,15 +62,15 @@ mg_status mg_train_check(const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind
         return mg_err_set(err, MG_STATUS_INVALID,
                           "the model takes %zu inputs but the data has %zu features", m->nin,
                           d->nfeat);
-    size_t nout = mg_mlp_nout(m), want = kind == MG_LOSS_CE ? d->nclasses : 1;
-    if (kind == MG_LOSS_MSE && d->nclasses != 0)
+    size_t nout = mg_mlp_nout(m), want = kind == MG_LOSS_KIND_CE ? d->nclasses : 1;
+    if (kind == MG_LOSS_KIND_MSE && d->nclasses != 0)
         return mg_err_set(err, MG_STATUS_INVALID,
                           "loss mse needs regression targets, the data has %zu classes",
                           d->nclasses);
-    if ((kind == MG_LOSS_BCE || kind == MG_LOSS_HINGE) && d->nclasses != 2)
+    if ((kind == MG_LOSS_KIND_BCE || kind == MG_LOSS_KIND_HINGE) && d->nclasses != 2)
         return mg_err_set(err, MG_STATUS_INVALID, "loss %s needs 2 classes, the data has %zu",
                           loss_names[kind], d->nclasses);
-    if (kind == MG_LOSS_CE && d->nclasses < 2)
+    if (kind == MG_LOSS_KIND_CE && d->nclasses < 2)
         return mg_err_set(err, MG_STATUS_INVALID, "loss ce needs 2 or more classes, the data has %zu",
                           d->nclasses);
     if (nout != want)
@@ -82,10 +82,10 @@ mg_status mg_train_check(const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind
                 return mg_err_set(err, MG_STATUS_INVALID, "row %zu: feature %zu is not finite", i,
                                   k);
         double y = d->y[i];
-        if (kind == MG_LOSS_MSE ? !isfinite(y)
+        if (kind == MG_LOSS_KIND_MSE ? !isfinite(y)
                                 : !(y >= 0.0 && y < (double)d->nclasses && y == floor(y)))
             return mg_err_set(err, MG_STATUS_INVALID, "row %zu: target %g is not %s", i, y,
-                              kind == MG_LOSS_MSE ? "finite" : "a class of the data");
+                              kind == MG_LOSS_KIND_MSE ? "finite" : "a class of the data");
     }
     return MG_STATUS_OK;
 }
@@ -105,15 +105,15 @@ mg_value mg_sample_loss(mg_ctx *ctx, mg_mlp *m, mg_loss_kind kind, int subtract_
 
     /* Targets are inputs too, so the graph has the same shape whatever the sample. */
     switch (kind) {
-    case MG_LOSS_MSE: {
+    case MG_LOSS_KIND_MSE: {
         mg_value t = mg_input(ctx, y);
         return mg_ok(t) ? mg_loss_mse(ctx, 1, out, &t) : MG_NULL;
     }
-    case MG_LOSS_BCE: return mg_loss_bce_logit(ctx, out[0], mg_input(ctx, y));
-    case MG_LOSS_HINGE: return mg_loss_hinge(ctx, out[0], mg_input(ctx, 2.0 * y - 1.0));
-    case MG_LOSS_CE: break;
+    case MG_LOSS_KIND_BCE: return mg_loss_bce_logit(ctx, out[0], mg_input(ctx, y));
+    case MG_LOSS_KIND_HINGE: return mg_loss_hinge(ctx, out[0], mg_input(ctx, 2.0 * y - 1.0));
+    case MG_LOSS_KIND_CE: break;
     }
-    MG_ASSERT(kind == MG_LOSS_CE, "unknown loss");
+    MG_ASSERT(kind == MG_LOSS_KIND_CE, "unknown loss");
     size_t k = d->nclasses;
     mg_value small[32], *onehot = k <= 32 ? small : mg__malloc(mg__mul_size(k, sizeof *onehot));
     mg_value loss = MG_NULL;
@@ -131,10 +131,10 @@ mg_value mg_sample_loss(mg_ctx *ctx, mg_mlp *m, mg_loss_kind kind, int subtract_
 
 int mg_prediction_correct(mg_loss_kind kind, size_t nout, const double *out, double y) {
     switch (kind) {
-    case MG_LOSS_MSE: return 0;
-    case MG_LOSS_BCE:
-    case MG_LOSS_HINGE: return (out[0] > 0.0) == (y > 0.5);
-    case MG_LOSS_CE: {
+    case MG_LOSS_KIND_MSE: return 0;
+    case MG_LOSS_KIND_BCE:
+    case MG_LOSS_KIND_HINGE: return (out[0] > 0.0) == (y > 0.5);
+    case MG_LOSS_KIND_CE: {
         size_t best = 0;
         for (size_t k = 1; k < nout; k++)
             if (out[k] > out[best]) best = k;
@@ -153,7 +153,7 @@ typedef struct tally {
 static void tally_add(tally *t, mg_loss_kind kind, size_t nout, const double *out, double y,
                       double loss) {
     t->correct += (size_t)mg_prediction_correct(kind, nout, out, y);
-    if (kind == MG_LOSS_MSE) t->sqerr += (out[0] - y) * (out[0] - y);
+    if (kind == MG_LOSS_KIND_MSE) t->sqerr += (out[0] - y) * (out[0] - y);
     t->loss += loss;
     t->n++;
 }
@@ -165,9 +165,9 @@ static mg_metrics tally_metrics(const tally *t, mg_loss_kind kind) {
     double inv = 1.0 / (double)t->n;
     r.n = t->n;
     r.loss = t->loss * inv;
-    r.correct = kind == MG_LOSS_MSE ? 0 : t->correct;
-    r.accuracy = kind == MG_LOSS_MSE ? NAN : (double)t->correct * inv;
-    r.rmse = kind == MG_LOSS_MSE ? sqrt(t->sqerr * inv) : NAN;
+    r.correct = kind == MG_LOSS_KIND_MSE ? 0 : t->correct;
+    r.accuracy = kind == MG_LOSS_KIND_MSE ? NAN : (double)t->correct * inv;
+    r.rmse = kind == MG_LOSS_KIND_MSE ? sqrt(t->sqerr * inv) : NAN;
     return r;
 }
 

@@ -51,7 +51,7 @@ mg_status mg__replay_init(mg__replay *r, mg_ctx *ctx, mg_mlp *m, mg_loss_kind ki
     r->nin = m->nin;
     r->nout = mg_mlp_nout(m);
     r->nclasses = shape->nclasses;
-    r->nslots = m->nin + (kind == MG_LOSS_CE ? shape->nclasses : 1);
+    r->nslots = m->nin + (kind == MG_LOSS_KIND_CE ? shape->nclasses : 1);
     r->cap = cap;
 
     /* The slots are the inputs mg_sample_loss makes, in the order it makes them: the
@@ -109,10 +109,10 @@ static void pack_row(const mg__replay *r, const mg_dataset *d, size_t i, double 
     memcpy(row, d->x + i * d->nfeat, r->nin * sizeof *row);
     double *t = row + r->nin;
     switch (r->kind) {
-    case MG_LOSS_MSE:
-    case MG_LOSS_BCE: t[0] = y; break;
-    case MG_LOSS_HINGE: t[0] = 2.0 * y - 1.0; break;
-    case MG_LOSS_CE:
+    case MG_LOSS_KIND_MSE:
+    case MG_LOSS_KIND_BCE: t[0] = y; break;
+    case MG_LOSS_KIND_HINGE: t[0] = 2.0 * y - 1.0; break;
+    case MG_LOSS_KIND_CE:
         for (size_t c = 0; c < r->nclasses; c++) t[c] = (double)c == y ? 1.0 : 0.0;
         break;
     }

@@ -5,8 +5,8 @@
 
 /* ==== options ============================================================================ */
 
-void mg_dot_options_init(mg_dot_options *opt) {
-    MG_ASSERT(opt != NULL, "mg_dot_options_init of NULL");
+void mg_graph_options_init(mg_graph_options *opt) {
+    MG_ASSERT(opt != NULL, "mg_graph_options_init of NULL");
     opt->rankdir = MG_RANKDIR_LR;
     opt->number_format = "%.4f";
     opt->show_grad = 1;
@@ -140,7 +140,7 @@ static int reach(const mg_ctx *ctx, uint32_t r, uint8_t **seen_out, size_t *coun
     return 1;
 }
 
-size_t mg_dot_count(const mg_ctx *ctx, mg_value root) {
+size_t mg_graph_count(const mg_ctx *ctx, mg_value root) {
     if (!mg_ok(root)) return 0;
     size_t count = 0;
     if (!reach(ctx, mg__idx(ctx, root), NULL, &count)) return 0;
@@ -148,7 +148,7 @@ size_t mg_dot_count(const mg_ctx *ctx, mg_value root) {
 }
 
 static void write_graph(const mg_ctx *ctx, uint32_t r, const uint8_t *seen,
-                        const mg_dot_options *o, mg__sink *s) {
+                        const mg_graph_options *o, mg__sink *s) {
     const char *font = "Helvetica,Arial,sans-serif";
     mg__sink_printf(s, "digraph micrograd {\n  graph [rankdir=%s, fontname=\"%s\"",
                     o->rankdir == MG_RANKDIR_TB ? "TB" : "LR", font);
@@ -192,11 +192,11 @@ static void write_graph(const mg_ctx *ctx, uint32_t r, const uint8_t *seen,
 }
 
 /* Checks the arguments and the size, then writes; nothing is written on a refusal. */
-static mg_status dot_to_sink(const mg_ctx *ctx, mg_value root, const mg_dot_options *opt,
+static mg_status dot_to_sink(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
                              mg__sink *s, mg_err *err) {
-    mg_dot_options defaults;
+    mg_graph_options defaults;
     if (!opt) {
-        mg_dot_options_init(&defaults);
+        mg_graph_options_init(&defaults);
         opt = &defaults;
     }
     if (!mg_ok(root)) return mg_err_set(err, MG_STATUS_INVALID, "cannot draw MG_NULL");
@@ -222,9 +222,9 @@ static mg_status dot_to_sink(const mg_ctx *ctx, mg_value root, const mg_dot_opti
     return MG_STATUS_OK;
 }
 
-mg_status mg_dot_write(const mg_ctx *ctx, mg_value root, const mg_dot_options *opt, FILE *out,
+mg_status mg_graph_write(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt, FILE *out,
                        mg_err *err) {
-    MG_ASSERT(out != NULL, "mg_dot_write to a NULL FILE");
+    MG_ASSERT(out != NULL, "mg_graph_write to a NULL FILE");
     mg__sink s = {out, NULL, 0, 0, 0};
     mg_status st = dot_to_sink(ctx, root, opt, &s, err);
     if (st == MG_STATUS_OK && (fflush(out) != 0 || ferror(out)))
@@ -232,9 +232,9 @@ mg_status mg_dot_write(const mg_ctx *ctx, mg_value root, const mg_dot_options *o
     return st;
 }
 
-mg_status mg_dot_format(const mg_ctx *ctx, mg_value root, const mg_dot_options *opt, char *buf,
+mg_status mg_graph_format(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt, char *buf,
                         size_t size, size_t *len, mg_err *err) {
-    MG_ASSERT(buf != NULL || size == 0, "mg_dot_format to a NULL buffer of nonzero size");
+    MG_ASSERT(buf != NULL || size == 0, "mg_graph_format to a NULL buffer of nonzero size");
     mg__sink s = mg__sink_buffer(buf, size);
     mg_status st = dot_to_sink(ctx, root, opt, &s, err);
     if (len) *len = st == MG_STATUS_OK ? s.len : 0;

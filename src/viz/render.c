@@ -257,11 +257,11 @@ static mg_status render_program(const char *dot, size_t len, const char *format,
 
 /* ==== choosing a renderer ==================================================================== */
 
-int mg_dot_can_render(mg_renderer how) {
+int mg_graph_can_render(mg_renderer how) {
     char prog[4096];
     switch (how) {
     case MG_RENDERER_AUTO:
-        return mg_dot_can_render(MG_RENDERER_LIBRARY) || mg_dot_can_render(MG_RENDERER_PROGRAM);
+        return mg_graph_can_render(MG_RENDERER_LIBRARY) || mg_graph_can_render(MG_RENDERER_PROGRAM);
     case MG_RENDERER_LIBRARY:
 #ifdef MG_HAVE_GVC
         return 1;
@@ -274,17 +274,17 @@ int mg_dot_can_render(mg_renderer how) {
     return 0;
 }
 
-mg_status mg_dot_render(const char *dot, size_t len, const char *fpath, mg_renderer how,
+mg_status mg_graph_render(const char *dot, size_t len, const char *fpath, mg_renderer how,
                         double timeout, mg_err *err) {
-    MG_ASSERT(dot != NULL && fpath != NULL, "mg_dot_render of NULL");
+    MG_ASSERT(dot != NULL && fpath != NULL, "mg_graph_render of NULL");
     char ext[16];
     mg__viz_ext(fpath, ext);
     if (strcmp(ext, "svg") && strcmp(ext, "png"))
         return mg_err_set(err, MG_STATUS_INVALID,
                           "%s: unknown picture format '%s' (use .svg or .png)", fpath, ext);
     if (how == MG_RENDERER_AUTO)
-        how = mg_dot_can_render(MG_RENDERER_LIBRARY) ? MG_RENDERER_LIBRARY : MG_RENDERER_PROGRAM;
-    if (!mg_dot_can_render(how))
+        how = mg_graph_can_render(MG_RENDERER_LIBRARY) ? MG_RENDERER_LIBRARY : MG_RENDERER_PROGRAM;
+    if (!mg_graph_can_render(how))
         return mg_err_set(err, MG_STATUS_UNSUPPORTED,
                           how == MG_RENDERER_LIBRARY ? "built without graphviz's library (libgvc)"
                           : how == MG_RENDERER_PROGRAM ? "the graphviz program 'dot' is not on PATH"
@@ -323,12 +323,12 @@ static mg_status save_text(const char *text, size_t len, const char *fpath, mg_e
     return mg__viz_commit(tmp, fpath, err);
 }
 
-mg_status mg_dot_save(const mg_ctx *ctx, mg_value root, const mg_dot_options *opt,
+mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
                       const char *fpath, mg_err *err) {
-    MG_ASSERT(fpath != NULL, "mg_dot_save to a NULL path");
-    mg_dot_options defaults;
+    MG_ASSERT(fpath != NULL, "mg_graph_save to a NULL path");
+    mg_graph_options defaults;
     if (!opt) {
-        mg_dot_options_init(&defaults);
+        mg_graph_options_init(&defaults);
         opt = &defaults;
     }
     char ext[16];
@@ -338,15 +338,15 @@ mg_status mg_dot_save(const mg_ctx *ctx, mg_value root, const mg_dot_options *op
         return mg_err_set(err, MG_STATUS_INVALID,
                           "%s: unknown picture format '%s' (use .dot, .svg or .png)", fpath, ext);
     size_t len = 0;
-    mg_status st = mg_dot_format(ctx, root, opt, NULL, 0, &len, err);
+    mg_status st = mg_graph_format(ctx, root, opt, NULL, 0, &len, err);
     if (st) return st;
     char *text = mg__malloc(len + 1);
     if (!text) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory drawing a graph");
-    st = mg_dot_format(ctx, root, opt, text, len + 1, NULL, err);
+    st = mg_graph_format(ctx, root, opt, text, len + 1, NULL, err);
     if (!st && text_only) st = save_text(text, len, fpath, err);
     if (!st && !text_only) {
         mg_err why;
-        st = mg_dot_render(text, len, fpath, opt->renderer, opt->timeout, &why);
+        st = mg_graph_render(text, len, fpath, opt->renderer, opt->timeout, &why);
         if (st == MG_STATUS_UNSUPPORTED) {
             /* No renderer: leave the DOT text beside the requested picture. */
             char dotpath[4096];
