@@ -1,40 +1,14 @@
-/* ctx.c - the context: the tape's arena, leaves, accessors, labels, mark and reset. */
+/* ctx.c - the context: the tape's arena, leaves, accessors, labels, mark and reset, and
+ * the context's sticky status. Appending a value (mg__push) is an inline in
+ * mg_internal.h, since it is most of the cost of building a graph; it calls
+ * mg__grow_values here when the tape is full. */
 #include "mg_internal.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
-/* ==== errors ============================================================================ */
-
-_Noreturn void mg__assert_fail(const char *file, int line, const char *cond, const char *msg) {
-    fprintf(stderr, "%s:%d: micrograd: assertion '%s' failed: %s\n", file, line, cond, msg);
-    abort();
-}
-
-mg_status mg_err_set(mg_err *err, mg_status status, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->status = status;
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
-
-const char *mg_status_str(mg_status status) {
-    switch (status) {
-    case MG_STATUS_OK: return "ok";
-    case MG_STATUS_NOMEM: return "out of memory";
-    case MG_STATUS_IO: return "i/o error";
-    case MG_STATUS_FORMAT: return "format error";
-    case MG_STATUS_INVALID: return "invalid argument";
-    case MG_STATUS_NUMERIC: return "non-finite number";
-    case MG_STATUS_UNSUPPORTED: return "not supported in this build";
-    }
-    return "unknown status";
-}
+/* ==== status ============================================================================ */
 
 void mg__ctx_fail(mg_ctx *ctx, mg_status status, const char *fmt, ...) {
     if (ctx->status != MG_STATUS_OK) return;
@@ -52,59 +26,7 @@ void mg_ctx_clear_status(mg_ctx *ctx) {
     ctx->errmsg[0] = '\0';
 }
 
-/* ==== allocation ======================================================================== */
-
-static void *libc_alloc(void *user, size_t size) {
-    (void)user;
-    return malloc(size);
-}
-static void *libc_realloc(void *user, void *p, size_t size) {
-    (void)user;
-    return realloc(p, size);
-}
-static void libc_free(void *user, void *p) {
-    (void)user;
-    free(p);
-}
-
-static mg_allocator allocator = {libc_alloc, libc_realloc, libc_free, NULL};
-
-void mg_set_allocator(const mg_allocator *a) {
-    static const mg_allocator libc = {libc_alloc, libc_realloc, libc_free, NULL};
-    if (a) MG_ASSERT(a->alloc && a->realloc && a->free, "an allocator needs all three functions");
-    allocator = a ? *a : libc;
-}
-
-void *mg__malloc(size_t size) { return allocator.alloc(allocator.user, size ? size : 1); }
-void *mg__calloc(size_t n, size_t size) {
-    size_t bytes = mg__mul_size(n ? n : 1, size ? size : 1);
-    void *p = bytes == SIZE_MAX ? NULL : mg__malloc(bytes);
-    if (p) memset(p, 0, bytes);
-    return p;
-}
-void *mg__realloc(void *p, size_t size) {
-    return p ? allocator.realloc(allocator.user, p, size ? size : 1) : mg__malloc(size);
-}
-void mg__free(void *p) {
-    if (p) allocator.free(allocator.user, p);
-}
-
-size_t mg__mul_size(size_t n, size_t size) {
-    if (size && n > SIZE_MAX / size) return SIZE_MAX;
-    return n * size;
-}
-
-char *mg__strdup(const char *s) {
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = mg__malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 /* ==== context =========================================================================== */
-
-/* Bytes of per-value arrays: data, grad, a0, a1, label, gen, op, role. */
 
 static atomic_uint mg__next_tag = 1;
 
@@ -167,65 +89,66 @@ static int mg__over_cap(mg_ctx *ctx, size_t extra) {
     return 0;
 }
 
-/* realloc each array to newcap elements; cap grows only when all succeeded, so a failure
- * half way leaves a consistent (if partly larger) context. */
-#define MG__GROW(field, newcap)                                                            \
-    do {                                                                                   \
-        void *p_ = mg__realloc(ctx->field, mg__mul_size((newcap), sizeof *ctx->field));    \
-        if (!p_) goto nomem;                                                               \
-        ctx->field = p_;                                                                   \
-    } while (0)
+/* Each per-value array resized to newcap elements; cap grows only when all succeeded, so
+ * a failure half way leaves a consistent (if partly larger) context. */
+static int grow_value_arrays(mg_ctx *ctx, uint32_t newcap) {
+    return mg__resize((void **)&ctx->data, newcap, sizeof *ctx->data) &&
+           mg__resize((void **)&ctx->grad, newcap, sizeof *ctx->grad) &&
+           mg__resize((void **)&ctx->a0, newcap, sizeof *ctx->a0) &&
+           mg__resize((void **)&ctx->a1, newcap, sizeof *ctx->a1) &&
+           mg__resize((void **)&ctx->label, newcap, sizeof *ctx->label) &&
+           mg__resize((void **)&ctx->gen, newcap, sizeof *ctx->gen) &&
+           mg__resize((void **)&ctx->op, newcap, sizeof *ctx->op) &&
+           mg__resize((void **)&ctx->role, newcap, sizeof *ctx->role);
+}
 
 int mg__grow_values(mg_ctx *ctx) {
     uint32_t newcap = ctx->cap ? ctx->cap * 2 : 256;
     if (ctx->cap >= UINT32_MAX / 2) newcap = UINT32_MAX - 1;
-    if (ctx->n >= UINT32_MAX - 1) goto nomem;
-    if (mg__over_cap(ctx, (size_t)(newcap - ctx->cap) * MG__BYTES_PER_VALUE)) return 0;
-    MG__GROW(data, newcap);
-    MG__GROW(grad, newcap);
-    MG__GROW(a0, newcap);
-    MG__GROW(a1, newcap);
-    MG__GROW(label, newcap);
-    MG__GROW(gen, newcap);
-    MG__GROW(op, newcap);
-    MG__GROW(role, newcap);
-    ctx->cap = newcap;
-    return 1;
-nomem:
+    if (ctx->n < UINT32_MAX - 1) {
+        if (mg__over_cap(ctx, (size_t)(newcap - ctx->cap) * MG__BYTES_PER_VALUE)) return 0;
+        if (grow_value_arrays(ctx, newcap)) {
+            ctx->cap = newcap;
+            return 1;
+        }
+    }
     mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory growing the tape past %u values", ctx->cap);
     return 0;
 }
 
 uint32_t mg__push_args(mg_ctx *ctx, size_t n) {
-    if (n > UINT32_MAX - 1 - ctx->nargs) goto nomem;
+    if (n > UINT32_MAX - 1 - ctx->nargs) {
+        mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory growing the argument pool (%zu more)", n);
+        return UINT32_MAX;
+    }
     if (ctx->nargs + n > ctx->capargs) {
         size_t newcap = ctx->capargs ? ctx->capargs : 256;
         while (newcap < ctx->nargs + n) newcap *= 2;
         if (newcap > UINT32_MAX - 1) newcap = UINT32_MAX - 1;
-        if (mg__over_cap(ctx, (newcap - ctx->capargs) * 4)) return UINT32_MAX;
-        MG__GROW(args, newcap);
+        if (mg__over_cap(ctx, (newcap - ctx->capargs) * sizeof *ctx->args)) return UINT32_MAX;
+        if (!mg__resize((void **)&ctx->args, newcap, sizeof *ctx->args)) {
+            mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory growing the argument pool (%zu more)", n);
+            return UINT32_MAX;
+        }
         ctx->capargs = (uint32_t)newcap;
     }
     uint32_t off = ctx->nargs;
     ctx->nargs += (uint32_t)n;
     return off;
-nomem:
-    mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory growing the argument pool (%zu more)", n);
-    return UINT32_MAX;
 }
 
 int mg__scratch(mg_ctx *ctx, size_t n) {
     if (n > ctx->capscratch) {
         size_t newcap = ctx->cap > n ? ctx->cap : n;
         if (mg__over_cap(ctx, newcap - ctx->capscratch)) return 0;
-        MG__GROW(scratch, newcap);
+        if (!mg__resize((void **)&ctx->scratch, newcap, 1)) {
+            mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory for backward's work space (%zu bytes)", n);
+            return 0;
+        }
         ctx->capscratch = (uint32_t)newcap;
     }
     memset(ctx->scratch, 0, n);
     return 1;
-nomem:
-    mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory for backward's work space (%zu bytes)", n);
-    return 0;
 }
 
 mg_mark mg_ctx_mark(mg_ctx *ctx) {
@@ -302,9 +225,11 @@ mg_value mg_set_label(mg_ctx *ctx, mg_value v, const char *label) {
     if (ctx->nchars + len + 1 > ctx->capchars) {
         size_t newcap = ctx->capchars * 2;
         while (newcap < ctx->nchars + len + 1) newcap *= 2;
-        if (newcap > UINT32_MAX) goto nomem;
-        if (mg__over_cap(ctx, newcap - ctx->capchars)) return MG_NULL;
-        MG__GROW(chars, newcap);
+        if (newcap <= UINT32_MAX && mg__over_cap(ctx, newcap - ctx->capchars)) return MG_NULL;
+        if (newcap > UINT32_MAX || !mg__resize((void **)&ctx->chars, newcap, 1)) {
+            mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory storing a label");
+            return MG_NULL;
+        }
         ctx->capchars = (uint32_t)newcap;
     }
     memcpy(ctx->chars + ctx->nchars, label, len);
@@ -315,7 +240,4 @@ mg_value mg_set_label(mg_ctx *ctx, mg_value v, const char *label) {
      * given as a value is made (a model's parameters) needs no watching. */
     if (i < ctx->marked_n && i < ctx->lowest_labeled) ctx->lowest_labeled = i;
     return v;
-nomem:
-    mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory storing a label");
-    return MG_NULL;
 }

@@ -1,5 +1,5 @@
-/* fmt.c - numbers written as Python writes them, so printed output can be compared with
- * micrograd's line by line. */
+/* fmt.c - text: numbers written as Python writes them, so printed output can be compared
+ * with micrograd's line by line; enum names; Python's keywords. */
 #include "mg_internal.h"
 
 #include <math.h>
@@ -68,4 +68,28 @@ char *mg_value_repr(const mg_ctx *ctx, mg_value v, char *buf, size_t size) {
     mg_fmt_repr(mg_grad(ctx, v), g, sizeof g);
     snprintf(buf, size, "Value(data=%s, grad=%s)", d, g);
     return buf;
+}
+
+/* ==== names ============================================================================== */
+
+const char *mg__name_of(const char *const *names, size_t n, unsigned v) {
+    return v < n && names[v] ? names[v] : "?";
+}
+
+int mg__name_find(const char *const *names, size_t n, const char *s) {
+    for (size_t i = 0; s && i < n; i++)
+        if (names[i] && !strcmp(s, names[i])) return (int)i;
+    return -1;
+}
+
+static const char *const py_keywords[] = {
+    "False", "None",     "True",  "and",    "as",   "assert", "async",  "await",    "break",
+    "class", "continue", "def",   "del",    "elif", "else",   "except", "finally",  "for",
+    "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
+    "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"};
+
+int mg__py_keyword(const char *s, size_t n) {
+    for (size_t k = 0; k < MG__COUNT(py_keywords); k++)
+        if (strlen(py_keywords[k]) == n && !memcmp(s, py_keywords[k], n)) return 1;
+    return 0;
 }

@@ -28,6 +28,44 @@ void mg__free(void *p);
 size_t mg__mul_size(size_t n, size_t size);
 /* strdup through mg__malloc; NULL on NULL or out of memory. */
 char *mg__strdup(const char *s);
+/* Makes *arr (of *cap elements of elem bytes) hold at least need elements, doubling from
+ * 16; 1, or 0 when out of memory or the size overflows (*arr and *cap unchanged). */
+int mg__grow(void **arr, size_t *cap, size_t need, size_t elem);
+/* Reallocates *arr to n elements of elem bytes; 1, or 0 (then *arr is unchanged). */
+int mg__resize(void **arr, size_t n, size_t elem);
+
+/* Copies inner into err (when err is not NULL and inner holds a failure) and returns
+ * inner's status: for a call that needs the message even when its caller passed no err. */
+mg_status mg__err_forward(mg_err *err, const mg_err *inner);
+
+/* ---- enum names: one table of names indexed by the enum, both ways ----------------- */
+
+/* names[v], or "?" when v is past the table or has no name. */
+const char *mg__name_of(const char *const *names, size_t n, unsigned v);
+/* The index of s in names, or -1 (s may be NULL). */
+int mg__name_find(const char *const *names, size_t n, const char *s);
+#define MG__COUNT(array) (sizeof(array) / sizeof *(array))
+
+/* 1 when s[0 .. n-1] is a Python keyword (False, None, True, and, as, ...): names the script
+ * language takes and the formula printer avoids. */
+int mg__py_keyword(const char *s, size_t n);
+
+/* ---- threads: what a thread count of 0 means, in one place ------------------------- */
+
+/* requested itself when > 0. For 0: the cores idle when this is called (by the 1-minute
+ * load average), at least 1, since an OpenMP thread that shares a core with another busy
+ * program stalls every step. 1 in a build without OpenMP. Call it once, as a run starts,
+ * not inside the run (its own load would count). */
+int mg__threads(int requested);
+
+/* ---- shuffling ---------------------------------------------------------------------- */
+
+/* Fisher-Yates from the end: for i = n-1 down to 1, swap(user, i, mg_rng_below(rng, i+1)).
+ * The one shuffle of the library (datasets' rows, an epoch's sample order), so the same
+ * seed gives the same order everywhere. n must fit 32 bits (asserted). */
+void mg__shuffle(mg_rng *rng, size_t n, void (*swap)(void *user, size_t i, size_t j), void *user);
+/* The same on an array of indices. */
+void mg__shuffle_indices(mg_rng *rng, size_t *idx, size_t n);
 
 /* ---- the context: a tape of values as a struct of arrays --------------------------- */
 
@@ -66,7 +104,9 @@ struct mg_ctx {
     mg_rng rng;
 };
 
-#define MG__IDX_BITS 32
+/* A handle: the index in the low 32 bits, the context's tag in bits 32-47 and the value's
+ * generation in bits 48-63. The generation has 16 bits, so the check that a handle is
+ * still alive is certain only within 65536 resets of its value's making. */
 static inline mg_value mg__handle(const mg_ctx *ctx, uint32_t i) {
     mg_value v;
     v.id = (uint64_t)i | ((uint64_t)ctx->tag << 32) | ((uint64_t)ctx->gen[i] << 48);
@@ -103,8 +143,11 @@ static inline mg_value mg__result(mg_ctx *ctx, uint32_t i) {
     return mg__handle(ctx, i);
 }
 
-/* Bytes a value takes on the tape: data, grad, two inputs, label, generation, op, role. */
-#define MG__BYTES_PER_VALUE (8 + 8 + 4 + 4 + 4 + 2 + 1 + 1)
+/* Bytes a value takes on the tape: one element of each per-value array. */
+#define MG__FIELD_SIZE(f) sizeof(((const struct mg_ctx *)0)->f[0])
+#define MG__BYTES_PER_VALUE                                                                \
+    (MG__FIELD_SIZE(data) + MG__FIELD_SIZE(grad) + MG__FIELD_SIZE(a0) + MG__FIELD_SIZE(a1) + \
+     MG__FIELD_SIZE(label) + MG__FIELD_SIZE(gen) + MG__FIELD_SIZE(op) + MG__FIELD_SIZE(role))
 
 /* Doubles the tape's capacity; 0 when out of memory or over the cap (recorded on ctx). */
 int mg__grow_values(mg_ctx *ctx);
@@ -129,21 +172,5 @@ static inline uint32_t mg__push(mg_ctx *ctx, mg_op op, mg_role role, uint32_t a0
 uint32_t mg__push_args(mg_ctx *ctx, size_t n);
 /* Makes scratch hold at least n bytes and zeroes the first n; 0 when out of memory. */
 int mg__scratch(mg_ctx *ctx, size_t n);
-
-/* ---- the op table ------------------------------------------------------------------ */
-
-typedef struct mg__opdef {
-    const char *name;
-    const char *symbol;
-    int arity; /* 0 leaf, 1 unary, 2 binary, -1 n-ary */
-    void (*forward)(mg_ctx *ctx, uint32_t i);  /* data[i] from its inputs' data */
-    void (*backward)(mg_ctx *ctx, uint32_t i); /* grad of inputs += local * grad[i] */
-} mg__opdef;
-
-extern const mg__opdef mg__ops[MG_OP_COUNT];
-
-/* Marks in ctx->scratch (1) every value root depends on, root included. 0 when out of
- * memory. */
-int mg__mark_reachable(mg_ctx *ctx, uint32_t root);
 
 #endif /* MG_INTERNAL_H */

@@ -47,3 +47,18 @@ uint32_t mg_rng_below(mg_rng *rng, uint32_t n) {
     while (x >= limit);
     return x % n;
 }
+
+/* ==== shuffling ========================================================================== */
+
+void mg__shuffle(mg_rng *rng, size_t n, void (*swap)(void *user, size_t i, size_t j), void *user) {
+    MG_ASSERT(n <= UINT32_MAX, "too many items to shuffle with a 32-bit draw");
+    for (size_t i = n; i > 1; i--) swap(user, i - 1, mg_rng_below(rng, (uint32_t)i));
+}
+
+static void swap_index(void *user, size_t i, size_t j) {
+    size_t *idx = user, t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+}
+
+void mg__shuffle_indices(mg_rng *rng, size_t *idx, size_t n) { mg__shuffle(rng, n, swap_index, idx); }

@@ -85,7 +85,8 @@ mg_dataset *mg_dataset_slice(const mg_dataset *d, size_t start, size_t count, mg
 
 /* ==== shuffling, splits, counts ========================================================== */
 
-static void swap_rows(mg_dataset *d, size_t i, size_t j) {
+static void swap_rows(void *user, size_t i, size_t j) {
+    mg_dataset *d = user;
     double *a = d->x + i * d->nfeat, *b = d->x + j * d->nfeat;
     for (size_t k = 0; k < d->nfeat; k++) {
         double t = a[k];
@@ -97,10 +98,7 @@ static void swap_rows(mg_dataset *d, size_t i, size_t j) {
     d->y[j] = t;
 }
 
-void mg_dataset_shuffle(mg_dataset *d, mg_rng *rng) {
-    MG_ASSERT(d->n <= UINT32_MAX, "dataset too large to shuffle with a 32-bit draw");
-    for (size_t i = d->n; i > 1; i--) swap_rows(d, i - 1, mg_rng_below(rng, (uint32_t)i));
-}
+void mg_dataset_shuffle(mg_dataset *d, mg_rng *rng) { mg__shuffle(rng, d->n, swap_rows, d); }
 
 mg_status mg_dataset_split(const mg_dataset *d, size_t ntrain, size_t nval, mg_dataset **train,
                            mg_dataset **val, mg_dataset **test, mg_err *err) {

@@ -1,5 +1,5 @@
 /* standardize.c - per-feature standardisation fitted on a training split: (x - mean) /
- * std, with the rules of micrograd.h section 13c. */
+ * std, with the rules of micrograd.h section 14c. */
 #include "io/files_internal.h"
 
 #include <math.h>

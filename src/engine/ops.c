@@ -1,32 +1,7 @@
-/* ops.c - the operations: one table with each op's forward, backward, name and symbol side
- * by side, and the builders that append op values to the tape. */
-#include "core/mg_internal.h"
-
-#include <math.h>
-
+/* ops.c - the builders: each appends an op value to the tape and computes its data at
+ * once (the op's meaning is in ops.h; its table in optable.c). */
 #include "ops_impl.h"
 
-
-const mg__opdef mg__ops[MG_OP_COUNT] = {
-    [MG_OP_LEAF] = {"leaf", "", 0, leaf_fw, leaf_bw},
-    [MG_OP_ADD] = {"add", "+", 2, add_fw, add_bw},
-    [MG_OP_SUB] = {"sub", "-", 2, sub_fw, sub_bw},
-    [MG_OP_MUL] = {"mul", "*", 2, mul_fw, mul_bw},
-    [MG_OP_DIV] = {"div", "/", 2, div_fw, div_bw},
-    [MG_OP_NEG] = {"neg", "neg", 1, neg_fw, neg_bw},
-    [MG_OP_POWC] = {"powc", "**", 2, powc_fw, powc_bw},
-    [MG_OP_POW] = {"pow", "**", 2, pow_fw, pow_bw},
-    [MG_OP_EXP] = {"exp", "exp", 1, exp_fw, exp_bw},
-    [MG_OP_LOG] = {"log", "log", 1, log_fw, log_bw},
-    [MG_OP_TANH] = {"tanh", "tanh", 1, tanh_fw, tanh_bw},
-    [MG_OP_RELU] = {"relu", "ReLU", 1, relu_fw, relu_bw},
-    [MG_OP_SIGMOID] = {"sigmoid", "sigmoid", 1, sigmoid_fw, sigmoid_bw},
-    [MG_OP_SUM] = {"sum", "sum", -1, sum_fw, sum_bw},
-    [MG_OP_DOT] = {"dot", "dot", -1, dot_fw, dot_bw},
-};
-
-const char *mg_op_name(mg_op op) { return (unsigned)op < MG_OP_COUNT ? mg__ops[op].name : "?"; }
-const char *mg_op_symbol(mg_op op) { return (unsigned)op < MG_OP_COUNT ? mg__ops[op].symbol : "?"; }
 
 /* ==== builders ========================================================================== */
 
@@ -62,6 +37,18 @@ mg_value mg_log(mg_ctx *ctx, mg_value a) { return mg__unary(ctx, MG_OP_LOG, log_
 mg_value mg_tanh(mg_ctx *ctx, mg_value a) { return mg__unary(ctx, MG_OP_TANH, tanh_fw, a); }
 mg_value mg_relu(mg_ctx *ctx, mg_value a) { return mg__unary(ctx, MG_OP_RELU, relu_fw, a); }
 mg_value mg_sigmoid(mg_ctx *ctx, mg_value a) { return mg__unary(ctx, MG_OP_SIGMOID, sigmoid_fw, a); }
+
+mg_value mg__unary_op(mg_ctx *ctx, mg_op op, mg_value a) {
+    switch (op) {
+    case MG_OP_NEG: return mg_neg(ctx, a);
+    case MG_OP_EXP: return mg_exp(ctx, a);
+    case MG_OP_LOG: return mg_log(ctx, a);
+    case MG_OP_TANH: return mg_tanh(ctx, a);
+    case MG_OP_RELU: return mg_relu(ctx, a);
+    case MG_OP_SIGMOID: return mg_sigmoid(ctx, a);
+    default: MG_ASSERT(0, "not a unary op");
+    }
+}
 
 mg_value mg_powf(mg_ctx *ctx, mg_value a, double k) {
     if (!mg_ok(a)) return MG_NULL;
@@ -121,28 +108,4 @@ mg_value mg_dot(mg_ctx *ctx, mg_value b, size_t n, const mg_value *w, const mg_v
     if (i == UINT32_MAX) return MG_NULL;
     dot_fw(ctx, i);
     return mg__result(ctx, i);
-}
-
-/* ==== walking the graph ================================================================= */
-
-mg_op mg_op_of(const mg_ctx *ctx, mg_value v) { return (mg_op)ctx->op[mg__idx(ctx, v)]; }
-
-size_t mg_noperands(const mg_ctx *ctx, mg_value v) {
-    uint32_t i = mg__idx(ctx, v);
-    int arity = mg__ops[ctx->op[i]].arity;
-    return arity >= 0 ? (size_t)arity : ctx->a1[i];
-}
-
-mg_value mg_operand(const mg_ctx *ctx, mg_value v, size_t k) {
-    uint32_t i = mg__idx(ctx, v);
-    int arity = mg__ops[ctx->op[i]].arity;
-    size_t nin = arity >= 0 ? (size_t)arity : ctx->a1[i];
-    MG_ASSERT(k < nin, "input number out of range");
-    uint32_t j = arity < 0 ? ctx->args[ctx->a0[i] + k] : (k == 0 ? ctx->a0[i] : ctx->a1[i]);
-    return mg__handle(ctx, j);
-}
-
-int mg_dot_has_bias(const mg_ctx *ctx, mg_value v) {
-    uint32_t i = mg__idx(ctx, v);
-    return ctx->op[i] == MG_OP_DOT && (ctx->a1[i] & 1u);
 }

@@ -66,23 +66,6 @@ void mg_compiled_free(mg_compiled *c) {
     mg__free(c);
 }
 
-/* ==== walking a value's inputs ============================================================ */
-
-/* The inputs of value i that take part in the computation (a powc's exponent is a frozen
- * number, read at compile time, not an input). Returns their count; *p points at them. */
-static uint32_t inputs_of(const mg_ctx *ctx, uint32_t i, const uint32_t **p, uint32_t buf[2]) {
-    int ar = mg__ops[ctx->op[i]].arity;
-    if (ar < 0) {
-        *p = ctx->args + ctx->a0[i];
-        return ctx->a1[i];
-    }
-    buf[0] = ctx->a0[i];
-    buf[1] = ctx->a1[i];
-    *p = buf;
-    if (ctx->op[i] == MG_OP_POWC) return 1;
-    return (uint32_t)ar;
-}
-
 /* ==== dense layers ======================================================================== */
 
 /* A varying dot value can join a dense layer when each pair is (weight without slot
@@ -367,6 +350,7 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     }
     c->nallocs = 1;
     c->bytes = sizeof *c;
+    c->nthreads = mg__threads(0);
     c->ctx = ctx;
     c->nslots = nslots;
     c->noutputs = noutputs;
@@ -394,8 +378,8 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     for (size_t k = 0; k < noutputs; k++) f[mg__idx(ctx, outputs[k])] |= F_REACH;
     for (uint32_t i = top + 1; i-- > 0;) {
         if (!(f[i] & F_REACH) || ctx->op[i] == MG_OP_LEAF) continue;
-        const uint32_t *p;
-        uint32_t buf[2], m = inputs_of(ctx, i, &p, buf);
+        uint32_t buf[2], m;
+        const uint32_t *p = mg__live_operands(ctx, i, buf, &m);
         for (uint32_t k = 0; k < m; k++) f[p[k]] |= F_REACH | (f[i] & F_LOSS);
         if (ctx->op[i] == MG_OP_POWC) f[ctx->a1[i]] |= F_REACH;
     }
@@ -414,8 +398,8 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
             }
             continue;
         }
-        const uint32_t *p;
-        uint32_t buf[2], m = inputs_of(ctx, i, &p, buf);
+        uint32_t buf[2], m;
+        const uint32_t *p = mg__live_operands(ctx, i, buf, &m);
         for (uint32_t k = 0; k < m; k++) f[i] |= f[p[k]] & (F_VARY | F_PDEP);
     }
 
@@ -506,8 +490,8 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
         }
         nvp++;
         if (arity < 0) nvargs += ctx->a1[i];
-        const uint32_t *p;
-        uint32_t buf[2], m = inputs_of(ctx, i, &p, buf);
+        uint32_t buf[2], m;
+        const uint32_t *p = mg__live_operands(ctx, i, buf, &m);
         for (uint32_t k = 0; k < m; k++)
             if (!(f[p[k]] & F_VARY) && bcrow[map[p[k]]] == MG__NONE)
                 bcrow[map[p[k]]] = (uint32_t)(nslots + nbc++);
@@ -556,8 +540,8 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
         in->bwd = (f[i] & (F_LOSS | F_PDEP)) == (F_LOSS | F_PDEP);
         map[i] = vary ? (uint32_t)row++ : map[i];
         in->out = map[i];
-        const uint32_t *p;
-        uint32_t buf[2], m = inputs_of(ctx, i, &p, buf), ref[2] = {0, 0};
+        uint32_t buf[2], m, ref[2] = {0, 0};
+        const uint32_t *p = mg__live_operands(ctx, i, buf, &m);
         for (uint32_t k = 0; k < m; k++) {
             uint32_t j = p[k], r = map[j];
             if (vary && !(f[j] & F_VARY)) r = bcrow[r];

@@ -16,7 +16,7 @@
 #ifndef MG_COMPILE_INTERNAL_H
 #define MG_COMPILE_INTERNAL_H
 
-#include "core/mg_internal.h"
+#include "engine/graph.h"
 
 /* ---- programs ----------------------------------------------------------------------- */
 
@@ -169,7 +169,7 @@ struct mg_compiled {
 
     /* replay state */
     const mg__kernels *kern;
-    int nthreads;       /* requested (0 = all cores) */
+    int nthreads;       /* threads a replay uses (mg__threads, resolved when set) */
     size_t smax;        /* widest lane block */
     size_t gsize;       /* doubles in one chunk's gradient buffer */
     mg__work *work;

@@ -16,8 +16,7 @@
 
 static int threads_of(const mg_compiled *c) {
 #ifdef MG_HAVE_OPENMP
-    int all = omp_get_num_procs();
-    return c->nthreads > 0 ? c->nthreads : all > 0 ? all : 1;
+    return c->nthreads > 0 ? c->nthreads : 1;
 #else
     (void)c;
     return 1;
@@ -26,7 +25,7 @@ static int threads_of(const mg_compiled *c) {
 
 int mg_compiled_set_threads(mg_compiled *c, int nthreads) {
     MG_ASSERT(nthreads >= 0, "negative thread count");
-    c->nthreads = nthreads;
+    c->nthreads = mg__threads(nthreads);
     return threads_of(c);
 }
 

@@ -1,6 +1,6 @@
 /* loss.c - losses built from engine ops, so their gradients come from backward like any
  * other value's. Each form is chosen so the value stays finite (and the gradient exact)
- * over the range a training run meets; the formulas are in micrograd.h, section 9b. */
+ * over the range a training run meets; the formulas are in micrograd.h, section 10b. */
 #include "core/mg_internal.h"
 
 #include <math.h>
@@ -104,7 +104,7 @@ mg_value mg_loss_softmax_ce(mg_ctx *ctx, size_t k, const mg_value *logits,
     } else {
         /* log-sum-exp shifted by the largest logit, which keeps every exp <= 1. The shift
          * is a value of the graph, max(m, z) = m + relu(z - m), not a number taken at
-         * build time: a recorded graph (section 14) then shifts every sample by its own
+         * build time: a recorded graph (section 9) then shifts every sample by its own
          * largest logit, whatever the weights were when it was recorded. Its gradient is
          * sum(softmax) - sum(onehot) = 0, to rounding. A NaN or inf logit shows in the
          * loss. */

@@ -15,17 +15,15 @@ static const char *const act_names[] = {
     [MG_ACT_TANH] = "tanh",
     [MG_ACT_SIGMOID] = "sigmoid",
 };
-#define NACTS (sizeof act_names / sizeof *act_names)
 
-const char *mg_act_name(mg_act act) { return (unsigned)act < NACTS ? act_names[act] : "?"; }
+const char *mg_act_name(mg_act act) {
+    return mg__name_of(act_names, MG__COUNT(act_names), (unsigned)act);
+}
 
 int mg_act_parse(const char *s, mg_act *act) {
-    for (size_t i = 0; s && i < NACTS; i++)
-        if (!strcmp(s, act_names[i])) {
-            *act = (mg_act)i;
-            return 1;
-        }
-    return 0;
+    int i = mg__name_find(act_names, MG__COUNT(act_names), s);
+    if (i >= 0) *act = (mg_act)i;
+    return i >= 0;
 }
 
 mg_value mg_act_apply(mg_ctx *ctx, mg_act act, mg_value v) {
@@ -109,7 +107,7 @@ mg_mlp *mg_mlp_new(mg_ctx *ctx, size_t nin, size_t nlayers, const size_t *sizes,
             mg_err_set(err, MG_STATUS_INVALID, "layer %zu of the MLP has 0 neurons", l);
             return NULL;
         }
-        if (acts && (unsigned)acts[l] >= NACTS) {
+        if (acts && (unsigned)acts[l] >= MG__COUNT(act_names)) {
             mg_err_set(err, MG_STATUS_INVALID, "layer %zu has an unknown activation (%d)", l,
                        (int)acts[l]);
             return NULL;

@@ -12,10 +12,6 @@
 mg_value *mg__mlp_input_slots(mg_mlp *m);
 mg_value *mg__mlp_output_slots(mg_mlp *m);
 
-/* A thread count for a run: threads itself when > 0; for 0 ("all cores") the cores not
- * busy with other programs when this is called (at least 1). */
-int mg__threads_resolve(int threads);
-
 /* The optimiser's state for a checkpoint: returns its step count, and its buffers in *m
  * and *v (NULL when the kind has none; o->n entries each). */
 size_t mg__optim_state(const mg_optim *o, const double **m, const double **v);

@@ -6,10 +6,14 @@
 #include <float.h>
 #include <math.h>
 
+/* Spans of at least this many parameters are updated by several threads. */
+#define PARALLEL_MIN 32768
+
 struct mg_optim {
     mg_optim_config cfg;
     size_t n;  /* parameters */
     size_t t;  /* steps taken */
+    int nthreads; /* threads an update of n parameters uses (cfg.threads resolved) */
     double *m; /* [n] momentum buffer (MOMENTUM) or first moment (ADAMW) */
     double *v; /* [n] second moment (ADAMW) */
 };
@@ -21,19 +25,15 @@ static const char *const optim_names[] = {
     [MG_OPTIM_MOMENTUM] = "momentum",
     [MG_OPTIM_ADAMW] = "adamw",
 };
-#define NOPTIMS (sizeof optim_names / sizeof *optim_names)
 
 const char *mg_optim_name(mg_optim_kind kind) {
-    return (unsigned)kind < NOPTIMS ? optim_names[kind] : "?";
+    return mg__name_of(optim_names, MG__COUNT(optim_names), (unsigned)kind);
 }
 
 int mg_optim_parse(const char *s, mg_optim_kind *kind) {
-    for (size_t i = 0; s && i < NOPTIMS; i++)
-        if (!strcmp(s, optim_names[i])) {
-            *kind = (mg_optim_kind)i;
-            return 1;
-        }
-    return 0;
+    int i = mg__name_find(optim_names, MG__COUNT(optim_names), s);
+    if (i >= 0) *kind = (mg_optim_kind)i;
+    return i >= 0;
 }
 
 void mg_optim_config_init(mg_optim_config *cfg, mg_optim_kind kind) {
@@ -55,7 +55,7 @@ void mg_optim_config_init(mg_optim_config *cfg, mg_optim_kind kind) {
 static int unit(double x) { return x >= 0.0 && x < 1.0; }
 
 static mg_status check_config(const mg_optim_config *c, mg_err *err) {
-    if ((unsigned)c->kind >= NOPTIMS)
+    if ((unsigned)c->kind >= MG__COUNT(optim_names))
         return mg_err_set(err, MG_STATUS_INVALID, "unknown optimiser (%d)", (int)c->kind);
     if (!(isfinite(c->lr) && c->lr > 0.0))
         return mg_err_set(err, MG_STATUS_INVALID, "learning rate must be finite and > 0, got %g",
@@ -95,6 +95,7 @@ mg_optim *mg_optim_new(const mg_optim_config *cfg, size_t nparams, mg_err *err) 
     if (!o) goto nomem;
     o->cfg = *cfg;
     o->n = nparams;
+    o->nthreads = nparams < PARALLEL_MIN ? 1 : mg__threads(cfg->threads);
     if (cfg->kind != MG_OPTIM_SGD) {
         o->m = mg__calloc(nparams, sizeof *o->m);
         if (!o->m) goto nomem;
@@ -138,19 +139,14 @@ double mg_optim_lr(const mg_optim *o) {
 
 /* Each update below is a loop over independent parameters; a large span is cut into
  * contiguous pieces, one per thread, which changes no result. */
-#define PARALLEL_MIN 32768
 #ifdef MG_HAVE_OPENMP
 #include <omp.h>
-/* FOR_PARAMS(c, n) { body using i } */
-#define FOR_PARAMS(c, n)                                                                     \
-    _Pragma("omp parallel for schedule(static) num_threads(nthreads(c, n))")                 \
+/* FOR_PARAMS(nt, n) { body using i }: the loop over i < n on nt threads */
+#define FOR_PARAMS(nt, n)                                                                    \
+    _Pragma("omp parallel for schedule(static) num_threads(nt)")                              \
     for (size_t i = 0; i < (n); i++)
-static int nthreads(const mg_optim_config *c, size_t n) {
-    if (n < PARALLEL_MIN) return 1;
-    return c->threads > 0 ? c->threads : omp_get_num_procs();
-}
 #else
-#define FOR_PARAMS(c, n) for (size_t i = 0; i < (n); i++)
+#define FOR_PARAMS(nt, n) for (size_t i = ((void)(nt), 0); i < (n); i++)
 #endif
 
 /* A moment that has decayed below the smallest normal double is set to 0. It no longer
@@ -160,21 +156,21 @@ static int nthreads(const mg_optim_config *c, size_t n) {
  * then took twice as long (measured: 1.95 s -> 4 s). */
 static inline double flush(double x) { return fabs(x) < DBL_MIN ? 0.0 : x; }
 
-static void sgd(const mg_optim_config *c, double lr, double *p, const double *g, size_t n) {
+static void sgd(const mg_optim_config *c, int nt, double lr, double *p, const double *g, size_t n) {
     double wd = c->weight_decay;
     if (wd == 0.0) {
-        FOR_PARAMS(c, n) p[i] -= lr * g[i];
+        FOR_PARAMS(nt, n) p[i] -= lr * g[i];
     } else {
-        FOR_PARAMS(c, n) p[i] -= lr * (g[i] + wd * p[i]);
+        FOR_PARAMS(nt, n) p[i] -= lr * (g[i] + wd * p[i]);
     }
 }
 
 /* PyTorch's SGD momentum without dampening: the buffer starts at 0, so the first step is
  * plain SGD, as PyTorch's (which starts the buffer at g) is. */
-static void momentum(const mg_optim_config *c, double lr, double *buf, double *p,
+static void momentum(const mg_optim_config *c, int nt, double lr, double *buf, double *p,
                      const double *g, size_t n) {
     double mu = c->momentum, wd = c->weight_decay;
-    FOR_PARAMS(c, n) {
+    FOR_PARAMS(nt, n) {
         double gi = wd == 0.0 ? g[i] : g[i] + wd * p[i];
         buf[i] = flush(mu * buf[i] + gi);
         p[i] -= lr * buf[i];
@@ -183,11 +179,11 @@ static void momentum(const mg_optim_config *c, double lr, double *buf, double *p
 
 /* AdamW as the reference run (yinyang.md section 5): bias corrections by division, the
  * decoupled decay inside the step. */
-static void adamw(const mg_optim_config *c, size_t t, double lr, double *m, double *v, double *p,
+static void adamw(const mg_optim_config *c, int nt, size_t t, double lr, double *m, double *v, double *p,
                   const double *g, size_t n) {
     double b1 = c->beta1, b2 = c->beta2, eps = c->eps, wd = c->weight_decay;
     double c1 = 1.0 - pow(b1, (double)t), c2 = 1.0 - pow(b2, (double)t);
-    FOR_PARAMS(c, n) {
+    FOR_PARAMS(nt, n) {
         m[i] = flush(b1 * m[i] + (1.0 - b1) * g[i]);
         v[i] = flush(b2 * v[i] + (1.0 - b2) * (g[i] * g[i]));
         double mhat = m[i] / c1, vhat = v[i] / c2;
@@ -212,9 +208,9 @@ double mg_optim_update(mg_optim *o, double *data, const double *grad, size_t n) 
     double lr = mg_optim_lr(o);
     o->t++;
     switch (o->cfg.kind) {
-    case MG_OPTIM_SGD: sgd(&o->cfg, lr, data, grad, n); break;
-    case MG_OPTIM_MOMENTUM: momentum(&o->cfg, lr, o->m, data, grad, n); break;
-    case MG_OPTIM_ADAMW: adamw(&o->cfg, o->t, lr, o->m, o->v, data, grad, n); break;
+    case MG_OPTIM_SGD: sgd(&o->cfg, o->nthreads, lr, data, grad, n); break;
+    case MG_OPTIM_MOMENTUM: momentum(&o->cfg, o->nthreads, lr, o->m, data, grad, n); break;
+    case MG_OPTIM_ADAMW: adamw(&o->cfg, o->nthreads, o->t, lr, o->m, o->v, data, grad, n); break;
     }
     return lr;
 }

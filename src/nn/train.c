@@ -17,19 +17,15 @@ static const char *const loss_names[] = {
     [MG_LOSS_KIND_HINGE] = "hinge",
     [MG_LOSS_KIND_CE] = "ce",
 };
-#define NLOSSES (sizeof loss_names / sizeof *loss_names)
 
 const char *mg_loss_kind_name(mg_loss_kind kind) {
-    return (unsigned)kind < NLOSSES ? loss_names[kind] : "?";
+    return mg__name_of(loss_names, MG__COUNT(loss_names), (unsigned)kind);
 }
 
 int mg_loss_kind_parse(const char *s, mg_loss_kind *kind) {
-    for (size_t i = 0; s && i < NLOSSES; i++)
-        if (!strcmp(s, loss_names[i])) {
-            *kind = (mg_loss_kind)i;
-            return 1;
-        }
-    return 0;
+    int i = mg__name_find(loss_names, MG__COUNT(loss_names), s);
+    if (i >= 0) *kind = (mg_loss_kind)i;
+    return i >= 0;
 }
 
 void mg_train_config_init(mg_train_config *cfg) {
@@ -56,7 +52,7 @@ void mg_train_config_init(mg_train_config *cfg) {
 /* ==== checking a model against a dataset ================================================= */
 
 mg_status mg_train_check(const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind, mg_err *err) {
-    if ((unsigned)kind >= NLOSSES)
+    if ((unsigned)kind >= MG__COUNT(loss_names))
         return mg_err_set(err, MG_STATUS_INVALID, "unknown loss (%d)", (int)kind);
     if (d->nfeat != m->nin)
         return mg_err_set(err, MG_STATUS_INVALID,
@@ -243,7 +239,7 @@ mg_status mg_evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind 
     if (d->n == 0) return mg_err_set(err, MG_STATUS_INVALID, "cannot evaluate on 0 samples");
     mg__replay r;
     st = mg__replay_init(&r, ctx, m, kind, subtract_max, d, d->n < EVAL_ROWS ? d->n : EVAL_ROWS,
-                         mg__threads_resolve(0), MG_KERNELS_AUTO, err);
+                         mg__threads(0), MG_KERNELS_AUTO, err);
     if (st) return st;
     st = evaluate_replay(ctx, m, d, &r, subtract_max, res, err);
     mg__replay_free(&r);
@@ -279,7 +275,7 @@ static void train_state_free(train_state *s) {
 }
 
 static mg_status check_config(const mg_train_config *cfg, mg_err *err) {
-    if ((unsigned)cfg->loss >= NLOSSES)
+    if ((unsigned)cfg->loss >= MG__COUNT(loss_names))
         return mg_err_set(err, MG_STATUS_INVALID, "unknown loss (%d)", (int)cfg->loss);
     if (!(isfinite(cfg->l2) && cfg->l2 >= 0.0))
         return mg_err_set(err, MG_STATUS_INVALID, "l2 must be finite and >= 0, got %g", cfg->l2);
@@ -598,7 +594,7 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     mg_optim_config ocfg = cfg->optim;
     if (ocfg.schedule == MG_LR_LINEAR && ocfg.steps == 0) ocfg.steps = nsteps;
     mg_train_config rcfg = *cfg; /* with the thread count settled once */
-    rcfg.threads = mg__threads_resolve(cfg->threads);
+    rcfg.threads = mg__threads(cfg->threads);
     cfg = &rcfg;
     if (ocfg.threads == 0) ocfg.threads = cfg->threads;
 
@@ -632,12 +628,7 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     for (size_t step = first; step < nsteps; step++) {
         mg_train_progress p;
         memset(&p, 0, sizeof p);
-        if (pos == 0 && shuffle)
-            for (size_t i = n; i > 1; i--) {
-                size_t j = mg_rng_below(rng, (uint32_t)i), tmp = s.order[i - 1];
-                s.order[i - 1] = s.order[j];
-                s.order[j] = tmp;
-            }
+        if (pos == 0 && shuffle) mg__shuffle_indices(rng, s.order, n);
         if (val && cfg->eval_every && step % cfg->eval_every == 0) {
             if ((st = evaluate_set(ctx, m, val, cfg, &s, &p.val, err))) break;
             p.has_val = 1;

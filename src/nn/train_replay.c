@@ -1,9 +1,8 @@
 /* train_replay.c - the fast path of training and evaluation: one sample's loss graph
- * (mg_sample_loss) is recorded once as a compiled tape (section 14) whose slots are the
+ * (mg_sample_loss) is recorded once as a compiled tape (section 9) whose slots are the
  * sample's inputs and targets, and every batch is then packed into rows and replayed in
  * lanes, without building a graph. The eager path in train.c builds the same graph per
  * sample; the two agree to rounding. */
-#define _DEFAULT_SOURCE /* getloadavg */
 #include "nn_internal.h"
 
 #include <math.h>
@@ -11,25 +10,6 @@
 #ifdef MG_HAVE_OPENMP
 #include <omp.h>
 #endif
-
-/* ==== threads ============================================================================ */
-
-int mg__threads_resolve(int threads) {
-    if (threads > 0) return threads;
-#ifdef MG_HAVE_OPENMP
-    /* OpenMP's threads spin while they wait for work: one that shares a core with another
-     * busy program stalls every step behind the scheduler (7 times slower, measured).
-     * So "all cores" means the cores that are idle now: the 1-minute load average, taken
-     * once, as a run starts, before it adds load of its own. */
-    int procs = omp_get_num_procs();
-    double load[1];
-    int busy = getloadavg(load, 1) == 1 && load[0] > 0 ? (int)(load[0] + 0.5) : 0;
-    int idle = procs - busy;
-    return idle < 1 ? 1 : idle;
-#else
-    return 1;
-#endif
-}
 
 /* ==== recording ========================================================================== */
 
@@ -158,7 +138,7 @@ mg_status mg_mlp_predict_rows(mg_ctx *ctx, mg_mlp *m, size_t n, const double *x,
         if (err) *err = ce;
         return ce.status;
     }
-    mg_compiled_set_threads(tape, mg__threads_resolve(threads));
+    mg_compiled_set_threads(tape, mg__threads(threads));
     mg_status st = MG_STATUS_OK;
     for (size_t r0 = 0; r0 < n && !st; r0 += BLOCK) {
         size_t rows = n - r0 < BLOCK ? n - r0 : BLOCK;

@@ -2,6 +2,8 @@
  * recursive-descent parser whose nesting is bounded by MG_SCRIPT_MAX_DEPTH, so no input
  * can overflow the stack. The tokenizer is in script_lex.c. */
 #include "script_internal.h"
+#include "core/hash.h"
+#include "engine/ops.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -30,29 +32,13 @@ typedef struct snote {
 struct mg_script {
     sname *names;
     size_t nnames, capnames;
-    uint32_t *slots; /* open-addressing hash of names: index + 1, 0 = empty */
-    size_t capslots;
+    mg__hindex index; /* of names, by name */
     sleaf *leaves;
     size_t nleaves, capleaves;
     snote *notes;
     size_t nnotes, capnotes;
     size_t output; /* index in names of the name assigned last */
 };
-
-/* Makes *arr hold at least need elements of size elem. 0 when out of memory. */
-static int grow(void **arr, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 1;
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap < need) {
-        if (ncap > SIZE_MAX / 2) return 0;
-        ncap *= 2;
-    }
-    void *p = mg__realloc(*arr, mg__mul_size(ncap, elem));
-    if (!p) return 0;
-    *arr = p;
-    *cap = ncap;
-    return 1;
-}
 
 static char *dup_n(const char *s, size_t n) {
     char *d = n < SIZE_MAX ? mg__malloc(n + 1) : NULL;
@@ -62,27 +48,22 @@ static char *dup_n(const char *s, size_t n) {
     return d;
 }
 
-static uint64_t hash_name(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-    return h;
-}
+/* A name's span of text, the key of the names index. */
+typedef struct name_key {
+    const char *s;
+    size_t n;
+} name_key;
 
-/* The slot holding name s (its entry + 1), or the empty slot where it would go. */
-static size_t find_slot(const mg_script *sc, const char *s, size_t n) {
-    size_t mask = sc->capslots - 1, k = (size_t)hash_name(s, n) & mask;
-    while (sc->slots[k]) {
-        const sname *e = &sc->names[sc->slots[k] - 1];
-        if (e->len == n && memcmp(e->name, s, n) == 0) return k;
-        k = (k + 1) & mask;
-    }
-    return k;
+static int name_eq(const void *user, uint32_t entry, const void *key) {
+    const sname *e = &((const mg_script *)user)->names[entry];
+    const name_key *k = key;
+    return e->len == k->n && memcmp(e->name, k->s, k->n) == 0;
 }
 
 static sname *lookup_n(const mg_script *sc, const char *s, size_t n) {
-    if (!sc->capslots) return NULL;
-    uint32_t e = sc->slots[find_slot(sc, s, n)];
-    return e ? &sc->names[e - 1] : NULL;
+    name_key k = {s, n};
+    uint32_t e = mg__hindex_find(&sc->index, mg__fnv1a(MG__FNV_INIT, s, n), name_eq, sc, &k);
+    return e == UINT32_MAX ? NULL : &sc->names[e];
 }
 
 /* Binds name to v (adding it at the end of the order when new); returns its index, or
@@ -93,23 +74,16 @@ static size_t bind_name(mg_script *sc, const char *s, size_t n, mg_value v) {
         e->v = v;
         return (size_t)(e - sc->names);
     }
-    if (sc->nnames >= UINT32_MAX - 1) return SIZE_MAX;
-    if ((sc->nnames + 1) * 2 > sc->capslots) {
-        size_t ncap = sc->capslots ? sc->capslots * 2 : 64;
-        uint32_t *slots = mg__calloc(ncap, sizeof *slots);
-        if (!slots) return SIZE_MAX;
-        mg__free(sc->slots);
-        sc->slots = slots;
-        sc->capslots = ncap;
-        for (size_t i = 0; i < sc->nnames; i++)
-            sc->slots[find_slot(sc, sc->names[i].name, sc->names[i].len)] = (uint32_t)i + 1;
-    }
-    if (!grow((void **)&sc->names, &sc->capnames, sc->nnames + 1, sizeof *sc->names))
+    if (sc->nnames >= UINT32_MAX - 2) return SIZE_MAX;
+    if (!mg__grow((void **)&sc->names, &sc->capnames, sc->nnames + 1, sizeof *sc->names))
         return SIZE_MAX;
     char *copy = dup_n(s, n);
     if (!copy) return SIZE_MAX;
+    if (!mg__hindex_add(&sc->index, mg__fnv1a(MG__FNV_INIT, s, n), (uint32_t)sc->nnames)) {
+        mg__free(copy);
+        return SIZE_MAX;
+    }
     sc->names[sc->nnames] = (sname){copy, n, v};
-    sc->slots[find_slot(sc, s, n)] = (uint32_t)sc->nnames + 1;
     return sc->nnames++;
 }
 
@@ -119,7 +93,7 @@ void mg_script_free(mg_script *s) {
     for (size_t i = 0; i < s->nleaves; i++) mg__free(s->leaves[i].name);
     for (size_t i = 0; i < s->nnotes; i++) mg__free(s->notes[i].text);
     mg__free(s->names);
-    mg__free(s->slots);
+    mg__hindex_free(&s->index);
     mg__free(s->leaves);
     mg__free(s->notes);
     mg__free(s);
@@ -174,7 +148,7 @@ static int add_note(parser *p, size_t line, const char *fmt, ...) {
     va_end(ap);
     mg_script *s = p->s;
     char *text = dup_n(buf, strlen(buf));
-    if (!text || !grow((void **)&s->notes, &s->capnotes, s->nnotes + 1, sizeof *s->notes)) {
+    if (!text || !mg__grow((void **)&s->notes, &s->capnotes, s->nnotes + 1, sizeof *s->notes)) {
         mg__free(text);
         return mg__script_nomem(p, &p->cur);
     }
@@ -184,7 +158,7 @@ static int add_note(parser *p, size_t line, const char *fmt, ...) {
 
 static int add_leaf(parser *p, mg_value v, const token *where) {
     mg_script *s = p->s;
-    if (!grow((void **)&s->leaves, &s->capleaves, s->nleaves + 1, sizeof *s->leaves))
+    if (!mg__grow((void **)&s->leaves, &s->capleaves, s->nleaves + 1, sizeof *s->leaves))
         return mg__script_nomem(p, where);
     s->leaves[s->nleaves++] = (sleaf){v, mg_index(p->ctx, v), NULL, where->line, where->col};
     return 1;
@@ -272,12 +246,12 @@ static tkind base_op(tkind k) {
 static int binary(parser *p, const token *op, sv a, sv b, sv *out) {
     tkind k = base_op(op->kind);
     if (!a.is_value && !b.is_value) {
-        double x = a.num, y = b.num;
-        *out = num_sv(k == T_PLUS    ? x + y
-                      : k == T_MINUS ? x - y
-                      : k == T_STAR  ? x * y
-                      : k == T_SLASH ? x / y
-                                     : pow(x, y));
+        mg_op fold = k == T_PLUS    ? MG_OP_ADD
+                     : k == T_MINUS ? MG_OP_SUB
+                     : k == T_STAR  ? MG_OP_MUL
+                     : k == T_SLASH ? MG_OP_DIV
+                                    : MG_OP_POW;
+        *out = num_sv(mg__op_forward(fold, a.num, b.num));
         return 1;
     }
     mg_ctx *c = p->ctx;
@@ -316,31 +290,18 @@ static int binary(parser *p, const token *op, sv a, sv b, sv *out) {
     return 1;
 }
 
-/* tanh, exp, log, relu, sigmoid: 0 when name is none of them. */
-static int unary_index(const parser *p, const token *name) {
-    static const char *const names[] = {"tanh", "exp", "log", "relu", "sigmoid"};
-    for (int k = 0; k < 5; k++)
-        if (mg__script_tok_is(p, name, names[k])) return k + 1;
-    return 0;
+/* The op of a function or method name (tanh, exp, log, relu, sigmoid: the op table's
+ * CALL ops), or MG_OP_COUNT. */
+static mg_op call_op(const parser *p, const token *name) {
+    return mg__op_call_named(p->src + name->start, name->end - name->start);
 }
 
-static int apply_unary(parser *p, int fn, const token *at_tok, sv x, sv *out) {
+static int apply_unary(parser *p, mg_op op, const token *at_tok, sv x, sv *out) {
     if (!x.is_value) { /* tanh(2.0): a plain number in, a plain number out */
-        double a = x.num, e;
-        switch (fn) {
-        case 1: *out = num_sv(tanh(a)); break;
-        case 2: *out = num_sv(exp(a)); break;
-        case 3: *out = num_sv(log(a)); break;
-        case 4: *out = num_sv(a < 0.0 ? 0.0 : a); break;
-        default:
-            e = exp(-fabs(a)); /* the form that cannot overflow */
-            *out = num_sv(a >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e));
-            break;
-        }
+        *out = num_sv(mg__op_forward(op, x.num, 0.0));
         return 1;
     }
-    mg_value (*const f[])(mg_ctx *, mg_value) = {mg_tanh, mg_exp, mg_log, mg_relu, mg_sigmoid};
-    mg_value r = f[fn - 1](p->ctx, x.v);
+    mg_value r = mg__unary_op(p->ctx, op, x.v);
     if (!mg_ok(r)) return mg__script_nomem(p, at_tok);
     *out = val_sv(r);
     return 1;
@@ -403,9 +364,9 @@ static int parse_args(parser *p, callargs *a) {
 /* NAME(...) with cur on '(': Value(...) or a function form of an op. */
 static int parse_call(parser *p, const token *name, sv *out) {
     char buf[48];
-    int fn = unary_index(p, name);
+    mg_op fn = call_op(p, name);
     int is_value = mg__script_tok_is(p, name, "Value");
-    if (!fn && !is_value)
+    if (fn == MG_OP_COUNT && !is_value)
         return FAIL(p, name, "unknown function %s (known: Value, tanh, exp, log, relu, sigmoid)",
                     mg__script_tok_desc(p, name, buf, sizeof buf));
     if (!enter(p, &p->cur) || !mg__script_advance(p)) return 0;
@@ -413,7 +374,7 @@ static int parse_call(parser *p, const token *name, sv *out) {
     if (!parse_args(p, &a)) return 0;
     p->nest--;
     mg__script_clip(p->src + name->start, name->end - name->start, buf, sizeof buf);
-    if (fn) {
+    if (fn != MG_OP_COUNT) {
         if (a.npos != 1 || a.nkw)
             return FAIL(p, name, "%s() takes exactly one argument (%d given)", buf, a.npos + a.nkw);
         return apply_unary(p, fn, name, a.pos[0], out);
@@ -447,11 +408,12 @@ static int parse_method(parser *p, sv *x) {
             return FAIL(p, &name,
                         "x.grad is not known while the script is parsed: "
                         "backward runs after it");
-        if (unary_index(p, &name)) return FAIL(p, &name, "%s is a method: call it with ()", what);
+        if (call_op(p, &name) != MG_OP_COUNT)
+            return FAIL(p, &name, "%s is a method: call it with ()", what);
         return FAIL(p, &name, "unknown attribute %s", what);
     }
-    int fn = unary_index(p, &name);
-    if (!fn)
+    mg_op fn = call_op(p, &name);
+    if (fn == MG_OP_COUNT)
         return FAIL(p, &name, "unknown method %s (known: tanh, exp, log, relu, sigmoid)", what);
     if (!x->is_value)
         return FAIL(p, &name, "a number has no method %s: write Value(...) around it", what);
@@ -466,16 +428,8 @@ static int parse_method(parser *p, sv *x) {
     return apply_unary(p, fn, &name, *x, x);
 }
 
-static const char *const keywords[] = {
-    "False", "None",     "True",  "and",    "as",   "assert", "async",  "await",    "break",
-    "class", "continue", "def",   "del",    "elif", "else",   "except", "finally",  "for",
-    "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
-    "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"};
-
 static int is_keyword(const parser *p, const token *t) {
-    for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++)
-        if (mg__script_tok_is(p, t, keywords[k])) return 1;
-    return 0;
+    return mg__py_keyword(p->src + t->start, t->end - t->start);
 }
 
 static int parse_primary(parser *p, sv *out) {
@@ -543,14 +497,7 @@ static int parse_factor(parser *p, sv *out) {
     if (!enter(p, &op) || !mg__script_advance(p) || !parse_factor(p, out)) return 0;
     p->nest--;
     if (op.kind == T_PLUS) return 1;
-    if (!out->is_value) {
-        out->num = -out->num;
-        return 1;
-    }
-    mg_value r = mg_neg(p->ctx, out->v);
-    if (!mg_ok(r)) return mg__script_nomem(p, &op);
-    *out = val_sv(r);
-    return 1;
+    return apply_unary(p, MG_OP_NEG, &op, *out, out);
 }
 
 static int parse_term(parser *p, sv *out) {

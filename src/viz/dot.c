@@ -117,8 +117,6 @@ static void op_text(const mg_ctx *ctx, uint32_t i, char *buf, size_t size) {
         char k[40];
         mg__viz_exponent(ctx->data[ctx->a1[i]], k, sizeof k);
         snprintf(buf, size, "**%s", k);
-    } else if (op == MG_OP_NEG) {
-        snprintf(buf, size, "-");
     } else {
         snprintf(buf, size, "%s", mg_op_symbol(op));
     }
@@ -129,7 +127,7 @@ static void op_text(const mg_ctx *ctx, uint32_t i, char *buf, size_t size) {
 static int reach(const mg_ctx *ctx, uint32_t r, uint8_t **seen_out, size_t *count) {
     uint8_t *seen = mg__calloc((size_t)r + 1, 1);
     if (!seen) return 0;
-    size_t values = mg__viz_reach(ctx, r, seen), ops = 0;
+    size_t values = mg__reach(ctx, r, seen), ops = 0;
     for (uint32_t i = 0; i <= r; i++)
         if (seen[i] && ctx->op[i] != MG_OP_LEAF) ops++;
     *count = values + ops;
@@ -185,7 +183,7 @@ static void write_graph(const mg_ctx *ctx, uint32_t r, const uint8_t *seen,
         put_escaped(s, sym, 0);
         mg__sink_printf(s, "\"];\n  v%uop -> v%u;\n", i, i);
         uint32_t pair[2], n;
-        const uint32_t *in = mg__viz_inputs(ctx, i, pair, &n);
+        const uint32_t *in = mg__live_operands(ctx, i, pair, &n);
         for (uint32_t k = 0; k < n; k++) mg__sink_printf(s, "  v%u -> v%uop;\n", in[k], i);
     }
     mg__sink_puts(s, "}\n");

@@ -3,6 +3,7 @@
  * number), and shared subexpressions named once instead of repeated. The printer keeps
  * its own stack: a long chain (x = x + 1, a million times) must not overflow C's. */
 #include "viz_internal.h"
+#include "core/hash.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -19,18 +20,27 @@ void mg_formula_options_init(mg_formula_options *opt) {
 
 /* ==== Python's precedence ================================================================= */
 
-/* Binding strength of what a value prints as; a child weaker than its slot's minimum
- * gets parentheses. Python: + - < * / < unary - < ** < calls, names, numbers; ** takes a
- * unary operand on its right (x**-1) but only an atom on its left (-x**2 is -(x**2)). */
-enum { P_ADD = 1, P_MUL = 2, P_UNARY = 3, P_POW = 4, P_ATOM = 5 };
+/* Binding strength of what a value prints as (the op table's mg__prec); a child weaker
+ * than its slot's minimum gets parentheses. Python: + - < * / < unary - < ** < calls,
+ * names, numbers; ** takes a unary operand on its right (x**-1) but only an atom on its
+ * left (-x**2 is -(x**2)). */
+enum {
+    P_ADD = MG__PREC_ADD,
+    P_MUL = MG__PREC_MUL,
+    P_UNARY = MG__PREC_UNARY,
+    P_POW = MG__PREC_POW,
+    P_ATOM = MG__PREC_ATOM
+};
 
 /* ==== names ================================================================================ */
 
-static const char *const reserved[] = {
-    "tanh", "exp", "log", "relu", "sigmoid", "and", "as", "assert", "break", "class",
-    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
-    "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
-    "try", "while", "with", "yield", "None", "True", "False", "inf", "nan", NULL};
+/* A name a formula cannot use for a value: Python's keywords, the functions formulas
+ * call, and the words Python's repr uses for numbers. */
+static int reserved(const char *s) {
+    size_t n = strlen(s);
+    return mg__py_keyword(s, n) || mg__op_call_named(s, n) != MG_OP_COUNT || !strcmp(s, "inf") ||
+           !strcmp(s, "nan");
+}
 
 /* Makes a label an identifier: other bytes become '_', a leading digit gets a '_' before
  * it, and a reserved word a '_' after it. out holds 2 * 256 bytes. */
@@ -40,53 +50,39 @@ static void identifier(const char *label, char *out) {
     for (const char *p = label; *p && k < 500; p++)
         out[k++] = isalnum((unsigned char)*p) || *p == '_' ? *p : '_';
     out[k] = '\0';
-    for (const char *const *r = reserved; *r; r++)
-        if (!strcmp(out, *r)) {
-            out[k++] = '_';
-            out[k] = '\0';
-            break;
-        }
+    if (reserved(out)) {
+        out[k++] = '_';
+        out[k] = '\0';
+    }
 }
 
-/* A set of names in one arena of NUL-terminated strings, with open addressing. */
+/* A set of names in one arena of NUL-terminated strings, indexed by their offsets. */
 typedef struct names {
     char *chars;
     size_t nchars, capchars;
-    uint32_t *slots; /* offset + 1 into chars; 0 = empty */
-    size_t capslots, count;
+    mg__hindex index; /* entries are offsets into chars */
 } names;
 
-static size_t name_hash(const char *s) {
-    size_t h = 1469598103934665603u;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
+static int name_eq(const void *user, uint32_t entry, const void *key) {
+    return !strcmp((const char *)user + entry, key);
 }
+
+static uint64_t name_hash(const char *s) { return mg__fnv1a(MG__FNV_INIT, s, strlen(s)); }
 
 static int names_has(const names *ns, const char *s) {
-    for (size_t h = name_hash(s) & (ns->capslots - 1);; h = (h + 1) & (ns->capslots - 1)) {
-        if (!ns->slots[h]) return 0;
-        if (!strcmp(ns->chars + ns->slots[h] - 1, s)) return 1;
-    }
+    return mg__hindex_find(&ns->index, name_hash(s), name_eq, ns->chars, s) != UINT32_MAX;
 }
 
-/* Adds s (not yet in the set; the set has room); returns its offset or -1 out of memory. */
+/* Adds s (not yet in the set); returns its offset or -1 out of memory. */
 static long names_add(names *ns, const char *s) {
     size_t n = strlen(s) + 1;
-    if (ns->nchars + n > ns->capchars) {
-        size_t cap = ns->capchars ? ns->capchars : 256;
-        while (cap < ns->nchars + n) cap *= 2;
-        char *p = mg__realloc(ns->chars, cap);
-        if (!p || cap > UINT32_MAX - 1) return -1;
-        ns->chars = p;
-        ns->capchars = cap;
-    }
+    if (ns->nchars + n > UINT32_MAX - 2 ||
+        !mg__grow((void **)&ns->chars, &ns->capchars, ns->nchars + n, 1))
+        return -1;
     size_t off = ns->nchars;
+    if (!mg__hindex_add(&ns->index, name_hash(s), (uint32_t)off)) return -1;
     memcpy(ns->chars + off, s, n);
     ns->nchars += n;
-    size_t h = name_hash(s) & (ns->capslots - 1);
-    while (ns->slots[h]) h = (h + 1) & (ns->capslots - 1);
-    ns->slots[h] = (uint32_t)off + 1;
-    ns->count++;
     return (long)off;
 }
 
@@ -107,7 +103,7 @@ static void printer_free(printer *pr) {
     mg__free(pr->uses);
     mg__free(pr->name);
     mg__free(pr->ns.chars);
-    mg__free(pr->ns.slots);
+    mg__hindex_free(&pr->ns.index);
 }
 
 /* How a leaf prints: a name in label mode when it has a label and is not a constant. */
@@ -150,27 +146,24 @@ static int prec_of(const printer *pr, uint32_t i, int top) {
     const mg_ctx *ctx = pr->ctx;
     i = transparent(pr, i);
     if (pr->name[i] && !top) return P_ATOM;
-    switch ((mg_op)ctx->op[i]) {
-    case MG_OP_LEAF:
+    const mg__opdef *d = &mg__ops[ctx->op[i]];
+    switch (d->form) {
+    case MG__FORM_LEAF:
         if (leaf_by_name(pr, i)) return P_ATOM;
         {
             char num[64];
             format_number(ctx->data[i], pr->opt.precision, num, sizeof num);
             return num[0] == '-' ? P_UNARY : P_ATOM;
         }
-    case MG_OP_ADD:
-    case MG_OP_SUB:
-    case MG_OP_SUM: return P_ADD;
-    case MG_OP_DOT:
+    case MG__FORM_NARY:
+        if (ctx->op[i] != MG_OP_DOT) return d->prec;
         if (ctx->a1[i] == 0) return P_ATOM; /* prints 0 */
         return ctx->a1[i] == 2 ? P_MUL : P_ADD;
-    case MG_OP_MUL:
-    case MG_OP_DIV: return P_MUL;
-    case MG_OP_NEG: return P_UNARY;
-    case MG_OP_POWC:
-    case MG_OP_POW: return P_POW;
-    default: return P_ATOM; /* function calls */
+    case MG__FORM_INFIX:
+    case MG__FORM_PREFIX: return d->prec;
+    case MG__FORM_CALL: break;
     }
+    return P_ATOM;
 }
 
 /* ==== the work stack ========================================================================= */
@@ -207,79 +200,65 @@ static void push(stack *st, work_kind kind, uint32_t i, int minprec, const char 
 static void push_text(stack *st, const char *text) { push(st, W_TEXT, 0, 0, text); }
 static void push_node(stack *st, uint32_t i, int minprec) { push(st, W_NODE, i, minprec, NULL); }
 
-/* Pushes the pieces of value i, last piece first (the stack pops in reverse). */
-static void expand(const printer *pr, stack *st, uint32_t i) {
+/* The pieces of a sum or a dot value: terms joined by " + ", products w*x. */
+static void expand_nary(const printer *pr, stack *st, uint32_t i) {
     const mg_ctx *ctx = pr->ctx;
-    mg_op op = (mg_op)ctx->op[i];
-    uint32_t a = ctx->a0[i], b = ctx->a1[i];
-    switch (op) {
-    case MG_OP_ADD:
-    case MG_OP_SUB:
-        push_node(st, b, P_MUL);
-        push_text(st, op == MG_OP_ADD ? " + " : " - ");
-        push_node(st, a, P_ADD);
-        break;
-    case MG_OP_MUL:
-    case MG_OP_DIV:
-        push_node(st, b, P_UNARY);
-        push_text(st, op == MG_OP_MUL ? "*" : "/");
-        push_node(st, a, P_MUL);
-        break;
-    case MG_OP_NEG:
-        /* "-(-x)" rather than "--x": the same parse, but readable. */
-        push_node(st, a, P_POW);
-        push_text(st, "-");
-        break;
-    case MG_OP_POWC:
-        push(st, W_EXPONENT, b, 0, NULL);
-        push_text(st, "**");
-        push_node(st, a, P_ATOM);
-        break;
-    case MG_OP_POW:
-        push_node(st, b, P_UNARY);
-        push_text(st, "**");
-        push_node(st, a, P_ATOM);
-        break;
-    case MG_OP_SUM: {
-        const uint32_t *x = ctx->args + a;
-        for (uint32_t k = b; k-- > 1;) {
+    const uint32_t *x = ctx->args + ctx->a0[i];
+    uint32_t n = ctx->a1[i];
+    if (ctx->op[i] == MG_OP_SUM) {
+        for (uint32_t k = n; k-- > 1;) {
             push_node(st, x[k], P_MUL);
             push_text(st, " + ");
         }
         push_node(st, x[0], P_ADD);
-        break;
+        return;
     }
-    case MG_OP_DOT: {
-        const uint32_t *x = ctx->args + a;
-        uint32_t has_bias = b & 1u;
-        if (b == 0) {
-            push_text(st, "0");
-            break;
-        }
-        for (uint32_t k = b; k > has_bias; k -= 2) {
-            push_node(st, x[k - 1], P_UNARY);
-            push_text(st, "*");
-            push_node(st, x[k - 2], P_MUL);
-            if (k - 2 > 0) push_text(st, " + ");
-        }
-        if (has_bias) push_node(st, x[0], P_ADD);
-        break;
+    uint32_t has_bias = n & 1u;
+    if (n == 0) {
+        push_text(st, "0");
+        return;
     }
-    case MG_OP_EXP:
-    case MG_OP_LOG:
-    case MG_OP_TANH:
-    case MG_OP_RELU:
-    case MG_OP_SIGMOID:
+    for (uint32_t k = n; k > has_bias; k -= 2) {
+        push_node(st, x[k - 1], P_UNARY);
+        push_text(st, "*");
+        push_node(st, x[k - 2], P_MUL);
+        if (k - 2 > 0) push_text(st, " + ");
+    }
+    if (has_bias) push_node(st, x[0], P_ADD);
+}
+
+/* Pushes the pieces of value i, last piece first (the stack pops in reverse). How each op
+ * is written comes from the op table: infix ops between their operands (a left operand
+ * binds at the op's own precedence, a right one tighter, except that ** takes an atom on
+ * its left and a unary on its right), prefix ops before theirs, calls as name(x). */
+static void expand(const printer *pr, stack *st, uint32_t i) {
+    const mg_ctx *ctx = pr->ctx;
+    mg_op op = (mg_op)ctx->op[i];
+    const mg__opdef *d = &mg__ops[op];
+    uint32_t a = ctx->a0[i], b = ctx->a1[i];
+    int pow = d->prec == MG__PREC_POW;
+    switch (d->form) {
+    case MG__FORM_INFIX:
+        if (op == MG_OP_POWC) /* a constant exponent is written as a number: x**2 */
+            push(st, W_EXPONENT, b, 0, NULL);
+        else
+            push_node(st, b, pow ? P_UNARY : (int)d->prec + 1);
+        push_text(st, d->infix);
+        push_node(st, a, pow ? P_ATOM : (int)d->prec);
+        break;
+    case MG__FORM_PREFIX:
+        /* "-(-x)" rather than "--x": the same parse, but readable. */
+        push_node(st, a, P_POW);
+        push_text(st, d->infix);
+        break;
+    case MG__FORM_CALL:
         push_text(st, ")");
         push_node(st, a, 0);
-        push_text(st, op == MG_OP_EXP    ? "exp("
-                      : op == MG_OP_LOG  ? "log("
-                      : op == MG_OP_TANH ? "tanh("
-                      : op == MG_OP_RELU ? "relu("
-                                         : "sigmoid(");
+        push_text(st, "(");
+        push_text(st, d->name);
         break;
-    case MG_OP_LEAF:
-    case MG_OP_COUNT: break;
+    case MG__FORM_NARY: expand_nary(pr, st, i); break;
+    case MG__FORM_LEAF: break;
     }
 }
 
@@ -337,18 +316,14 @@ static int plan(printer *pr) {
     pr->uses = mg__calloc(n, 1);
     pr->name = mg__calloc(n, sizeof *pr->name);
     if (!pr->seen || !pr->uses || !pr->name) return 0;
-    size_t count = mg__viz_reach(ctx, r, pr->seen);
+    mg__reach(ctx, r, pr->seen);
     for (uint32_t i = 0; i <= r; i++) {
         if (!pr->seen[i] || ctx->op[i] == MG_OP_LEAF) continue;
         uint32_t pair[2], nin;
-        const uint32_t *in = mg__viz_inputs(ctx, i, pair, &nin);
+        const uint32_t *in = mg__live_operands(ctx, i, pair, &nin);
         for (uint32_t k = 0; k < nin; k++)
             if (pr->uses[in[k]] < 2) pr->uses[in[k]]++;
     }
-    pr->ns.capslots = 16;
-    while (pr->ns.capslots < 2 * count + 16) pr->ns.capslots *= 2;
-    pr->ns.slots = mg__calloc(pr->ns.capslots, sizeof *pr->ns.slots);
-    if (!pr->ns.slots) return 0;
     char id[512], cand[540];
     /* Leaf names are taken first, so a named value never hides a leaf. */
     for (uint32_t i = 0; i <= r; i++) {
@@ -392,7 +367,7 @@ static size_t estimate(const printer *pr) {
             L = leaf_by_name(pr, i) ? strlen(ctx->chars + ctx->label[i]) + 2 : 32;
         } else {
             uint32_t pair[2], nin;
-            const uint32_t *in = mg__viz_inputs(ctx, i, pair, &nin);
+            const uint32_t *in = mg__live_operands(ctx, i, pair, &nin);
             L = 12 + (ctx->op[i] == MG_OP_POWC ? 32 : 0);
             for (uint32_t k = 0; k < nin && L < cap; k++) L += len[in[k]] + 5;
         }

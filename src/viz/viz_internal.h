@@ -4,7 +4,7 @@
 #ifndef MG_VIZ_INTERNAL_H
 #define MG_VIZ_INTERNAL_H
 
-#include "core/mg_internal.h"
+#include "engine/graph.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,45 +89,6 @@ static inline void mg__viz_utf8_clean(const char *text, char *out, size_t size) 
         p += n;
     }
     out[k] = '\0';
-}
-
-/* ---- graph walking ------------------------------------------------------------------ */
-
-/* Marks in seen[0 .. root] (calloc'd by the caller) the values root depends on, root
- * included. A powc's exponent is not followed: it is drawn and printed inside its op.
- * Returns how many values are marked. */
-static inline size_t mg__viz_reach(const mg_ctx *ctx, uint32_t root, uint8_t *seen) {
-    size_t count = 0;
-    seen[root] = 1;
-    for (uint32_t i = root + 1; i-- > 0;) {
-        if (!seen[i]) continue;
-        count++;
-        uint8_t op = ctx->op[i];
-        if (op == MG_OP_LEAF) continue;
-        if (mg__ops[op].arity < 0) {
-            const uint32_t *a = ctx->args + ctx->a0[i];
-            for (uint32_t k = 0; k < ctx->a1[i]; k++) seen[a[k]] = 1;
-        } else {
-            seen[ctx->a0[i]] = 1;
-            if (mg__ops[op].arity == 2 && op != MG_OP_POWC) seen[ctx->a1[i]] = 1;
-        }
-    }
-    return count;
-}
-
-/* The inputs of value i as a list: n-ary ops point into args, others into pair. */
-static inline const uint32_t *mg__viz_inputs(const mg_ctx *ctx, uint32_t i, uint32_t pair[2],
-                                             uint32_t *n) {
-    uint8_t op = ctx->op[i];
-    int arity = mg__ops[op].arity;
-    if (arity < 0) {
-        *n = ctx->a1[i];
-        return ctx->args + ctx->a0[i];
-    }
-    pair[0] = ctx->a0[i];
-    pair[1] = ctx->a1[i];
-    *n = op == MG_OP_POWC ? 1u : (uint32_t)arity;
-    return pair;
 }
 
 /* Writes a powc exponent as Python would in source: the shortest digits that read back
