@@ -195,7 +195,7 @@ static void setting(mg_model_info *info, mg_status *st, mg_err *err, const char 
     if (!*st) *st = mg_model_info_set_setting(info, name, buf, err);
 }
 
-/* What the model file keeps besides its weights (micrograd.h section 13d). */
+/* What the model file keeps besides its weights (micrograd.h section 14d). */
 static mg_status fill_info(mg_model_info *info, const train_opts *o, const train_data *d,
                            const mg_train_config *cfg, const train_outcome *r, mg_err *err) {
     const mg_optim_config *oc = &cfg->optim;

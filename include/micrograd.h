@@ -11,12 +11,12 @@
  *   6. Backward, gradient check, numerics    mg_backward, mg_gradcheck, ...
  *   7. Random numbers                        mg_rng_*
  *   8. Formatting numbers                    mg_fmt_*
- *   9. Networks                              mg_mlp_*, mg_loss_*, mg_optim_*, mg_train
- *  10. Datasets                              mg_dataset_*
- *  11. Scripts                               mg_script_*
- *  12. Pictures and formulas                 mg_graph_*, mg_plot_*, mg_formula_*
- *  13. Files                                 mg_csv_*, mg_idx_*, mg_model_*
- *  14. Compiled and batched replay           mg_compiled_*
+ *   9. Compiled and batched replay           mg_compile, mg_compiled_*
+ *  10. Networks                              mg_mlp_*, mg_loss_*, mg_optim_*, mg_train
+ *  11. Datasets                              mg_dataset_*
+ *  12. Scripts                               mg_script_*
+ *  13. Pictures and formulas                 mg_graph_*, mg_plot_*, mg_formula_*
+ *  14. Files                                 mg_csv_*, mg_idx_*, mg_model_*
  *
  * 1. OVERVIEW AND OWNERSHIP
  *
@@ -28,7 +28,9 @@
  * An mg_value is a small handle (passed by value), not a pointer. It stays valid until
  * the context is freed or reset below it (mg_ctx_reset). Using a handle from another
  * context, or one dropped by a reset, is a programmer error: the library aborts with a
- * message naming file, line and condition. The handle MG_NULL names no value; every
+ * message naming file, line and condition. (A handle carries a 16-bit generation of the
+ * tape, so a handle kept across 65536 or more resets may pass the check.) The handle
+ * MG_NULL names no value; every
  * operation given MG_NULL returns MG_NULL, so a failed allocation in the middle of a long
  * expression surfaces once, at the end (check mg_ctx_status).
  *
@@ -40,22 +42,34 @@
  * of memory, parse errors) are returned as a status or NULL with a message in an mg_err.
  * Every *_free function accepts NULL.
  *
- * 2. EXAMPLE: micrograd's README expression, with gradients
+ * 2. A COMPLETE EXAMPLE: an expression of micrograd's README, and its gradients
  *
- *     mg_ctx *ctx = mg_ctx_new();
- *     mg_value a = mg_leaf(ctx, -4.0), b = mg_leaf(ctx, 2.0);
- *     mg_value c = mg_add(ctx, a, b);                          // c = a + b
- *     mg_value d = mg_add(ctx, mg_mul(ctx, a, b), mg_powf(ctx, b, 3));
- *     c = mg_add(ctx, c, mg_addf(ctx, c, 1));                  // c += c + 1
- *     ...
- *     mg_backward(ctx, g);
- *     printf("%.4f %.4f\n", mg_grad(ctx, a), mg_grad(ctx, b)); // 138.8338 645.5773
- *     mg_ctx_free(ctx);
+ *     #include <micrograd.h>
+ *     #include <stdio.h>
  *
- *   examples/readme_expr.c has the whole of it.
+ *     int main(void) {
+ *         mg_ctx *ctx = mg_ctx_new();                         // owns every value
+ *         mg_value a = mg_leaf(ctx, -4.0), b = mg_leaf(ctx, 2.0);
+ *         mg_value c = mg_add(ctx, a, b);                     // c = a + b
+ *         mg_value d = mg_add(ctx, mg_mul(ctx, a, b), mg_powf(ctx, b, 3));
+ *         mg_value e = mg_tanh(ctx, mg_sub(ctx, c, d));       // e = (c - d).tanh()
+ *         mg_backward(ctx, e);                                // one reverse walk
+ *         printf("%.4f %.4f %.4f\n", mg_data(ctx, e), mg_grad(ctx, a), mg_grad(ctx, b));
+ *         mg_ctx_free(ctx);                                   // frees everything at once
+ *         return 0;                              // printed: -0.9640 -0.0707 -0.4946
+ *     }
  *
- * THREADS: a context is not thread-safe; distinct contexts may be used from distinct
- * threads at once.
+ * Build it with: cc example.c $(pkg-config --cflags --libs micrograd). The programs in
+ * examples/ go further: micrograd's whole README expression, a neuron, an MLP trained
+ * on the moons, drawing a graph.
+ *
+ * THREADS. A context is not thread-safe; distinct contexts may be used from distinct
+ * threads at once. Where the library runs threads itself (the compiled replay, training,
+ * predictions over many rows, large optimiser steps; built with OpenMP), a thread count
+ * n > 0 means n threads, and 0 means the cores that are idle when the count is taken
+ * (by the 1-minute load average, at least 1): an OpenMP thread that shares a core with
+ * another busy program stalls every step. Results never depend on the thread count. A
+ * build without OpenMP always runs one thread.
  */
 #ifndef MICROGRAD_H
 #define MICROGRAD_H
@@ -66,6 +80,11 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* The library is built with hidden symbols; what this header declares is its interface. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
 #endif
 
 #define MG_VERSION_MAJOR 0
@@ -132,7 +151,11 @@ typedef struct mg_value {
     uint64_t id; /* index (low 32 bits), context tag and generation (high bits); 0 = none */
 } mg_value;
 
+#ifdef __cplusplus
+#define MG_NULL (mg_value{0})
+#else
 #define MG_NULL ((mg_value){0})
+#endif
 
 /* The role a leaf plays; it decides colours in pictures and what gradient checks and
  * optimisers touch. Values made by operations have the role MG_ROLE_OP. */
@@ -290,7 +313,10 @@ int mg_dot_has_bias(const mg_ctx *ctx, mg_value v);
  * the tape: O(values), no recursion. Gradients ACCUMULATE into leaves (+=), like micrograd
  * and PyTorch: call mg_zero_grad between steps. The grads of interior values that root
  * depends on are reset at the start, so calling mg_backward twice without zeroing doubles
- * the leaf grads and nothing else. Values root does not depend on are left alone. */
+ * the leaf grads and nothing else. Values root does not depend on are left alone. Needs
+ * one byte per value of work space, kept by the context: when that cannot be had, no
+ * grad is changed and the context's status says MG_STATUS_NOMEM (check mg_ctx_status).
+ * With mg_ctx_check_numerics on, a non-finite grad fails the context the same way. */
 void mg_backward(mg_ctx *ctx, mg_value root);
 /* The same with an upstream gradient: root's grad is taken as `upstream` (seed 001's
  * backward(derivative_from_parent)). For a leaf root, upstream is added to its grad. */
@@ -300,7 +326,8 @@ void mg_zero_grad(mg_ctx *ctx, size_t n, const mg_value *v);
 /* Sets the grads of the n values created one after another from `first` to 0. */
 void mg_zero_grad_span(mg_ctx *ctx, mg_value first, size_t n);
 /* Recomputes the data of every interior value root depends on from the current leaf
- * data (after mg_set_data on leaves). Returns root's new data. */
+ * data (after mg_set_data on leaves). Returns root's new data; NaN with the context's
+ * status MG_STATUS_NOMEM when its work space (as mg_backward's) cannot be had. */
 double mg_forward(mg_ctx *ctx, mg_value root);
 
 /* The result of a gradient check. */
@@ -372,8 +399,116 @@ char *mg_fmt_repr(double x, char *buf, size_t size);
 char *mg_value_repr(const mg_ctx *ctx, mg_value v, char *buf, size_t size);
 
 /* ---------------------------------------------------------------------------------------
- * 9. NETWORKS: neurons, layers, MLPs, losses, optimisers, the training loop
- *    (src/nn.c, src/loss.c, src/optim.c, src/train.c)
+ * 9. COMPILED AND BATCHED REPLAY
+ * ------------------------------------------------------------------------------------- */
+
+/* Record the graph of ONE sample once, with the values that change per sample (inputs,
+ * targets) marked as slots; then replay it for a whole batch with new slot values, without
+ * building anything, and without allocating once a replay with the largest batch and
+ * thread count has been made:
+ *
+ *     mg_value x[2] = {mg_input(ctx, 0), mg_input(ctx, 0)}, y = mg_input(ctx, 0);
+ *     mg_value loss = ...graph of model(x) and y...;          // parameters made before
+ *     mg_value slots[3] = {x[0], x[1], y};
+ *     mg_compiled *c = mg_compile(ctx, loss, 3, slots, 0, NULL, &err);
+ *     mg_ctx_reset(ctx, mark);                    // the sample graph is no longer needed
+ *     for each step:
+ *         mg_zero_grad_span(ctx, first_param, nparams);
+ *         mg_compiled_forward_backward(c, batch, rows, 1.0 / batch, losses, NULL, &err);
+ *         ...optimiser step over the parameter span, as after mg_backward...
+ *     mg_compiled_free(c);
+ *
+ * Semantics are micrograd's, sample by sample: each sample's loss and gradients are what
+ * the eager graph gives for that sample, to rounding: sums may be taken in a different
+ * order and fused multiply-adds are used where the CPU has them, so results agree to
+ * about 1e-15 relative, or relative to the size of the terms where a sum cancels.
+ *
+ * What is recorded: every value that `loss` and the `outputs` depend on. Slots are read
+ * from the caller's rows at every replay. PARAMETERS (MG_ROLE_PARAM leaves that are not
+ * slots) are read from the context at every replay, so an optimiser that updates their
+ * data works as usual, and their gradients are ADDED into the context's grads. Every other
+ * leaf (plain leaves, constants, labelled inputs that are not slots) is FROZEN at its
+ * value at compile time. The context must outlive the compiled tape and must not be reset
+ * below its parameters (a programmer error, caught); values created after compiling are
+ * fine, and the sample graph itself may be dropped with mg_ctx_reset.
+ *
+ * How it runs: values that depend on no slot (parameters, constants, an L2 penalty) are
+ * computed once per replay; the rest runs over the batch in blocks of up to 64 samples
+ * side by side ("lanes") with vector instructions; dot values that read the same inputs
+ * with parameter weights (a dense layer) run as one matrix product; parameter gradients
+ * are summed over the lanes. Threads (OpenMP) split the batch into chunks fixed by the
+ * batch size alone (batch/32 of them, at most 8) and add the chunks' sums in chunk order,
+ * so results are bit for bit the same whatever the number of threads (a batch under 64
+ * is one chunk, one thread). A compiled tape is not thread-safe itself (it owns its
+ * work buffers); distinct tapes may be replayed at once if their contexts differ. */
+
+typedef struct mg_compiled mg_compiled;
+
+/* Which vector kernels a compiled tape uses. AUTO picks the widest the CPU
+ * has. */
+typedef enum mg_kernels {
+    MG_KERNELS_AUTO = 0,
+    MG_KERNELS_PORTABLE, /* plain C: no fused multiply-add, so the eager engine's digits */
+    MG_KERNELS_AVX2,     /* x86-64 AVX2 + FMA */
+    MG_KERNELS_AVX512    /* x86-64 AVX-512F */
+} mg_kernels;
+
+/* What a compiled tape holds (mg_compiled_info). */
+typedef struct mg_compiled_info {
+    size_t nvalues;       /* values recorded */
+    size_t nslots, noutputs;
+    size_t ninstructions; /* per-sample instructions (a dense layer counts as one) */
+    size_t nuniform;      /* values computed once per replay (parameters, constants, ...) */
+    size_t nparams;       /* parameters the loss depends on (their grads are written) */
+    size_t ngroups;       /* dense layers found */
+    size_t ngrouped;      /* dot values in them */
+    size_t bytes;         /* memory held, work buffers included */
+    size_t nallocs;       /* allocations made so far; constant once warmed up */
+    const char *kernels;  /* "portable", "avx2" or "avx512" */
+    int threads;          /* threads a replay will use (1 without OpenMP) */
+} mg_compiled_info;
+
+/* Records the graph behind `loss` and `outputs` (both may be given; loss may be MG_NULL
+ * for a prediction-only tape, then noutputs >= 1). slots[0 .. nslots-1] are distinct
+ * leaves (any role) whose values each sample supplies (nslots may be 0). Returns NULL with
+ * MG_STATUS_INVALID for MG_NULL slots, a slot that is not a leaf or is repeated, nothing
+ * to record; MG_STATUS_NOMEM. Does not change the context. Free with mg_compiled_free. */
+mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_value *slots,
+                        size_t noutputs, const mg_value *outputs, mg_err *err);
+/* Frees the tape and its work buffers (not the context). Safe to call on NULL. */
+void mg_compiled_free(mg_compiled *c);
+/* Sets the threads replays use (n, or 0: the idle cores, taken now; see THREADS in
+ * section 1; 0 is what mg_compile sets). Returns the number a replay will use (1 when
+ * built without OpenMP). Results do not depend on it. */
+int mg_compiled_set_threads(mg_compiled *c, int nthreads);
+/* Picks the kernels (default MG_KERNELS_AUTO). MG_STATUS_UNSUPPORTED when this CPU or
+ * build lacks them (the choice is then unchanged). */
+mg_status mg_compiled_set_kernels(mg_compiled *c, mg_kernels kernels, mg_err *err);
+/* Fills *info. */
+void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info);
+
+/* Runs the tape forward for `batch` samples. slot_values is [batch][nslots], row-major
+ * (sample s's slot k at slot_values[s*nslots + k]; may be NULL when nslots is 0). Writes each sample's loss to
+ * losses[s] and its outputs to outputs[s*noutputs + j] (either array may be NULL; losses
+ * must be NULL when there is no loss). Touches no grads. MG_STATUS_INVALID for batch = 0
+ * or a missing array; MG_STATUS_NOMEM growing the work buffers (first call with a larger
+ * batch, or more threads). Non-finite results are returned as they are. */
+mg_status mg_compiled_forward(mg_compiled *c, size_t batch, const double *slot_values,
+                              double *losses, double *outputs, mg_err *err);
+/* Forward and backward over the batch: adds grad_scale * (sum over samples of d loss_s /
+ * d p) to the grad of every parameter p the loss depends on (grad_scale = 1/batch gives
+ * the gradient of the mean loss), and fills losses and outputs as mg_compiled_forward.
+ * When a sample's loss, or a parameter's summed gradient, is NaN or infinite, no grad is
+ * changed and MG_STATUS_NUMERIC is returned with the first such sample and the first
+ * non-finite value on its tape ("sample 3: loss is nan; first non-finite value: log at
+ * tape #41 = -inf"). Other errors as mg_compiled_forward, plus MG_STATUS_INVALID when the
+ * tape has no loss. */
+mg_status mg_compiled_forward_backward(mg_compiled *c, size_t batch, const double *slot_values,
+                                       double grad_scale, double *losses, double *outputs,
+                                       mg_err *err);
+
+/* ---------------------------------------------------------------------------------------
+ * 10. NETWORKS: neurons, layers, MLPs, losses, optimisers, the training loop
  * ------------------------------------------------------------------------------------- */
 
 typedef enum mg_act {
@@ -403,7 +538,7 @@ typedef struct mg_mlp {
     mg_value *work;   /* private: activations of two layers, reused by every forward */
 } mg_mlp;
 
-/* 9a. Neurons, layers, MLPs (src/nn.c). A neuron is ONE mg_dot value b + w0*x0 + ...
+/* 10a. Neurons, layers, MLPs. A neuron is ONE mg_dot value b + w0*x0 + ...
  * (bias first, then the products left to right, micrograd's summation order) plus its
  * activation value (none for MG_ACT_LINEAR). A layer returns an array even when it has one
  * neuron. Parameters are MG_ROLE_PARAM leaves labelled "L<layer>.N<neuron>.w<k>" and
@@ -451,8 +586,9 @@ int mg_mlp_forward(mg_ctx *ctx, mg_mlp *m, const mg_value *x, mg_value *out);
  * MG_STATUS_NUMERIC (a non-finite output; out is still filled). */
 mg_status mg_mlp_predict(mg_ctx *ctx, mg_mlp *m, const double *x, double *out, mg_err *err);
 /* Forward of n rows at once: x[n][m->nin] row-major into out[n][mg_mlp_nout(m)], through a
- * graph of one row recorded once and replayed over blocks of rows (section 14), with
- * `threads` threads (0: all cores; results do not depend on it). The same numbers as
+ * graph of one row recorded once and replayed over blocks of rows (section 9), with
+ * `threads` threads (0: the idle cores, see THREADS in section 1; results do not depend
+ * on it). The same numbers as
  * mg_mlp_predict row by row, to rounding. The tape is left as it was. MG_STATUS_NOMEM;
  * MG_STATUS_NUMERIC naming the first row with a non-finite output (out is still filled). */
 mg_status mg_mlp_predict_rows(mg_ctx *ctx, mg_mlp *m, size_t n, const double *x, double *out,
@@ -460,7 +596,7 @@ mg_status mg_mlp_predict_rows(mg_ctx *ctx, mg_mlp *m, size_t n, const double *x,
 /* Sets the grads of the model's parameters to 0 (one memset). */
 void mg_mlp_zero_grad(mg_ctx *ctx, const mg_mlp *m);
 
-/* 9b. Losses (src/loss.c), built from engine ops so backward needs nothing new. Targets
+/* 10b. Losses, built from engine ops so backward needs nothing new. Targets
  * are values too (mg_input(ctx, y), or one-hot inputs), so a per-sample loss graph has the
  * same shape for every sample and can be recorded once and replayed. Each returns the loss
  * value, or MG_NULL when out of memory or given MG_NULL. */
@@ -495,7 +631,7 @@ mg_value mg_loss_mean(mg_ctx *ctx, size_t n, const mg_value *losses);
  * dot value and one product. n >= 1. */
 mg_value mg_loss_l2(mg_ctx *ctx, size_t n, const mg_value *params, double alpha);
 
-/* 9c. Optimisers (src/optim.c): flat loops over a parameter span's data and grad arrays,
+/* 10c. Optimisers: flat loops over a parameter span's data and grad arrays,
  * with their state (momentum, Adam's m and v, the step count) in an mg_optim. They do not
  * zero the grads: call mg_zero_grad_span / mg_mlp_zero_grad before each backward. */
 
@@ -524,8 +660,9 @@ typedef struct mg_optim_config {
     double decay;           /* MG_LR_LINEAR: the fraction of lr lost by the end: 0.9 */
     size_t steps;           /* MG_LR_LINEAR: the steps the decay is spread over */
     int threads;            /* spans of 32768 or more parameters are updated by this many
-                               threads, 0 = all cores (with OpenMP); every parameter's
-                               update is independent, so results do not depend on it */
+                               threads (0: the idle cores when the optimiser is made, see
+                               THREADS in section 1); every parameter's update is
+                               independent, so results do not depend on it */
 } mg_optim_config;
 
 typedef struct mg_optim mg_optim;
@@ -556,12 +693,12 @@ double mg_optim_update(mg_optim *o, double *data, const double *grad, size_t n);
 /* The same on the span of n values from `first` (a model's first, nparams). */
 double mg_optim_step(mg_optim *o, mg_ctx *ctx, mg_value first, size_t n);
 
-/* 9d. Training and evaluation (src/train.c). One loop for the demos, the `train` command
+/* 10d. Training and evaluation. One loop for the demos, the `train` command
  * and benchmarks: for each step, per-sample loss graphs for a batch built above a mark,
  * their mean (+ L2), backward, an optimiser step, a reset to the mark (so nothing is
  * allocated after the first step), and a callback with the step's numbers. */
 
-typedef struct mg_dataset mg_dataset; /* section 10 */
+typedef struct mg_dataset mg_dataset; /* section 11 */
 
 typedef enum mg_loss_kind {
     MG_LOSS_KIND_MSE = 0, /* regression: 1 output, dataset nclasses 0; metric RMSE */
@@ -605,15 +742,6 @@ typedef struct mg_train_progress {
 /* Return nonzero to stop training after this step. */
 typedef int (*mg_train_callback)(void *user, const mg_train_progress *p);
 
-/* Which vector kernels a compiled tape (section 14) uses. AUTO picks the widest the CPU
- * has. */
-typedef enum mg_kernels {
-    MG_KERNELS_AUTO = 0,
-    MG_KERNELS_PORTABLE, /* plain C: no fused multiply-add, so the eager engine's digits */
-    MG_KERNELS_AVX2,     /* x86-64 AVX2 + FMA */
-    MG_KERNELS_AVX512    /* x86-64 AVX-512F */
-} mg_kernels;
-
 typedef struct mg_train_config {
     mg_loss_kind loss;      /* MG_LOSS_KIND_MSE */
     int subtract_max;       /* MG_LOSS_KIND_CE: 1, the stable form (see mg_loss_softmax_ce) */
@@ -629,12 +757,11 @@ typedef struct mg_train_config {
     mg_train_callback callback; /* NULL: none */
     void *user;
     int eager;              /* 0: record one sample's loss graph once and replay it over
-                               each batch (section 14), the fast path; 1: build the graphs
+                               each batch (section 9), the fast path; 1: build the graphs
                                every step as micrograd does. Same numbers to rounding. */
-    int threads;            /* compiled path: threads (results do not depend on it); 0:
-                               the cores idle when training starts (by the load average),
-                               since a thread sharing a core with a busy program stalls
-                               every step */
+    int threads;            /* compiled path and optimiser: threads (0: the idle cores
+                               when training starts, see THREADS in section 1); results
+                               do not depend on it */
     mg_kernels kernels;     /* compiled path: MG_KERNELS_AUTO */
     int check_numerics;     /* 1: the eager path with every value and grad checked as it is
                                computed (mg_ctx_check_numerics), for debugging: slower;
@@ -682,7 +809,7 @@ mg_status mg_evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind 
 mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dataset *val,
                    const mg_train_config *cfg, mg_train_result *res, mg_err *err);
 
-/* 9e. Resuming training. What a run needs to go on exactly where it stopped, besides the
+/* 10e. Resuming training. What a run needs to go on exactly where it stopped, besides the
  * weights: the position in the data, the epoch's sample order, the random generator and
  * the optimiser's state. mg_train hands it to the callback after every step; a copy kept
  * with the weights (mg_model_info.train_state, saved in model files as the tensors
@@ -705,10 +832,8 @@ mg_train_state *mg_train_state_copy(const mg_train_state *s);
 /* Frees a state made by mg_train_state_copy or by loading a model file. Safe on NULL. */
 void mg_train_state_free(mg_train_state *s);
 
-/* <<< section 9 declarations (nn) >>> */
-
 /* ---------------------------------------------------------------------------------------
- * 10. DATASETS: generators, shuffling and splits (src/data.c)
+ * 11. DATASETS: generators, shuffling and splits
  * ------------------------------------------------------------------------------------- */
 
 /* A table of samples: n rows of nfeat features, row-major, and one target per row. For
@@ -725,17 +850,16 @@ typedef struct mg_dataset {
     char *target_name;    /* or NULL */
 } mg_dataset;
 
-/* A dataset made by this module is one allocation per array (mg_dataset_new); loaders
- * elsewhere build theirs with mg_dataset_new too, so mg_dataset_free frees any of them. The
- * generators draw from the rng they are given (pass mg_ctx_rng(ctx) for the context's), so
+/* Every dataset the library makes (generators, loaders, splits) has its arrays and names
+ * from the library's allocator, so mg_dataset_free frees any of them. The generators draw from the rng they are given (pass mg_ctx_rng(ctx) for the context's), so
  * a seed gives the same data every time. Two-class sets have classes 0 and 1. */
 
 /* A dataset of n rows (n may be 0) of nfeat features, x and y zeroed, no names. NULL:
  * MG_STATUS_INVALID for nfeat 0, MG_STATUS_NOMEM (sizes that overflow included). */
 mg_dataset *mg_dataset_new(size_t n, size_t nfeat, size_t nclasses, mg_err *err);
-/* Frees the dataset, its arrays and its names. A dataset built by hand must have every
- * array and name from mg_dataset_new or the library's own allocation, since they are freed
- * here. Safe to call on NULL. */
+/* Frees the dataset, its arrays and its names. Fill a dataset of your own through
+ * mg_dataset_new's arrays rather than replacing them: whatever it points at is freed here
+ * with the library's allocator. Safe to call on NULL. */
 void mg_dataset_free(mg_dataset *d);
 /* A copy of rows start .. start+count-1 (names copied too). NULL: MG_STATUS_INVALID when
  * the rows are not all in d, MG_STATUS_NOMEM. */
@@ -784,10 +908,8 @@ mg_dataset *mg_dataset_xor(mg_rng *rng, size_t n, double noise, mg_err *err);
  * the next 10 to validation, the last 10 to test.) */
 mg_dataset *mg_dataset_yinyang(mg_rng *rng, size_t n, double r_small, double r_big, mg_err *err);
 
-/* <<< section 10 declarations (datasets) >>> */
-
 /* ---------------------------------------------------------------------------------------
- * 11. SCRIPTS: micrograd's Python syntax, parsed onto a context (src/script.c)
+ * 12. SCRIPTS: micrograd's Python syntax, parsed onto a context
  * ------------------------------------------------------------------------------------- */
 
 /* A script is micrograd's Python syntax parsed onto a context: each assignment builds
@@ -864,14 +986,11 @@ mg_value mg_script_leaf(const mg_script *s, size_t i, const char **name, size_t 
 size_t mg_script_nnotes(const mg_script *s);
 const char *mg_script_note(const mg_script *s, size_t i, size_t *line);
 
-/* <<< section 11 declarations (scripts) >>> */
-
 /* ---------------------------------------------------------------------------------------
- * 12. PICTURES AND FORMULAS: DOT graphs, rendering, plots, formula printing
- *     (src/dot.c, src/render.c, src/plot.c, src/formula.c)
+ * 13. PICTURES AND FORMULAS: DOT graphs, rendering, plots, formula printing
  * ------------------------------------------------------------------------------------- */
 
-/* 12a. Graph drawings. The DOT text of the graph behind a value is written by the library
+/* 13a. Graph drawings. The DOT text of the graph behind a value is written by the library
  * itself (no dependency), like micrograd's draw_dot: one record node per value showing
  * "label | data D | grad G", an op node ("+", "*", "tanh", "**2", "dot", ...) feeding it,
  * and an edge from each input to the op node. Values are listed in tape order and named
@@ -888,7 +1007,10 @@ typedef enum mg_rankdir {
 /* How a drawing becomes a picture (.svg or .png). */
 typedef enum mg_renderer {
     MG_RENDERER_AUTO = 0, /* graphviz's library if built with it, else the `dot` program */
-    MG_RENDERER_LIBRARY,  /* only graphviz's library (libgvc), run in a child process */
+    MG_RENDERER_LIBRARY,  /* only graphviz's library (libgvc), run in a child process
+                             (fork), so that graphviz's own exits and leaks cannot reach
+                             the caller; the child calls malloc, so do not render from a
+                             program whose other threads may hold the allocator's lock */
     MG_RENDERER_PROGRAM,  /* only the `dot` program found on PATH */
     MG_RENDERER_NONE      /* never: write the .dot file and a hint how to render it */
 } mg_renderer;
@@ -938,7 +1060,7 @@ mg_status mg_graph_render(const char *dot, size_t len, const char *path, mg_rend
 /* 1 when `how` can render in this build and on this machine (MG_RENDERER_NONE: 0). */
 int mg_graph_can_render(mg_renderer how);
 
-/* 12b. Plots with cairo (src/plot*.c): a function over a range (with a tangent), loss
+/* 13b. Plots with cairo: a function over a range (with a tangent), loss
  * curves, and decision boundaries of 2-D classifiers, to .png or .svg (the extension
  * picks the format). Files are written atomically. Without cairo every plot call
  * returns MG_STATUS_UNSUPPORTED with a message and writes nothing. */
@@ -1009,7 +1131,7 @@ mg_status mg_plot_boundary(const char *path, mg_plot_score_fn score, void *user,
  * the process is still using cairo or fontconfig. Safe without cairo. */
 void mg_plot_cleanup(void);
 
-/* 12c. Formulas (src/formula.c, seed 001's exercise 6): the graph behind a value as one
+/* 13c. Formulas (seed 001's exercise 6): the graph behind a value as one
  * formula in Python syntax, with the fewest parentheses that keep Python's meaning and
  * evaluation order (a + b + c, a - (b - c), -x**2, (-x)**2, x**-1, 2*-3), so it is valid
  * input for `micrograd eval` and evaluates to the same number. Ops print as a + b,
@@ -1044,13 +1166,11 @@ mg_status mg_formula_write(const mg_ctx *ctx, mg_value root, const mg_formula_op
 mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_options *opt,
                             char *buf, size_t size, size_t *len, mg_err *err);
 
-/* <<< section 12 declarations (pictures) >>> */
-
 /* ---------------------------------------------------------------------------------------
- * 13. FILES: CSV and IDX loaders, model files (src/csv.c, src/idx.c, src/model_io.c)
+ * 14. FILES: CSV and IDX loaders, model files
  * ------------------------------------------------------------------------------------- */
 
-/* 13a. CSV files (src/csv.c). The rules, so that a file loads the same way every time:
+/* 14a. CSV files. The rules, so that a file loads the same way every time:
  * - Fields: RFC 4180. A field in double quotes may hold the delimiter, line breaks and
  *   doubled quotes (""); a quote inside an unquoted field is an error. Spaces (and tabs,
  *   unless tab is the delimiter) around a field are dropped. Lines end in \n, \r\n or
@@ -1125,7 +1245,7 @@ mg_dataset *mg_csv_load(const char *path, const mg_csv_options *opt, mg_err *err
 mg_dataset *mg_csv_parse(const char *text, size_t len, const char *name,
                          const mg_csv_options *opt, mg_err *err);
 
-/* 13b. IDX files (src/idx.c): the format of MNIST and Fashion-MNIST. An image file has
+/* 14b. IDX files: the format of MNIST and Fashion-MNIST. An image file has
  * the magic 0x00000803 (unsigned bytes, 3 dimensions: count, rows, columns; any number
  * of dimensions from 2 to 4 is read, the first being the count), a label file
  * 0x00000801 (unsigned bytes, 1 dimension), all big-endian. Files may be gzipped
@@ -1155,7 +1275,7 @@ mg_dataset *mg_idx_load(const char *images_path, const char *labels_path, size_t
 mg_status mg_dataset_fashion_mnist(const char *dir, size_t max_train, size_t max_test,
                                 mg_dataset **train, mg_dataset **test, mg_err *err);
 
-/* 13c. Standardisation (src/standardize.c): x' = (x - mean) / std per feature, with the
+/* 14c. Standardisation: x' = (x - mean) / std per feature, with the
  * mean and the population standard deviation (dividing by n) of the training split. A
  * constant feature gets std 1 and its value as the mean, so it becomes exactly 0
  * instead of NaN or noise. */
@@ -1180,7 +1300,7 @@ void mg_standardizer_apply_row(const mg_standardizer *s, double *row);
 /* Frees the arrays and leaves s empty (nfeat 0). Safe on NULL. */
 void mg_standardizer_free(mg_standardizer *s);
 
-/* 13d. Model files (src/model_io.c), in the safetensors format, so that other tools
+/* 14d. Model files, in the safetensors format, so that other tools
  * (Python's safetensors, numpy) can read the weights: an 8-byte little-endian header
  * length N, N bytes of JSON (padded with spaces to a multiple of 8), then the tensors'
  * raw bytes. Tensors, all F64 little-endian: "layers.L.weight" [out, in] and
@@ -1190,8 +1310,7 @@ void mg_standardizer_free(mg_standardizer *s);
  * "format" = "micrograd-mlp", "format_version" = "1", "nin", "sizes" ([16,16,3]),
  * "activations" (["relu","relu","linear"]), "task" (classification / regression),
  * "classes", "features", "target", "loss" (mg_loss_kind_name), "metrics" ({"name": number})
- * and "settings" ({"name": "text"}), the last six when known. The model info lives in
- * src/model_info.c.
+ * and "settings" ({"name": "text"}), the last six when known.
  * A classifier has one output per class, or one output for two classes; a regressor (a
  * model without classes) any number of outputs. Weights must be finite: a model with a
  * NaN or infinite parameter is neither saved nor loaded (MG_STATUS_NUMERIC), since
@@ -1280,110 +1399,9 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
  * check before hours of training that it will be able to save the result. */
 int mg_model_files_available(void);
 
-/* <<< section 13 declarations (files) >>> */
-
-/* ---------------------------------------------------------------------------------------
- * 14. COMPILED AND BATCHED REPLAY (src/compile.c, src/kernels.c)
- * ------------------------------------------------------------------------------------- */
-
-/* Record the graph of ONE sample once, with the values that change per sample (inputs,
- * targets) marked as slots; then replay it for a whole batch with new slot values, without
- * building anything, and without allocating once a replay with the largest batch and
- * thread count has been made:
- *
- *     mg_value x[2] = {mg_input(ctx, 0), mg_input(ctx, 0)}, y = mg_input(ctx, 0);
- *     mg_value loss = ...graph of model(x) and y...;          // parameters made before
- *     mg_value slots[3] = {x[0], x[1], y};
- *     mg_compiled *c = mg_compile(ctx, loss, 3, slots, 0, NULL, &err);
- *     mg_ctx_reset(ctx, mark);                    // the sample graph is no longer needed
- *     for each step:
- *         mg_zero_grad_span(ctx, first_param, nparams);
- *         mg_compiled_forward_backward(c, batch, rows, 1.0 / batch, losses, NULL, &err);
- *         ...optimiser step over the parameter span, as after mg_backward...
- *     mg_compiled_free(c);
- *
- * Semantics are micrograd's, sample by sample: each sample's loss and gradients are what
- * the eager graph gives for that sample, to rounding: sums may be taken in a different
- * order and fused multiply-adds are used where the CPU has them, so results agree to
- * about 1e-15 relative, or relative to the size of the terms where a sum cancels.
- *
- * What is recorded: every value that `loss` and the `outputs` depend on. Slots are read
- * from the caller's rows at every replay. PARAMETERS (MG_ROLE_PARAM leaves that are not
- * slots) are read from the context at every replay, so an optimiser that updates their
- * data works as usual, and their gradients are ADDED into the context's grads. Every other
- * leaf (plain leaves, constants, labelled inputs that are not slots) is FROZEN at its
- * value at compile time. The context must outlive the compiled tape and must not be reset
- * below its parameters (a programmer error, caught); values created after compiling are
- * fine, and the sample graph itself may be dropped with mg_ctx_reset.
- *
- * How it runs: values that depend on no slot (parameters, constants, an L2 penalty) are
- * computed once per replay; the rest runs over the batch in blocks of up to 64 samples
- * side by side ("lanes") with vector instructions; dot values that read the same inputs
- * with parameter weights (a dense layer) run as one matrix product; parameter gradients
- * are summed over the lanes. Threads (OpenMP) split the batch into chunks fixed by the
- * batch size alone (batch/32 of them, at most 8) and add the chunks' sums in chunk order,
- * so results are bit for bit the same whatever the number of threads (a batch under 64
- * is one chunk, one thread). A compiled tape is not thread-safe itself (it owns its
- * work buffers); distinct tapes may be replayed at once if their contexts differ. */
-
-typedef struct mg_compiled mg_compiled;
-
-/* mg_kernels (which vector kernels a tape uses) is declared in section 9d. */
-
-/* What a compiled tape holds (mg_compiled_info). */
-typedef struct mg_compiled_info {
-    size_t nvalues;       /* values recorded */
-    size_t nslots, noutputs;
-    size_t ninstructions; /* per-sample instructions (a dense layer counts as one) */
-    size_t nuniform;      /* values computed once per replay (parameters, constants, ...) */
-    size_t nparams;       /* parameters the loss depends on (their grads are written) */
-    size_t ngroups;       /* dense layers found */
-    size_t ngrouped;      /* dot values in them */
-    size_t bytes;         /* memory held, work buffers included */
-    size_t nallocs;       /* allocations made so far; constant once warmed up */
-    const char *kernels;  /* "portable", "avx2" or "avx512" */
-    int threads;          /* threads a replay will use (1 without OpenMP) */
-} mg_compiled_info;
-
-/* Records the graph behind `loss` and `outputs` (both may be given; loss may be MG_NULL
- * for a prediction-only tape, then noutputs >= 1). slots[0 .. nslots-1] are distinct
- * leaves (any role) whose values each sample supplies (nslots may be 0). Returns NULL with
- * MG_STATUS_INVALID for MG_NULL slots, a slot that is not a leaf or is repeated, nothing
- * to record; MG_STATUS_NOMEM. Does not change the context. Free with mg_compiled_free. */
-mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_value *slots,
-                        size_t noutputs, const mg_value *outputs, mg_err *err);
-/* Frees the tape and its work buffers (not the context). Safe to call on NULL. */
-void mg_compiled_free(mg_compiled *c);
-/* Sets the threads replays use: n >= 1, or 0 for all cores (the default). Returns the
- * number a replay will use (1 when built without OpenMP). Results do not depend on it. */
-int mg_compiled_set_threads(mg_compiled *c, int nthreads);
-/* Picks the kernels (default MG_KERNELS_AUTO). MG_STATUS_UNSUPPORTED when this CPU or
- * build lacks them (the choice is then unchanged). */
-mg_status mg_compiled_set_kernels(mg_compiled *c, mg_kernels kernels, mg_err *err);
-/* Fills *info. */
-void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info);
-
-/* Runs the tape forward for `batch` samples. slot_values is [batch][nslots], row-major
- * (sample s's slot k at slot_values[s*nslots + k]; may be NULL when nslots is 0). Writes each sample's loss to
- * losses[s] and its outputs to outputs[s*noutputs + j] (either array may be NULL; losses
- * must be NULL when there is no loss). Touches no grads. MG_STATUS_INVALID for batch = 0
- * or a missing array; MG_STATUS_NOMEM growing the work buffers (first call with a larger
- * batch, or more threads). Non-finite results are returned as they are. */
-mg_status mg_compiled_forward(mg_compiled *c, size_t batch, const double *slot_values,
-                              double *losses, double *outputs, mg_err *err);
-/* Forward and backward over the batch: adds grad_scale * (sum over samples of d loss_s /
- * d p) to the grad of every parameter p the loss depends on (grad_scale = 1/batch gives
- * the gradient of the mean loss), and fills losses and outputs as mg_compiled_forward.
- * When a sample's loss, or a parameter's summed gradient, is NaN or infinite, no grad is
- * changed and MG_STATUS_NUMERIC is returned with the first such sample and the first
- * non-finite value on its tape ("sample 3: loss is nan; first non-finite value: log at
- * tape #41 = -inf"). Other errors as mg_compiled_forward, plus MG_STATUS_INVALID when the
- * tape has no loss. */
-mg_status mg_compiled_forward_backward(mg_compiled *c, size_t batch, const double *slot_values,
-                                       double grad_scale, double *losses, double *outputs,
-                                       mg_err *err);
-
-/* <<< section 14 declarations (compiled) >>> */
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

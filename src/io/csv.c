@@ -1,6 +1,6 @@
 /* csv.c - CSV files into datasets: RFC 4180 fields, delimiter and header detection,
  * the target column, class labels, and rows laid out for a trained model. The rules
- * are documented in micrograd.h, section 13a. */
+ * are documented in micrograd.h, section 14a. */
 #include "files_internal.h"
 
 #include <errno.h>

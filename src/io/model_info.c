@@ -1,5 +1,5 @@
 /* model_info.c - what a model file keeps besides the weights (mg_model_info, micrograd.h
- * section 13d). */
+ * section 14d). */
 #include "files_internal.h"
 
 #include <stdio.h>

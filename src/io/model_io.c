@@ -1,4 +1,4 @@
-/* model_io.c - model files in the safetensors format (micrograd.h section 13d): the
+/* model_io.c - model files in the safetensors format (micrograd.h section 14d): the
  * tensor list, and a load that checks the whole file before it trusts any of it (saving
  * is in model_save.c). */
 #include "model_internal.h"

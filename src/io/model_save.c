@@ -1,4 +1,4 @@
-/* model_save.c - saving a model file (micrograd.h section 13d): the metadata, the
+/* model_save.c - saving a model file (micrograd.h section 14d): the metadata, the
  * tensors in the order mg__model_tensors gives, written atomically. */
 #include "model_internal.h"
 
