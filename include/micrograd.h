@@ -362,29 +362,59 @@ void mg_ctx_check_numerics(mg_ctx *ctx, int on);
 /* ---------------------------------------------------------------------------------------
  * 7. RANDOM NUMBERS
  *
- * xorshift* with a 64-bit state, as micrograd's 2024 follow-up uses: deterministic, owned
- * by the caller (each context has one, mg_ctx_rng), never global.
+ * Deterministic generators owned by the caller (each context has one, mg_ctx_rng), never
+ * global, of two kinds:
+ *   - xorshift* with a 64-bit state, as micrograd's 2024 follow-up uses (the yin-yang
+ *     run): mg_rng_seed. The library's default.
+ *   - the Mersenne Twister (MT19937) that Python's `random` and numpy's legacy
+ *     `np.random` use, seeded as either of them seeds it (mg_rng_seed_python,
+ *     mg_rng_seed_numpy), so that micrograd's notebook can be reproduced number for
+ *     number: random() is genrand_res53, uniform(a, b) is a + (b - a) * random(), normal()
+ *     is numpy's legacy polar method (its second value cached), below(n) is numpy's
+ *     masked rejection (RandomState.randint(n)), and a shuffle (mg_dataset_shuffle) is
+ *     numpy's RandomState.shuffle.
+ * The kind is chosen by the seeding call; every other call follows the kind.
  * ------------------------------------------------------------------------------------- */
 
+typedef enum mg_rng_kind {
+    MG_RNG_XORSHIFT = 0, /* xorshift* (mg_rng_seed) */
+    MG_RNG_MT19937       /* the Mersenne Twister (mg_rng_seed_python / _numpy) */
+} mg_rng_kind;
+
+#define MG_RNG_MT_N 624
+
 typedef struct mg_rng {
-    uint64_t state;
-    int has_spare;   /* Box-Muller keeps its second normal here */
+    mg_rng_kind kind;
+    uint64_t state;          /* xorshift's state */
+    uint32_t mt[MG_RNG_MT_N]; /* the Mersenne Twister's state ... */
+    int mti;                 /* ... and its position in it */
+    int has_spare;           /* a normal kept for the next call (both kinds draw two) */
     double spare;
 } mg_rng;
 
-/* Seeds the generator (the state is the seed itself; a seed of 0 is taken as 1, since
- * xorshift would stay at 0). */
+/* Seeds a xorshift* generator (the state is the seed itself; a seed of 0 is taken as 1,
+ * since xorshift would stay at 0). */
 void mg_rng_seed(mg_rng *rng, uint64_t seed);
+/* Seeds a Mersenne Twister as CPython's random.seed(seed) does for an integer: its 32-bit
+ * words, least significant first, through init_by_array. */
+void mg_rng_seed_python(mg_rng *rng, uint64_t seed);
+/* Seeds a Mersenne Twister as numpy's legacy np.random.seed(seed) does: init_genrand. */
+void mg_rng_seed_numpy(mg_rng *rng, uint32_t seed);
+/* The next 32 random bits. */
 uint32_t mg_rng_u32(mg_rng *rng);
-/* A double in [0, 1) with 24 random bits: (u32 >> 8) / 2^24. */
+/* A double in [0, 1): xorshift, 24 random bits, (u32 >> 8) / 2^24; the Mersenne Twister,
+ * 53 bits, Python's random() (genrand_res53). */
 double mg_rng_random(mg_rng *rng);
-/* a + (b - a) * mg_rng_random. */
+/* a + (b - a) * mg_rng_random (Python's random.uniform). */
 double mg_rng_uniform(mg_rng *rng, double a, double b);
-/* A standard normal (Box-Muller on two mg_rng_random draws). */
+/* A standard normal: xorshift, Box-Muller on two mg_rng_random draws; the Mersenne
+ * Twister, numpy's legacy polar method (np.random.normal()). */
 double mg_rng_normal(mg_rng *rng);
-/* An integer in [0, n) (n >= 1). */
+/* An integer in [0, n) (n >= 1), every one equally likely: xorshift, rejection of the
+ * last partial range then modulo; the Mersenne Twister, numpy's masked rejection
+ * (np.random.randint(n)). */
 uint32_t mg_rng_below(mg_rng *rng, uint32_t n);
-/* The context's own generator, seeded with 42 when the context is made. */
+/* The context's own generator, a xorshift* seeded with 42 when the context is made. */
 mg_rng *mg_ctx_rng(mg_ctx *ctx);
 
 /* ---------------------------------------------------------------------------------------

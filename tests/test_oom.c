@@ -357,7 +357,8 @@ static int resume_state(void) {
     mg_model_info info, loaded;
     mg_model_info_init(&info);
     mg_model_info_init(&loaded);
-    mg_train_state st = {3, 0, 16, 30, NULL, {9, 0, 0.0}, 3, 0, NULL, NULL};
+    mg_train_state st = {3, 0, 16, 30, NULL, {0}, 3, 0, NULL, NULL};
+    mg_rng_seed(&st.rng, 9);
     size_t order[30];
     double mom[32] = {0}, vel[32] = {0};
     for (size_t i = 0; i < 30; i++) order[i] = 29 - i;
