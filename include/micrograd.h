@@ -259,6 +259,7 @@ typedef enum mg_op {
     MG_OP_SIGMOID, /* 1 / (1 + e^-a)   d/da s(1 - s) */
     MG_OP_SUM,     /* x1 + ... + xn    d/dxi 1 */
     MG_OP_DOT,     /* b + w1*x1 + ... + wn*xn   d/db 1, d/dwi xi, d/dxi wi */
+    MG_OP_STEP,    /* [a > 0] (1 or 0)  d/da 0: relu's derivative, as a value */
     MG_OP_COUNT
 } mg_op;
 
@@ -281,6 +282,9 @@ mg_value mg_log(mg_ctx *ctx, mg_value a);
 mg_value mg_tanh(mg_ctx *ctx, mg_value a);
 mg_value mg_relu(mg_ctx *ctx, mg_value a);
 mg_value mg_sigmoid(mg_ctx *ctx, mg_value a);
+/* 1 where a > 0, else 0 (NaN included), with derivative 0: relu's derivative as a value,
+ * which gradients as values (mg_gradient) use for relu. */
+mg_value mg_step(mg_ctx *ctx, mg_value a);
 
 /* Mixed forms with a plain number k on either side; k becomes a constant leaf, as in
  * micrograd: a + k, k - a, a * k, a / k, k / a and so on. */
@@ -329,6 +333,36 @@ void mg_zero_grad_span(mg_ctx *ctx, mg_value first, size_t n);
  * data (after mg_set_data on leaves). Returns root's new data; NaN with the context's
  * status MG_STATUS_NOMEM when its work space (as mg_backward's) cannot be had. */
 double mg_forward(mg_ctx *ctx, mg_value root);
+
+/* GRADIENTS AS VALUES (higher-order derivatives). mg_backward computes numbers. These
+ * compute the backward pass as values appended to the tape after root, built from the
+ * ordinary ops (each op's derivative written with ops: tanh's as 1 - y*y, relu's as
+ * mg_step(a), a**b's in both a and b), so a gradient can be printed, drawn, compiled,
+ * and differentiated again:
+ *
+ *     mg_value x = mg_leaf(ctx, 3.0);
+ *     mg_value y = mg_powf(ctx, x, 3);              // y = x**3 = 27
+ *     mg_value dy = mg_gradient(ctx, y, x);         // 3x**2 = 27, a value
+ *     mg_value d2y = mg_gradient(ctx, dy, x);       // 6x = 18
+ *     mg_value d3y = mg_gradient(ctx, d2y, x);      // 6
+ *
+ * A value that appears in many places gets one n-ary sum (or dot) of its consumers'
+ * terms, as a layer's forward is one dot per neuron. Creation order stays a topological
+ * order, so everything that works on a graph works on the result. The data of the new
+ * values are the gradients at the current data (the same numbers mg_backward gives, to
+ * rounding); after mg_set_data on leaves, mg_forward on a gradient recomputes it. Leaf
+ * grads are not touched. The two gates backward takes at the current data are taken
+ * here too, when the graph is built: a ** b sends nothing to b where a ** b is 0, nor to
+ * a where b is 0. mg_backward is a separate, faster walk and is unaffected. */
+
+/* Appends d(root)/d(x[k]) for k < n as values and writes their handles to dx[k]: a value
+ * root does not depend on gets a new constant 0; root itself gets a constant 1. Each
+ * dx[k] is labelled "d<root>/d<x>" when root and x[k] have labels. Returns 1, or 0 with
+ * every dx[k] MG_NULL and the tape as it was: given MG_NULL, or out of memory (the
+ * context's status says so). */
+int mg_gradients(mg_ctx *ctx, mg_value root, size_t n, const mg_value *x, mg_value *dx);
+/* The same for one value: d(root)/d(x), or MG_NULL. */
+mg_value mg_gradient(mg_ctx *ctx, mg_value root, mg_value x);
 
 /* The result of a gradient check. */
 typedef struct mg_gradcheck_report {

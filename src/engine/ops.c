@@ -37,6 +37,7 @@ mg_value mg_log(mg_ctx *ctx, mg_value a) { return mg__unary(ctx, MG_OP_LOG, log_
 mg_value mg_tanh(mg_ctx *ctx, mg_value a) { return mg__unary(ctx, MG_OP_TANH, tanh_fw, a); }
 mg_value mg_relu(mg_ctx *ctx, mg_value a) { return mg__unary(ctx, MG_OP_RELU, relu_fw, a); }
 mg_value mg_sigmoid(mg_ctx *ctx, mg_value a) { return mg__unary(ctx, MG_OP_SIGMOID, sigmoid_fw, a); }
+mg_value mg_step(mg_ctx *ctx, mg_value a) { return mg__unary(ctx, MG_OP_STEP, step_fw, a); }
 
 mg_value mg__unary_op(mg_ctx *ctx, mg_op op, mg_value a) {
     switch (op) {
@@ -46,6 +47,7 @@ mg_value mg__unary_op(mg_ctx *ctx, mg_op op, mg_value a) {
     case MG_OP_TANH: return mg_tanh(ctx, a);
     case MG_OP_RELU: return mg_relu(ctx, a);
     case MG_OP_SIGMOID: return mg_sigmoid(ctx, a);
+    case MG_OP_STEP: return mg_step(ctx, a);
     default: MG_ASSERT(0, "not a unary op");
     }
 }

@@ -83,6 +83,9 @@ static inline double mg__sigmoid_fw(double a) {
 }
 static inline double mg__sigmoid_ga(double g, double y) { return y * (1.0 - y) * g; }
 
+/* [a > 0]: d/da 0 (relu's gate as a value; NaN gives 0, as relu's gate) */
+static inline double mg__step_fw(double a) { return a > 0.0 ? 1.0 : 0.0; }
+
 /* x1 + ... + xn, left to right from 0: d/dxi = 1 (g added to each)
  * b + w1*x1 + ... + wn*xn (dot), left to right from b: d/db = 1, d/dwi = xi (mg__mul_ga),
  * d/dxi = wi (mg__mul_gb). Their loops are in ops_impl.h. */
@@ -103,6 +106,7 @@ static inline double mg__op_forward(mg_op op, double a, double b) {
     case MG_OP_TANH: return mg__tanh_fw(a);
     case MG_OP_RELU: return mg__relu_fw(a);
     case MG_OP_SIGMOID: return mg__sigmoid_fw(a);
+    case MG_OP_STEP: return mg__step_fw(a);
     case MG_OP_LEAF:
     case MG_OP_SUM:
     case MG_OP_DOT:

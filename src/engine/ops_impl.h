@@ -67,6 +67,9 @@ static inline void relu_bw(mg_ctx *ctx, uint32_t i) {
 static inline void sigmoid_fw(mg_ctx *ctx, uint32_t i) { D[i] = mg__sigmoid_fw(D[A]); }
 static inline void sigmoid_bw(mg_ctx *ctx, uint32_t i) { G[A] += mg__sigmoid_ga(G[i], D[i]); }
 
+static inline void step_fw(mg_ctx *ctx, uint32_t i) { D[i] = mg__step_fw(D[A]); }
+static inline void step_bw(mg_ctx *ctx, uint32_t i) { (void)ctx, (void)i; } /* d/da 0 */
+
 /* x1 + ... + xn, left to right from 0: d/dxi = 1 */
 static inline void sum_fw(mg_ctx *ctx, uint32_t i) {
     const uint32_t *x = ctx->args + A;

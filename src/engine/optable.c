@@ -23,6 +23,7 @@ const mg__opdef mg__ops[MG_OP_COUNT] = {
     [MG_OP_SIGMOID] = {"sigmoid", "sigmoid", NULL, CALL, sigmoid_fw, sigmoid_bw},
     [MG_OP_SUM] = {"sum", "sum", NULL, -1, MG__FORM_NARY, MG__PREC_ADD, sum_fw, sum_bw},
     [MG_OP_DOT] = {"dot", "dot", NULL, -1, MG__FORM_NARY, MG__PREC_ADD, dot_fw, dot_bw},
+    [MG_OP_STEP] = {"step", "step", NULL, CALL, step_fw, step_bw},
 };
 
 const char *mg_op_name(mg_op op) { return (unsigned)op < MG_OP_COUNT ? mg__ops[op].name : "?"; }
