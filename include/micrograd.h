@@ -325,6 +325,27 @@ void mg_backward(mg_ctx *ctx, mg_value root);
 /* The same with an upstream gradient: root's grad is taken as `upstream` (seed 001's
  * backward(derivative_from_parent)). For a leaf root, upstream is added to its grad. */
 void mg_backward_from(mg_ctx *ctx, mg_value root, double upstream);
+/* Backward one chain-rule term at a time, for showing how it works: what mg_backward
+ * adds, in the order it adds it. Each step is one term added to one operand's grad:
+ * operand.grad += value.grad * local, where local = d value / d operand. */
+typedef struct mg_backward_step {
+    size_t step;       /* 0, 1, 2, ... */
+    mg_value value;    /* the value whose grad is passed on (complete by now) */
+    mg_value operand;  /* the operand receiving the term */
+    size_t k;          /* which operand of value (0-based, as mg_operand) */
+    double grad;       /* value's grad, dL/dvalue */
+    double local;      /* d value / d operand at the current data */
+    double term;       /* what is added (backward's own arithmetic, not grad * local
+                          recomputed: dL/dvalue / b for a division, for one) */
+    int added;         /* 0 where backward adds nothing (relu's closed gate, x**0, a step) */
+    double before, after; /* operand's grad before and after */
+} mg_backward_step;
+/* Return nonzero to stop. */
+typedef int (*mg_backward_step_fn)(void *user, const mg_backward_step *s);
+/* Runs mg_backward(ctx, root), calling fn (may be NULL) after each term is added. The
+ * grads it leaves are mg_backward's, bit for bit (when fn does not stop it). A powc's
+ * exponent gets no step. MG_STATUS_INVALID for MG_NULL, MG_STATUS_NOMEM (work space). */
+mg_status mg_backward_steps(mg_ctx *ctx, mg_value root, mg_backward_step_fn fn, void *user);
 /* Sets the grads of n values to 0. */
 void mg_zero_grad(mg_ctx *ctx, size_t n, const mg_value *v);
 /* Sets the grads of the n values created one after another from `first` to 0. */
