@@ -2,6 +2,7 @@
  * with micrograd's line by line; enum names; Python's keywords. */
 #include "mg_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -15,9 +16,16 @@ char *mg_fmt_repr(double x, char *buf, size_t size) {
         snprintf(buf, size, x > 0 ? "inf" : "-inf");
         return buf;
     }
-    /* The shortest %.*e that reads back as x gives the digits and the exponent. */
+    /* The digits and the exponent: the shortest decimal that reads back as x, the one
+     * nearest x when several of that length do (Python's repr). A double's shortest form
+     * has at most 17 digits. When it has 15 or fewer it is x correctly rounded to 15
+     * digits (then stripped of trailing zeros below): x lies within half an ulp of it,
+     * far less than half a unit of the 15th digit. With 16 or 17, the correctly rounded
+     * string of that length is the nearest one, so it reads back if any does. Three
+     * tries at most, not 17. Subnormal numbers have fewer significant bits, so their
+     * shortest forms are tried from 1 digit up. */
     char e[40];
-    for (int p = 0; p < 17; p++) {
+    for (int p = fabs(x) < DBL_MIN ? 0 : 14; p <= 16; p++) {
         snprintf(e, sizeof e, "%.*e", p, x);
         if (strtod(e, NULL) == x) break;
     }
