@@ -27,28 +27,28 @@ static int check_save_path(const char *path) {
     size_t n = strlen(path);
     struct stat st;
     if (path[n - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
-        cli_error("--save %s: is a directory, not a file name", path);
+        app_error("--save %s: is a directory, not a file name", path);
         return 0;
     }
     char *dir = strdup(path);
     if (!dir) {
-        cli_error("out of memory");
+        app_error("out of memory");
         return 0;
     }
     char *slash = strrchr(dir, '/');
     const char *where = !slash ? "." : slash == dir ? "/" : (*slash = '\0', dir);
     int ok = 0;
     if (stat(where, &st) != 0)
-        cli_error("--save %s: the directory %s does not exist", path, where);
+        app_error("--save %s: the directory %s does not exist", path, where);
     else if (!S_ISDIR(st.st_mode))
-        cli_error("--save %s: %s is not a directory", path, where);
+        app_error("--save %s: %s is not a directory", path, where);
     else if (access(where, W_OK | X_OK) != 0)
-        cli_error("--save %s: cannot write into %s: %s", path, where, strerror(errno));
+        app_error("--save %s: cannot write into %s: %s", path, where, strerror(errno));
     else
         ok = 1;
     free(dir);
     if (ok && !mg_model_files_available()) {
-        cli_error("--save %s: model files need jansson (install libjansson-dev and rebuild)", path);
+        app_error("--save %s: model files need jansson (install libjansson-dev and rebuild)", path);
         ok = 0;
     }
     return ok;
@@ -58,28 +58,28 @@ static int check_outputs(const train_opts *o) {
     if (o->save && !check_save_path(o->save)) return 0;
     if (o->checkpoint && !check_save_path(o->checkpoint)) return 0;
     if (o->plot && !mg_plot_available()) {
-        cli_error("--plot: this build has no plots (install libcairo2-dev and rebuild)");
+        app_error("--plot: this build has no plots (install libcairo2-dev and rebuild)");
         return 0;
     }
     return !o->plot || pictures_make_dir(CMD, "--plot", o->plot);
 }
 
 /* The loss: the one asked for if it fits the data, else CE for classes, MSE for numbers.
- * CLI_OK or CLI_USAGE. */
+ * APP_OK or APP_USAGE. */
 static int choose_loss(const train_opts *o, const mg_dataset *d, mg_loss_kind *loss) {
     size_t k = d->nclasses;
     *loss = o->has_loss ? o->loss : k ? MG_LOSS_KIND_CE : MG_LOSS_KIND_MSE;
     if (*loss == MG_LOSS_KIND_MSE && k)
-        return cli_usage_error(CMD, "--loss mse needs numeric targets; %s has %zu classes", o->data, k);
+        return app_usage_error(CMD, "--loss mse needs numeric targets; %s has %zu classes", o->data, k);
     if ((*loss == MG_LOSS_KIND_BCE || *loss == MG_LOSS_KIND_HINGE) && k != 2) {
-        if (!k) return cli_usage_error(CMD, "--loss %s needs 2 classes; %s has numeric targets",
+        if (!k) return app_usage_error(CMD, "--loss %s needs 2 classes; %s has numeric targets",
                                        mg_loss_kind_name(*loss), o->data);
-        return cli_usage_error(CMD, "--loss %s needs 2 classes; %s has %zu", mg_loss_kind_name(*loss),
+        return app_usage_error(CMD, "--loss %s needs 2 classes; %s has %zu", mg_loss_kind_name(*loss),
                                o->data, k);
     }
     if (*loss == MG_LOSS_KIND_CE && !k)
-        return cli_usage_error(CMD, "--loss ce needs classes; %s has numeric targets", o->data);
-    return CLI_OK;
+        return app_usage_error(CMD, "--loss ce needs classes; %s has numeric targets", o->data);
+    return APP_OK;
 }
 
 /* ==== the model and the run's settings ======================================================= */
@@ -232,8 +232,8 @@ static int save_model(const train_opts *o, const train_data *d, mg_ctx *ctx, con
     mg_status st = fill_info(&info, o, d, cfg, r, &err);
     if (!st) st = mg_model_save(o->save, ctx, m, &info, &err);
     mg_model_info_free(&info);
-    if (st) cli_error("%s", err.msg);
-    return st ? CLI_FAIL : CLI_OK;
+    if (st) app_error("%s", err.msg);
+    return st ? APP_FAIL : APP_OK;
 }
 
 /* ==== checkpoints and signals ================================================================ */
@@ -261,7 +261,7 @@ static int save_checkpoint(step_ctx *c, const mg_train_progress *p, const char *
     c->info.train_state = (mg_train_state *)p->state; /* borrowed for the save */
     mg_status st = mg_model_save(path, c->ctx, c->m, &c->info, &err);
     c->info.train_state = NULL;
-    if (st) cli_error("checkpoint after step %zu: %s", p->step + 1, err.msg);
+    if (st) app_error("checkpoint after step %zu: %s", p->step + 1, err.msg);
     return st == MG_STATUS_OK;
 }
 
@@ -325,13 +325,13 @@ static int report_stop(step_ctx *c, size_t per_epoch, size_t nb, size_t ntrain) 
 static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
     mg_loss_kind loss;
     int status = choose_loss(o, d->train, &loss);
-    if (status != CLI_OK) return status;
+    if (status != APP_OK) return status;
     mg_err err = {0};
     mg_train_state *resume = NULL;
     mg_mlp *m = make_model(ctx, o, d->train, loss, &resume, &err);
     if (!m) {
-        cli_error("%s", err.msg);
-        return err.status == MG_STATUS_INVALID ? CLI_USAGE : CLI_FAIL;
+        app_error("%s", err.msg);
+        return err.status == MG_STATUS_INVALID ? APP_USAGE : APP_FAIL;
     }
     size_t n = d->train->n, nb = o->batch && o->batch < n ? o->batch : n;
     size_t per_epoch = (n + nb - 1) / nb;
@@ -352,10 +352,10 @@ static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
     train_outcome none;
     memset(&none, 0, sizeof none);
     if ((o->checkpoint || o->save) && fill_info(&sc.info, o, d, &cfg, &none, &err)) {
-        cli_error("%s", err.msg);
-        status = CLI_FAIL;
+        app_error("%s", err.msg);
+        status = APP_FAIL;
     }
-    if (status == CLI_OK && !o->quiet) {
+    if (status == APP_OK && !o->quiet) {
         print_plan(o, d, m, &cfg, nsteps);
         if (resume) fprintf(stderr, "resuming %s after step %zu\n", o->resume, resume->step);
     }
@@ -367,18 +367,18 @@ static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
     memset(&r, 0, sizeof r);
     struct sigaction old[2];
     mg_status st = MG_STATUS_OK;
-    if (status == CLI_OK) {
+    if (status == APP_OK) {
         catch_signals(old);
         st = mg_train(ctx, m, d->train, d->val, &cfg, &res, &err);
         restore_signals(old);
     }
-    if (status == CLI_OK && interrupted && res.stopped) {
+    if (status == APP_OK && interrupted && res.stopped) {
         status = report_stop(&sc, per_epoch, nb, n);
         goto out;
     }
-    if (status == CLI_OK) train_progress_finish(&sc.prog, st ? NULL : &res.val, res.steps);
-    if (status == CLI_OK && st) cli_error("training failed: %s", err.msg);
-    if (status == CLI_OK && !st && sc.failed) st = MG_STATUS_IO;
+    if (status == APP_OK) train_progress_finish(&sc.prog, st ? NULL : &res.val, res.steps);
+    if (status == APP_OK && st) app_error("training failed: %s", err.msg);
+    if (status == APP_OK && !st && sc.failed) st = MG_STATUS_IO;
     r.loss = loss;
     r.train = res.train;
     r.val = res.val;
@@ -386,14 +386,14 @@ static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
     r.epochs = (double)(res.steps / per_epoch) + (double)(res.steps % per_epoch * nb) / (double)n;
     r.seconds = res.seconds;
     r.parameters = m->nparams;
-    if (status == CLI_OK && !st && d->test &&
+    if (status == APP_OK && !st && d->test &&
         (st = mg_evaluate(ctx, m, d->test, loss, cfg.subtract_max, &r.test, &err)))
-        cli_error("evaluating the test split: %s", err.msg);
-    if (status == CLI_OK) status = st ? CLI_FAIL : CLI_OK;
-    if (status == CLI_OK && o->save && (status = save_model(o, d, ctx, m, &cfg, &r)) == CLI_OK)
+        app_error("evaluating the test split: %s", err.msg);
+    if (status == APP_OK) status = st ? APP_FAIL : APP_OK;
+    if (status == APP_OK && o->save && (status = save_model(o, d, ctx, m, &cfg, &r)) == APP_OK)
         r.saved = o->save;
-    if (status == CLI_OK && o->plot) {
-        if (sc.prog.oom) cli_error("train: out of memory recording the loss curves: they are cut short");
+    if (status == APP_OK && o->plot) {
+        if (sc.prog.oom) app_error("train: out of memory recording the loss curves: they are cut short");
         mg_plot_series curves[2] = {{"train", sc.prog.ncurve, NULL, sc.prog.curve},
                                     {"val", sc.prog.nval, sc.prog.val_x, sc.prog.val_y}};
         const char *slash = strrchr(o->data, '/'), *name = slash && slash[1] ? slash + 1 : o->data;
@@ -402,11 +402,11 @@ static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
         pictures p = {CMD, title, 2, curves, ctx, m, &d->standardize, d->raw_points, o->quiet};
         status = pictures_write(&p, o->plot);
     }
-    if (status == CLI_OK && o->json) train_print_json(stdout, o, &r);
-    if (status == CLI_OK && !o->quiet) train_print_summary(o->json ? stderr : stdout, &r);
-    if (status == CLI_OK && (fflush(stdout) != 0 || ferror(stdout))) {
-        cli_error("cannot write to standard output");
-        status = CLI_FAIL;
+    if (status == APP_OK && o->json) train_print_json(stdout, o, &r);
+    if (status == APP_OK && !o->quiet) train_print_summary(o->json ? stderr : stdout, &r);
+    if (status == APP_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+        app_error("cannot write to standard output");
+        status = APP_FAIL;
     }
 out:
     train_progress_free(&sc.prog);
@@ -422,13 +422,13 @@ int cli_cmd_train(int argc, char **argv) {
     if (stop) return status;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) {
-        cli_error("out of memory");
-        return CLI_FAIL;
+        app_error("out of memory");
+        return APP_FAIL;
     }
     mg_rng_seed(mg_ctx_rng(ctx), o.seed);
     train_data d;
-    if (!check_outputs(&o)) status = CLI_FAIL;
-    else if ((status = train_data_load(&o, mg_ctx_rng(ctx), &d)) == CLI_OK) {
+    if (!check_outputs(&o)) status = APP_FAIL;
+    else if ((status = train_data_load(&o, mg_ctx_rng(ctx), &d)) == APP_OK) {
         status = run(&o, ctx, &d);
         train_data_free(&d);
     }

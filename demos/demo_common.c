@@ -2,7 +2,7 @@
  * parser every demo shares, and the state a demo leaves for its optional outputs. */
 #include "demo.h"
 
-#include "cli.h"
+#include "app.h"
 #include "walkthroughs.h"
 
 #include <errno.h>
@@ -51,21 +51,21 @@ static void usage(FILE *out) {
 int demo_main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
-        return CLI_USAGE;
+        return APP_USAGE;
     }
     const char *name = argv[1];
     if (!strcmp(name, "--list") || !strcmp(name, "-l")) {
         for (const demo_def *d = demo_table; d->name; d++) printf("%-11s %s\n", d->name, d->summary);
-        return CLI_OK;
+        return APP_OK;
     }
     if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
         usage(stdout);
-        return CLI_OK;
+        return APP_OK;
     }
     for (const demo_def *d = demo_table; d->name; d++)
         if (!strcmp(name, d->name)) return d->main(argc - 1, argv + 1);
-    if (name[0] == '-') return cli_usage_error("demo", "unknown option '%s' (want NAME or --list)", name);
-    return cli_usage_error("demo", "unknown demo '%s'; 'micrograd demo --list' lists them", name);
+    if (name[0] == '-') return app_usage_error("demo", "unknown option '%s' (want NAME or --list)", name);
+    return app_usage_error("demo", "unknown demo '%s'; 'micrograd demo --list' lists them", name);
 }
 
 /* ==== options ============================================================================ */
@@ -144,7 +144,7 @@ static int parse_seed(const char *cmd, const char *s, uint64_t *out) {
     errno = 0;
     unsigned long long x = strtoull(s, &end, 10);
     if (!*s || *s == '-' || *s == '+' || *end || errno == ERANGE) {
-        cli_usage_error(cmd, "--seed expects a whole number from 0 to 2^64-1, got '%s'", s);
+        app_usage_error(cmd, "--seed expects a whole number from 0 to 2^64-1, got '%s'", s);
         return 0;
     }
     *out = (uint64_t)x;
@@ -154,7 +154,7 @@ static int parse_seed(const char *cmd, const char *s, uint64_t *out) {
 static int parse_size(const char *cmd, const char *opt, const char *s, long min, long max,
                       size_t *out) {
     long x;
-    if (!cli_parse_long(cmd, opt, s, min, max, &x)) return 0;
+    if (!app_parse_long(cmd, opt, s, min, max, &x)) return 0;
     *out = (size_t)x;
     return 1;
 }
@@ -162,9 +162,9 @@ static int parse_size(const char *cmd, const char *opt, const char *s, long min,
 static int parse_range(const char *cmd, const char *opt, const char *s, double lo, double hi,
                        int lo_open, double *out) {
     double x;
-    if (!cli_parse_double(cmd, opt, s, &x)) return 0;
+    if (!app_parse_double(cmd, opt, s, &x)) return 0;
     if (x > hi || x < lo || (lo_open && x == lo)) {
-        cli_usage_error(cmd, "%s must be %s %g and <= %g, got %s", opt, lo_open ? ">" : ">=", lo,
+        app_usage_error(cmd, "%s must be %s %g and <= %g, got %s", opt, lo_open ? ">" : ">=", lo,
                         hi, s);
         return 0;
     }
@@ -198,11 +198,11 @@ static int set_option(const demo_spec *spec, const char *cmd, unsigned bit, cons
                 o->data = *n;
                 return 1;
             }
-        cli_usage_error(cmd, "--data: unknown dataset '%s'", v);
+        app_usage_error(cmd, "--data: unknown dataset '%s'", v);
         return 0;
     case DEMO_OPT_GRAPH:
         if (!graph_ext_ok(v)) {
-            cli_usage_error(cmd, "--graph: '%s' should end in .dot, .gv, .svg or .png", v);
+            app_usage_error(cmd, "--graph: '%s' should end in .dot, .gv, .svg or .png", v);
             return 0;
         }
         o->graph = v;
@@ -215,13 +215,13 @@ static int set_option(const demo_spec *spec, const char *cmd, unsigned bit, cons
         return 1;
     case DEMO_OPT_THREADS: {
         long t;
-        if (!cli_parse_long(cmd, "--threads", v, 0, 1024, &t)) return 0;
+        if (!app_parse_long(cmd, "--threads", v, 0, 1024, &t)) return 0;
         o->threads = (int)t;
         return 1;
     }
     case DEMO_OPT_OUT:
         if (!*v) {
-            cli_usage_error(cmd, "--out needs a directory");
+            app_usage_error(cmd, "--out needs a directory");
             return 0;
         }
         o->out = v;
@@ -249,13 +249,13 @@ int demo_parse(const demo_spec *spec, int argc, char **argv, demo_opts *o) {
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         if (c == 'h') {
             demo_usage(spec);
-            return CLI_OK;
+            return APP_OK;
         }
-        if (c == ':') return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-        if (c == '?') return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-        if (!set_option(spec, cmd, opt_infos[c - 256].bit, optarg, o)) return CLI_USAGE;
+        if (c == ':') return app_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?') return app_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        if (!set_option(spec, cmd, opt_infos[c - 256].bit, optarg, o)) return APP_USAGE;
     }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return app_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     return -1;
 }
 
@@ -272,7 +272,7 @@ int demo_state_init(demo_state *s, uint64_t seed) {
     s->graph = MG_NULL;
     s->ctx = mg_ctx_new();
     if (!s->ctx) {
-        cli_error("out of memory");
+        app_error("out of memory");
         return 0;
     }
     mg_rng_seed(mg_ctx_rng(s->ctx), seed);
@@ -324,8 +324,8 @@ void demo_state_free(demo_state *s) {
 }
 
 int demo_fail(const char *name, const mg_err *err) {
-    cli_error("%s: %s", name, err->msg);
-    return CLI_FAIL;
+    app_error("%s: %s", name, err->msg);
+    return APP_FAIL;
 }
 
 /* ==== optional outputs =================================================================== */
@@ -343,11 +343,11 @@ int demo_epoch_step(demo_epoch_mean *e, const mg_train_progress *p, double *mean
 
 /* ==== pictures after training ============================================================ */
 
-#include "pictures.h" /* here, with the one function that uses it (demos/pictures.c) */
+#include "pictures.h" /* here, with the one function that uses it (app/pictures.c) */
 
 /* --out DIR: the loss curve, and the decision boundary of a 2-D classifier. */
 static int write_pictures(const demo_spec *spec, const char *dir, demo_state *s) {
-    if (!pictures_make_dir(spec->name, "--out", dir)) return CLI_FAIL;
+    if (!pictures_make_dir(spec->name, "--out", dir)) return APP_FAIL;
     mg_plot_series series = {"train", s->ncurve, NULL, s->curve};
     pictures p = {spec->name, spec->name, 1, &series, s->ctx, s->model, NULL, s->train, 0};
     return pictures_write(&p, dir);
@@ -357,25 +357,25 @@ int demo_finish(const demo_spec *spec, const demo_opts *o, demo_state *s) {
     if (o->formula) {
         mg_err err;
         if (!mg_ok(s->graph)) {
-            cli_error("%s: no graph to print", spec->name);
-            return CLI_FAIL;
+            app_error("%s: no graph to print", spec->name);
+            return APP_FAIL;
         }
         if (mg_formula_write(s->ctx, s->graph, NULL, stdout, &err) != MG_STATUS_OK)
             return demo_fail(spec->name, &err);
     }
     if (o->out) {
         int status = write_pictures(spec, o->out, s);
-        if (status != CLI_OK) return status;
+        if (status != APP_OK) return status;
     }
-    if (!o->graph) return CLI_OK;
+    if (!o->graph) return APP_OK;
     if (!mg_ok(s->graph)) {
-        cli_error("%s: no graph to draw", spec->name);
-        return CLI_FAIL;
+        app_error("%s: no graph to draw", spec->name);
+        return APP_FAIL;
     }
     mg_graph_options dopt;
     mg_graph_options_init(&dopt);
     mg_err err;
     if (mg_graph_save(s->ctx, s->graph, &dopt, o->graph, &err)) return demo_fail(spec->name, &err);
     fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, o->graph);
-    return CLI_OK;
+    return APP_OK;
 }

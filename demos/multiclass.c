@@ -2,7 +2,7 @@
  * (the cs231n set) or Gaussian blobs, 80% to train and 20% to validate. */
 #include "demo.h"
 
-#include "cli.h"
+#include "app.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +40,7 @@ int demo_multiclass(int argc, char **argv) {
     int rc = demo_parse(&spec, argc, argv, &o);
     if (rc >= 0) return rc;
     if (o.n < 4 * o.classes)
-        return cli_usage_error("demo multiclass", "--n must be at least 4 * --classes (%zu)",
+        return app_usage_error("demo multiclass", "--n must be at least 4 * --classes (%zu)",
                                4 * o.classes);
     demo_state s;
     if (!demo_state_init(&s, o.seed)) return 1;
