@@ -1,72 +1,16 @@
-/* demo_main.c - `micrograd demo`: the registry of demos, dispatch and --list, the option
- * parser every demo shares, and the state a demo leaves for its optional outputs. */
+/* demo_common.c - what every training demo shares: the option parser and its --help,
+ * the state a demo fills (context, model, data, loss curve), the call of the library's
+ * training loop, and the optional outputs after it (--formula, --out, --graph). */
 #include "demo.h"
 
 #include "app.h"
-#include "walkthroughs.h"
+#include "pictures.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-/* ==== the registry ====================================================================== */
-
-const demo_def demo_table[] = {
-    /* one line per demo, in the order --list shows them */
-    {"derivative", "the walkthrough's slopes of 3x^2 - 4x + 5 (--plot FILE: with a tangent)",
-     walkthrough_derivative},
-    {"expression", "d = a*b + c and its slopes, by nudging and by backward", walkthrough_expression},
-    {"graph", "L = (a*b + c)*f: every node's data and grad, one step along the gradient",
-     walkthrough_graph},
-    {"neuron", "the walkthrough's tanh neuron, and tanh built from exp", walkthrough_neuron},
-    {"toy", "the walkthrough's MLP(3, [4, 4, 1]) fitting four points by gradient descent", demo_toy},
-    {"moons", "micrograd's demo: a 2-16-16-1 MLP separates two moons (hinge loss, SGD)", demo_moons},
-    {"yinyang", "3-class yin-yang with AdamW, printing exactly the reference run", demo_yinyang},
-    {"f2c", "linear regression from Fahrenheit to Celsius (seed 001)", demo_f2c},
-    {"above-line", "is a point above y = x? sigmoid(w*relu(w1*x + w2*y + b1) + b2) (seed 001)",
-     demo_above_line},
-    {"multiclass", "softmax cross-entropy on spiral or blobs classes with AdamW", demo_multiclass},
-    {NULL, NULL, NULL},
-};
-
-static void list_demos(FILE *out) {
-    for (const demo_def *d = demo_table; d->name; d++) fprintf(out, "  %-11s %s\n", d->name, d->summary);
-}
-
-static void usage(FILE *out) {
-    fprintf(out, "Usage: micrograd demo NAME [OPTIONS]\n"
-                 "       micrograd demo --list\n\n"
-                 "Runs a training demo and prints its progress. Each demo is also an example\n"
-                 "program (build/examples/NAME) that prints the same.\n\n"
-                 "Demos:\n");
-    list_demos(out);
-    fprintf(out, "\n'micrograd demo NAME --help' shows a demo's options and their defaults.\n"
-                 "Exit status: 0 ok, 1 a failure, 2 a usage error.\n");
-}
-
-int demo_main(int argc, char **argv) {
-    if (argc < 2) {
-        usage(stderr);
-        return APP_USAGE;
-    }
-    const char *name = argv[1];
-    if (!strcmp(name, "--list") || !strcmp(name, "-l")) {
-        for (const demo_def *d = demo_table; d->name; d++) printf("%-11s %s\n", d->name, d->summary);
-        return APP_OK;
-    }
-    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
-        usage(stdout);
-        return APP_OK;
-    }
-    for (const demo_def *d = demo_table; d->name; d++)
-        if (!strcmp(name, d->name)) return d->main(argc - 1, argv + 1);
-    if (name[0] == '-') return app_usage_error("demo", "unknown option '%s' (want NAME or --list)", name);
-    return app_usage_error("demo", "unknown demo '%s'; 'micrograd demo --list' lists them", name);
-}
 
 /* ==== options ============================================================================ */
 
@@ -259,24 +203,20 @@ int demo_parse(const demo_spec *spec, int argc, char **argv, demo_opts *o) {
     return -1;
 }
 
-void demo_train_config(const demo_opts *o, mg_train_config *cfg) {
-    mg_train_config_init(cfg);
-    cfg->eager = o->eager;
-    cfg->threads = o->threads;
-}
+/* ==== the state a demo fills ============================================================= */
 
-/* ==== the state a demo leaves ============================================================ */
-
-int demo_state_init(demo_state *s, uint64_t seed) {
+int demo_begin(const demo_spec *spec, int argc, char **argv, demo_opts *o, demo_state *s) {
     memset(s, 0, sizeof *s);
     s->graph = MG_NULL;
+    int rc = demo_parse(spec, argc, argv, o);
+    if (rc >= 0) return rc;
     s->ctx = mg_ctx_new();
     if (!s->ctx) {
         app_error("out of memory");
-        return 0;
+        return APP_FAIL;
     }
-    mg_rng_seed(mg_ctx_rng(s->ctx), seed);
-    return 1;
+    mg_rng_seed(mg_ctx_rng(s->ctx), o->seed);
+    return -1;
 }
 
 void demo_state_record(demo_state *s, double loss) {
@@ -323,27 +263,69 @@ void demo_state_free(demo_state *s) {
     memset(s, 0, sizeof *s);
 }
 
-int demo_fail(const char *name, const mg_err *err) {
-    app_error("%s: %s", name, err->msg);
-    return APP_FAIL;
+/* ==== training =========================================================================== */
+
+void demo_train_config(const demo_opts *o, const demo_state *s, mg_optim_kind optim,
+                       mg_train_config *cfg) {
+    mg_train_config_init(cfg);
+    cfg->loss = s->loss;
+    mg_optim_config_init(&cfg->optim, optim);
+    cfg->optim.lr = o->lr;
+    cfg->steps = o->steps;
+    cfg->epochs = o->epochs;
+    cfg->batch_size = o->batch;
+    cfg->eager = o->eager;
+    cfg->threads = o->threads;
 }
 
-/* ==== optional outputs =================================================================== */
+/* What demo_train's callback needs. */
+typedef struct train_user {
+    demo_state *s;
+    demo_print_step print;
+} train_user;
 
-int demo_epoch_step(demo_epoch_mean *e, const mg_train_progress *p, double *mean) {
-    e->total += p->data_loss * (double)p->batch;
-    e->n += p->batch;
-    demo_state_record(e->s, p->loss);
-    if (e->n < e->s->train->n) return 0;
-    *mean = e->total / (double)e->n;
-    e->total = 0.0;
-    e->n = 0;
+static int on_step(void *user, const mg_train_progress *p) {
+    train_user *u = user;
+    demo_state_record(u->s, p->loss);
+    if (u->print) u->print(u->s, p);
+    return 0;
+}
+
+mg_status demo_train(demo_state *s, const mg_train_config *cfg, demo_print_step print,
+                     mg_train_result *res, mg_err *err) {
+    train_user u = {s, print};
+    mg_train_config c = *cfg;
+    c.callback = on_step;
+    c.user = &u;
+    return mg_train(s->ctx, s->model, s->train, s->val, &c, res, err);
+}
+
+int demo_epoch_mean(demo_state *s, const mg_train_progress *p, double *mean) {
+    s->epoch_loss += p->data_loss * (double)p->batch;
+    s->epoch_seen += p->batch;
+    if (s->epoch_seen < s->train->n) return 0;
+    *mean = s->epoch_loss / (double)s->epoch_seen;
+    s->epoch_loss = 0.0;
+    s->epoch_seen = 0;
     return 1;
 }
 
-/* ==== pictures after training ============================================================ */
+/* ==== the end: optional outputs ========================================================== */
 
-#include "pictures.h" /* here, with the one function that uses it (app/pictures.c) */
+/* Prints "micrograd: NAME: <message>"; returns APP_FAIL. */
+static int fail(const demo_spec *spec, const char *msg) {
+    app_error("%s: %s", spec->name, msg);
+    return APP_FAIL;
+}
+
+/* --formula: one sample's loss graph as a formula on stdout. */
+static int print_formula(const demo_spec *spec, demo_state *s) {
+    mg_err err;
+    if (!mg_ok(s->graph)) return fail(spec, "no graph to print");
+    if (mg_formula_write(s->ctx, s->graph, NULL, stdout, &err) != MG_STATUS_OK)
+        return fail(spec, err.msg);
+    return APP_OK;
+}
 
 /* --out DIR: the loss curve, and the decision boundary of a 2-D classifier. */
 static int write_pictures(const demo_spec *spec, const char *dir, demo_state *s) {
@@ -353,29 +335,27 @@ static int write_pictures(const demo_spec *spec, const char *dir, demo_state *s)
     return pictures_write(&p, dir);
 }
 
-int demo_finish(const demo_spec *spec, const demo_opts *o, demo_state *s) {
-    if (o->formula) {
-        mg_err err;
-        if (!mg_ok(s->graph)) {
-            app_error("%s: no graph to print", spec->name);
-            return APP_FAIL;
-        }
-        if (mg_formula_write(s->ctx, s->graph, NULL, stdout, &err) != MG_STATUS_OK)
-            return demo_fail(spec->name, &err);
-    }
-    if (o->out) {
-        int status = write_pictures(spec, o->out, s);
-        if (status != APP_OK) return status;
-    }
-    if (!o->graph) return APP_OK;
-    if (!mg_ok(s->graph)) {
-        app_error("%s: no graph to draw", spec->name);
-        return APP_FAIL;
-    }
+/* --graph FILE: one sample's loss graph drawn. */
+static int draw_graph(const demo_spec *spec, const char *path, demo_state *s) {
+    if (!mg_ok(s->graph)) return fail(spec, "no graph to draw");
     mg_graph_options dopt;
     mg_graph_options_init(&dopt);
     mg_err err;
-    if (mg_graph_save(s->ctx, s->graph, &dopt, o->graph, &err)) return demo_fail(spec->name, &err);
-    fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, o->graph);
+    if (mg_graph_save(s->ctx, s->graph, &dopt, path, &err)) return fail(spec, err.msg);
+    fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, path);
     return APP_OK;
+}
+
+int demo_end(const demo_spec *spec, const demo_opts *o, demo_state *s) {
+    int status = APP_OK;
+    if (o->formula) status = print_formula(spec, s);
+    if (status == APP_OK && o->out) status = write_pictures(spec, o->out, s);
+    if (status == APP_OK && o->graph) status = draw_graph(spec, o->graph, s);
+    demo_state_free(s);
+    return status;
+}
+
+int demo_abort(const demo_spec *spec, demo_state *s, const mg_err *err) {
+    demo_state_free(s);
+    return fail(spec, err->msg);
 }
