@@ -440,7 +440,8 @@ static int draw(train_run *t) {
     const char *slash = strrchr(o->data, '/'), *name = slash && slash[1] ? slash + 1 : o->data;
     char title[128];
     snprintf(title, sizeof title, "train on %s", name);
-    pictures p = {CMD, title, 2, curves, t->ctx, t->m, &t->d->standardize, t->d->raw_points, o->quiet};
+    pictures p = {CMD, title, 2, curves, t->ctx, t->m, &t->d->standardize, t->d->raw_points,
+                  o->quiet};
     return pictures_write(&p, o->plot);
 }
 

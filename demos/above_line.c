@@ -58,7 +58,8 @@ static mg_status report(demo_state *s, const mg_train_result *res, const mg_metr
            100.0 * (double)res->train.correct / (double)res->train.n, res->train.correct,
            res->train.n, res->train.loss);
     printf("fresh points: accuracy %.1f%% (%zu of %zu), loss %.4f\n",
-           100.0 * (double)fresh->correct / (double)fresh->n, fresh->correct, fresh->n, fresh->loss);
+           100.0 * (double)fresh->correct / (double)fresh->n, fresh->correct, fresh->n,
+           fresh->loss);
     size_t alive = 0;
     for (size_t i = 0; i < s->train->n; i++)
         alive += p[0] * s->train->x[2 * i] + p[1] * s->train->x[2 * i + 1] + p[2] > 0.0;
@@ -101,7 +102,8 @@ int demo_above_line(int argc, char **argv) {
     if (demo_train(&s, &cfg, print_step, &res, &err)) goto fail;
     s.test = above_line_data(mg_ctx_rng(s.ctx), o.n, &err);
     mg_metrics fresh;
-    if (!s.test || mg_evaluate(s.ctx, s.model, s.test, MG_LOSS_KIND_BCE, 1, &fresh, &err)) goto fail;
+    if (!s.test || mg_evaluate(s.ctx, s.model, s.test, MG_LOSS_KIND_BCE, 1, &fresh, &err))
+        goto fail;
     if (report(&s, &res, &fresh, &err)) goto fail;
     demo_state_sample_graph(&s, s.train, 0, 1);
     return demo_end(&spec, &o, &s);
