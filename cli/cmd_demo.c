@@ -1,5 +1,6 @@
-/* cmd_demo.c - `micrograd demo`: the training demos. The registry, the options and the
- * demos themselves live in demos/, shared with the example programs. */
+/* cmd_demo.c - `micrograd demo`: the training demos and walkthroughs. The registry, the
+ * options and the demos themselves live in demos/ (examples/ has each written out as a
+ * program on the public header alone). */
 #include "cli.h"
 #include "demo.h"
 

@@ -86,7 +86,7 @@ static int add_expr(eval_opts *o, const char *line) {
     return 1;
 }
 
-/* Fills o from argv; returns CLI_OK, or the exit status to stop with (after --help too,
+/* Fills o from argv; returns APP_OK, or the exit status to stop with (after --help too,
  * with *stop set). */
 static int parse_options(int argc, char **argv, eval_opts *o, int *stop) {
     static const struct option longopts[] = {
@@ -109,13 +109,13 @@ static int parse_options(int argc, char **argv, eval_opts *o, int *stop) {
         switch (c) {
         case 'e':
             if (!add_expr(o, optarg)) {
-                cli_error("out of memory");
-                return CLI_FAIL;
+                app_error("out of memory");
+                return APP_FAIL;
             }
             break;
         case 'o': o->output = optarg; break;
         case 'p':
-            if (!cli_parse_long(CMD, "--precision", optarg, 0, 17, &n)) return CLI_USAGE;
+            if (!app_parse_long(CMD, "--precision", optarg, 0, 17, &n)) return APP_USAGE;
             o->precision = (int)n;
             break;
         case 'r': o->repr = 1; break;
@@ -125,22 +125,22 @@ static int parse_options(int argc, char **argv, eval_opts *o, int *stop) {
         case 'R':
             if (!strcmp(optarg, "LR")) o->rankdir = MG_RANKDIR_LR;
             else if (!strcmp(optarg, "TB")) o->rankdir = MG_RANKDIR_TB;
-            else return cli_usage_error(CMD, "--rankdir takes LR or TB, got '%s'", optarg);
+            else return app_usage_error(CMD, "--rankdir takes LR or TB, got '%s'", optarg);
             break;
         case 'f': o->formula = 1; break;
         case 'F': o->formula = 2; break;
-        case 'h': usage(stdout); return CLI_OK;
-        case ':': return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+        case 'h': usage(stdout); return APP_OK;
+        case ':': return app_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
+        default: return app_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) o->file = argv[optind++];
-    if (optind < argc) return cli_usage_error(CMD, "one FILE at most, got also '%s'", argv[optind]);
-    if (o->file && o->expr) return cli_usage_error(CMD, "give FILE or -e, not both");
+    if (optind < argc) return app_usage_error(CMD, "one FILE at most, got also '%s'", argv[optind]);
+    if (o->file && o->expr) return app_usage_error(CMD, "give FILE or -e, not both");
     if (!o->file && !o->expr)
-        return cli_usage_error(CMD, "no script: give FILE, '-' for standard input, or -e TEXT");
+        return app_usage_error(CMD, "no script: give FILE, '-' for standard input, or -e TEXT");
     *stop = 0;
-    return CLI_OK;
+    return APP_OK;
 }
 
 /* ==== errors with the source line and a caret ========================================== */
@@ -337,13 +337,13 @@ static int report_nonfinite(const mg_ctx *ctx, mg_value out, const leaf_row *row
     free(reach);
     char desc[400];
     if (mg_ok(first_data))
-        cli_error("not finite: the first value to go non-finite is %s",
+        app_error("not finite: the first value to go non-finite is %s",
                   mg_describe(ctx, first_data, desc, sizeof desc));
     else if (mg_ok(last_grad))
-        cli_error("not finite: the first gradient to go non-finite (backward runs from the "
+        app_error("not finite: the first gradient to go non-finite (backward runs from the "
                   "output down) is at %s", mg_describe(ctx, last_grad, desc, sizeof desc));
     else
-        cli_error("not finite: the output or a gradient is NaN or infinite");
+        app_error("not finite: the output or a gradient is NaN or infinite");
     return 1;
 }
 
@@ -357,8 +357,8 @@ static int draw_and_print(mg_ctx *ctx, mg_value out, const eval_opts *o) {
         mg_formula_options_init(&fo);
         fo.numbers = o->formula == 2;
         if (mg_formula_write(ctx, out, &fo, stdout, &err) != MG_STATUS_OK) {
-            cli_error("--formula: %s", err.msg);
-            return CLI_FAIL;
+            app_error("--formula: %s", err.msg);
+            return APP_FAIL;
         }
     }
     if (o->dot) {
@@ -367,11 +367,11 @@ static int draw_and_print(mg_ctx *ctx, mg_value out, const eval_opts *o) {
         d.rankdir = o->rankdir;
         mg_status st = mg_graph_save(ctx, out, &d, o->dot, &err);
         if (st != MG_STATUS_OK) {
-            cli_error("--dot %s: %s", o->dot, err.msg);
-            return CLI_FAIL;
+            app_error("--dot %s: %s", o->dot, err.msg);
+            return APP_FAIL;
         }
     }
-    return CLI_OK;
+    return APP_OK;
 }
 
 /* ==== the command ====================================================================== */
@@ -379,8 +379,8 @@ static int draw_and_print(mg_ctx *ctx, mg_value out, const eval_opts *o) {
 static int run_eval(const eval_opts *o, const char *text, size_t len, const char *fname) {
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) {
-        cli_error("out of memory");
-        return CLI_FAIL;
+        app_error("out of memory");
+        return APP_FAIL;
     }
     mg_err err = {0};
     mg_script_error where = {0};
@@ -390,40 +390,40 @@ static int run_eval(const eval_opts *o, const char *text, size_t len, const char
             fprintf(stderr, "%s:%zu:%zu: error: %s\n", fname, where.line, where.col, where.message);
             print_caret(text, len, where.line, where.col);
         } else {
-            cli_error("%s", err.msg);
+            app_error("%s", err.msg);
         }
         mg_ctx_free(ctx);
-        return CLI_FAIL;
+        return APP_FAIL;
     }
     for (size_t i = 0; !o->quiet && i < mg_script_nnotes(s); i++) {
         size_t line;
         const char *note = mg_script_note(s, i, &line);
         fprintf(stderr, "%s:%zu: note: %s\n", fname, line, note);
     }
-    int status = CLI_OK;
+    int status = APP_OK;
     const char *out_name = o->output ? o->output : mg_script_output_name(s);
     mg_value out = o->output ? mg_script_lookup(s, o->output) : mg_script_output(s);
     size_t n = mg_script_nleaves(s);
     leaf_row *rows = NULL;
     if (!mg_ok(out)) {
-        status = cli_usage_error(CMD, "--output %s: the script never assigns that name", out_name);
+        status = app_usage_error(CMD, "--output %s: the script never assigns that name", out_name);
     } else if (!(rows = leaf_rows(s, n))) {
-        cli_error("out of memory");
-        status = CLI_FAIL;
+        app_error("out of memory");
+        status = APP_FAIL;
     } else {
         mg_backward(ctx, out);
         if (mg_ctx_status(ctx) != MG_STATUS_OK) {
-            cli_error("backward failed: %s", mg_ctx_errmsg(ctx));
-            status = CLI_FAIL;
+            app_error("backward failed: %s", mg_ctx_errmsg(ctx));
+            status = APP_FAIL;
         } else {
             print_results(ctx, out_name, out, rows, n, o);
-            if (draw_and_print(ctx, out, o) != CLI_OK) {
-                status = CLI_FAIL;
+            if (draw_and_print(ctx, out, o) != APP_OK) {
+                status = APP_FAIL;
             } else if (fflush(stdout) != 0 || ferror(stdout)) {
-                cli_error("cannot write the results");
-                status = CLI_FAIL;
+                app_error("cannot write the results");
+                status = APP_FAIL;
             } else if (report_nonfinite(ctx, out, rows, n)) {
-                status = CLI_FAIL;
+                status = APP_FAIL;
             }
         }
     }
@@ -446,10 +446,10 @@ int cli_cmd_eval(int argc, char **argv) {
     if (o.file) {
         mg_err err = {0};
         fname = strcmp(o.file, "-") ? o.file : "<stdin>";
-        text = cli_read_file(o.file, &len, &err);
+        text = app_read_file(o.file, &len, &err);
         if (!text) {
-            cli_error("%s", err.msg);
-            return CLI_FAIL;
+            app_error("%s", err.msg);
+            return APP_FAIL;
         }
     }
     status = run_eval(&o, text, len, fname);

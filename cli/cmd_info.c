@@ -65,21 +65,21 @@ static int parse_options(int argc, char **argv, info_opts *o, int *stop) {
         case 'm': o->model = optarg; break;
         case 'f': o->formula = 1; break;
         case 'p':
-            if (!cli_parse_long(CMD, "--precision", optarg, -1, 17, &o->precision)) return CLI_USAGE;
+            if (!app_parse_long(CMD, "--precision", optarg, -1, 17, &o->precision)) return APP_USAGE;
             break;
         case OPT_MAX_PARAMS:
-            if (!cli_parse_long(CMD, "--max-params", optarg, 1, 100000000L, &o->max_params))
-                return CLI_USAGE;
+            if (!app_parse_long(CMD, "--max-params", optarg, 1, 100000000L, &o->max_params))
+                return APP_USAGE;
             break;
-        case 'h': usage(stdout); return CLI_OK;
-        case ':': return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+        case 'h': usage(stdout); return APP_OK;
+        case ':': return app_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
+        default: return app_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!o->model) return cli_usage_error(CMD, "no model: give --model FILE");
+    if (optind < argc) return app_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (!o->model) return app_usage_error(CMD, "no model: give --model FILE");
     *stop = 0;
-    return CLI_OK;
+    return APP_OK;
 }
 
 /* ==== the description ==================================================================== */
@@ -146,10 +146,10 @@ static void describe(const char *path, const mg_mlp *m, const mg_model_info *inf
  * numbers: their labels are removed. */
 static int print_formula(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, const info_opts *o) {
     if (m->nparams > (size_t)o->max_params) {
-        cli_error("%s has %zu parameters; --formula prints models of up to %ld (see "
+        app_error("%s has %zu parameters; --formula prints models of up to %ld (see "
                   "--max-params)",
                   o->model, m->nparams, o->max_params);
-        return CLI_FAIL;
+        return APP_FAIL;
     }
     for (size_t k = 0; k < m->nparams; k++) mg_set_label(ctx, m->params[k], NULL);
     size_t nout = mg_mlp_nout(m);
@@ -168,9 +168,9 @@ static int print_formula(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, cons
     mg_formula_options fo;
     mg_formula_options_init(&fo);
     fo.precision = (int)o->precision;
-    int status = ok ? CLI_OK : CLI_FAIL;
-    if (!ok) cli_error("out of memory building the formula");
-    for (size_t k = 0; status == CLI_OK && k < nout; k++) {
+    int status = ok ? APP_OK : APP_FAIL;
+    if (!ok) app_error("out of memory building the formula");
+    for (size_t k = 0; status == APP_OK && k < nout; k++) {
         printf("\n# output %zu", k + 1);
         if (info->nclasses == nout) {
             printf(" (class ");
@@ -180,8 +180,8 @@ static int print_formula(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, cons
         putchar('\n');
         mg_err err = {0};
         if (mg_formula_write(ctx, out[k], &fo, stdout, &err)) {
-            cli_error("%s", err.msg);
-            status = CLI_FAIL;
+            app_error("%s", err.msg);
+            status = APP_FAIL;
         }
     }
     free(x);
@@ -195,15 +195,15 @@ int cli_cmd_info(int argc, char **argv) {
     info_opts o;
     int stop, status = parse_options(argc, argv, &o, &stop);
     if (stop) return status;
-    cli_model cm;
-    if ((status = cli_model_load(o.model, &cm)) == CLI_OK) {
+    app_model cm;
+    if ((status = app_model_load(o.model, &cm)) == APP_OK) {
         describe(o.model, cm.m, &cm.info);
         if (o.formula) status = print_formula(cm.ctx, cm.m, &cm.info, &o);
         if (fflush(stdout) != 0 || ferror(stdout)) {
-            cli_error("cannot write to standard output");
-            status = CLI_FAIL;
+            app_error("cannot write to standard output");
+            status = APP_FAIL;
         }
     }
-    cli_model_free(&cm);
+    app_model_free(&cm);
     return status;
 }

@@ -104,24 +104,24 @@ static int parse_options(int argc, char **argv, predict_opts *o, int *stop) {
         case OPT_DELIM:
             if (!strcmp(optarg, ",") || !strcmp(optarg, ";")) o->delimiter = optarg[0];
             else if (!strcmp(optarg, "tab") || !strcmp(optarg, "\t")) o->delimiter = '\t';
-            else return cli_usage_error(CMD, "--delimiter must be ',', ';' or 'tab', got '%s'", optarg);
+            else return app_usage_error(CMD, "--delimiter must be ',', ';' or 'tab', got '%s'", optarg);
             break;
         case 'n':
-            if (!cli_parse_long(CMD, "--limit", optarg, 1, 1000000000L, &o->limit)) return CLI_USAGE;
+            if (!app_parse_long(CMD, "--limit", optarg, 1, 1000000000L, &o->limit)) return APP_USAGE;
             break;
         case OPT_THREADS:
-            if (!cli_parse_long(CMD, "--threads", optarg, 0, 1024, &o->threads)) return CLI_USAGE;
+            if (!app_parse_long(CMD, "--threads", optarg, 0, 1024, &o->threads)) return APP_USAGE;
             break;
-        case 'h': usage(stdout); return CLI_OK;
-        case ':': return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+        case 'h': usage(stdout); return APP_OK;
+        case ':': return app_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
+        default: return app_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!o->model) return cli_usage_error(CMD, "no model: give --model FILE");
-    if (!o->data) return cli_usage_error(CMD, "no data: give --data FILE");
+    if (optind < argc) return app_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (!o->model) return app_usage_error(CMD, "no model: give --model FILE");
+    if (!o->data) return app_usage_error(CMD, "no data: give --data FILE");
     *stop = 0;
-    return CLI_OK;
+    return APP_OK;
 }
 
 /* ==== loading the rows =================================================================== */
@@ -147,7 +147,7 @@ static mg_dataset *load_rows(const predict_opts *o, const mg_mlp *m, const mg_mo
     opt.delimiter = o->delimiter;
     opt.header = o->header;
     if (o->target) opt.target = o->target;
-    return cli_csv_load(o->data, &opt, err);
+    return app_csv_load(o->data, &opt, err);
 }
 
 /* ==== writing =========================================================================== */
@@ -214,7 +214,7 @@ typedef struct score {
     double sq; /* sum of squared errors */
 } score;
 
-/* Predicts every row into f. Returns CLI_OK or CLI_FAIL (message printed). */
+/* Predicts every row into f. Returns APP_OK or APP_FAIL (message printed). */
 static int predict_rows(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, mg_dataset *d,
                         const predict_opts *o, FILE *f, score *sc) {
     size_t nout = mg_mlp_nout(m), n = d->n;
@@ -224,13 +224,13 @@ static int predict_rows(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, mg_da
     if (!outs || !p) {
         free(outs);
         free(p);
-        cli_error("out of memory");
-        return CLI_FAIL;
+        app_error("out of memory");
+        return APP_FAIL;
     }
     mg_standardizer_apply(&info->standardize, d);
     write_header(f, info, nout, o->proba);
-    int status = CLI_OK;
-    for (size_t i = 0; i < n && status == CLI_OK; i++) {
+    int status = APP_OK;
+    for (size_t i = 0; i < n && status == APP_OK; i++) {
         if (i % BLOCK == 0) {
             mg_err err = {0};
             size_t rows = n - i < BLOCK ? n - i : BLOCK;
@@ -239,13 +239,13 @@ static int predict_rows(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, mg_da
             if (st == MG_STATUS_NUMERIC) {
                 size_t bad = 0;
                 while (bad + 1 < rows * nout && isfinite(outs[bad])) bad++;
-                cli_error("%s: row %zu: the model's output is not finite", o->data,
+                app_error("%s: row %zu: the model's output is not finite", o->data,
                           i + bad / nout + 1);
             } else if (st) {
-                cli_error("%s: %s", o->data, err.msg);
+                app_error("%s: %s", o->data, err.msg);
             }
             if (st) {
-                status = CLI_FAIL;
+                status = APP_FAIL;
                 break;
             }
         }
@@ -289,7 +289,7 @@ static FILE *open_output(const char *path, char **tmp, char **target) {
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         FILE *f = S_ISDIR(st.st_mode) ? NULL : fopen(path, "w");
         if (!f)
-            cli_error("%s: cannot write: %s", path,
+            app_error("%s: cannot write: %s", path,
                       S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
         return f;
     }
@@ -298,7 +298,7 @@ static FILE *open_output(const char *path, char **tmp, char **target) {
     size_t n = *target ? strlen(*target) : 0;
     *tmp = *target ? malloc(n + 8) : NULL;
     if (!*tmp) {
-        cli_error("%s: cannot resolve the path: %s", path, strerror(errno));
+        app_error("%s: cannot resolve the path: %s", path, strerror(errno));
         free(*target);
         *target = NULL;
         return NULL;
@@ -313,7 +313,7 @@ static FILE *open_output(const char *path, char **tmp, char **target) {
     if (fd >= 0) fchmod(fd, 0666 & ~mask);
     FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
     if (!f) {
-        cli_error("%s: cannot create a temporary file next to it: %s", path, strerror(errno));
+        app_error("%s: cannot create a temporary file next to it: %s", path, strerror(errno));
         if (fd >= 0) {
             close(fd);
             unlink(*tmp);
@@ -336,10 +336,10 @@ static int close_output(FILE *f, char *tmp, char *target, const char *path, int 
     free(tmp);
     free(target);
     if (ok && e) {
-        cli_error("%s: cannot write: %s", path, strerror(e));
-        return CLI_FAIL;
+        app_error("%s: cannot write: %s", path, strerror(e));
+        return APP_FAIL;
     }
-    return ok ? CLI_OK : CLI_FAIL;
+    return ok ? APP_OK : APP_FAIL;
 }
 
 /* ==== the command ======================================================================== */
@@ -357,37 +357,37 @@ int cli_cmd_predict(int argc, char **argv) {
     predict_opts o;
     int stop, status = parse_options(argc, argv, &o, &stop);
     if (stop) return status;
-    cli_model cm;
-    if ((status = cli_model_load(o.model, &cm)) != CLI_OK) return status;
+    app_model cm;
+    if ((status = app_model_load(o.model, &cm)) != APP_OK) return status;
     mg_err err = {0};
     mg_dataset *d = NULL;
     const mg_model_info *info = &cm.info;
     if (o.proba && !info->nclasses) {
-        status = cli_usage_error(CMD, "--proba needs a classifier; %s predicts numbers", o.model);
+        status = app_usage_error(CMD, "--proba needs a classifier; %s predicts numbers", o.model);
     } else if (o.proba && info->has_loss && info->loss == MG_LOSS_KIND_HINGE) {
-        status = cli_usage_error(CMD, "--proba: %s was trained with the hinge loss; its outputs "
+        status = app_usage_error(CMD, "--proba: %s was trained with the hinge loss; its outputs "
                                       "are scores, not probabilities", o.model);
     } else if (!(d = load_rows(&o, cm.m, info, &err))) {
-        cli_error("%s", err.msg);
-        status = CLI_FAIL;
+        app_error("%s", err.msg);
+        status = APP_FAIL;
     } else {
         score sc = {0, 0, 0};
         char *tmp = NULL, *target = NULL;
         FILE *f = o.out ? open_output(o.out, &tmp, &target) : stdout;
         if (!f) {
-            status = CLI_FAIL;
+            status = APP_FAIL;
         } else {
             status = predict_rows(cm.ctx, cm.m, info, d, &o, f, &sc);
             if (o.out) {
-                status = close_output(f, tmp, target, o.out, status == CLI_OK);
+                status = close_output(f, tmp, target, o.out, status == APP_OK);
             } else if (fflush(stdout) != 0 || ferror(stdout)) {
-                cli_error("cannot write the predictions: %s", strerror(errno));
-                status = CLI_FAIL;
+                app_error("cannot write the predictions: %s", strerror(errno));
+                status = APP_FAIL;
             }
         }
-        if (status == CLI_OK && !o.quiet) report(info, &sc, sc.n);
+        if (status == APP_OK && !o.quiet) report(info, &sc, sc.n);
     }
     mg_dataset_free(d);
-    cli_model_free(&cm);
+    app_model_free(&cm);
     return status;
 }

@@ -27,28 +27,28 @@ static int check_save_path(const char *path) {
     size_t n = strlen(path);
     struct stat st;
     if (path[n - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
-        cli_error("--save %s: is a directory, not a file name", path);
+        app_error("--save %s: is a directory, not a file name", path);
         return 0;
     }
     char *dir = strdup(path);
     if (!dir) {
-        cli_error("out of memory");
+        app_error("out of memory");
         return 0;
     }
     char *slash = strrchr(dir, '/');
     const char *where = !slash ? "." : slash == dir ? "/" : (*slash = '\0', dir);
     int ok = 0;
     if (stat(where, &st) != 0)
-        cli_error("--save %s: the directory %s does not exist", path, where);
+        app_error("--save %s: the directory %s does not exist", path, where);
     else if (!S_ISDIR(st.st_mode))
-        cli_error("--save %s: %s is not a directory", path, where);
+        app_error("--save %s: %s is not a directory", path, where);
     else if (access(where, W_OK | X_OK) != 0)
-        cli_error("--save %s: cannot write into %s: %s", path, where, strerror(errno));
+        app_error("--save %s: cannot write into %s: %s", path, where, strerror(errno));
     else
         ok = 1;
     free(dir);
     if (ok && !mg_model_files_available()) {
-        cli_error("--save %s: model files need jansson (install libjansson-dev and rebuild)", path);
+        app_error("--save %s: model files need jansson (install libjansson-dev and rebuild)", path);
         ok = 0;
     }
     return ok;
@@ -58,28 +58,28 @@ static int check_outputs(const train_opts *o) {
     if (o->save && !check_save_path(o->save)) return 0;
     if (o->checkpoint && !check_save_path(o->checkpoint)) return 0;
     if (o->plot && !mg_plot_available()) {
-        cli_error("--plot: this build has no plots (install libcairo2-dev and rebuild)");
+        app_error("--plot: this build has no plots (install libcairo2-dev and rebuild)");
         return 0;
     }
     return !o->plot || pictures_make_dir(CMD, "--plot", o->plot);
 }
 
 /* The loss: the one asked for if it fits the data, else CE for classes, MSE for numbers.
- * CLI_OK or CLI_USAGE. */
+ * APP_OK or APP_USAGE. */
 static int choose_loss(const train_opts *o, const mg_dataset *d, mg_loss_kind *loss) {
     size_t k = d->nclasses;
     *loss = o->has_loss ? o->loss : k ? MG_LOSS_KIND_CE : MG_LOSS_KIND_MSE;
     if (*loss == MG_LOSS_KIND_MSE && k)
-        return cli_usage_error(CMD, "--loss mse needs numeric targets; %s has %zu classes", o->data, k);
+        return app_usage_error(CMD, "--loss mse needs numeric targets; %s has %zu classes", o->data, k);
     if ((*loss == MG_LOSS_KIND_BCE || *loss == MG_LOSS_KIND_HINGE) && k != 2) {
-        if (!k) return cli_usage_error(CMD, "--loss %s needs 2 classes; %s has numeric targets",
+        if (!k) return app_usage_error(CMD, "--loss %s needs 2 classes; %s has numeric targets",
                                        mg_loss_kind_name(*loss), o->data);
-        return cli_usage_error(CMD, "--loss %s needs 2 classes; %s has %zu", mg_loss_kind_name(*loss),
+        return app_usage_error(CMD, "--loss %s needs 2 classes; %s has %zu", mg_loss_kind_name(*loss),
                                o->data, k);
     }
     if (*loss == MG_LOSS_KIND_CE && !k)
-        return cli_usage_error(CMD, "--loss ce needs classes; %s has numeric targets", o->data);
-    return CLI_OK;
+        return app_usage_error(CMD, "--loss ce needs classes; %s has numeric targets", o->data);
+    return APP_OK;
 }
 
 /* ==== the model and the run's settings ======================================================= */
@@ -125,7 +125,8 @@ static mg_mlp *make_model(mg_ctx *ctx, const train_opts *o, const mg_dataset *d,
     return mg_mlp_new(ctx, d->nfeat, o->nlayers + 1, sizes, acts, MG_INIT_SCALED, NULL, err);
 }
 
-static void config(const train_opts *o, mg_loss_kind loss, train_progress *prog, size_t per_epoch,
+/* mg_train's settings from the options (the callback is set by the caller). */
+static void config(const train_opts *o, mg_loss_kind loss, int has_val, size_t per_epoch,
                    mg_train_config *cfg) {
     mg_train_config_init(cfg);
     cfg->loss = loss;
@@ -139,9 +140,7 @@ static void config(const train_opts *o, mg_loss_kind loss, train_progress *prog,
     cfg->steps = o->steps;
     cfg->epochs = o->steps ? 0 : o->epochs;
     cfg->batch_size = o->batch;
-    cfg->eval_every = prog->has_val ? per_epoch : 0;
-    cfg->callback = train_progress_step;
-    cfg->user = prog;
+    cfg->eval_every = has_val ? per_epoch : 0;
     cfg->eager = o->eager;
     cfg->threads = o->threads;
     cfg->check_numerics = o->check_numerics;
@@ -232,8 +231,8 @@ static int save_model(const train_opts *o, const train_data *d, mg_ctx *ctx, con
     mg_status st = fill_info(&info, o, d, cfg, r, &err);
     if (!st) st = mg_model_save(o->save, ctx, m, &info, &err);
     mg_model_info_free(&info);
-    if (st) cli_error("%s", err.msg);
-    return st ? CLI_FAIL : CLI_OK;
+    if (st) app_error("%s", err.msg);
+    return st ? APP_FAIL : APP_OK;
 }
 
 /* ==== checkpoints and signals ================================================================ */
@@ -261,7 +260,7 @@ static int save_checkpoint(step_ctx *c, const mg_train_progress *p, const char *
     c->info.train_state = (mg_train_state *)p->state; /* borrowed for the save */
     mg_status st = mg_model_save(path, c->ctx, c->m, &c->info, &err);
     c->info.train_state = NULL;
-    if (st) cli_error("checkpoint after step %zu: %s", p->step + 1, err.msg);
+    if (st) app_error("checkpoint after step %zu: %s", p->step + 1, err.msg);
     return st == MG_STATUS_OK;
 }
 
@@ -319,100 +318,160 @@ static int report_stop(step_ctx *c, size_t per_epoch, size_t nb, size_t ntrain) 
     return 130;
 }
 
-/* ==== the command ============================================================================ */
+/* ==== the run, phase by phase ================================================================ */
+
+/* What the phases of one run share. Each phase returns the exit status; the run goes on
+ * while it is APP_OK. */
+typedef struct train_run {
+    const train_opts *o;
+    mg_ctx *ctx;
+    train_data *d;
+    mg_loss_kind loss;
+    mg_mlp *m;
+    mg_train_state *resume;  /* --resume: the checkpoint's training state, or NULL */
+    size_t n, nb;            /* training samples, and samples per step */
+    size_t per_epoch, nsteps; /* steps per epoch, and in all */
+    step_ctx sc;             /* what the per-step callback keeps */
+    mg_train_config cfg;
+    mg_train_result res;
+    train_outcome r;         /* what the reports say */
+} train_run;
+
+/* The loss, the model (new, or the checkpoint's) and the number of steps. */
+static int plan(train_run *t) {
+    const train_opts *o = t->o;
+    int status = choose_loss(o, t->d->train, &t->loss);
+    if (status != APP_OK) return status;
+    mg_err err = {0};
+    t->m = make_model(t->ctx, o, t->d->train, t->loss, &t->resume, &err);
+    if (!t->m) {
+        app_error("%s", err.msg);
+        return err.status == MG_STATUS_INVALID ? APP_USAGE : APP_FAIL;
+    }
+    t->n = t->d->train->n;
+    t->nb = o->batch && o->batch < t->n ? o->batch : t->n;
+    t->per_epoch = (t->n + t->nb - 1) / t->nb;
+    t->nsteps = o->steps ? o->steps : o->epochs * t->per_epoch;
+    return APP_OK;
+}
+
+/* The callback's state, mg_train's settings, the checkpoints' model info; prints the
+ * plan. */
+static int prepare(train_run *t) {
+    const train_opts *o = t->o;
+    step_ctx *sc = &t->sc;
+    int has_val = t->d->val != NULL;
+    sc->o = o, sc->ctx = t->ctx, sc->m = t->m;
+    sc->every = o->checkpoint ? (o->every ? o->every : t->per_epoch) : 0;
+    train_progress_init(&sc->prog, o, t->loss, t->n, (t->nsteps + t->per_epoch - 1) / t->per_epoch,
+                        has_val);
+    sc->prog.nsteps_total = t->nsteps;
+    config(o, t->loss, has_val, t->per_epoch, &t->cfg);
+    t->cfg.callback = on_step;
+    t->cfg.user = sc;
+    t->cfg.resume = t->resume;
+    if (t->resume) train_progress_resume(&sc->prog, t->resume->epoch, t->resume->pos);
+    train_outcome none;
+    memset(&none, 0, sizeof none);
+    mg_err err = {0};
+    if ((o->checkpoint || o->save) && fill_info(&sc->info, o, t->d, &t->cfg, &none, &err)) {
+        app_error("%s", err.msg);
+        return APP_FAIL;
+    }
+    if (!o->quiet) {
+        print_plan(o, t->d, t->m, &t->cfg, t->nsteps);
+        if (t->resume) fprintf(stderr, "resuming %s after step %zu\n", o->resume, t->resume->step);
+    }
+    if (o->max_memory) mg_ctx_set_max_bytes(t->ctx, mg_ctx_bytes(t->ctx) + o->max_memory);
+    return APP_OK;
+}
+
+/* mg_train, with SIGINT and SIGTERM stopping it after a step (then 130). */
+static int train(train_run *t) {
+    mg_err err = {0};
+    struct sigaction old[2];
+    catch_signals(old);
+    mg_status st = mg_train(t->ctx, t->m, t->d->train, t->d->val, &t->cfg, &t->res, &err);
+    restore_signals(old);
+    if (interrupted && t->res.stopped) return report_stop(&t->sc, t->per_epoch, t->nb, t->n);
+    train_progress_finish(&t->sc.prog, st ? NULL : &t->res.val, t->res.steps);
+    if (st) {
+        app_error("training failed: %s", err.msg);
+        return APP_FAIL;
+    }
+    return t->sc.failed ? APP_FAIL : APP_OK; /* a checkpoint failed: already said */
+}
+
+/* The outcome for the reports, with the test split measured. */
+static int measure(train_run *t) {
+    train_outcome *r = &t->r;
+    r->loss = t->loss;
+    r->train = t->res.train;
+    r->val = t->res.val;
+    r->steps = t->res.steps;
+    r->epochs = (double)(r->steps / t->per_epoch) +
+                (double)(r->steps % t->per_epoch * t->nb) / (double)t->n;
+    r->seconds = t->res.seconds;
+    r->parameters = t->m->nparams;
+    mg_err err = {0};
+    if (!t->d->test ||
+        !mg_evaluate(t->ctx, t->m, t->d->test, t->loss, t->cfg.subtract_max, &r->test, &err))
+        return APP_OK;
+    app_error("evaluating the test split: %s", err.msg);
+    return APP_FAIL;
+}
+
+/* --save FILE. */
+static int save(train_run *t) {
+    if (!t->o->save) return APP_OK;
+    int status = save_model(t->o, t->d, t->ctx, t->m, &t->cfg, &t->r);
+    if (status == APP_OK) t->r.saved = t->o->save;
+    return status;
+}
+
+/* --plot DIR: the loss curves and, for two features and classes, the decision boundary. */
+static int draw(train_run *t) {
+    const train_opts *o = t->o;
+    const train_progress *prog = &t->sc.prog;
+    if (!o->plot) return APP_OK;
+    if (prog->oom) app_error("train: out of memory recording the loss curves: they are cut short");
+    mg_plot_series curves[2] = {{"train", prog->ncurve, NULL, prog->curve},
+                                {"val", prog->nval, prog->val_x, prog->val_y}};
+    const char *slash = strrchr(o->data, '/'), *name = slash && slash[1] ? slash + 1 : o->data;
+    char title[128];
+    snprintf(title, sizeof title, "train on %s", name);
+    pictures p = {CMD, title, 2, curves, t->ctx, t->m, &t->d->standardize, t->d->raw_points,
+                  o->quiet};
+    return pictures_write(&p, o->plot);
+}
+
+/* The JSON object (--json) and the summary, and whether they reached standard output. */
+static int report(train_run *t) {
+    const train_opts *o = t->o;
+    if (o->json) train_print_json(stdout, o, &t->r);
+    if (!o->quiet) train_print_summary(o->json ? stderr : stdout, &t->r);
+    if (fflush(stdout) == 0 && !ferror(stdout)) return APP_OK;
+    app_error("cannot write to standard output");
+    return APP_FAIL;
+}
 
 /* Trains, measures, saves and draws; prints the summary. The exit status. */
 static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
-    mg_loss_kind loss;
-    int status = choose_loss(o, d->train, &loss);
-    if (status != CLI_OK) return status;
-    mg_err err = {0};
-    mg_train_state *resume = NULL;
-    mg_mlp *m = make_model(ctx, o, d->train, loss, &resume, &err);
-    if (!m) {
-        cli_error("%s", err.msg);
-        return err.status == MG_STATUS_INVALID ? CLI_USAGE : CLI_FAIL;
-    }
-    size_t n = d->train->n, nb = o->batch && o->batch < n ? o->batch : n;
-    size_t per_epoch = (n + nb - 1) / nb;
-    size_t nsteps = o->steps ? o->steps : o->epochs * per_epoch;
-    step_ctx sc;
-    memset(&sc, 0, sizeof sc);
-    sc.o = o, sc.ctx = ctx, sc.m = m;
-    sc.every = o->checkpoint ? (o->every ? o->every : per_epoch) : 0;
-    mg_model_info_init(&sc.info);
-    train_progress_init(&sc.prog, o, loss, n, (nsteps + per_epoch - 1) / per_epoch, d->val != NULL);
-    sc.prog.nsteps_total = nsteps;
-    mg_train_config cfg;
-    config(o, loss, &sc.prog, per_epoch, &cfg);
-    cfg.callback = on_step;
-    cfg.user = &sc;
-    cfg.resume = resume;
-    if (resume) train_progress_resume(&sc.prog, resume->epoch, resume->pos);
-    train_outcome none;
-    memset(&none, 0, sizeof none);
-    if ((o->checkpoint || o->save) && fill_info(&sc.info, o, d, &cfg, &none, &err)) {
-        cli_error("%s", err.msg);
-        status = CLI_FAIL;
-    }
-    if (status == CLI_OK && !o->quiet) {
-        print_plan(o, d, m, &cfg, nsteps);
-        if (resume) fprintf(stderr, "resuming %s after step %zu\n", o->resume, resume->step);
-    }
-    if (o->max_memory) mg_ctx_set_max_bytes(ctx, mg_ctx_bytes(ctx) + o->max_memory);
-
-    mg_train_result res;
-    memset(&res, 0, sizeof res);
-    train_outcome r;
-    memset(&r, 0, sizeof r);
-    struct sigaction old[2];
-    mg_status st = MG_STATUS_OK;
-    if (status == CLI_OK) {
-        catch_signals(old);
-        st = mg_train(ctx, m, d->train, d->val, &cfg, &res, &err);
-        restore_signals(old);
-    }
-    if (status == CLI_OK && interrupted && res.stopped) {
-        status = report_stop(&sc, per_epoch, nb, n);
-        goto out;
-    }
-    if (status == CLI_OK) train_progress_finish(&sc.prog, st ? NULL : &res.val, res.steps);
-    if (status == CLI_OK && st) cli_error("training failed: %s", err.msg);
-    if (status == CLI_OK && !st && sc.failed) st = MG_STATUS_IO;
-    r.loss = loss;
-    r.train = res.train;
-    r.val = res.val;
-    r.steps = res.steps;
-    r.epochs = (double)(res.steps / per_epoch) + (double)(res.steps % per_epoch * nb) / (double)n;
-    r.seconds = res.seconds;
-    r.parameters = m->nparams;
-    if (status == CLI_OK && !st && d->test &&
-        (st = mg_evaluate(ctx, m, d->test, loss, cfg.subtract_max, &r.test, &err)))
-        cli_error("evaluating the test split: %s", err.msg);
-    if (status == CLI_OK) status = st ? CLI_FAIL : CLI_OK;
-    if (status == CLI_OK && o->save && (status = save_model(o, d, ctx, m, &cfg, &r)) == CLI_OK)
-        r.saved = o->save;
-    if (status == CLI_OK && o->plot) {
-        if (sc.prog.oom) cli_error("train: out of memory recording the loss curves: they are cut short");
-        mg_plot_series curves[2] = {{"train", sc.prog.ncurve, NULL, sc.prog.curve},
-                                    {"val", sc.prog.nval, sc.prog.val_x, sc.prog.val_y}};
-        const char *slash = strrchr(o->data, '/'), *name = slash && slash[1] ? slash + 1 : o->data;
-        char title[128];
-        snprintf(title, sizeof title, "train on %s", name);
-        pictures p = {CMD, title, 2, curves, ctx, m, &d->standardize, d->raw_points, o->quiet};
-        status = pictures_write(&p, o->plot);
-    }
-    if (status == CLI_OK && o->json) train_print_json(stdout, o, &r);
-    if (status == CLI_OK && !o->quiet) train_print_summary(o->json ? stderr : stdout, &r);
-    if (status == CLI_OK && (fflush(stdout) != 0 || ferror(stdout))) {
-        cli_error("cannot write to standard output");
-        status = CLI_FAIL;
-    }
-out:
-    train_progress_free(&sc.prog);
-    mg_model_info_free(&sc.info);
-    mg_train_state_free(resume);
-    mg_mlp_free(m);
+    train_run t;
+    memset(&t, 0, sizeof t);
+    t.o = o, t.ctx = ctx, t.d = d;
+    mg_model_info_init(&t.sc.info);
+    int status = plan(&t);
+    if (status == APP_OK) status = prepare(&t);
+    if (status == APP_OK) status = train(&t);
+    if (status == APP_OK) status = measure(&t);
+    if (status == APP_OK) status = save(&t);
+    if (status == APP_OK) status = draw(&t);
+    if (status == APP_OK) status = report(&t);
+    train_progress_free(&t.sc.prog);
+    mg_model_info_free(&t.sc.info);
+    mg_train_state_free(t.resume);
+    mg_mlp_free(t.m);
     return status;
 }
 
@@ -422,13 +481,13 @@ int cli_cmd_train(int argc, char **argv) {
     if (stop) return status;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) {
-        cli_error("out of memory");
-        return CLI_FAIL;
+        app_error("out of memory");
+        return APP_FAIL;
     }
     mg_rng_seed(mg_ctx_rng(ctx), o.seed);
     train_data d;
-    if (!check_outputs(&o)) status = CLI_FAIL;
-    else if ((status = train_data_load(&o, mg_ctx_rng(ctx), &d)) == CLI_OK) {
+    if (!check_outputs(&o)) status = APP_FAIL;
+    else if ((status = train_data_load(&o, mg_ctx_rng(ctx), &d)) == APP_OK) {
         status = run(&o, ctx, &d);
         train_data_free(&d);
     }

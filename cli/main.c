@@ -33,16 +33,16 @@ static void usage(FILE *out) {
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
-        return CLI_USAGE;
+        return APP_USAGE;
     }
     const char *name = argv[1];
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
         usage(stdout);
-        return CLI_OK;
+        return APP_OK;
     }
     if (!strcmp(name, "--version")) {
         printf("micrograd %s\n", MG_VERSION_STRING);
-        return CLI_OK;
+        return APP_OK;
     }
     for (const cli_command *c = commands; c->name; c++) {
         if (!strcmp(name, c->name)) {
@@ -53,5 +53,5 @@ int main(int argc, char **argv) {
     }
     fprintf(stderr, "micrograd: unknown command '%s'\n", name);
     usage(stderr);
-    return CLI_USAGE;
+    return APP_USAGE;
 }

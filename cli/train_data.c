@@ -19,7 +19,7 @@ static mg_dataset *load_csv(const train_opts *o, mg_err *err) {
     /* The loss names the task when the file leaves it open (integer targets). */
     if (opt.task == MG_CSV_TASK_AUTO && o->has_loss)
         opt.task = o->loss == MG_LOSS_KIND_MSE ? MG_CSV_TASK_REGRESS : MG_CSV_TASK_CLASSIFY;
-    return cli_csv_load(o->data, &opt, err);
+    return app_csv_load(o->data, &opt, err);
 }
 
 static mg_dataset *generate(const train_opts *o, mg_rng *rng, mg_err *err) {
@@ -54,21 +54,21 @@ static int limit_rows(mg_dataset **d, size_t max, mg_err *err) {
 static int split_val(const train_opts *o, mg_rng *rng, train_data *d) {
     size_t n = d->train->n, nval = (size_t)floor(o->val * (double)n + 0.5);
     if (nval == 0 || nval >= n) {
-        cli_error("--val %g of %zu rows leaves %s", o->val, n,
+        app_error("--val %g of %zu rows leaves %s", o->val, n,
                   nval == 0 ? "no validation rows" : "no training rows");
-        return CLI_FAIL;
+        return APP_FAIL;
     }
     mg_err err = {0};
     mg_dataset *all = d->train, *tr = NULL, *va = NULL;
     mg_dataset_shuffle(all, rng);
     if (mg_dataset_split(all, n - nval, nval, &tr, &va, NULL, &err)) {
-        cli_error("%s", err.msg);
-        return CLI_FAIL;
+        app_error("%s", err.msg);
+        return APP_FAIL;
     }
     mg_dataset_free(all);
     d->train = tr;
     d->val = va;
-    return CLI_OK;
+    return APP_OK;
 }
 
 /* Keeps a raw copy of 2-D class points for the boundary picture, then standardises. */
@@ -76,18 +76,18 @@ static int standardize(const train_opts *o, train_data *d) {
     mg_err err = {0};
     const mg_dataset *t = d->train;
     if (o->plot && t->nfeat == 2 && t->nclasses >= 2 && !(d->raw_points = mg_dataset_slice(t, 0, t->n, &err))) {
-        cli_error("%s", err.msg);
-        return CLI_FAIL;
+        app_error("%s", err.msg);
+        return APP_FAIL;
     }
-    if (!o->standardize) return CLI_OK;
+    if (!o->standardize) return APP_OK;
     if (mg_standardizer_fit(&d->standardize, d->train, &err)) {
-        cli_error("%s: %s", o->data, err.msg);
-        return CLI_FAIL;
+        app_error("%s: %s", o->data, err.msg);
+        return APP_FAIL;
     }
     mg_standardizer_apply(&d->standardize, d->train);
     if (d->val) mg_standardizer_apply(&d->standardize, d->val);
     if (d->test) mg_standardizer_apply(&d->standardize, d->test);
-    return CLI_OK;
+    return APP_OK;
 }
 
 /* ==== loading ============================================================================= */
@@ -108,17 +108,17 @@ int train_data_load(const train_opts *o, mg_rng *rng, train_data *d) {
      * usage error. The loaders' messages already name the file (and line and column). */
     if (!ok && train_generator_name(o->source) && err.status == MG_STATUS_INVALID) {
         train_data_free(d);
-        return cli_usage_error(TRAIN_CMD, "--data %s: %s", o->data, err.msg);
+        return app_usage_error(TRAIN_CMD, "--data %s: %s", o->data, err.msg);
     }
     if (!ok || !limit_rows(&d->train, o->max_train, &err)) {
-        cli_error("%s", err.msg);
+        app_error("%s", err.msg);
         train_data_free(d);
-        return CLI_FAIL;
+        return APP_FAIL;
     }
     d->nrows = d->train->n;
-    int status = o->val > 0 ? split_val(o, rng, d) : CLI_OK;
-    if (status == CLI_OK) status = standardize(o, d);
-    if (status != CLI_OK) train_data_free(d);
+    int status = o->val > 0 ? split_val(o, rng, d) : APP_OK;
+    if (status == APP_OK) status = standardize(o, d);
+    if (status != APP_OK) train_data_free(d);
     return status;
 }
 

@@ -77,8 +77,8 @@ typedef struct train_opts {
 /* AdamW's default learning rate here; SGD and momentum take the library's (0.1). */
 #define TRAIN_DEFAULT_ADAMW_LR 0.01
 
-/* Parses argv into *o. Returns CLI_OK with *stop 0 to go on; otherwise the exit status
- * (CLI_OK after --help, CLI_USAGE after a usage error, already printed) with *stop 1. */
+/* Parses argv into *o. Returns APP_OK with *stop 0 to go on; otherwise the exit status
+ * (APP_OK after --help, APP_USAGE after a usage error, already printed) with *stop 1. */
 int train_parse_options(int argc, char **argv, train_opts *o, int *stop);
 /* The name of a generator source ("moons"), or NULL for CSV and Fashion-MNIST. */
 const char *train_generator_name(train_source s);
@@ -94,8 +94,8 @@ typedef struct train_data {
 } train_data;
 
 /* Loads, limits, splits and standardises the data as o says, drawing from rng (the
- * generator's points, then the validation shuffle). Returns CLI_OK, or CLI_FAIL /
- * CLI_USAGE after printing why; on failure *d is left empty. */
+ * generator's points, then the validation shuffle). Returns APP_OK, or APP_FAIL /
+ * APP_USAGE after printing why; on failure *d is left empty. */
 int train_data_load(const train_opts *o, mg_rng *rng, train_data *d);
 void train_data_free(train_data *d);
 

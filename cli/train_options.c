@@ -141,36 +141,36 @@ const char *train_generator_name(train_source s) {
 }
 
 static int set_data(train_opts *o, const char *v) {
-    if (!*v) return cli_usage_error(CMD, "--data needs a file or a dataset name");
+    if (!*v) return app_usage_error(CMD, "--data needs a file or a dataset name");
     o->data = v;
     o->source = TRAIN_SRC_CSV;
     if (!strncmp(v, "fashion-mnist", 13) && (!v[13] || v[13] == ':')) {
         o->source = TRAIN_SRC_FASHION;
         o->fashion_dir = v[13] && v[14] ? v + 14 : NULL;
-        if (v[13] && !v[14]) return cli_usage_error(CMD, "--data fashion-mnist: needs a directory");
+        if (v[13] && !v[14]) return app_usage_error(CMD, "--data fashion-mnist: needs a directory");
     }
     for (size_t i = 0; i < NGENERATORS; i++)
         if (!strcmp(v, generators[i].name)) o->source = generators[i].source;
-    return CLI_OK;
+    return APP_OK;
 }
 
 static int parse_size(const char *opt, const char *s, long min, long max, size_t *out) {
     long x;
-    if (!cli_parse_long(CMD, opt, s, min, max, &x)) return CLI_USAGE;
+    if (!app_parse_long(CMD, opt, s, min, max, &x)) return APP_USAGE;
     *out = (size_t)x;
-    return CLI_OK;
+    return APP_OK;
 }
 
 /* A number in [lo, hi], or (lo, hi] / [lo, hi) / (lo, hi) as the flags say. */
 static int parse_range(const char *opt, const char *s, double lo, int lo_open, double hi,
                        int hi_open, double *out) {
     double x;
-    if (!cli_parse_double(CMD, opt, s, &x)) return CLI_USAGE;
+    if (!app_parse_double(CMD, opt, s, &x)) return APP_USAGE;
     if (x < lo || x > hi || (lo_open && x == lo) || (hi_open && x == hi))
-        return cli_usage_error(CMD, "%s must be %s %g and %s %g, got %s", opt, lo_open ? ">" : ">=",
+        return app_usage_error(CMD, "%s must be %s %g and %s %g, got %s", opt, lo_open ? ">" : ">=",
                                lo, hi_open ? "<" : "<=", hi, s);
     *out = x;
-    return CLI_OK;
+    return APP_OK;
 }
 
 /* Strict unsigned parsing for --seed: digits only, up to 2^64 - 1. */
@@ -179,26 +179,26 @@ static int parse_seed(const char *s, uint64_t *out) {
     errno = 0;
     unsigned long long x = strtoull(s, &end, 10);
     if (!*s || *s == '-' || *s == '+' || *end || errno == ERANGE)
-        return cli_usage_error(CMD, "--seed expects a whole number from 0 to 2^64-1, got '%s'", s);
+        return app_usage_error(CMD, "--seed expects a whole number from 0 to 2^64-1, got '%s'", s);
     *out = (uint64_t)x;
-    return CLI_OK;
+    return APP_OK;
 }
 
 static int parse_decay(const char *s, train_opts *o) {
     if (!strcmp(s, "none")) {
         o->schedule = MG_LR_CONSTANT;
-        return CLI_OK;
+        return APP_OK;
     }
     if (!strcmp(s, "linear")) {
         o->schedule = MG_LR_LINEAR;
         o->decay = 0.9;
-        return CLI_OK;
+        return APP_OK;
     }
     if (!strncmp(s, "linear:", 7)) {
         o->schedule = MG_LR_LINEAR;
         return parse_range("--lr-decay linear:F", s + 7, 0.0, 0, 1.0, 0, &o->decay);
     }
-    return cli_usage_error(CMD, "--lr-decay must be none, linear or linear:F, got '%s'", s);
+    return app_usage_error(CMD, "--lr-decay must be none, linear or linear:F, got '%s'", s);
 }
 
 /* A size in bytes with an optional K, M or G (powers of 1024): at least 1M. */
@@ -211,14 +211,14 @@ static int parse_memory(const char *s, size_t *out) {
                   : *end == 'G' || *end == 'g' ? 1073741824.0 : 1.0;
     if (unit > 1.0) end++;
     if (end == s || *end || errno || !(x * unit >= 1048576.0) || x * unit > 1e18)
-        return cli_usage_error(CMD, "--max-memory expects a size of at least 1M such as 512M or 2G, "
+        return app_usage_error(CMD, "--max-memory expects a size of at least 1M such as 512M or 2G, "
                                     "got '%s'", s);
     *out = (size_t)(x * unit);
-    return CLI_OK;
+    return APP_OK;
 }
 
 static int parse_enum(const char *opt, const char *s, int ok, const char *allowed) {
-    return ok ? CLI_OK : cli_usage_error(CMD, "%s must be %s, got '%s'", opt, allowed, s);
+    return ok ? APP_OK : app_usage_error(CMD, "%s must be %s, got '%s'", opt, allowed, s);
 }
 
 /* ==== the parser ========================================================================= */
@@ -257,21 +257,21 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* One option's value into o: CLI_OK, or CLI_USAGE after printing why. */
+/* One option's value into o: APP_OK, or APP_USAGE after printing why. */
 static int set_option(int c, const char *v, train_opts *o) {
     long x;
     switch (c) {
     case 'd': return set_data(o, v);
-    case 't': o->target = v; return CLI_OK;
-    case 's': o->save = v; return *v ? CLI_OK : cli_usage_error(CMD, "--save needs a file name");
-    case 'q': o->quiet = 1; return CLI_OK;
+    case 't': o->target = v; return APP_OK;
+    case 's': o->save = v; return *v ? APP_OK : app_usage_error(CMD, "--save needs a file name");
+    case 'q': o->quiet = 1; return APP_OK;
     case OPT_DELIM:
         if (!strcmp(v, ",") || !strcmp(v, ";")) o->delimiter = v[0];
         else if (!strcmp(v, "tab") || !strcmp(v, "\t")) o->delimiter = '\t';
-        else return cli_usage_error(CMD, "--delimiter must be ',', ';' or 'tab', got '%s'", v);
-        return CLI_OK;
-    case OPT_HEADER: o->header = MG_CSV_HEADER_YES; return CLI_OK;
-    case OPT_NO_HEADER: o->header = MG_CSV_HEADER_NO; return CLI_OK;
+        else return app_usage_error(CMD, "--delimiter must be ',', ';' or 'tab', got '%s'", v);
+        return APP_OK;
+    case OPT_HEADER: o->header = MG_CSV_HEADER_YES; return APP_OK;
+    case OPT_NO_HEADER: o->header = MG_CSV_HEADER_NO; return APP_OK;
     case OPT_TASK:
         o->task = !strcmp(v, "classify") ? MG_CSV_TASK_CLASSIFY
                   : !strcmp(v, "regress") ? MG_CSV_TASK_REGRESS : MG_CSV_TASK_AUTO;
@@ -283,11 +283,11 @@ static int set_option(int c, const char *v, train_opts *o) {
     case OPT_MAX_TRAIN: return parse_size("--max-train", v, 1, 1000000000L, &o->max_train);
     case OPT_MAX_TEST: return parse_size("--max-test", v, 1, 1000000000L, &o->max_test);
     case OPT_VAL: return parse_range("--val", v, 0.0, 1, 1.0, 1, &o->val);
-    case OPT_STD: o->standardize = 1; return CLI_OK;
-    case OPT_NO_STD: o->standardize = 0; return CLI_OK;
+    case OPT_STD: o->standardize = 1; return APP_OK;
+    case OPT_NO_STD: o->standardize = 0; return APP_OK;
     case OPT_LAYERS:
-        return cli_parse_sizes(CMD, "--layers", v, o->layers, MG_MLP_MAX_LAYERS - 1, &o->nlayers)
-                   ? CLI_OK : CLI_USAGE;
+        return app_parse_sizes(CMD, "--layers", v, o->layers, MG_MLP_MAX_LAYERS - 1, &o->nlayers)
+                   ? APP_OK : APP_USAGE;
     case OPT_ACT: {
         int ok = mg_act_parse(v, &o->act) && o->act != MG_ACT_LINEAR;
         return parse_enum("--act", v, ok, "relu, tanh or sigmoid");
@@ -306,23 +306,23 @@ static int set_option(int c, const char *v, train_opts *o) {
     case OPT_STEPS: return parse_size("--steps", v, 1, 1000000000L, &o->steps);
     case OPT_SEED: return parse_seed(v, &o->seed);
     case OPT_THREADS:
-        if (!cli_parse_long(CMD, "--threads", v, 0, 4096, &x)) return CLI_USAGE;
+        if (!app_parse_long(CMD, "--threads", v, 0, 4096, &x)) return APP_USAGE;
         o->threads = (int)x;
-        return CLI_OK;
-    case OPT_EAGER: o->eager = 1; return CLI_OK;
-    case OPT_PLOT: o->plot = v; return *v ? CLI_OK : cli_usage_error(CMD, "--plot needs a directory");
-    case OPT_JSON: o->json = 1; return CLI_OK;
+        return APP_OK;
+    case OPT_EAGER: o->eager = 1; return APP_OK;
+    case OPT_PLOT: o->plot = v; return *v ? APP_OK : app_usage_error(CMD, "--plot needs a directory");
+    case OPT_JSON: o->json = 1; return APP_OK;
     case OPT_CHECKPOINT:
         o->checkpoint = v;
-        return *v ? CLI_OK : cli_usage_error(CMD, "--checkpoint needs a file name");
+        return *v ? APP_OK : app_usage_error(CMD, "--checkpoint needs a file name");
     case OPT_EVERY: return parse_size("--every", v, 1, 1000000000L, &o->every);
     case OPT_RESUME:
         o->resume = v;
-        return *v ? CLI_OK : cli_usage_error(CMD, "--resume needs a checkpoint file");
-    case OPT_CHECK_NUMERICS: o->check_numerics = 1; return CLI_OK;
+        return *v ? APP_OK : app_usage_error(CMD, "--resume needs a checkpoint file");
+    case OPT_CHECK_NUMERICS: o->check_numerics = 1; return APP_OK;
     case OPT_MAX_MEMORY: return parse_memory(v, &o->max_memory);
     }
-    return cli_usage_error(CMD, "unknown option");
+    return app_usage_error(CMD, "unknown option");
 }
 
 static void set_defaults(train_opts *o) {
@@ -346,33 +346,33 @@ static void set_defaults(train_opts *o) {
 /* Options that only make sense together, checked once all are known. */
 static int check_combinations(train_opts *o) {
     int csv = o->source == TRAIN_SRC_CSV, gen = train_generator_name(o->source) != NULL;
-    if (!o->data) return cli_usage_error(CMD, "no data: give --data FILE or a dataset name");
-    if (o->epochs && o->steps) return cli_usage_error(CMD, "give --epochs or --steps, not both");
+    if (!o->data) return app_usage_error(CMD, "no data: give --data FILE or a dataset name");
+    if (o->epochs && o->steps) return app_usage_error(CMD, "give --epochs or --steps, not both");
     if (!o->epochs && !o->steps) o->epochs = TRAIN_DEFAULT_EPOCHS;
     if (!csv && (o->target || o->delimiter || o->header != MG_CSV_HEADER_AUTO ||
                  o->task != MG_CSV_TASK_AUTO))
-        return cli_usage_error(CMD, "--target, --delimiter, --header, --no-header and --task "
+        return app_usage_error(CMD, "--target, --delimiter, --header, --no-header and --task "
                                     "are for CSV files, not '%s'", o->data);
     if (!gen && (o->samples || !isnan(o->noise) || o->classes))
-        return cli_usage_error(CMD, "--samples, --noise and --classes are for the generators "
+        return app_usage_error(CMD, "--samples, --noise and --classes are for the generators "
                                     "(moons, circles, ...), not '%s'", o->data);
     if (o->source == TRAIN_SRC_YINYANG && !isnan(o->noise))
-        return cli_usage_error(CMD, "--noise: yinyang has no noise");
+        return app_usage_error(CMD, "--noise: yinyang has no noise");
     if (o->classes && o->source != TRAIN_SRC_BLOBS && o->source != TRAIN_SRC_SPIRAL)
-        return cli_usage_error(CMD, "--classes is for blobs and spiral; %s has 2 classes%s",
+        return app_usage_error(CMD, "--classes is for blobs and spiral; %s has 2 classes%s",
                                o->data, o->source == TRAIN_SRC_YINYANG ? " (yinyang 3)" : "");
     if (o->max_test && o->source != TRAIN_SRC_FASHION)
-        return cli_usage_error(CMD, "--max-test: only fashion-mnist has a test split");
+        return app_usage_error(CMD, "--max-test: only fashion-mnist has a test split");
     if (!isnan(o->momentum) && o->optimizer != MG_OPTIM_MOMENTUM)
-        return cli_usage_error(CMD, "--momentum is for --optimizer momentum");
+        return app_usage_error(CMD, "--momentum is for --optimizer momentum");
     if (o->has_loss && csv && o->task != MG_CSV_TASK_AUTO &&
         (o->loss == MG_LOSS_KIND_MSE) != (o->task == MG_CSV_TASK_REGRESS))
-        return cli_usage_error(CMD, "--loss %s does not fit --task %s", mg_loss_kind_name(o->loss),
+        return app_usage_error(CMD, "--loss %s does not fit --task %s", mg_loss_kind_name(o->loss),
                                o->task == MG_CSV_TASK_REGRESS ? "regress" : "classify");
-    if (o->every && !o->checkpoint) return cli_usage_error(CMD, "--every needs --checkpoint FILE");
+    if (o->every && !o->checkpoint) return app_usage_error(CMD, "--every needs --checkpoint FILE");
     if (!o->samples) o->samples = TRAIN_DEFAULT_SAMPLES;
     if (o->standardize < 0) o->standardize = o->source != TRAIN_SRC_FASHION;
-    return CLI_OK;
+    return APP_OK;
 }
 
 int train_parse_options(int argc, char **argv, train_opts *o, int *stop) {
@@ -384,14 +384,14 @@ int train_parse_options(int argc, char **argv, train_opts *o, int *stop) {
     while ((c = getopt_long(argc, argv, ":d:t:s:qh", longopts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
-            return CLI_OK;
+            return APP_OK;
         }
-        if (c == ':') return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
-        if (c == '?') return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
-        if (set_option(c, optarg, o) != CLI_OK) return CLI_USAGE;
+        if (c == ':') return app_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?') return app_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+        if (set_option(c, optarg, o) != APP_OK) return APP_USAGE;
     }
-    if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-    if (check_combinations(o) != CLI_OK) return CLI_USAGE;
+    if (optind < argc) return app_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (check_combinations(o) != APP_OK) return APP_USAGE;
     *stop = 0;
-    return CLI_OK;
+    return APP_OK;
 }

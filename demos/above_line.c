@@ -36,60 +36,33 @@ static mg_dataset *above_line_data(mg_rng *rng, size_t n, mg_err *err) {
 }
 
 /* The mean training loss of every tenth epoch. */
-static int on_step(void *user, const mg_train_progress *p) {
+static void print_step(demo_state *s, const mg_train_progress *p) {
     double mean;
-    if (demo_epoch_step(user, p, &mean) && ((p->epoch + 1) % 10 == 0 || p->step + 1 == p->nsteps))
+    if (demo_epoch_mean(s, p, &mean) && ((p->epoch + 1) % 10 == 0 || p->step + 1 == p->nsteps))
         printf("epoch %zu loss %.6f\n", p->epoch, mean);
-    return 0;
 }
 
 /* The sigmoid of the model's logit, computed without overflow. */
-static double probability(double z) { return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z)); }
+static double probability(double z) {
+    return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
+}
 
-int demo_above_line(int argc, char **argv) {
-    demo_opts o;
-    int rc = demo_parse(&spec, argc, argv, &o);
-    if (rc >= 0) return rc;
-    demo_state s;
-    if (!demo_state_init(&s, o.seed)) return 1;
-    mg_err err;
-    s.loss = MG_LOSS_KIND_BCE;
-    s.train = above_line_data(mg_ctx_rng(s.ctx), o.n, &err);
-    if (!s.train) goto fail;
-    const size_t sizes[2] = {1, 1};
-    const mg_act acts[2] = {MG_ACT_RELU, MG_ACT_LINEAR};
-    s.model = mg_mlp_new(s.ctx, 2, 2, sizes, acts, MG_INIT_UNIFORM, NULL, &err);
-    if (!s.model) goto fail;
-
-    printf("above-line: %zu points, class y > x; SGD lr %g, %zu epochs of batches of %zu\n", o.n,
-           o.lr, o.epochs, o.batch);
-
-    mg_train_config cfg;
-    demo_train_config(&o, &cfg);
-    cfg.loss = MG_LOSS_KIND_BCE;
-    cfg.optim.lr = o.lr;
-    cfg.epochs = o.epochs;
-    cfg.batch_size = o.batch;
-    cfg.callback = on_step;
-    demo_epoch_mean e = {&s, 0.0, 0};
-    cfg.user = &e;
-    mg_train_result res;
-    if (mg_train(s.ctx, s.model, s.train, NULL, &cfg, &res, &err)) goto fail;
-    s.test = above_line_data(mg_ctx_rng(s.ctx), o.n, &err);
-    mg_metrics fresh;
-    if (!s.test || mg_evaluate(s.ctx, s.model, s.test, MG_LOSS_KIND_BCE, 1, &fresh, &err)) goto fail;
-
-    const double *p = mg_data_ptr(s.ctx, s.model->first);
+/* The trained model, its accuracy on the training points and on fresh ones (s->test), a
+ * dead relu if there is one, and the probabilities of the seed's probes. */
+static mg_status report(demo_state *s, const mg_train_result *res, const mg_metrics *fresh,
+                        mg_err *err) {
+    const double *p = mg_data_ptr(s->ctx, s->model->first);
     printf("model: sigmoid(%.4f * relu(%.4f*x + %.4f*y + %.4f) + %.4f)\n", p[3], p[0], p[1], p[2],
            p[4]);
     printf("training accuracy %.1f%% (%zu of %zu), loss %.4f\n",
-           100.0 * (double)res.train.correct / (double)res.train.n, res.train.correct, res.train.n,
-           res.train.loss);
+           100.0 * (double)res->train.correct / (double)res->train.n, res->train.correct,
+           res->train.n, res->train.loss);
     printf("fresh points: accuracy %.1f%% (%zu of %zu), loss %.4f\n",
-           100.0 * (double)fresh.correct / (double)fresh.n, fresh.correct, fresh.n, fresh.loss);
+           100.0 * (double)fresh->correct / (double)fresh->n, fresh->correct, fresh->n,
+           fresh->loss);
     size_t alive = 0;
-    for (size_t i = 0; i < s.train->n; i++)
-        alive += p[0] * s.train->x[2 * i] + p[1] * s.train->x[2 * i + 1] + p[2] > 0.0;
+    for (size_t i = 0; i < s->train->n; i++)
+        alive += p[0] * s->train->x[2 * i] + p[1] * s->train->x[2 * i + 1] + p[2] > 0.0;
     if (alive == 0)
         printf("note: the relu unit is 0 on every training point (a dead relu: its gradient is\n"
                "0, so training cannot revive it); try another --seed\n");
@@ -99,15 +72,41 @@ int demo_above_line(int argc, char **argv) {
                                              "0.23791579184662365"};
     for (int i = 0; i < 5; i++) {
         double z;
-        if (mg_mlp_predict(s.ctx, s.model, probes[i], &z, &err)) goto fail;
+        mg_status st = mg_mlp_predict(s->ctx, s->model, probes[i], &z, err);
+        if (st) return st;
         printf("P(above) at (%g, %g) = %.6g  (seed 001: %s)\n", probes[i][0], probes[i][1],
                probability(z), seed_said[i]);
     }
+    return MG_STATUS_OK;
+}
+
+int demo_above_line(int argc, char **argv) {
+    demo_opts o;
+    demo_state s;
+    int rc = demo_begin(&spec, argc, argv, &o, &s);
+    if (rc >= 0) return rc;
+    mg_err err;
+    s.loss = MG_LOSS_KIND_BCE;
+    s.train = above_line_data(mg_ctx_rng(s.ctx), o.n, &err);
+    if (!s.train) goto fail;
+    const size_t sizes[2] = {1, 1};
+    const mg_act acts[2] = {MG_ACT_RELU, MG_ACT_LINEAR};
+    s.model = mg_mlp_new(s.ctx, 2, 2, sizes, acts, MG_INIT_UNIFORM, NULL, &err);
+    if (!s.model) goto fail;
+    printf("above-line: %zu points, class y > x; SGD lr %g, %zu epochs of batches of %zu\n", o.n,
+           o.lr, o.epochs, o.batch);
+
+    mg_train_config cfg;
+    demo_train_config(&o, &s, MG_OPTIM_SGD, &cfg);
+    mg_train_result res;
+    if (demo_train(&s, &cfg, print_step, &res, &err)) goto fail;
+    s.test = above_line_data(mg_ctx_rng(s.ctx), o.n, &err);
+    mg_metrics fresh;
+    if (!s.test || mg_evaluate(s.ctx, s.model, s.test, MG_LOSS_KIND_BCE, 1, &fresh, &err))
+        goto fail;
+    if (report(&s, &res, &fresh, &err)) goto fail;
     demo_state_sample_graph(&s, s.train, 0, 1);
-    rc = demo_finish(&spec, &o, &s);
-    demo_state_free(&s);
-    return rc;
+    return demo_end(&spec, &o, &s);
 fail:
-    demo_state_free(&s);
-    return demo_fail(spec.name, &err);
+    return demo_abort(&spec, &s, &err);
 }

@@ -1,8 +1,8 @@
-/* demo.h - the training demos, shared by `micrograd demo NAME` and the example programs
- * (examples/NAME.c calls demo_NAME), so both print the same. A demo parses its options
- * (demo_parse), trains, prints, and leaves what it made in a demo_state, which
- * demo_finish turns into the optional outputs (--graph today; pictures can be added there
- * without touching the demos). */
+/* demo.h - the training demos of `micrograd demo NAME`. A demo parses its options and
+ * makes its context (demo_begin), trains with the library's loop (demo_train), prints,
+ * and leaves what it made in a demo_state, which demo_end turns into the optional outputs
+ * (--formula, --graph, --out) before freeing it. The registry and the dispatch are in
+ * demo_main.c; the helpers every demo shares in demo_common.c; each demo in its own file. */
 #ifndef MG_DEMO_H
 #define MG_DEMO_H
 
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ==== the registry ====================================================================== */
+/* ==== the registry (demo_main.c) ========================================================= */
 
 /* One demo: its name, a one-line summary for --list, and its entry point (argv[0] is the
  * demo's name; returns an exit status). Adding a demo is one line in demo_table. */
@@ -32,10 +32,10 @@ int demo_f2c(int argc, char **argv);
 int demo_above_line(int argc, char **argv);
 int demo_multiclass(int argc, char **argv);
 
-/* ==== options shared by the demos ======================================================== */
+/* ==== options shared by the demos (demo_common.c) ======================================== */
 
 /* A new option (--formula, --out DIR, ...) is a bit here, a field in demo_opts, a line in
- * demo_main.c's opt_infos and its parsing in set_option, and its output in demo_finish;
+ * demo_common.c's opt_infos and its parsing in set_option, and its output in demo_end;
  * a demo takes it by adding the bit to its spec. */
 
 /* Which options a demo takes (a bit set). */
@@ -59,8 +59,8 @@ enum {
 
 typedef struct demo_opts {
     uint64_t seed;     /* --seed: the context's generator (data first, then the model) */
-    size_t steps;      /* --steps: optimiser steps */
-    size_t epochs;     /* --epochs: passes over the data (mini-batch demos) */
+    size_t steps;      /* --steps: optimiser steps (0 in a demo that counts epochs) */
+    size_t epochs;     /* --epochs: passes over the data (0 in a demo that counts steps) */
     double lr;         /* --lr: the (initial) learning rate */
     size_t n;          /* --n: training points */
     double noise;      /* --noise: the dataset's noise */
@@ -88,10 +88,7 @@ typedef struct demo_spec {
  * status to return at once (0 after --help, 2 after a usage error, already printed). */
 int demo_parse(const demo_spec *spec, int argc, char **argv, demo_opts *o);
 
-/* mg_train_config_init, then the path options (--eager, --threads) of o. */
-void demo_train_config(const demo_opts *o, mg_train_config *cfg);
-
-/* ==== what a demo leaves behind ========================================================== */
+/* ==== what a demo makes (demo_common.c) =================================================== */
 
 typedef struct demo_state {
     mg_ctx *ctx;
@@ -100,34 +97,47 @@ typedef struct demo_state {
     mg_loss_kind loss;
     double *curve;      /* [ncurve] training loss per step */
     size_t ncurve, capcurve;
+    double epoch_loss;  /* the current epoch's loss so far (demo_epoch_mean) */
+    size_t epoch_seen;  /* and its samples */
     mg_value graph;     /* a loss graph worth drawing (one sample's, after backward), or
                            MG_NULL */
 } demo_state;
 
-/* A state with a new context seeded with seed; 0 (after printing why) when out of memory. */
-int demo_state_init(demo_state *s, uint64_t seed);
+/* Parses argv as spec says (demo_parse) and gives s a new context seeded with o->seed.
+ * Returns -1 to go on, or the exit status to return at once (after --help, a usage error
+ * or running out of memory, already printed); then s holds nothing. */
+int demo_begin(const demo_spec *spec, int argc, char **argv, demo_opts *o, demo_state *s);
 /* Appends a point to the loss curve (silently stops growing when out of memory). */
 void demo_state_record(demo_state *s, double loss);
 /* Builds s->graph: sample i of d through the model and the loss, then backward. */
 void demo_state_sample_graph(demo_state *s, const mg_dataset *d, size_t i, int subtract_max);
 void demo_state_free(demo_state *s);
 
-/* The mean training loss of an epoch, from the per-step callback of mg_train: the
- * seed's total_loss / len(data), weighting each step by its batch size. */
-typedef struct demo_epoch_mean {
-    demo_state *s;
-    double total;
-    size_t n;
-} demo_epoch_mean;
+/* ==== training (demo_common.c) ============================================================ */
 
-/* Records p's loss on s's curve and adds its batch to the epoch; returns 1 and sets *mean
- * when p ends an epoch (the sum then restarts), else 0. */
-int demo_epoch_step(demo_epoch_mean *e, const mg_train_progress *p, double *mean);
+/* Prints a step's progress (s's curve already has the step's loss). */
+typedef void (*demo_print_step)(demo_state *s, const mg_train_progress *p);
 
-/* The optional outputs after training (--graph, --out). Returns the exit status. */
-int demo_finish(const demo_spec *spec, const demo_opts *o, demo_state *s);
+/* mg_train_config_init, then what the demos set alike: s->loss, the optimiser `optim`
+ * (its defaults) with o's learning rate, o's steps, epochs and batch, and the path options
+ * (--eager, --threads). The demo then adds what is its own. */
+void demo_train_config(const demo_opts *o, const demo_state *s, mg_optim_kind optim,
+                       mg_train_config *cfg);
+/* mg_train of s->model on s->train (validated on s->val, which may be NULL) as cfg says,
+ * recording every step's loss on s's curve and calling print (NULL: none) after it. */
+mg_status demo_train(demo_state *s, const mg_train_config *cfg, demo_print_step print,
+                     mg_train_result *res, mg_err *err);
+/* The mean training loss of an epoch, the seed's total_loss / len(data), each step weighted
+ * by its batch: adds p's batch, and returns 1 and sets *mean when p ends an epoch (the sum
+ * then restarts), else 0. */
+int demo_epoch_mean(demo_state *s, const mg_train_progress *p, double *mean);
 
-/* Prints "micrograd: NAME: <message>" for a library error; returns 1. */
-int demo_fail(const char *name, const mg_err *err);
+/* ==== the end (demo_common.c) ============================================================= */
+
+/* The optional outputs after training (--formula, --out, --graph), then frees s. Returns
+ * the exit status. */
+int demo_end(const demo_spec *spec, const demo_opts *o, demo_state *s);
+/* Frees s and prints "micrograd: NAME: <message>" for a library error; returns 1. */
+int demo_abort(const demo_spec *spec, demo_state *s, const mg_err *err);
 
 #endif

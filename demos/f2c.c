@@ -20,33 +20,39 @@ static const demo_spec spec = {
 };
 
 /* The mean training loss of each epoch: the seed's total_loss / len(data). */
-static int on_step(void *user, const mg_train_progress *p) {
+static void print_step(demo_state *s, const mg_train_progress *p) {
     double mean;
     char buf[32];
-    if (demo_epoch_step(user, p, &mean))
+    if (demo_epoch_mean(s, p, &mean))
         printf("epoch %zu loss %s\n", p->epoch, mg_fmt_repr(mean, buf, sizeof buf));
-    return 0;
 }
 
 /* Rounds values a hair from 0 to 0, so "%.4f" never shows "-0.0000". */
-static double tidy(double x) { return fabs(x) < 5e-5 ? 0.0 : x; }
+static double tidy(double x) {
+    return fabs(x) < 5e-5 ? 0.0 : x;
+}
+
+/* n points f = uniform(-1, 1), c = (f - 32) * 5/9: the seed's data. */
+static mg_dataset *f2c_data(mg_rng *rng, size_t n, mg_err *err) {
+    mg_dataset *d = mg_dataset_new(n, 1, 0, err);
+    if (!d) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        double f = mg_rng_uniform(rng, -1.0, 1.0);
+        d->x[i] = f;
+        d->y[i] = (f - 32.0) * 5.0 / 9.0;
+    }
+    return d;
+}
 
 int demo_f2c(int argc, char **argv) {
     demo_opts o;
-    int rc = demo_parse(&spec, argc, argv, &o);
-    if (rc >= 0) return rc;
     demo_state s;
-    if (!demo_state_init(&s, o.seed)) return 1;
+    int rc = demo_begin(&spec, argc, argv, &o, &s);
+    if (rc >= 0) return rc;
     mg_err err;
     s.loss = MG_LOSS_KIND_MSE;
-    s.train = mg_dataset_new(o.n, 1, 0, &err);
+    s.train = f2c_data(mg_ctx_rng(s.ctx), o.n, &err);
     if (!s.train) goto fail;
-    mg_rng *rng = mg_ctx_rng(s.ctx);
-    for (size_t i = 0; i < o.n; i++) {
-        double f = mg_rng_uniform(rng, -1.0, 1.0);
-        s.train->x[i] = f;
-        s.train->y[i] = (f - 32.0) * 5.0 / 9.0;
-    }
     const size_t sizes[1] = {1};
     const mg_act acts[1] = {MG_ACT_LINEAR};
     s.model = mg_mlp_new(s.ctx, 1, 1, sizes, acts, MG_INIT_UNIFORM, NULL, &err);
@@ -55,16 +61,9 @@ int demo_f2c(int argc, char **argv) {
            "batches of %zu\n", o.n, o.lr, o.batch);
 
     mg_train_config cfg;
-    demo_train_config(&o, &cfg);
-    cfg.loss = MG_LOSS_KIND_MSE;
-    cfg.optim.lr = o.lr;
-    cfg.epochs = o.epochs;
-    cfg.batch_size = o.batch;
-    cfg.callback = on_step;
-    demo_epoch_mean e = {&s, 0.0, 0};
-    cfg.user = &e;
+    demo_train_config(&o, &s, MG_OPTIM_SGD, &cfg);
     mg_train_result res;
-    if (mg_train(s.ctx, s.model, s.train, NULL, &cfg, &res, &err)) goto fail;
+    if (demo_train(&s, &cfg, print_step, &res, &err)) goto fail;
 
     double w = mg_data(s.ctx, s.model->params[0]), b = mg_data(s.ctx, s.model->params[1]);
     double c32, c212, f32 = 32.0, f212 = 212.0;
@@ -77,10 +76,7 @@ int demo_f2c(int argc, char **argv) {
            res.train.rmse);
     printf("32 F is %.4f C; 212 F is %.4f C\n", tidy(c32), tidy(c212));
     demo_state_sample_graph(&s, s.train, 0, 1);
-    rc = demo_finish(&spec, &o, &s);
-    demo_state_free(&s);
-    return rc;
+    return demo_end(&spec, &o, &s);
 fail:
-    demo_state_free(&s);
-    return demo_fail(spec.name, &err);
+    return demo_abort(&spec, &s, &err);
 }

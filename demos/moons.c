@@ -18,22 +18,19 @@ static const demo_spec spec = {
     NULL,
 };
 
-static int on_step(void *user, const mg_train_progress *p) {
-    demo_state *s = user;
+static void print_step(demo_state *s, const mg_train_progress *p) {
+    (void)s;
     char b1[32], b2[32];
     double pct = 100.0 * (double)p->batch_metrics.correct / (double)p->batch;
     printf("step %zu loss %s, accuracy %s%%\n", p->step, mg_fmt_repr(p->loss, b1, sizeof b1),
            mg_fmt_repr(pct, b2, sizeof b2));
-    demo_state_record(s, p->loss);
-    return 0;
 }
 
 int demo_moons(int argc, char **argv) {
     demo_opts o;
-    int rc = demo_parse(&spec, argc, argv, &o);
-    if (rc >= 0) return rc;
     demo_state s;
-    if (!demo_state_init(&s, o.seed)) return 1;
+    int rc = demo_begin(&spec, argc, argv, &o, &s);
+    if (rc >= 0) return rc;
     mg_err err;
     s.loss = MG_LOSS_KIND_HINGE;
     s.train = mg_dataset_moons(mg_ctx_rng(s.ctx), o.n, o.noise, &err);
@@ -45,27 +42,18 @@ int demo_moons(int argc, char **argv) {
            s.model->nparams);
 
     mg_train_config cfg;
-    demo_train_config(&o, &cfg);
-    cfg.loss = MG_LOSS_KIND_HINGE;
+    demo_train_config(&o, &s, MG_OPTIM_SGD, &cfg);
     cfg.l2 = 1e-4;
-    cfg.optim.lr = o.lr;
     cfg.optim.schedule = MG_LR_LINEAR;
     cfg.optim.decay = 0.9;
-    cfg.steps = o.steps;
-    cfg.batch_size = o.batch;
-    cfg.callback = on_step;
-    cfg.user = &s;
     mg_train_result res;
-    if (mg_train(s.ctx, s.model, s.train, NULL, &cfg, &res, &err)) goto fail;
+    if (demo_train(&s, &cfg, print_step, &res, &err)) goto fail;
     char b1[32], b2[32];
     printf("final: training accuracy %s%% (%zu of %zu), mean hinge loss %s\n",
-           mg_fmt_repr(100.0 * (double)res.train.correct / (double)res.train.n, b1, sizeof b1), res.train.correct, res.train.n,
-           mg_fmt_repr(res.train.loss, b2, sizeof b2));
+           mg_fmt_repr(100.0 * (double)res.train.correct / (double)res.train.n, b1, sizeof b1),
+           res.train.correct, res.train.n, mg_fmt_repr(res.train.loss, b2, sizeof b2));
     demo_state_sample_graph(&s, s.train, 0, 1);
-    rc = demo_finish(&spec, &o, &s);
-    demo_state_free(&s);
-    return rc;
+    return demo_end(&spec, &o, &s);
 fail:
-    demo_state_free(&s);
-    return demo_fail(spec.name, &err);
+    return demo_abort(&spec, &s, &err);
 }

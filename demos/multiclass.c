@@ -2,7 +2,7 @@
  * (the cs231n set) or Gaussian blobs, 80% to train and 20% to validate. */
 #include "demo.h"
 
-#include "cli.h"
+#include "app.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,37 +25,40 @@ static const demo_spec spec = {
     data_names,
 };
 
-static int on_step(void *user, const mg_train_progress *p) {
-    demo_state *s = user;
-    demo_state_record(s, p->loss);
+static void print_step(demo_state *s, const mg_train_progress *p) {
+    (void)s;
     if (p->has_val)
         printf("step %zu loss %.4f, accuracy %.1f%%, val loss %.4f, val accuracy %.1f%%\n",
                p->step, p->loss, 100.0 * (double)p->batch_metrics.correct / (double)p->batch,
                p->val.loss, 100.0 * (double)p->val.correct / (double)p->val.n);
-    return 0;
+}
+
+/* o's dataset split 80% / 20% into s->train and s->val. */
+static mg_status multiclass_data(const demo_opts *o, demo_state *s, mg_err *err) {
+    mg_rng *rng = mg_ctx_rng(s->ctx);
+    mg_dataset *all = !strcmp(o->data, "blobs")
+                          ? mg_dataset_blobs(rng, o->n, o->classes, 2, 5.0 * o->noise, err)
+                          : mg_dataset_spiral(rng, o->n, o->classes, o->noise, err);
+    if (!all) return err->status;
+    size_t ntrain = o->n - o->n / 5;
+    mg_status st = mg_dataset_split(all, ntrain, o->n - ntrain, &s->train, &s->val, NULL, err);
+    mg_dataset_free(all);
+    return st;
 }
 
 int demo_multiclass(int argc, char **argv) {
     demo_opts o;
-    int rc = demo_parse(&spec, argc, argv, &o);
-    if (rc >= 0) return rc;
-    if (o.n < 4 * o.classes)
-        return cli_usage_error("demo multiclass", "--n must be at least 4 * --classes (%zu)",
-                               4 * o.classes);
     demo_state s;
-    if (!demo_state_init(&s, o.seed)) return 1;
+    int rc = demo_begin(&spec, argc, argv, &o, &s);
+    if (rc >= 0) return rc;
     mg_err err;
-    mg_rng *rng = mg_ctx_rng(s.ctx);
-    s.loss = MG_LOSS_KIND_CE;
-    mg_dataset *all = !strcmp(o.data, "blobs")
-                          ? mg_dataset_blobs(rng, o.n, o.classes, 2, 5.0 * o.noise, &err)
-                          : mg_dataset_spiral(rng, o.n, o.classes, o.noise, &err);
-    size_t ntrain = o.n - o.n / 5;
-    if (!all || mg_dataset_split(all, ntrain, o.n - ntrain, &s.train, &s.val, NULL, &err)) {
-        mg_dataset_free(all);
-        goto fail;
+    if (o.n < 4 * o.classes) {
+        demo_state_free(&s);
+        return app_usage_error("demo multiclass", "--n must be at least 4 * --classes (%zu)",
+                               4 * o.classes);
     }
-    mg_dataset_free(all);
+    s.loss = MG_LOSS_KIND_CE;
+    if (multiclass_data(&o, &s, &err)) goto fail;
     const size_t sizes[3] = {16, 16, o.classes};
     s.model = mg_mlp_new(s.ctx, 2, 3, sizes, NULL, MG_INIT_SCALED, NULL, &err);
     if (!s.model) goto fail;
@@ -64,29 +67,19 @@ int demo_multiclass(int argc, char **argv) {
            o.data, o.classes, o.n, s.train->n, s.val->n, o.classes, s.model->nparams, o.lr);
 
     mg_train_config cfg;
-    demo_train_config(&o, &cfg);
-    cfg.loss = MG_LOSS_KIND_CE;
+    demo_train_config(&o, &s, MG_OPTIM_ADAMW, &cfg);
     cfg.subtract_max = 1;
-    mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
-    cfg.optim.lr = o.lr;
     cfg.optim.weight_decay = 1e-4;
-    cfg.steps = o.steps;
-    cfg.batch_size = o.batch;
     cfg.eval_every = 10;
-    cfg.callback = on_step;
-    cfg.user = &s;
     mg_train_result res;
-    if (mg_train(s.ctx, s.model, s.train, s.val, &cfg, &res, &err)) goto fail;
+    if (demo_train(&s, &cfg, print_step, &res, &err)) goto fail;
     printf("final: train loss %.4f, accuracy %.1f%% (%zu of %zu); val loss %.4f, accuracy "
            "%.1f%% (%zu of %zu)\n",
            res.train.loss, 100.0 * (double)res.train.correct / (double)res.train.n,
            res.train.correct, res.train.n, res.val.loss,
            100.0 * (double)res.val.correct / (double)res.val.n, res.val.correct, res.val.n);
     demo_state_sample_graph(&s, s.train, 0, 1);
-    rc = demo_finish(&spec, &o, &s);
-    demo_state_free(&s);
-    return rc;
+    return demo_end(&spec, &o, &s);
 fail:
-    demo_state_free(&s);
-    return demo_fail(spec.name, &err);
+    return demo_abort(&spec, &s, &err);
 }

@@ -33,12 +33,31 @@ static mg_value toy_loss(mg_ctx *ctx, mg_mlp *m) {
     return mg_sum(ctx, 4, losses);
 }
 
+/* The walkthrough's loop, one step per line of it: forward and loss above a mark,
+ * zero_grad, backward, p -= lr * p.grad, back to the mark. Returns 0 when out of memory. */
+static int toy_train(demo_state *s, const demo_opts *o) {
+    mg_mark mark = mg_ctx_mark(s->ctx);
+    char buf[32];
+    for (size_t k = 0; k < o->steps; k++) {
+        mg_value loss = toy_loss(s->ctx, s->model);
+        if (!mg_ok(loss)) return 0;
+        mg_mlp_zero_grad(s->ctx, s->model);
+        mg_backward(s->ctx, loss);
+        double *p = mg_data_ptr(s->ctx, s->model->first);
+        const double *g = mg_grad_ptr(s->ctx, s->model->first);
+        for (size_t i = 0; i < s->model->nparams; i++) p[i] += -o->lr * g[i];
+        printf("step %zu loss %s\n", k, mg_fmt_repr(mg_data(s->ctx, loss), buf, sizeof buf));
+        demo_state_record(s, mg_data(s->ctx, loss));
+        mg_ctx_reset(s->ctx, mark);
+    }
+    return 1;
+}
+
 int demo_toy(int argc, char **argv) {
     demo_opts o;
-    int rc = demo_parse(&spec, argc, argv, &o);
-    if (rc >= 0) return rc;
     demo_state s;
-    if (!demo_state_init(&s, o.seed)) return 1;
+    int rc = demo_begin(&spec, argc, argv, &o, &s);
+    if (rc >= 0) return rc;
     mg_err err;
     s.loss = MG_LOSS_KIND_MSE;
     s.train = mg_dataset_new(4, 3, 0, &err);
@@ -53,32 +72,18 @@ int demo_toy(int argc, char **argv) {
     if (!s.model) goto fail;
     printf("MLP(3, [4, 4, 1]), tanh, %zu parameters; lr %g, %zu steps\n", s.model->nparams, o.lr,
            o.steps);
-
-    mg_mark mark = mg_ctx_mark(s.ctx);
-    char buf[32];
-    for (size_t k = 0; k < o.steps; k++) {
-        mg_value loss = toy_loss(s.ctx, s.model);
-        if (!mg_ok(loss)) {
-            mg_err_set(&err, MG_STATUS_NOMEM, "%s", mg_ctx_errmsg(s.ctx));
-            goto fail;
-        }
-        mg_mlp_zero_grad(s.ctx, s.model);
-        mg_backward(s.ctx, loss);
-        double *p = mg_data_ptr(s.ctx, s.model->first);
-        const double *g = mg_grad_ptr(s.ctx, s.model->first);
-        for (size_t i = 0; i < s.model->nparams; i++) p[i] += -o.lr * g[i];
-        printf("step %zu loss %s\n", k, mg_fmt_repr(mg_data(s.ctx, loss), buf, sizeof buf));
-        demo_state_record(&s, mg_data(s.ctx, loss));
-        mg_ctx_reset(s.ctx, mark);
+    if (!toy_train(&s, &o)) {
+        mg_err_set(&err, MG_STATUS_NOMEM, "%s", mg_ctx_errmsg(s.ctx));
+        goto fail;
     }
 
+    char b[5][32];
     for (int i = 0; i < 4; i++) {
         double ypred;
         if (mg_mlp_predict(s.ctx, s.model, toy_x[i], &ypred, &err)) goto fail;
-        char b1[32], b2[32], b3[32], b4[32];
-        printf("ypred for [%s, %s, %s]: %s (target %s)\n", mg_fmt_repr(toy_x[i][0], b1, 32),
-               mg_fmt_repr(toy_x[i][1], b2, 32), mg_fmt_repr(toy_x[i][2], b3, 32),
-               mg_fmt_repr(ypred, b4, 32), mg_fmt_repr(toy_y[i], buf, 32));
+        printf("ypred for [%s, %s, %s]: %s (target %s)\n", mg_fmt_repr(toy_x[i][0], b[0], 32),
+               mg_fmt_repr(toy_x[i][1], b[1], 32), mg_fmt_repr(toy_x[i][2], b[2], 32),
+               mg_fmt_repr(ypred, b[3], 32), mg_fmt_repr(toy_y[i], b[4], 32));
     }
     /* The whole loss of the final model, with its gradients, for --graph. */
     s.graph = toy_loss(s.ctx, s.model);
@@ -86,10 +91,7 @@ int demo_toy(int argc, char **argv) {
         mg_mlp_zero_grad(s.ctx, s.model);
         mg_backward(s.ctx, s.graph);
     }
-    rc = demo_finish(&spec, &o, &s);
-    demo_state_free(&s);
-    return rc;
+    return demo_end(&spec, &o, &s);
 fail:
-    demo_state_free(&s);
-    return demo_fail(spec.name, &err);
+    return demo_abort(&spec, &s, &err);
 }

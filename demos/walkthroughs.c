@@ -2,6 +2,8 @@
  * prints them (mg_fmt_repr), so a learner can put this output next to the notebook's. */
 #include "walkthroughs.h"
 
+#include "app.h"
+
 #include <micrograd.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,8 @@
  * after a usage error (already printed), 0 to go on. */
 static int wt_args(int argc, char **argv, const char *name, const char *what, const char *opt,
                    const char *opthelp, const char **file, int *formula) {
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "demo %s", name);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("Usage: micrograd demo %s [OPTIONS]\n\n%s\n\nOptions:\n", name, what);
@@ -24,8 +28,7 @@ static int wt_args(int argc, char **argv, const char *name, const char *what, co
         }
         if (opt && !strcmp(argv[i], opt)) {
             if (i + 1 == argc) {
-                fprintf(stderr, "micrograd demo %s: option '%s' needs a value\n"
-                                "Try 'micrograd demo %s --help'.\n", name, opt, name);
+                app_usage_error(cmd, "option '%s' needs a value", opt);
                 return -1;
             }
             *file = argv[++i];
@@ -35,8 +38,7 @@ static int wt_args(int argc, char **argv, const char *name, const char *what, co
             *formula = 1;
             continue;
         }
-        fprintf(stderr, "micrograd demo %s: unknown %s '%s'\nTry 'micrograd demo %s --help'.\n",
-                name, argv[i][0] == '-' ? "option" : "argument", argv[i], name);
+        app_usage_error(cmd, "unknown %s '%s'", argv[i][0] == '-' ? "option" : "argument", argv[i]);
         return -1;
     }
     return 0;
@@ -45,21 +47,21 @@ static int wt_args(int argc, char **argv, const char *name, const char *what, co
 /* Prints v's graph as a formula (--formula); returns an exit status. */
 static int wt_formula(const char *name, mg_ctx *ctx, mg_value v, int formula) {
     mg_err err;
-    if (!formula || mg_formula_write(ctx, v, NULL, stdout, &err) == MG_STATUS_OK) return 0;
-    fprintf(stderr, "micrograd: %s: %s\n", name, err.msg);
-    return 1;
+    if (!formula || mg_formula_write(ctx, v, NULL, stdout, &err) == MG_STATUS_OK) return APP_OK;
+    app_error("%s: %s", name, err.msg);
+    return APP_FAIL;
 }
 
 /* Draws v's graph to path (--graph); returns an exit status. */
 static int wt_draw(const char *name, mg_ctx *ctx, mg_value v, const char *path) {
-    if (!path) return 0;
+    if (!path) return APP_OK;
     mg_err err;
     if (mg_graph_save(ctx, v, NULL, path, &err) != MG_STATUS_OK) {
-        fprintf(stderr, "micrograd: %s: %s\n", name, err.msg);
-        return 1;
+        app_error("%s: %s", name, err.msg);
+        return APP_FAIL;
     }
     fprintf(stderr, "micrograd: %s: wrote %s\n", name, path);
-    return 0;
+    return APP_OK;
 }
 
 static const char *R(double x, char *buf) { return mg_fmt_repr(x, buf, 32); }
@@ -77,7 +79,7 @@ int walkthrough_derivative(int argc, char **argv) {
     int a = wt_args(argc, argv, "derivative",
                     "The derivative of f(x) = 3x^2 - 4x + 5 by finite differences.", "--plot",
                     "draw f on [-5, 5] with its tangent at x = 3 (.png or .svg)", &plot, NULL);
-    if (a) return a > 0 ? 0 : 2;
+    if (a) return a > 0 ? APP_OK : APP_USAGE;
     char b1[32], b2[32], b3[32];
     printf("f(x) = 3x^2 - 4x + 5; f(3.0) = %s\n", R(f_quadratic(3.0), b1));
     double h = 0.01, x = 3.0;
@@ -94,8 +96,8 @@ int walkthrough_derivative(int argc, char **argv) {
         mg_err err;
         if (mg_plot_function(plot, f_for_plot, NULL, "3x^2 - 4x + 5", -5.0, 5.0, &tangent, NULL,
                              &err) != MG_STATUS_OK) {
-            fprintf(stderr, "micrograd: derivative: %s\n", err.msg);
-            return 1;
+            app_error("derivative: %s", err.msg);
+            return APP_FAIL;
         }
         fprintf(stderr, "micrograd: derivative: wrote %s\n", plot);
     }
@@ -108,7 +110,7 @@ int walkthrough_expression(int argc, char **argv) {
     int a = wt_args(argc, argv, "expression",
                     "d = a*b + c with a = 2, b = -3, c = 10, and its slope along each input.",
                     NULL, NULL, NULL, NULL);
-    if (a) return a > 0 ? 0 : 2;
+    if (a) return a > 0 ? APP_OK : APP_USAGE;
     const char *names[3] = {"a", "b", "c"};
     char b1[32], b2[32], b3[32];
     for (int k = 0; k < 3; k++) {
@@ -145,7 +147,7 @@ int walkthrough_graph(int argc, char **argv) {
                     "gradients.",
                     "--graph", "draw the graph after backward (.dot, .svg or .png)", &graph,
                     &formula);
-    if (a) return a > 0 ? 0 : 2;
+    if (a) return a > 0 ? APP_OK : APP_USAGE;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return 1;
     mg_value va = mg_leaf_ex(ctx, 2.0, MG_ROLE_LEAF, "a");
@@ -156,9 +158,9 @@ int walkthrough_graph(int argc, char **argv) {
     mg_value vf = mg_leaf_ex(ctx, -2.0, MG_ROLE_LEAF, "f");
     mg_value L = mg_set_label(ctx, mg_mul(ctx, d, vf), "L");
     if (mg_ctx_status(ctx)) {
-        fprintf(stderr, "micrograd: %s\n", mg_ctx_errmsg(ctx));
+        app_error("%s", mg_ctx_errmsg(ctx));
         mg_ctx_free(ctx);
-        return 1;
+        return APP_FAIL;
     }
     mg_backward(ctx, L);
     mg_value all[] = {va, vb, vc, e, d, vf, L};
@@ -213,7 +215,7 @@ int walkthrough_neuron(int argc, char **argv) {
                     "built from exp.",
                     "--graph", "draw the tanh neuron after backward (.dot, .svg or .png)", &graph,
                     &formula);
-    if (a) return a > 0 ? 0 : 2;
+    if (a) return a > 0 ? APP_OK : APP_USAGE;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return 1;
     for (int from_exp = 0; from_exp < 2; from_exp++) {
@@ -233,7 +235,7 @@ int walkthrough_neuron(int argc, char **argv) {
         }
     }
     int status = mg_ctx_status(ctx) ? 1 : 0;
-    if (status) fprintf(stderr, "micrograd: %s\n", mg_ctx_errmsg(ctx));
+    if (status) app_error("%s", mg_ctx_errmsg(ctx));
     mg_ctx_free(ctx);
     return status;
 }

@@ -22,22 +22,19 @@ static const demo_spec spec = {
     NULL,
 };
 
-static int on_step(void *user, const mg_train_progress *p) {
-    demo_state *s = user;
+static void print_step(demo_state *s, const mg_train_progress *p) {
+    (void)s;
     char buf[32];
     if (p->has_val) printf("step %zu/%zu, val loss %.6f\n", p->step + 1, p->nsteps, p->val.loss);
     printf("step %zu/%zu, train loss %s\n", p->step + 1, p->nsteps,
            mg_fmt_repr(p->loss, buf, sizeof buf));
-    demo_state_record(s, p->loss);
-    return 0;
 }
 
 int demo_yinyang(int argc, char **argv) {
     demo_opts o;
-    int rc = demo_parse(&spec, argc, argv, &o);
-    if (rc >= 0) return rc;
     demo_state s;
-    if (!demo_state_init(&s, o.seed)) return 1;
+    int rc = demo_begin(&spec, argc, argv, &o, &s);
+    if (rc >= 0) return rc;
     mg_err err;
     mg_dataset *all = mg_dataset_yinyang(mg_ctx_rng(s.ctx), 100, 0.1, 0.5, &err);
     if (!all || mg_dataset_split(all, 80, 10, &s.train, &s.val, &s.test, &err)) {
@@ -52,30 +49,21 @@ int demo_yinyang(int argc, char **argv) {
     if (!s.model) goto fail;
 
     mg_train_config cfg;
-    demo_train_config(&o, &cfg);
-    cfg.loss = MG_LOSS_KIND_CE;
+    demo_train_config(&o, &s, MG_OPTIM_ADAMW, &cfg);
     cfg.subtract_max = 0;
-    mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
-    cfg.optim.lr = o.lr;
     cfg.optim.beta1 = 0.9;
     cfg.optim.beta2 = 0.95;
     cfg.optim.eps = 1e-8;
     cfg.optim.weight_decay = 1e-4;
-    cfg.steps = o.steps;
     cfg.eval_every = 10;
-    cfg.callback = on_step;
-    cfg.user = &s;
-    if (mg_train(s.ctx, s.model, s.train, s.val, &cfg, NULL, &err)) goto fail;
+    if (demo_train(&s, &cfg, print_step, NULL, &err)) goto fail;
 
     /* The reference's last act: the point (0, 0), class 0, through the net and the loss. */
     mg_dataset *origin = mg_dataset_new(1, 2, 3, &err);
     if (!origin) goto fail;
     demo_state_sample_graph(&s, origin, 0, 0);
     mg_dataset_free(origin);
-    rc = demo_finish(&spec, &o, &s);
-    demo_state_free(&s);
-    return rc;
+    return demo_end(&spec, &o, &s);
 fail:
-    demo_state_free(&s);
-    return demo_fail(spec.name, &err);
+    return demo_abort(&spec, &s, &err);
 }

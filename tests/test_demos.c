@@ -1,7 +1,7 @@
 /* test_demos.c - the training demos' end states, run as the example programs and as
  * `micrograd demo NAME`: yinyang line by line against the reference run's output, toy's
- * loss, moons' 100%, f2c's weight and bias, above-line's accuracy; and the command's
- * options and errors. */
+ * loss, moons' 100%, f2c's weight and bias, above-line's accuracy; every example's output
+ * against its demo's; and the command's options and errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,6 +174,37 @@ static void test_multiclass(void **state) {
     free(out);
 }
 
+/* ==== every example prints what its demo prints ========================================== */
+
+/* examples/NAME is its demo written out on the public header alone: with no arguments it
+ * prints what `micrograd demo DEMO` prints with its defaults, byte for byte. */
+static void test_examples_match_demos(void **state) {
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"derivative", "derivative"}, {"expression", "expression"}, {"graph", "graph"},
+        {"neuron", "neuron"},         {"toy", "toy"},               {"moons", "moons"},
+        {"yinyang", "yinyang"},       {"f2c", "f2c"},               {"above_line", "above-line"},
+        {"multiclass", "multiclass"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        char *out = run_example(pairs[i][0], NULL, NULL);
+        tu_run_result r = run_cli(pairs[i][1], NULL, NULL, NULL);
+        assert_int_equal(r.status, 0);
+        if (strcmp(r.out, out))
+            fail_msg("examples/%s and `micrograd demo %s` print differently:\n%s\n----\n%s",
+                     pairs[i][0], pairs[i][1], out, r.out);
+        tu_run_free(&r);
+        free(out);
+    }
+    /* and with the options the example takes */
+    char *out = run_example("multiclass", "--data=blobs", "--steps=100");
+    tu_run_result r = run_cli("multiclass", "--data=blobs", "--steps=100", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, out);
+    tu_run_free(&r);
+    free(out);
+}
+
 /* ==== the command ======================================================================== */
 
 static void test_list_and_help(void **state) {
@@ -308,6 +339,7 @@ int main(void) {
         cmocka_unit_test(test_f2c),
         cmocka_unit_test(test_above_line),
         cmocka_unit_test(test_multiclass),
+        cmocka_unit_test(test_examples_match_demos),
         cmocka_unit_test(test_list_and_help),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_options_and_graph),

@@ -1,5 +1,6 @@
-/* util.c - error printing, strict option parsing and file reading for the command. */
-#include "cli.h"
+/* app.c - messages, strict option values, files and models for the command and the demos
+ * (see app.h). */
+#include "app.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void cli_error(const char *fmt, ...) {
+void app_error(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fputs("micrograd: ", stderr);
@@ -19,50 +20,50 @@ void cli_error(const char *fmt, ...) {
     va_end(ap);
 }
 
-int cli_usage_error(const char *cmd, const char *fmt, ...) {
+int app_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "micrograd %s: ", cmd);
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\nTry 'micrograd %s --help'.\n", cmd);
     va_end(ap);
-    return CLI_USAGE;
+    return APP_USAGE;
 }
 
-int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out) {
+int app_parse_double(const char *cmd, const char *opt, const char *s, double *out) {
     char *end;
     errno = 0;
     double x = s && *s ? strtod(s, &end) : 0.0;
     if (!s || !*s || *end || errno == ERANGE || !isfinite(x)) {
-        cli_usage_error(cmd, "%s expects a finite number, got '%s'", opt, s ? s : "");
+        app_usage_error(cmd, "%s expects a finite number, got '%s'", opt, s ? s : "");
         return 0;
     }
     *out = x;
     return 1;
 }
 
-int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out) {
+int app_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out) {
     char *end;
     errno = 0;
     long x = s && *s ? strtol(s, &end, 10) : 0;
     if (!s || !*s || *end || errno == ERANGE) {
-        cli_usage_error(cmd, "%s expects a whole number, got '%s'", opt, s ? s : "");
+        app_usage_error(cmd, "%s expects a whole number, got '%s'", opt, s ? s : "");
         return 0;
     }
     if (x < min || x > max) {
-        cli_usage_error(cmd, "%s must be between %ld and %ld, got %ld", opt, min, max, x);
+        app_usage_error(cmd, "%s must be between %ld and %ld, got %ld", opt, min, max, x);
         return 0;
     }
     *out = x;
     return 1;
 }
 
-int cli_parse_sizes(const char *cmd, const char *opt, const char *s, size_t *out, size_t max,
+int app_parse_sizes(const char *cmd, const char *opt, const char *s, size_t *out, size_t max,
                     size_t *count) {
     size_t n = 0;
     const char *p = s ? s : "";
     if (!*p) {
-        cli_usage_error(cmd, "%s expects sizes like 16,16, got ''", opt);
+        app_usage_error(cmd, "%s expects sizes like 16,16, got ''", opt);
         return 0;
     }
     while (*p) {
@@ -70,17 +71,17 @@ int cli_parse_sizes(const char *cmd, const char *opt, const char *s, size_t *out
         errno = 0;
         long x = strtol(p, &end, 10);
         if (end == p || errno == ERANGE || x < 1 || x > 1000000 || (*end && *end != ',')) {
-            cli_usage_error(cmd, "%s expects positive sizes like 16,16, got '%s'", opt, s);
+            app_usage_error(cmd, "%s expects positive sizes like 16,16, got '%s'", opt, s);
             return 0;
         }
         if (n == max) {
-            cli_usage_error(cmd, "%s takes at most %zu sizes", opt, max);
+            app_usage_error(cmd, "%s takes at most %zu sizes", opt, max);
             return 0;
         }
         out[n++] = (size_t)x;
         p = *end ? end + 1 : end;
         if (*end == ',' && !*p) {
-            cli_usage_error(cmd, "%s ends with a comma: '%s'", opt, s);
+            app_usage_error(cmd, "%s ends with a comma: '%s'", opt, s);
             return 0;
         }
     }
@@ -88,7 +89,7 @@ int cli_parse_sizes(const char *cmd, const char *opt, const char *s, size_t *out
     return 1;
 }
 
-char *cli_read_file(const char *path, size_t *len, mg_err *err) {
+char *app_read_file(const char *path, size_t *len, mg_err *err) {
     int is_stdin = strcmp(path, "-") == 0;
     struct stat st;
     /* A directory or a device (/dev/zero would be read forever) is refused; a pipe is
@@ -134,33 +135,33 @@ char *cli_read_file(const char *path, size_t *len, mg_err *err) {
     return buf;
 }
 
-mg_dataset *cli_csv_load(const char *path, const mg_csv_options *opt, mg_err *err) {
+mg_dataset *app_csv_load(const char *path, const mg_csv_options *opt, mg_err *err) {
     if (strcmp(path, "-")) return mg_csv_load(path, opt, err);
     size_t len;
-    char *text = cli_read_file("-", &len, err);
+    char *text = app_read_file("-", &len, err);
     if (!text) return NULL;
     mg_dataset *d = mg_csv_parse(text, len, "<stdin>", opt, err);
     free(text);
     return d;
 }
 
-int cli_model_load(const char *path, cli_model *cm) {
+int app_model_load(const char *path, app_model *cm) {
     memset(cm, 0, sizeof *cm);
     mg_model_info_init(&cm->info);
     cm->ctx = mg_ctx_new();
     if (!cm->ctx) {
-        cli_error("out of memory");
-        return CLI_FAIL;
+        app_error("out of memory");
+        return APP_FAIL;
     }
     mg_err err = {0};
     cm->m = mg_model_load(path, cm->ctx, &cm->info, &err);
-    if (cm->m) return CLI_OK;
-    cli_error("%s", err.msg);
-    cli_model_free(cm);
-    return CLI_FAIL;
+    if (cm->m) return APP_OK;
+    app_error("%s", err.msg);
+    app_model_free(cm);
+    return APP_FAIL;
 }
 
-void cli_model_free(cli_model *cm) {
+void app_model_free(app_model *cm) {
     mg_mlp_free(cm->m);
     mg_model_info_free(&cm->info);
     mg_ctx_free(cm->ctx);

@@ -1,7 +1,7 @@
 /* pictures.c - loss curves and decision boundaries after training (see pictures.h). */
 #include "pictures.h"
 
-#include "cli.h"
+#include "app.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@ int pictures_make_dir(const char *who, const char *opt, const char *dir) {
     if (mkdir(dir, 0777) == 0) return 1;
     int e = errno;
     if (e == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return 1;
-    cli_error("%s: %s %s: cannot make the directory: %s", who, opt, dir,
+    app_error("%s: %s %s: cannot make the directory: %s", who, opt, dir,
               e == EEXIST ? "a file of that name exists" : strerror(e));
     return 0;
 }
@@ -54,15 +54,15 @@ static int write_boundary(const pictures *p, const char *dir) {
     boundary_user u = {p->ctx, p->model, p->standardize, 0};
     if (mg_plot_boundary(path, boundary_score, &u, mg_mlp_nout(p->model), d->n, d->x, d->y, &popt,
                          &err)) {
-        cli_error("%s: %s", p->who, err.msg);
-        return CLI_FAIL;
+        app_error("%s: %s", p->who, err.msg);
+        return APP_FAIL;
     }
     if (u.failed) {
-        cli_error("%s: the model could not be evaluated for the boundary picture", p->who);
-        return CLI_FAIL;
+        app_error("%s: the model could not be evaluated for the boundary picture", p->who);
+        return APP_FAIL;
     }
     if (!p->quiet) fprintf(stderr, "micrograd: %s: wrote %s\n", p->who, path);
-    return CLI_OK;
+    return APP_OK;
 }
 
 /* ==== loss curves and the whole set ========================================================= */
@@ -70,13 +70,13 @@ static int write_boundary(const pictures *p, const char *dir) {
 static int write_curves(const pictures *p, const char *dir) {
     mg_plot_series *s = calloc(p->ncurves ? p->ncurves : 1, sizeof *s);
     if (!s) {
-        cli_error("%s: out of memory", p->who);
-        return CLI_FAIL;
+        app_error("%s: out of memory", p->who);
+        return APP_FAIL;
     }
     size_t n = 0;
     for (size_t k = 0; k < p->ncurves; k++)
         if (p->curves[k].n > 0) s[n++] = p->curves[k];
-    int status = CLI_OK;
+    int status = APP_OK;
     if (n > 0) {
         char path[4096], title[160];
         mg_err err = {0};
@@ -87,8 +87,8 @@ static int write_curves(const pictures *p, const char *dir) {
         popt.xlabel = "step";
         snprintf(path, sizeof path, "%s/loss.png", dir);
         if (mg_plot_loss(path, n, s, &popt, &err)) {
-            cli_error("%s: %s", p->who, err.msg);
-            status = CLI_FAIL;
+            app_error("%s: %s", p->who, err.msg);
+            status = APP_FAIL;
         } else if (!p->quiet) {
             fprintf(stderr, "micrograd: %s: wrote %s\n", p->who, path);
         }
@@ -100,7 +100,7 @@ static int write_curves(const pictures *p, const char *dir) {
 int pictures_write(const pictures *p, const char *dir) {
     int status = write_curves(p, dir);
     const mg_dataset *d = p->points;
-    if (status == CLI_OK && p->model && p->model->nin == 2 && d && d->nfeat == 2 &&
+    if (status == APP_OK && p->model && p->model->nin == 2 && d && d->nfeat == 2 &&
         d->nclasses >= 2 && d->y)
         status = write_boundary(p, dir);
     return status;
