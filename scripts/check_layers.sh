@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# check_layers.sh BUILD_DIR - checks that the code calls downwards only.
+# check_layers.sh BUILD_DIR [SOURCE_DIR] - checks that the code calls downwards only.
 #
 # Reads the object files of the library, the shared application code, the demos and the
 # command in BUILD_DIR (nm: which file defines each symbol, which symbols each file
 # uses) and fails when
 #   - two or more files call each other, directly or around a loop (tsort finds it), or
 #   - a file calls into a folder that is above its own in LAYERS below.
-# Prints each offending edge or loop. -v prints every file-to-file edge.
+# Prints each offending edge or loop. -v prints every file-to-file edge. With SOURCE_DIR,
+# object files left behind by sources that no longer exist are ignored.
 set -u
 verbose=0
 if [ "${1:-}" = -v ]; then verbose=1; shift; fi
-build=${1:?usage: check_layers.sh [-v] BUILD_DIR}
+build=${1:?usage: check_layers.sh [-v] BUILD_DIR [SOURCE_DIR]}
+src=${2:-}
 
 # Bottom to top: a folder may call the folders before it and itself.
 LAYERS="src/core src/engine src/fast src/data src/nn src/io src/viz src/script app demos cli"
@@ -19,7 +21,11 @@ objs=()
 for t in mg_objects mg_app mg_demos micrograd; do
   d="$build/CMakeFiles/$t.dir"
   [ -d "$d" ] || continue
-  while IFS= read -r o; do objs+=("$o"); done < <(find "$d" -name '*.o' | sort)
+  while IFS= read -r o; do
+    rel=${o#*.dir/}
+    if [ -n "$src" ] && [ ! -f "$src/${rel%.o}" ]; then continue; fi
+    objs+=("$o")
+  done < <(find "$d" -name '*.o' | sort)
 done
 if [ ${#objs[@]} -eq 0 ]; then
   echo "check_layers: no object files under $build/CMakeFiles (build first)" >&2
