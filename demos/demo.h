@@ -31,6 +31,7 @@ int demo_yinyang(int argc, char **argv);
 int demo_f2c(int argc, char **argv);
 int demo_above_line(int argc, char **argv);
 int demo_multiclass(int argc, char **argv);
+int demo_newton(int argc, char **argv); /* newton.c: gradients as values */
 
 /* ==== options shared by the demos (demo_common.c) ======================================== */
 

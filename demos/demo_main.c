@@ -25,6 +25,7 @@ const demo_def demo_table[] = {
     {"above-line", "is a point above y = x? sigmoid(w*relu(w1*x + w2*y + b1) + b2) (seed 001)",
      demo_above_line},
     {"multiclass", "softmax cross-entropy on spiral or blobs classes with AdamW", demo_multiclass},
+    {"newton", "Newton's method with exact derivatives: the gradient is a graph too", demo_newton},
     {NULL, NULL, NULL},
 };
 

@@ -184,7 +184,7 @@ static void test_examples_match_demos(void **state) {
         {"derivative", "derivative"}, {"expression", "expression"}, {"graph", "graph"},
         {"neuron", "neuron"},         {"toy", "toy"},               {"moons", "moons"},
         {"yinyang", "yinyang"},       {"f2c", "f2c"},               {"above_line", "above-line"},
-        {"multiclass", "multiclass"},
+        {"multiclass", "multiclass"}, {"newton", "newton"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         char *out = run_example(pairs[i][0], NULL, NULL);
@@ -205,6 +205,30 @@ static void test_examples_match_demos(void **state) {
     free(out);
 }
 
+/* Newton's method with derivatives from gradients as values (mg_gradient): the 1-D root
+ * to the last digit, Rosenbrock's minimum exactly, and the derivative's graph drawn. */
+static void test_newton(void **state) {
+    (void)state;
+    const char *path = tu_path("newton.dot");
+    tu_run_result r = run_cli("newton", "--graph", path, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "step 0: x = 2.0, f(x) = -1.0, f'(x) = 10.0\n"));
+    assert_non_null(strstr(r.out, "step 1: x = 2.1, f(x) = 0.06100000000000083, f'(x) = 11.23\n"));
+    assert_non_null(strstr(r.out, "root: x = 2.0945514815423265\n"));
+    assert_non_null(strstr(r.out, "step 0: (x, y) = (-1.2, 1.0), f = 24.199999999999996"));
+    assert_non_null(strstr(r.out, "minimum: (x, y) = (1.0, 1.0)\n"));
+    assert_true(tu_count(r.out, "\nstep ") < 20); /* quadratic convergence: a handful */
+    char *dot = tu_read_file(path, NULL);
+    assert_non_null(dot);
+    assert_non_null(strstr(dot, "df/dx")); /* the derivative is a node of its own graph */
+    free(dot);
+    tu_run_free(&r);
+    r = run_cli("newton", "--steps", "0", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "micrograd demo newton"));
+    tu_run_free(&r);
+}
+
 /* ==== the command ======================================================================== */
 
 static void test_list_and_help(void **state) {
@@ -212,10 +236,11 @@ static void test_list_and_help(void **state) {
     tu_run_result r = run_cli("--list", NULL, NULL, NULL);
     assert_int_equal(r.status, 0);
     const char *names[] = {"derivative ", "expression ", "graph ",       "neuron ",    "toy ",
-                           "moons ",      "yinyang ",    "f2c ",         "above-line ", "multiclass "};
-    for (int i = 0; i < 10; i++)
+                           "moons ",      "yinyang ",    "f2c ",         "above-line ", "multiclass ",
+                           "newton "};
+    for (int i = 0; i < 11; i++)
         if (!line_starting(r.out, names[i])) fail_msg("--list lacks %s:\n%s", names[i], r.out);
-    assert_int_equal(tu_count(r.out, "\n"), 10);
+    assert_int_equal(tu_count(r.out, "\n"), 11);
     tu_run_free(&r);
     r = run_cli("toy", "--help", NULL, NULL);
     assert_int_equal(r.status, 0);
@@ -340,6 +365,7 @@ int main(void) {
         cmocka_unit_test(test_above_line),
         cmocka_unit_test(test_multiclass),
         cmocka_unit_test(test_examples_match_demos),
+        cmocka_unit_test(test_newton),
         cmocka_unit_test(test_list_and_help),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_options_and_graph),
