@@ -167,6 +167,10 @@ int main(int argc, char **argv) {
     bench_result("W3_train_s", elapsed);
     bench_result("W3_s_to_883", reached);
     bench_result("W3_check", fmax(gdiff, ldiff));
+    /* for the machine limit: the GEMM work of an epoch, and what AdamW moves per step */
+    bench_result("W3_flop_epoch", (double)n * bench_mlp_step_flop(NIN, 3, sizes));
+    bench_result("W3_steps_epoch", (double)nb);
+    bench_result("W3_params", (double)P);
     free(ep);
     free(ge);
     free(gc);
