@@ -117,6 +117,7 @@ int main(int argc, char **argv) {
     /* ---- train ---- */
     mg_optim_config cfg;
     mg_optim_config_init(&cfg, MG_OPTIM_ADAMW);
+    cfg.threads = threads; /* --threads 1 means one thread everywhere, the optimiser too */
     mg_optim *opt = mg_optim_new(&cfg, P, &err);
     if (!opt) bench_fail("%s", err.msg);
     double *ep = bench_alloc((size_t)epochs, sizeof *ep), elapsed = 0, reached = -1, best = 0;
