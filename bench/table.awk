@@ -75,14 +75,16 @@ END {
   if (has("bw_adamw_1t_gbs"))
     printf "  AdamW pattern %.1f GB/s on 1 thread, %.1f on 2; tape stream %.1f GB/s.\n",
       r["bw_adamw_1t_gbs"], r["bw_adamw_2t_gbs"], r["bw_tape_1t_gbs"]
-  print "  W1-W3: the matrix products (forward, dW, dX" \
-    (has("W1_flop") ? sprintf("; W1 %.0f kFLOP a step", r["W1_flop"] / 1e3) : "") \
-    (has("W2_flop") ? sprintf(", W2 %.1f MFLOP", r["W2_flop"] / 1e6) : "") \
-    (has("W3_flop_epoch") ? sprintf(", W3 %.2f GFLOP an epoch", r["W3_flop_epoch"] / 1e9) : "") ") at the f64 FMA peak;"
-  if (adam > 0)
-    printf "  W3 plus AdamW's 56 bytes a parameter a step (%.2f GB an epoch) at the AdamW bandwidth: %.2f + %.2f s;\n",
-      r["W3_steps_epoch"] * 56 * r["W3_params"] / 1e9, gemm, adam
-  print "  W4 the tape's bytes written once and read once at the stream bandwidth. ours/limit: micrograd over the limit."
+  if (p1 > 0) {
+    print "  W1-W3: the matrix products (forward, dW, dX" \
+      (has("W1_flop") ? sprintf("; W1 %.0f kFLOP a step", r["W1_flop"] / 1e3) : "") \
+      (has("W2_flop") ? sprintf(", W2 %.1f MFLOP", r["W2_flop"] / 1e6) : "") \
+      (has("W3_flop_epoch") ? sprintf(", W3 %.2f GFLOP an epoch", r["W3_flop_epoch"] / 1e9) : "") ") at the f64 FMA peak;"
+    if (adam > 0)
+      printf "  W3 plus AdamW's 56 bytes a parameter a step (%.2f GB an epoch) at the AdamW bandwidth: %.2f + %.2f s;\n",
+        r["W3_steps_epoch"] * 56 * r["W3_params"] / 1e9, gemm, adam
+    print "  W4 the tape's bytes written once and read once at the stream bandwidth. ours/limit: micrograd over the limit."
+  }
   printf "load average at the start %s, at the end %s (figures taken under load are not comparable)\n", load0, load1
   if ("note" in info) print "note: " info["note"]
 }
