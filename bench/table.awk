@@ -6,6 +6,7 @@
 # prints that table again.
 function has(k) { return (k in r) }
 function get(k) { return (k in r) ? r[k] : 0 }
+function max(a, b) { return a > b ? a : b }
 function num(k, f) { return has(k) ? sprintf(f, r[k]) : "-" }
 function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.1fx", a / b) : "-" }
 # one row: name, our time and its format, the PyTorch keys (f64, f32) and their format,
@@ -34,8 +35,11 @@ END {
   printf "%-40s %-13s %-12s %-12s %-15s %-11s %s\n", "workload", "micrograd", "PyTorch f64", "PyTorch f32",
     "speedup f64/f32", "limit", "ours/limit"
   print line
-  p1 = has("peak_f64_1t_gflops") ? r["peak_f64_1t_gflops"] * 1e9 : 0
-  p2 = has("peak_f64_2t_gflops") ? r["peak_f64_2t_gflops"] * 1e9 : 0
+  # 2 threads can always do what 1 does: a 2-thread figure below the 1-thread one (another
+  # program held a core) is not the machine's limit
+  p1 = get("peak_f64_1t_gflops") * 1e9
+  p2 = max(get("peak_f64_2t_gflops"), get("peak_f64_1t_gflops")) * 1e9
+  bw2 = max(get("bw_adamw_2t_gbs"), get("bw_adamw_1t_gbs")) * 1e9
   l1 = (has("W1_flop") && p1 > 0) ? r["W1_flop"] / p1 * 1e6 : 0
   row("W1 moons step, eager, 1 thread", "W1_eager_us", "%.1f us", "W1_torch_f64_us", "W1_torch_f32_us", "%.1f us", l1)
   row("W1 moons step, compiled, 1 thread", "W1_compiled_us", "%.2f us", "W1_torch_f64_us", "W1_torch_f32_us", "%.1f us", l1)
@@ -49,7 +53,7 @@ END {
   }
   if (has("W3_epoch_s")) {
     gemm = (has("W3_flop_epoch") && p2 > 0) ? r["W3_flop_epoch"] / p2 : 0
-    adam = has("bw_adamw_2t_gbs") ? r["W3_steps_epoch"] * 56 * r["W3_params"] / (r["bw_adamw_2t_gbs"] * 1e9) : 0
+    adam = (bw2 > 0) ? r["W3_steps_epoch"] * 56 * r["W3_params"] / bw2 : 0
     row("W3 fashion epoch, batch 64, 2 threads", "W3_epoch_s", "%.2f s", "W3_torch_f64_epoch_s", "W3_torch_f32_epoch_s",
       "%.2f s", (gemm > 0 && adam > 0) ? gemm + adam : 0)
     configs("W3_torch_f64", "W3_torch_f32")
