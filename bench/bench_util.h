@@ -82,6 +82,19 @@ static void bench_dump_mlp(const char *dir, mg_ctx *ctx, const mg_mlp *m) {
     }
 }
 
+/* FLOPs per sample of one training step of MLP(nin, sizes[0 .. nl-1]) as matrix products:
+ * the forward pass, the weight gradients dW and the input gradients dX of every layer but
+ * the first, 2 FLOPs (a multiply and an add) per weight each. Biases, activations and the
+ * loss are left out, being small beside these. For the machine limits in run.sh's table. */
+static double bench_mlp_step_flop(size_t nin, size_t nl, const size_t *sizes) {
+    double fwd = 0, dx = 0;
+    for (size_t l = 0, in = nin; l < nl; in = sizes[l], l++) {
+        fwd += 2.0 * (double)in * (double)sizes[l];
+        if (l > 0) dx += 2.0 * (double)in * (double)sizes[l];
+    }
+    return 2 * fwd + dx;
+}
+
 /* A result line for bench/run.sh: "RESULT key value". */
 static void bench_result(const char *key, double value) { printf("RESULT %s %.9g\n", key, value); }
 

@@ -117,6 +117,7 @@ int main(int argc, char **argv) {
     /* ---- train ---- */
     mg_optim_config cfg;
     mg_optim_config_init(&cfg, MG_OPTIM_ADAMW);
+    cfg.threads = threads; /* --threads 1 means one thread everywhere, the optimiser too */
     mg_optim *opt = mg_optim_new(&cfg, P, &err);
     if (!opt) bench_fail("%s", err.msg);
     double *ep = bench_alloc((size_t)epochs, sizeof *ep), elapsed = 0, reached = -1, best = 0;
@@ -167,6 +168,10 @@ int main(int argc, char **argv) {
     bench_result("W3_train_s", elapsed);
     bench_result("W3_s_to_883", reached);
     bench_result("W3_check", fmax(gdiff, ldiff));
+    /* for the machine limit: the GEMM work of an epoch, and what AdamW moves per step */
+    bench_result("W3_flop_epoch", (double)n * bench_mlp_step_flop(NIN, 3, sizes));
+    bench_result("W3_steps_epoch", (double)nb);
+    bench_result("W3_params", (double)P);
     free(ep);
     free(ge);
     free(gc);

@@ -173,6 +173,7 @@ int main(int argc, char **argv) {
     bench_result("W1_eager_us", eager_us);
     bench_result("W1_compiled_us", comp_us);
     bench_result("W1_check", fmax(gdiff, ldiff));
+    bench_result("W1_flop", N * bench_mlp_step_flop(2, 3, sizes));
     free(te);
     free(tc);
     free(ge);

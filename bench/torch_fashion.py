@@ -1,118 +1,124 @@
 """W3 in PyTorch: Fashion-MNIST, MLP(784, [256, 128, 10]) ReLU, cross-entropy, mini-batches
-of 64 in the batch order bench/fashion wrote to DIR (the same shuffles), AdamW with
-PyTorch's defaults, N threads: time per epoch and test accuracy after each. The images are
-read from the same IDX files (pixels / 255). Checked first: the float64 first-batch loss
-and gradients against the C run's. Prints RESULT lines for bench/run.sh.
-Usage: /usr/bin/python3 torch_fashion.py DIR EPOCHS THREADS DTYPE [DATA_DIR]
-(DTYPE float64 or float32)"""
-import ctypes
-import gzip
-import os
-import sys
+of 64 in the batch order bench/fashion wrote to its --dump directory (the same shuffles),
+AdamW with PyTorch's defaults: time per epoch and test accuracy after each. The images are
+read from the same IDX files (pixels / 255). Checked before anything is timed: the first
+batch's loss and gradients (float64 to 1e-12 / 1e-10, float32 loosely). Run by
+torch_bench.py, which picks the threads and the BLAS."""
 import time
 
 import numpy as np
 import torch
 
+from torch_common import check, flat_grads, idx, load, median
+
 SIZES, B = [784, 256, 128, 10], 64
 
 
-def set_threads(n):
-    """torch's own threads and OpenBLAS's pthreads, which torch does not control."""
-    torch.set_num_threads(n)
-    for lib in ("libopenblas.so.0", "libblas.so.3"):
-        try:
-            ctypes.CDLL(lib).openblas_set_num_threads(n)
-            return
-        except (OSError, AttributeError):
-            pass
+class Fashion:
+    name = "W3"
 
+    def __init__(self, d, data, full, cal_batches=0):
+        """full: the whole training and test sets (for timed epochs); otherwise the first
+        batch and the rows of the first epoch's first cal_batches batches (calibration)."""
+        x = idx(f"{data}/train-images-idx3-ubyte").reshape(-1, 784)
+        y = idx(f"{data}/train-labels-idx1-ubyte").astype(np.int64)
+        self.n = x.shape[0]
+        order = load(d, "order.f64").long()
+        self.epochs = order.numel() // self.n
+        self.order = order[:self.epochs * self.n].reshape(self.epochs, self.n)
+        self.first = (torch.from_numpy(x[:B] / 255.0), torch.from_numpy(y[:B]))
+        if full:
+            self.xtr, self.ytr = torch.from_numpy(x / 255.0), torch.from_numpy(y)
+            self.xte = torch.from_numpy(idx(f"{data}/t10k-images-idx3-ubyte").reshape(-1, 784) / 255.0)
+            self.yte = torch.from_numpy(idx(f"{data}/t10k-labels-idx1-ubyte").astype(np.int64))
+        else:  # the calibration's batches, gathered from a smaller table as from the whole
+            rows = self.order[0, :cal_batches * B].numpy()
+            self.xtr, self.ytr = torch.from_numpy(x[rows] / 255.0), torch.from_numpy(y[rows])
+            self.cal_order = torch.arange(rows.size)
+        self.init = [(load(d, f"w{l}.f64", (SIZES[l + 1], SIZES[l])), load(d, f"b{l}.f64")) for l in range(3)]
+        self.loss0 = load(d, "loss0.f64")[0].item()
+        self.grad0 = load(d, "grad0.f64")
+        self.cast = {}
 
-def idx(path):
-    """An IDX file (gzipped or not) as a numpy array of bytes in its shape."""
-    for p in (path, path + ".gz"):
-        if os.path.exists(p):
-            with open(p, "rb") as f:
-                data = f.read()
-            if data[:2] == b"\x1f\x8b":
-                data = gzip.decompress(data)
-            ndim = data[3]
-            shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-            return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
-    sys.exit(f"torch_fashion: {path} not found")
+    def data(self, dtype):
+        if dtype not in self.cast:
+            self.cast = {dtype: (self.xtr.to(dtype), getattr(self, "xte", self.xtr[:0]).to(dtype))}
+        return self.cast[dtype]
 
+    def model(self, dtype):
+        """A fresh model at the initial weights, its AdamW (PyTorch's defaults), the logits."""
+        layers = []
+        for l in range(3):
+            layer = torch.nn.Linear(SIZES[l], SIZES[l + 1]).to(dtype)
+            with torch.no_grad():
+                layer.weight.copy_(self.init[l][0])
+                layer.bias.copy_(self.init[l][1])
+            layers.append(layer)
+        opt = torch.optim.AdamW([p for l in layers for p in l.parameters()])
 
-def load(d, name, shape=None):
-    a = np.fromfile(os.path.join(d, name), dtype="<f8")
-    return torch.from_numpy(a.reshape(shape) if shape else a)
+        def logits(x):
+            h = torch.relu(layers[0](x))
+            h = torch.relu(layers[1](h))
+            return layers[2](h)
 
+        return layers, opt, logits
 
-def main():
-    d, epochs, threads, dtype = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    data = sys.argv[5] if len(sys.argv) > 5 else "/usr/share/datasets/fashion-mnist"
-    dt = {"float64": torch.float64, "float32": torch.float32}[dtype]
-    set_threads(threads)
-    xtr = torch.from_numpy(idx(f"{data}/train-images-idx3-ubyte").reshape(-1, 784) / 255.0)
-    ytr = torch.from_numpy(idx(f"{data}/train-labels-idx1-ubyte").astype(np.int64))
-    xte = torch.from_numpy(idx(f"{data}/t10k-images-idx3-ubyte").reshape(-1, 784) / 255.0)
-    yte = torch.from_numpy(idx(f"{data}/t10k-labels-idx1-ubyte").astype(np.int64))
-    n = xtr.shape[0]
-    order = load(d, "order.f64").long()
-    if order.numel() < epochs * n:
-        sys.exit(f"torch_fashion: {d}/order.f64 has fewer than {epochs} epochs")
-    order = order[:epochs * n].reshape(epochs, n)
+    def check(self, dtype):
+        """The first batch in file order."""
+        layers, _, logits = self.model(dtype)
+        x, y = self.first
+        loss = torch.nn.functional.cross_entropy(logits(x.to(dtype)), y)
+        loss.backward()
+        return check("W3 first batch", loss.item(), self.loss0, flat_grads(layers), self.grad0, dtype)
 
-    layers = []
-    for l in range(3):
-        layer = torch.nn.Linear(SIZES[l], SIZES[l + 1]).double()
-        with torch.no_grad():
-            layer.weight.copy_(load(d, f"w{l}.f64", (SIZES[l + 1], SIZES[l])))
-            layer.bias.copy_(load(d, f"b{l}.f64"))
-        layers.append(layer)
-
-    def logits(x):
-        h = torch.relu(layers[0](x))
-        h = torch.relu(layers[1](h))
-        return layers[2](h)
-
-    # check: the first batch in file order, float64
-    loss = torch.nn.functional.cross_entropy(logits(xtr[:B]), ytr[:B])
-    loss.backward()
-    grads = torch.cat([torch.cat([l.weight.grad, l.bias.grad[:, None]], 1).reshape(-1) for l in layers])
-    loss0, grad0 = load(d, "loss0.f64")[0].item(), load(d, "grad0.f64")
-    gdiff = ((grads - grad0).abs() / torch.clamp(grad0.abs(), min=1e-3 * grad0.abs().max().item())).max().item()
-    if abs(loss.item() - loss0) > 1e-12 * abs(loss0) or gdiff > 1e-10:
-        sys.exit(f"torch_fashion: first batch differs from micrograd's: loss {loss.item()!r} vs {loss0!r}, "
-                 f"gradient {gdiff:.3g}")
-
-    for layer in layers:
-        layer.to(dt)
-        layer.zero_grad(set_to_none=True)
-    xtr, xte = xtr.to(dt), xte.to(dt)
-    opt = torch.optim.AdamW([p for l in layers for p in l.parameters()])
-    times, best, elapsed, reached = [], 0.0, 0.0, -1.0
-    for e in range(epochs):
-        t0 = time.perf_counter()
-        for s0 in range(0, n, B):
-            sel = order[e, s0:s0 + B]
+    def calibrate(self, dtype, steps, deadline=None):
+        """Mean seconds per step (an epoch is their sum) over `steps` steps of the first
+        epoch's batches, taken after 10 unmeasured ones in the same run; None when cut short
+        by the deadline."""
+        order = self.cal_order if hasattr(self, "cal_order") else self.order[0]
+        if order.numel() < (10 + steps) * B:
+            raise SystemExit(f"torch bench: W3 calibration needs {10 + steps} batches, has {order.numel() // B}")
+        batches = [order[s * B:(s + 1) * B] for s in range(10 + steps)]
+        _, opt, logits = self.model(dtype)
+        xtr, _ = self.data(dtype)
+        start = time.perf_counter()
+        for k, sel in enumerate(batches):
+            if k == 10:
+                start = time.perf_counter()
             opt.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(logits(xtr[sel]), ytr[sel])
+            loss = torch.nn.functional.cross_entropy(logits(xtr[sel]), self.ytr[sel])
             loss.backward()
             opt.step()
-        times.append(time.perf_counter() - t0)
-        elapsed += times[-1]
-        with torch.no_grad():
-            acc = (logits(xte).argmax(1) == yte).double().mean().item()
-        best = max(best, acc)
-        if reached < 0 and acc >= 0.883:
-            reached = elapsed
-        print(f"W3 fashion torch {dtype}, {threads} threads: epoch {e + 1:2d}: {times[-1]:.2f} s, "
-              f"test accuracy {100 * acc:.2f}%", flush=True)
-    tag = "f64" if dt == torch.float64 else "f32"
-    print(f"RESULT W3_torch_{tag}_epoch_s {float(np.median(times)):.6g}")
-    print(f"RESULT W3_torch_{tag}_best_acc {best:.6g}")
-    print(f"RESULT W3_torch_{tag}_s_to_883 {reached:.6g}")
+            if deadline is not None and time.perf_counter() > deadline:
+                return None
+        return (time.perf_counter() - start) / steps
 
-
-if __name__ == "__main__":
-    main()
+    def measure(self, dtype, epochs, threads):
+        """The timing: `epochs` epochs from the initial weights, test accuracy after each."""
+        if epochs > self.epochs:
+            raise SystemExit(f"torch bench: the batch order has fewer than {epochs} epochs")
+        tag = "f64" if dtype == torch.float64 else "f32"
+        layers, opt, logits = self.model(dtype)
+        xtr, xte = self.data(dtype)
+        times, best, elapsed, reached = [], 0.0, 0.0, -1.0
+        for e in range(epochs):
+            order = self.order[e]
+            t0 = time.perf_counter()
+            for s0 in range(0, self.n, B):
+                sel = order[s0:s0 + B]
+                opt.zero_grad(set_to_none=True)
+                loss = torch.nn.functional.cross_entropy(logits(xtr[sel]), self.ytr[sel])
+                loss.backward()
+                opt.step()
+            times.append(time.perf_counter() - t0)
+            elapsed += times[-1]
+            with torch.no_grad():
+                acc = (logits(xte).argmax(1) == self.yte).double().mean().item()
+            best = max(best, acc)
+            if reached < 0 and acc >= 0.883:
+                reached = elapsed
+            print(f"W3 fashion torch {tag}, {threads} threads: epoch {e + 1:2d}: {times[-1]:.2f} s, "
+                  f"test accuracy {100 * acc:.2f}%", flush=True)
+        del layers
+        return {f"W3_torch_{tag}_epoch_s": median(times), f"W3_torch_{tag}_best_acc": best,
+                f"W3_torch_{tag}_s_to_883": reached}

@@ -1,100 +1,97 @@
 """W1 in PyTorch: micrograd's moons demo step (MLP(2, [16, 16, 1]) ReLU, mean hinge loss +
-1e-4 L2, SGD with lr 1 - 0.9 k/100), float64, 1 thread, on the data and initial weights
-bench/moons wrote to DIR. Checked first: the step-0 loss and gradients and the loss after
-100 steps against the C run's. Prints RESULT lines for bench/run.sh.
-Usage: /usr/bin/python3 torch_moons.py DIR [REPEATS]"""
-import ctypes
-import os
+1e-4 L2, SGD with lr 1 - 0.9 k/100), on the data and initial weights bench/moons wrote to
+its --dump directory. Checked before anything is timed: the step-0 loss and gradients, in
+float64 to 1e-12 / 1e-10 with the loss after 100 steps, in float32 loosely. Run by
+torch_bench.py, which picks the threads and the BLAS."""
 import sys
 import time
 
-import numpy as np
 import torch
 
+from torch_common import check, flat_grads, load, median
+
 N, STEPS, ALPHA = 100, 100, 1e-4
+SIZES = [2, 16, 16, 1]
 
 
-def set_threads(n):
-    """torch's own threads and OpenBLAS's pthreads, which torch does not control."""
-    torch.set_num_threads(n)
-    for lib in ("libopenblas.so.0", "libblas.so.3"):
-        try:
-            ctypes.CDLL(lib).openblas_set_num_threads(n)
-            return
-        except (OSError, AttributeError):
-            pass
+class Moons:
+    name = "W1"
 
+    def __init__(self, d):
+        self.d = d
+        self.x = load(d, "x.f64", (N, 2))
+        self.y = load(d, "y.f64", (N, 1))
+        self.init = [(load(d, f"w{l}.f64", (SIZES[l + 1], SIZES[l])), load(d, f"b{l}.f64")) for l in range(3)]
+        self.loss0 = load(d, "loss0.f64")[0].item()
+        self.grad0 = load(d, "grad0.f64")
+        self.final = load(d, "final.f64")[0].item()
 
-def load(d, name, shape=None):
-    a = np.fromfile(os.path.join(d, name), dtype="<f8")
-    return torch.from_numpy(a.reshape(shape) if shape else a)
-
-
-def main():
-    d = sys.argv[1]
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    set_threads(1)
-    x = load(d, "x.f64", (N, 2))
-    y = load(d, "y.f64", (N, 1))
-    sizes = [2, 16, 16, 1]
-    init = [(load(d, f"w{l}.f64", (sizes[l + 1], sizes[l])), load(d, f"b{l}.f64")) for l in range(3)]
-    layers = [torch.nn.Linear(sizes[l], sizes[l + 1]).double() for l in range(3)]
-    params = [p for layer in layers for p in (layer.weight, layer.bias)]
-    opt = torch.optim.SGD(params, lr=1.0)
-
-    def restart():
+    def model(self, dtype):
+        """A fresh model at the initial weights, its SGD, and one training step k."""
+        layers = [torch.nn.Linear(SIZES[l], SIZES[l + 1]).to(dtype) for l in range(3)]
         with torch.no_grad():
-            for layer, (w, b) in zip(layers, init):
+            for layer, (w, b) in zip(layers, self.init):
                 layer.weight.copy_(w)
                 layer.bias.copy_(b)
+        params = [p for layer in layers for p in (layer.weight, layer.bias)]
+        opt = torch.optim.SGD(params, lr=1.0)
+        x, y = self.x.to(dtype), self.y.to(dtype)
 
-    def loss_of():
-        h = torch.relu(layers[0](x))
-        h = torch.relu(layers[1](h))
-        score = layers[2](h)
-        data_loss = torch.relu(1 - y * score).mean()
-        reg = ALPHA * sum((p * p).sum() for p in params)
-        return data_loss + reg
+        def loss_of():
+            h = torch.relu(layers[0](x))
+            h = torch.relu(layers[1](h))
+            score = layers[2](h)
+            data_loss = torch.relu(1 - y * score).mean()
+            reg = ALPHA * sum((p * p).sum() for p in params)
+            return data_loss + reg
 
-    def step(k):
-        for g in opt.param_groups:
-            g["lr"] = 1.0 - 0.9 * k / STEPS
-        opt.zero_grad(set_to_none=True)
+        def step(k):
+            for g in opt.param_groups:
+                g["lr"] = 1.0 - 0.9 * k / STEPS
+            opt.zero_grad(set_to_none=True)
+            loss = loss_of()
+            loss.backward()
+            opt.step()
+            return loss.item()
+
+        return layers, loss_of, step
+
+    def check(self, dtype):
+        layers, loss_of, step = self.model(dtype)
         loss = loss_of()
         loss.backward()
-        opt.step()
-        return loss.item()
+        gdiff = check("W1 step 0", loss.item(), self.loss0, flat_grads(layers), self.grad0, dtype)
+        if dtype == torch.float64:  # and a whole run (in float32 it may part ways at a kink)
+            _, _, step = self.model(dtype)
+            for k in range(STEPS):
+                final = step(k)
+            if abs(final - self.final) > 1e-9 * abs(self.final):
+                sys.exit(f"torch bench: W1 after {STEPS} steps loss {final!r}, micrograd {self.final!r}")
+        return gdiff
 
-    # check: step 0's loss and gradient (in micrograd's order: per neuron its weights,
-    # then its bias), then a whole run
-    restart()
-    loss = loss_of()
-    loss.backward()
-    grads = torch.cat([torch.cat([l.weight.grad, l.bias.grad[:, None]], 1).reshape(-1) for l in layers])
-    loss0 = load(d, "loss0.f64")[0].item()
-    grad0 = load(d, "grad0.f64")
-    gdiff = ((grads - grad0).abs() / torch.clamp(grad0.abs(), min=1e-3 * grad0.abs().max().item())).max().item()
-    if abs(loss.item() - loss0) > 1e-12 * abs(loss0) or gdiff > 1e-10:
-        sys.exit(f"torch_moons: step 0 differs from micrograd's: loss {loss.item()!r} vs {loss0!r}, gradient {gdiff:.3g}")
-    restart()
-    for k in range(STEPS):
-        final = step(k)
-    want = load(d, "final.f64")[0].item()
-    if abs(final - want) > 1e-9 * abs(want):
-        sys.exit(f"torch_moons: after {STEPS} steps loss {final!r}, micrograd {want!r}")
+    def _times(self, dtype, runs, deadline=None):
+        """Seconds per step of `runs` 100-step runs from the same start (fewer after the
+        deadline, a time.perf_counter() value)."""
+        times = []
+        for _ in range(runs):
+            _, _, step = self.model(dtype)
+            for k in range(STEPS):
+                t0 = time.perf_counter()
+                step(k)
+                times.append(time.perf_counter() - t0)
+                if deadline is not None and t0 > deadline:
+                    return times
+        return times
 
-    times = []
-    for _ in range(repeats):
-        restart()
-        for k in range(STEPS):
-            t0 = time.perf_counter()
-            step(k)
-            times.append(time.perf_counter() - t0)
-    us = float(np.median(times)) * 1e6
-    print(f"W1 moons torch {torch.__version__}: step-0 gradient diff {gdiff:.2g}, final loss {final:.6f}; "
-          f"{us:.1f} us/step (float64, 1 thread, median)")
-    print(f"RESULT W1_torch_us {us:.6g}")
+    def calibrate(self, dtype, runs, deadline=None):
+        """Median seconds per step over `runs` 100-step runs after one unmeasured run; None
+        when cut short by the deadline."""
+        times = self._times(dtype, 1 + runs, deadline)
+        return median(times[STEPS:]) if len(times) == (1 + runs) * STEPS else None
 
-
-if __name__ == "__main__":
-    main()
+    def measure(self, dtype, runs):
+        """The timing: median over `runs` whole 100-step runs from the same start, per step."""
+        us = median(self._times(dtype, runs)) * 1e6
+        tag = "f64" if dtype == torch.float64 else "f32"
+        print(f"W1 moons torch {tag}: {us:.1f} us/step (median of {runs} x {STEPS} steps)")
+        return {f"W1_torch_{tag}_us": us}

@@ -116,6 +116,7 @@ int main(int argc, char **argv) {
     bench_result("W2_compiled_1t_ms", ms[0]);
     bench_result("W2_compiled_2t_ms", ms[1]);
     bench_result("W2_check", fmax(gdiff, ldiff));
+    bench_result("W2_flop", N * bench_mlp_step_flop(NIN, 3, sizes));
     free(ts);
     free(lc);
     free(losses);

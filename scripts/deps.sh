@@ -11,7 +11,7 @@ required="gcc:compiler cmake:build pkg-config:library-detection"
 optional="ninja-build:fast-builds libcairo2-dev:plots libgraphviz-dev:graph-rendering graphviz:dot-program zlib1g-dev:gzipped-IDX libjansson-dev:model-files"
 case "$purpose" in
   test) optional="$optional libcmocka-dev:unit-tests clang:clang-build libclang-rt-14-dev:clang-sanitizers libomp-14-dev:clang-openmp valgrind:memcheck" ;;
-  bench) optional="$optional python3-torch:PyTorch-baseline python3-numpy:PyTorch-baseline libopenblas0-pthread:PyTorch-BLAS dataset-fashion-mnist:Fashion-MNIST" ;;
+  bench) optional="$optional python3-torch:PyTorch-baseline python3-numpy:PyTorch-baseline libopenblas0-pthread:PyTorch-BLAS libopenblas0-serial:PyTorch-serial-BLAS-candidate dataset-fashion-mnist:Fashion-MNIST" ;;
 esac
 
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
