@@ -1,7 +1,8 @@
 /* loss.c - losses built from engine ops, so their gradients come from backward like any
  * other value's. Each form is chosen so the value stays finite (and the gradient exact)
- * over the range a training run meets; the formulas are in micrograd.h, section 10b. */
-#include "core/mg_internal.h"
+ * over the range a training run meets; the formulas are in micrograd.h, section 10b.
+ * Also the names of the training loss kinds (mg_loss_kind). */
+#include "nn_internal.h"
 
 #include <math.h>
 
@@ -133,4 +134,28 @@ mg_value mg_loss_mean(mg_ctx *ctx, size_t n, const mg_value *losses) {
 mg_value mg_loss_l2(mg_ctx *ctx, size_t n, const mg_value *params, double alpha) {
     MG_ASSERT(n >= 1, "mg_loss_l2 of no parameters");
     return mg_mulf(ctx, mg_dot(ctx, MG_NULL, n, params, params), alpha);
+}
+
+/* ==== the training loss kinds ============================================================ */
+
+static const char *const kind_names[] = {
+    [MG_LOSS_KIND_MSE] = "mse",
+    [MG_LOSS_KIND_BCE] = "bce",
+    [MG_LOSS_KIND_HINGE] = "hinge",
+    [MG_LOSS_KIND_CE] = "ce",
+};
+
+const char *mg_loss_kind_name(mg_loss_kind kind) {
+    return mg__name_of(kind_names, MG__COUNT(kind_names), (unsigned)kind);
+}
+
+int mg_loss_kind_parse(const char *s, mg_loss_kind *kind) {
+    int i = mg__name_find(kind_names, MG__COUNT(kind_names), s);
+    if (i >= 0) *kind = (mg_loss_kind)i;
+    return i >= 0;
+}
+
+mg_status mg__loss_kind_check(mg_loss_kind kind, mg_err *err) {
+    if ((unsigned)kind < MG__COUNT(kind_names)) return MG_STATUS_OK;
+    return mg_err_set(err, MG_STATUS_INVALID, "unknown loss (%d)", (int)kind);
 }

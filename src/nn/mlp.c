@@ -1,7 +1,8 @@
-/* nn.c - neurons, layers and MLPs on the engine. A neuron is one mg_dot value and one
+/* mlp.c - neurons, layers and MLPs on the engine. A neuron is one mg_dot value and one
  * activation value, so the graph stays small and the hot loop is dense; an MLP's
  * parameters are one contiguous span of the tape (zero_grad is a memset, optimisers are
- * flat loops). */
+ * flat loops). Predictions: one row eagerly, many rows through a recorded forward pass
+ * (the fast path, section 9). */
 #include "nn_internal.h"
 
 #include <math.h>
@@ -221,6 +222,8 @@ mg_value *mg__mlp_output_slots(mg_mlp *m) {
     return m->work + ((m->nlayers - 1) % 2) * mlp_widest(m);
 }
 
+/* ==== predicting ======================================================================== */
+
 mg_status mg_mlp_predict(mg_ctx *ctx, mg_mlp *m, const double *x, double *out, mg_err *err) {
     size_t nout = mg_mlp_nout(m);
     mg_value *xin = mg__mlp_input_slots(m), *yv = mg__mlp_output_slots(m);
@@ -240,6 +243,44 @@ nomem:
     mg_err_set(err, MG_STATUS_NOMEM, "out of memory in a forward pass (%s)", mg_ctx_errmsg(ctx));
     mg_ctx_reset(ctx, mark);
     return MG_STATUS_NOMEM;
+}
+
+mg_status mg_mlp_predict_rows(mg_ctx *ctx, mg_mlp *m, size_t n, const double *x, double *out,
+                              int threads, mg_err *err) {
+    enum { BLOCK = 256 }; /* rows per replay */
+    if (n == 0) return MG_STATUS_OK;
+    size_t nout = mg_mlp_nout(m);
+    mg_mark mark = mg_ctx_mark(ctx);
+    /* The forward pass may reuse the model's input slots for later layers: the inputs
+     * are kept apart for mg_compile. */
+    mg_value *xin = mg__mlp_input_slots(m), *yv = mg__mlp_output_slots(m);
+    mg_value *slots = mg__malloc(mg__mul_size(m->nin, sizeof *slots));
+    mg_compiled *tape = NULL;
+    size_t k = 0;
+    for (; slots && k < m->nin; k++)
+        if (!mg_ok(slots[k] = xin[k] = mg_input(ctx, 0.0))) break;
+    mg_err ce;
+    if (slots && k == m->nin && mg_mlp_forward(ctx, m, xin, yv))
+        tape = mg_compile(ctx, MG_NULL, m->nin, slots, nout, yv, &ce);
+    else
+        mg_err_set(&ce, MG_STATUS_NOMEM, "out of memory recording a forward pass (%s)",
+                   slots ? mg_ctx_errmsg(ctx) : "work space");
+    mg_ctx_reset(ctx, mark);
+    mg__free(slots);
+    if (!tape) return mg__err_forward(err, &ce);
+    mg_compiled_set_threads(tape, mg__threads(threads));
+    mg_status st = MG_STATUS_OK;
+    for (size_t r0 = 0; r0 < n && !st; r0 += BLOCK) {
+        size_t rows = n - r0 < BLOCK ? n - r0 : BLOCK;
+        st = mg_compiled_forward(tape, rows, x + r0 * m->nin, NULL, out + r0 * nout, err);
+    }
+    mg_compiled_free(tape);
+    if (st) return st;
+    for (size_t i = 0; i < n * nout; i++)
+        if (!isfinite(out[i]))
+            return mg_err_set(err, MG_STATUS_NUMERIC, "row %zu: the model's output is not finite",
+                              i / nout);
+    return MG_STATUS_OK;
 }
 
 void mg_mlp_zero_grad(mg_ctx *ctx, const mg_mlp *m) {

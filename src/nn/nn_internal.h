@@ -12,13 +12,16 @@
 mg_value *mg__mlp_input_slots(mg_mlp *m);
 mg_value *mg__mlp_output_slots(mg_mlp *m);
 
+/* MG_STATUS_INVALID ("unknown loss (N)") unless kind is one of mg_loss_kind's values. */
+mg_status mg__loss_kind_check(mg_loss_kind kind, mg_err *err);
+
 /* The optimiser's state for a checkpoint: returns its step count, and its buffers in *m
  * and *v (NULL when the kind has none; o->n entries each). */
 size_t mg__optim_state(const mg_optim *o, const double **m, const double **v);
 /* Restores a state from mg__optim_state (m and v may be NULL when the kind has none). */
 void mg__optim_restore(mg_optim *o, size_t t, const double *m, const double *v);
 
-/* The compiled path of training and evaluation (src/train_replay.c): a model's
+/* The compiled path of training and evaluation (replay_bridge.c): a model's
  * per-sample loss graph for one loss kind, recorded once, and room to replay up to `cap`
  * samples at a time. */
 typedef struct mg__replay {

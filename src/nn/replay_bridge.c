@@ -1,15 +1,9 @@
-/* train_replay.c - the fast path of training and evaluation: one sample's loss graph
- * (mg_sample_loss) is recorded once as a compiled tape (section 9) whose slots are the
- * sample's inputs and targets, and every batch is then packed into rows and replayed in
- * lanes, without building a graph. The eager path in train.c builds the same graph per
- * sample; the two agree to rounding. */
+/* replay_bridge.c - the bridge from training and evaluation to the fast path: one
+ * sample's loss graph (mg_sample_loss) is recorded once as a compiled tape (section 9)
+ * whose slots are the sample's inputs and targets, and every batch is then packed into
+ * rows and replayed in lanes, without building a graph. The eager path in train.c builds
+ * the same graph per sample; the two agree to rounding. */
 #include "nn_internal.h"
-
-#include <math.h>
-#include <stdlib.h>
-#ifdef MG_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 /* ==== recording ========================================================================== */
 
@@ -55,10 +49,7 @@ mg_status mg__replay_init(mg__replay *r, mg_ctx *ctx, mg_mlp *m, mg_loss_kind ki
         MG_ASSERT(k == r->nslots, "a sample's graph has fewer inputs than its slots");
         mg_err ce;
         r->tape = mg_compile(ctx, loss, r->nslots, slots, r->nout, out, &ce);
-        if (!r->tape) {
-            st = ce.status;
-            if (err) *err = ce;
-        }
+        if (!r->tape) st = mg__err_forward(err, &ce);
     }
     mg_ctx_reset(ctx, mark);
     mg__free(out);
@@ -108,47 +99,4 @@ mg_status mg__replay_run(mg__replay *r, const mg_dataset *d, const size_t *idx, 
         return mg_compiled_forward(r->tape, n, r->rows, r->losses, r->outputs, err);
     return mg_compiled_forward_backward(r->tape, n, r->rows, grad_scale, r->losses, r->outputs,
                                         err);
-}
-
-/* ==== predicting ========================================================================= */
-
-mg_status mg_mlp_predict_rows(mg_ctx *ctx, mg_mlp *m, size_t n, const double *x, double *out,
-                              int threads, mg_err *err) {
-    enum { BLOCK = 256 }; /* rows per replay */
-    if (n == 0) return MG_STATUS_OK;
-    size_t nout = mg_mlp_nout(m);
-    mg_mark mark = mg_ctx_mark(ctx);
-    /* The forward pass may reuse the model's input slots for later layers: the inputs
-     * are kept apart for mg_compile. */
-    mg_value *xin = mg__mlp_input_slots(m), *yv = mg__mlp_output_slots(m);
-    mg_value *slots = mg__malloc(mg__mul_size(m->nin, sizeof *slots));
-    mg_compiled *tape = NULL;
-    size_t k = 0;
-    for (; slots && k < m->nin; k++)
-        if (!mg_ok(slots[k] = xin[k] = mg_input(ctx, 0.0))) break;
-    mg_err ce;
-    if (slots && k == m->nin && mg_mlp_forward(ctx, m, xin, yv))
-        tape = mg_compile(ctx, MG_NULL, m->nin, slots, nout, yv, &ce);
-    else
-        mg_err_set(&ce, MG_STATUS_NOMEM, "out of memory recording a forward pass (%s)",
-                   slots ? mg_ctx_errmsg(ctx) : "work space");
-    mg_ctx_reset(ctx, mark);
-    mg__free(slots);
-    if (!tape) {
-        if (err) *err = ce;
-        return ce.status;
-    }
-    mg_compiled_set_threads(tape, mg__threads(threads));
-    mg_status st = MG_STATUS_OK;
-    for (size_t r0 = 0; r0 < n && !st; r0 += BLOCK) {
-        size_t rows = n - r0 < BLOCK ? n - r0 : BLOCK;
-        st = mg_compiled_forward(tape, rows, x + r0 * m->nin, NULL, out + r0 * nout, err);
-    }
-    mg_compiled_free(tape);
-    if (st) return st;
-    for (size_t i = 0; i < n * nout; i++)
-        if (!isfinite(out[i]))
-            return mg_err_set(err, MG_STATUS_NUMERIC, "row %zu: the model's output is not finite",
-                              i / nout);
-    return MG_STATUS_OK;
 }

@@ -9,24 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ==== names and defaults ================================================================= */
-
-static const char *const loss_names[] = {
-    [MG_LOSS_KIND_MSE] = "mse",
-    [MG_LOSS_KIND_BCE] = "bce",
-    [MG_LOSS_KIND_HINGE] = "hinge",
-    [MG_LOSS_KIND_CE] = "ce",
-};
-
-const char *mg_loss_kind_name(mg_loss_kind kind) {
-    return mg__name_of(loss_names, MG__COUNT(loss_names), (unsigned)kind);
-}
-
-int mg_loss_kind_parse(const char *s, mg_loss_kind *kind) {
-    int i = mg__name_find(loss_names, MG__COUNT(loss_names), s);
-    if (i >= 0) *kind = (mg_loss_kind)i;
-    return i >= 0;
-}
+/* ==== defaults ========================================================================== */
 
 void mg_train_config_init(mg_train_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
@@ -52,8 +35,8 @@ void mg_train_config_init(mg_train_config *cfg) {
 /* ==== checking a model against a dataset ================================================= */
 
 mg_status mg_train_check(const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind, mg_err *err) {
-    if ((unsigned)kind >= MG__COUNT(loss_names))
-        return mg_err_set(err, MG_STATUS_INVALID, "unknown loss (%d)", (int)kind);
+    mg_status st = mg__loss_kind_check(kind, err);
+    if (st) return st;
     if (d->nfeat != m->nin)
         return mg_err_set(err, MG_STATUS_INVALID,
                           "the model takes %zu inputs but the data has %zu features", m->nin,
@@ -65,13 +48,13 @@ mg_status mg_train_check(const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind
                           d->nclasses);
     if ((kind == MG_LOSS_KIND_BCE || kind == MG_LOSS_KIND_HINGE) && d->nclasses != 2)
         return mg_err_set(err, MG_STATUS_INVALID, "loss %s needs 2 classes, the data has %zu",
-                          loss_names[kind], d->nclasses);
+                          mg_loss_kind_name(kind), d->nclasses);
     if (kind == MG_LOSS_KIND_CE && d->nclasses < 2)
         return mg_err_set(err, MG_STATUS_INVALID, "loss ce needs 2 or more classes, the data has %zu",
                           d->nclasses);
     if (nout != want)
         return mg_err_set(err, MG_STATUS_INVALID, "loss %s needs %zu outputs, the model has %zu",
-                          loss_names[kind], want, nout);
+                          mg_loss_kind_name(kind), want, nout);
     for (size_t i = 0; i < d->n; i++) {
         for (size_t k = 0; k < d->nfeat; k++)
             if (!isfinite(d->x[i * d->nfeat + k]))
@@ -275,8 +258,8 @@ static void train_state_free(train_state *s) {
 }
 
 static mg_status check_config(const mg_train_config *cfg, mg_err *err) {
-    if ((unsigned)cfg->loss >= MG__COUNT(loss_names))
-        return mg_err_set(err, MG_STATUS_INVALID, "unknown loss (%d)", (int)cfg->loss);
+    mg_status st = mg__loss_kind_check(cfg->loss, err);
+    if (st) return st;
     if (!(isfinite(cfg->l2) && cfg->l2 >= 0.0))
         return mg_err_set(err, MG_STATUS_INVALID, "l2 must be finite and >= 0, got %g", cfg->l2);
     if (cfg->steps == 0 && cfg->epochs == 0)
