@@ -6,26 +6,6 @@
 
 #include <math.h>
 
-/* ==== small arrays of handles without a malloc per call ================================== */
-
-/* Losses over a few values (outputs, classes) keep their handles on the stack; only wide
- * ones allocate. */
-#define TMP_SMALL 64
-typedef struct tmp_values {
-    mg_value small[TMP_SMALL];
-    mg_value *heap;
-} tmp_values;
-
-static mg_value *tmp_get(mg_ctx *ctx, tmp_values *t, size_t n) {
-    t->heap = NULL;
-    if (n <= TMP_SMALL) return t->small;
-    t->heap = mg__malloc(mg__mul_size(n, sizeof *t->heap));
-    if (!t->heap) mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory for a loss over %zu values", n);
-    return t->heap;
-}
-
-static void tmp_free(tmp_values *t) { mg__free(t->heap); }
-
 /* ==== regression ========================================================================= */
 
 /* (pred - target)**2 */
@@ -36,14 +16,14 @@ static mg_value squared_error(mg_ctx *ctx, mg_value pred, mg_value target) {
 mg_value mg_loss_mse(mg_ctx *ctx, size_t n, const mg_value *pred, const mg_value *target) {
     MG_ASSERT(n >= 1, "mg_loss_mse of no outputs");
     if (n == 1) return squared_error(ctx, pred[0], target[0]);
-    tmp_values t;
-    mg_value *sq = tmp_get(ctx, &t, n), loss = MG_NULL;
+    mg__handles t;
+    mg_value *sq = mg__handles_get(ctx, &t, n, "a loss"), loss = MG_NULL;
     if (!sq) return MG_NULL;
     size_t k = 0;
     for (; k < n; k++)
         if (!mg_ok(sq[k] = squared_error(ctx, pred[k], target[k]))) break;
     if (k == n) loss = mg_loss_mean(ctx, n, sq);
-    tmp_free(&t);
+    mg__handles_free(&t);
     return loss;
 }
 
@@ -90,10 +70,10 @@ mg_value mg_loss_softmax_ce(mg_ctx *ctx, size_t k, const mg_value *logits,
     MG_ASSERT(k >= 1, "mg_loss_softmax_ce of no classes");
     for (size_t i = 0; i < k; i++)
         if (!mg_ok(logits[i]) || !mg_ok(onehot[i])) return MG_NULL;
-    tmp_values te, ts;
+    mg__handles te, ts;
     te.heap = ts.heap = NULL;
-    mg_value *e = tmp_get(ctx, &te, k), loss = MG_NULL;
-    mg_value *s = subtract_max ? tmp_get(ctx, &ts, k) : NULL;
+    mg_value *e = mg__handles_get(ctx, &te, k, "a loss"), loss = MG_NULL;
+    mg_value *s = subtract_max ? mg__handles_get(ctx, &ts, k, "a loss") : NULL;
     if (!e || (subtract_max && !s)) goto done;
     if (!subtract_max) {
         /* The reference run's form, op for op: the one-hot dot picks e_t exactly
@@ -119,8 +99,8 @@ mg_value mg_loss_softmax_ce(mg_ctx *ctx, size_t k, const mg_value *logits,
         loss = mg_sub(ctx, lse, mg_dot(ctx, MG_NULL, k, onehot, s));
     }
 done:
-    tmp_free(&te);
-    tmp_free(&ts);
+    mg__handles_free(&te);
+    mg__handles_free(&ts);
     return loss;
 }
 

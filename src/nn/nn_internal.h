@@ -1,43 +1,106 @@
-/* nn_internal.h - what src/nn.c shares with the other network modules (train.c). Not
- * installed. */
+/* nn_internal.h - the network and training layer's internal header: what its files
+ * (mlp.c, loss.c, optim.c, sample.c, replay_bridge.c, evaluate.c, train_state.c,
+ * train.c) share with one another and with nothing above. Not installed. */
 #ifndef MG_NN_INTERNAL_H
 #define MG_NN_INTERNAL_H
 
 #include "core/mg_internal.h"
 
-/* Room in the model's work space for a forward pass that allocates nothing: m->nin input
- * handles (read by layer 0 only, so the later layers may overwrite them) and
- * mg_mlp_nout(m) output handles (where the last layer would write anyway). Valid until
- * the next forward pass of m. */
-mg_value *mg__mlp_input_slots(mg_mlp *m);
-mg_value *mg__mlp_output_slots(mg_mlp *m);
+/* ==== short arrays of handles (mlp.c, loss.c) ============================================ */
+
+/* Handles a call needs for its own duration: on the stack up to MG__HANDLES_SMALL, so a
+ * small model or loss allocates nothing; wider ones on the heap. */
+#define MG__HANDLES_SMALL 64
+typedef struct mg__handles {
+    mg_value small[MG__HANDLES_SMALL];
+    mg_value *heap;
+} mg__handles;
+
+/* Room for n handles, valid until mg__handles_free(t); NULL when out of memory (recorded
+ * on ctx as "out of memory for <what> of <n> values"). */
+static inline mg_value *mg__handles_get(mg_ctx *ctx, mg__handles *t, size_t n,
+                                        const char *what) {
+    t->heap = NULL;
+    if (n <= MG__HANDLES_SMALL) return t->small;
+    t->heap = mg__malloc(mg__mul_size(n, sizeof *t->heap));
+    if (!t->heap) mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory for %s of %zu values", what, n);
+    return t->heap;
+}
+static inline void mg__handles_free(mg__handles *t) { mg__free(t->heap); }
+
+/* ==== the MLP's forward pass (mlp.c) ===================================================== */
+
+/* Handles the forward pass of m needs as scratch for its hidden layers (0 for one layer). */
+size_t mg__mlp_work(const mg_mlp *m);
+/* mg_mlp_forward with the caller's scratch work[mg__mlp_work(m)], which it overwrites. */
+int mg__mlp_forward(mg_ctx *ctx, const mg_mlp *m, const mg_value *x, mg_value *out,
+                    mg_value *work);
+
+/* ==== losses (loss.c) ==================================================================== */
 
 /* MG_STATUS_INVALID ("unknown loss (N)") unless kind is one of mg_loss_kind's values. */
 mg_status mg__loss_kind_check(mg_loss_kind kind, mg_err *err);
 
-/* The optimiser's state for a checkpoint: returns its step count, and its buffers in *m
- * and *v (NULL when the kind has none; o->n entries each). */
+/* ==== one sample's loss graph (sample.c) ================================================= */
+
+/* Targets the loss takes per sample: nclasses for MG_LOSS_KIND_CE, else 1. */
+size_t mg__loss_targets(mg_loss_kind kind, size_t nclasses);
+/* The one encoding of a target y as the numbers of the target inputs, t[mg__loss_targets]:
+ * MSE and BCE y itself, hinge 2y - 1 (classes 0/1 as -1/+1), CE one-hot (1 at class y). */
+void mg__encode_target(mg_loss_kind kind, double y, size_t nclasses, double *t);
+
+/* Building per-sample loss graphs of one model for one loss kind. A graph's slots are its
+ * input values, in the order they are made: the nin features, then the target(s)
+ * (mg__encode_target). The buffers are made once, so building allocates nothing more. */
+typedef struct mg__sample {
+    const mg_mlp *m;
+    mg_loss_kind kind;
+    int subtract_max;
+    size_t nin, nclasses, nslots, nout; /* nslots = nin + mg__loss_targets */
+    mg_value *slots; /* [nslots] the slots of the graph built last */
+    mg_value *out;   /* [nout] its outputs */
+    mg_value *work;  /* [mg__mlp_work(m)] scratch of its forward pass */
+    double *row;     /* [nslots] its slot numbers */
+} mg__sample;
+
+/* Makes the buffers for m's graphs under kind, on data of nclasses classes.
+ * MG_STATUS_NOMEM (s is then empty). */
+mg_status mg__sample_init(mg__sample *s, const mg_mlp *m, mg_loss_kind kind, int subtract_max,
+                          size_t nclasses, mg_err *err);
+/* Frees the buffers and makes s empty. Safe on an empty s. */
+void mg__sample_free(mg__sample *s);
+/* The slot numbers of sample i of d into row[s->nslots]: its features, then its target
+ * encoded. */
+void mg__sample_row(const mg__sample *s, const mg_dataset *d, size_t i, double *row);
+/* Builds sample i of d's loss graph (mg_sample_loss); s->slots and s->out get its slots
+ * and outputs. MG_NULL when out of memory. */
+mg_value mg__sample_build(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, size_t i);
+
+/* ==== the optimiser's state, for checkpoints (optim.c) =================================== */
+
+/* Returns the step count, and the buffers in *m and *v (NULL when the kind has none;
+ * o->n entries each). */
 size_t mg__optim_state(const mg_optim *o, const double **m, const double **v);
 /* Restores a state from mg__optim_state (m and v may be NULL when the kind has none). */
 void mg__optim_restore(mg_optim *o, size_t t, const double *m, const double *v);
 
-/* The compiled path of training and evaluation (replay_bridge.c): a model's
- * per-sample loss graph for one loss kind, recorded once, and room to replay up to `cap`
- * samples at a time. */
+/* ==== the compiled path of training and evaluation (replay_bridge.c) ===================== */
+
+/* A model's per-sample loss graph for one loss kind, recorded once, and room to replay up
+ * to `cap` samples at a time. */
 typedef struct mg__replay {
     mg_compiled *tape;
-    mg_loss_kind kind;
-    size_t nin, nout, nclasses, nslots; /* slots: the features, then the target(s) */
-    size_t cap;                         /* samples a replay holds */
-    double *rows;                       /* [cap * nslots] */
-    double *losses;                     /* [cap] each sample's loss after a replay */
-    double *outputs;                    /* [cap * nout] each sample's outputs */
+    mg__sample sample; /* the graph's layout: slots, outputs; packs the rows */
+    size_t cap;        /* samples a replay holds */
+    double *rows;      /* [cap * sample.nslots] */
+    double *losses;    /* [cap] each sample's loss after a replay */
+    double *outputs;   /* [cap * sample.nout] each sample's outputs */
 } mg__replay;
 
 /* Records m's loss graph of sample 0 of `shape` (which gives the class count) and makes
  * room for cap samples; the tape uses `threads` and `kernels` (mg_compiled_set_*).
  * MG_STATUS_NOMEM, or MG_STATUS_UNSUPPORTED for kernels the CPU lacks; r is then empty. */
-mg_status mg__replay_init(mg__replay *r, mg_ctx *ctx, mg_mlp *m, mg_loss_kind kind,
+mg_status mg__replay_init(mg__replay *r, mg_ctx *ctx, const mg_mlp *m, mg_loss_kind kind,
                           int subtract_max, const mg_dataset *shape, size_t cap, int threads,
                           mg_kernels kernels, mg_err *err);
 /* Replays n <= cap samples of d: idx[0 .. n-1], or first .. first+n-1 when idx is NULL.

@@ -69,44 +69,7 @@ mg_status mg_train_check(const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind
     return MG_STATUS_OK;
 }
 
-/* ==== one sample ========================================================================= */
-
-mg_value mg_sample_loss(mg_ctx *ctx, mg_mlp *m, mg_loss_kind kind, int subtract_max,
-                        const mg_dataset *d, size_t i, mg_value *out) {
-    MG_ASSERT(i < d->n && d->nfeat == m->nin, "sample out of range or of the wrong width");
-    const double *row = d->x + i * d->nfeat;
-    double y = d->y[i];
-    mg_value *x = mg__mlp_input_slots(m);
-    if (!out) out = mg__mlp_output_slots(m);
-    for (size_t k = 0; k < m->nin; k++)
-        if (!mg_ok(x[k] = mg_input(ctx, row[k]))) return MG_NULL;
-    if (!mg_mlp_forward(ctx, m, x, out)) return MG_NULL;
-
-    /* Targets are inputs too, so the graph has the same shape whatever the sample. */
-    switch (kind) {
-    case MG_LOSS_KIND_MSE: {
-        mg_value t = mg_input(ctx, y);
-        return mg_ok(t) ? mg_loss_mse(ctx, 1, out, &t) : MG_NULL;
-    }
-    case MG_LOSS_KIND_BCE: return mg_loss_bce_logit(ctx, out[0], mg_input(ctx, y));
-    case MG_LOSS_KIND_HINGE: return mg_loss_hinge(ctx, out[0], mg_input(ctx, 2.0 * y - 1.0));
-    case MG_LOSS_KIND_CE: break;
-    }
-    MG_ASSERT(kind == MG_LOSS_KIND_CE, "unknown loss");
-    size_t k = d->nclasses;
-    mg_value small[32], *onehot = k <= 32 ? small : mg__malloc(mg__mul_size(k, sizeof *onehot));
-    mg_value loss = MG_NULL;
-    if (!onehot) {
-        mg__ctx_fail(ctx, MG_STATUS_NOMEM, "out of memory for %zu one-hot targets", k);
-        return MG_NULL;
-    }
-    size_t c = 0;
-    for (; c < k; c++)
-        if (!mg_ok(onehot[c] = mg_input(ctx, (double)c == y ? 1.0 : 0.0))) break;
-    if (c == k) loss = mg_loss_softmax_ce(ctx, k, out, onehot, subtract_max);
-    if (onehot != small) mg__free(onehot);
-    return loss;
-}
+/* ==== metrics ============================================================================ */
 
 int mg_prediction_correct(mg_loss_kind kind, size_t nout, const double *out, double y) {
     switch (kind) {
@@ -158,11 +121,11 @@ static void read_outputs(const mg_ctx *ctx, size_t nout, const mg_value *out, do
 
 /* The error for sample i of d whose loss came out as l (not finite): its graph is built
  * again to name the first value on it that is not finite. */
-static mg_status nonfinite_sample(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
-                                  int subtract_max, size_t i, double l, mg_err *err) {
+static mg_status nonfinite_sample(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, size_t i,
+                                  double l, mg_err *err) {
     char what[160];
     mg_mark mark = mg_ctx_mark(ctx);
-    mg_value loss = mg_sample_loss(ctx, m, kind, subtract_max, d, i, NULL);
+    mg_value loss = mg__sample_build(ctx, s, d, i);
     mg_value bad = mg_ok(loss) ? mg_find_nonfinite(ctx, mark.nvalues, 0) : MG_NULL;
     mg_err_set(err, MG_STATUS_NUMERIC, "evaluating sample %zu: the loss is %g (first at %s)", i, l,
                mg_ok(bad) ? mg_describe(ctx, bad, what, sizeof what) : "?");
@@ -170,52 +133,50 @@ static mg_status nonfinite_sample(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, m
     return MG_STATUS_NUMERIC;
 }
 
-/* Eagerly: one sample's graph at a time above a mark. out has room for nout handles and
- * outd for nout numbers. */
-static mg_status evaluate_eager(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
-                                int subtract_max, mg_value *out, double *outd, mg_metrics *res,
-                                mg_err *err) {
+/* Eagerly: one sample's graph at a time above a mark. outd has room for s->nout numbers. */
+static mg_status evaluate_eager(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, double *outd,
+                                mg_metrics *res, mg_err *err) {
     tally t = {0, 0, 0.0, 0.0};
-    size_t nout = mg_mlp_nout(m);
     for (size_t i = 0; i < d->n; i++) {
         mg_mark mark = mg_ctx_mark(ctx);
-        mg_value loss = mg_sample_loss(ctx, m, kind, subtract_max, d, i, out);
+        mg_value loss = mg__sample_build(ctx, s, d, i);
         if (!mg_ok(loss)) {
             mg_err_set(err, MG_STATUS_NOMEM, "evaluating sample %zu: %s", i, mg_ctx_errmsg(ctx));
             mg_ctx_reset(ctx, mark);
             return MG_STATUS_NOMEM;
         }
         double l = mg_data(ctx, loss);
-        read_outputs(ctx, nout, out, outd);
+        read_outputs(ctx, s->nout, s->out, outd);
         mg_ctx_reset(ctx, mark);
-        if (!isfinite(l)) return nonfinite_sample(ctx, m, d, kind, subtract_max, i, l, err);
-        tally_add(&t, kind, nout, outd, d->y[i], l);
+        if (!isfinite(l)) return nonfinite_sample(ctx, s, d, i, l, err);
+        tally_add(&t, s->kind, s->nout, outd, d->y[i], l);
     }
-    *res = tally_metrics(&t, kind);
+    *res = tally_metrics(&t, s->kind);
     return MG_STATUS_OK;
 }
 
 /* Through a compiled tape, r->cap samples per replay. */
-static mg_status evaluate_replay(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg__replay *r,
-                                 int subtract_max, mg_metrics *res, mg_err *err) {
+static mg_status evaluate_replay(mg_ctx *ctx, const mg_dataset *d, mg__replay *r,
+                                 mg_metrics *res, mg_err *err) {
     tally t = {0, 0, 0.0, 0.0};
+    mg__sample *s = &r->sample;
     for (size_t s0 = 0; s0 < d->n; s0 += r->cap) {
         size_t k = d->n - s0 < r->cap ? d->n - s0 : r->cap;
         mg_status st = mg__replay_run(r, d, NULL, s0, k, 0.0, err);
         if (st) return st;
-        for (size_t s = 0; s < k; s++) {
-            double l = r->losses[s];
-            if (!isfinite(l)) return nonfinite_sample(ctx, m, d, r->kind, subtract_max, s0 + s, l, err);
-            tally_add(&t, r->kind, r->nout, r->outputs + s * r->nout, d->y[s0 + s], l);
+        for (size_t j = 0; j < k; j++) {
+            double l = r->losses[j];
+            if (!isfinite(l)) return nonfinite_sample(ctx, s, d, s0 + j, l, err);
+            tally_add(&t, s->kind, s->nout, r->outputs + j * s->nout, d->y[s0 + j], l);
         }
     }
-    *res = tally_metrics(&t, r->kind);
+    *res = tally_metrics(&t, s->kind);
     return MG_STATUS_OK;
 }
 
 enum { EVAL_ROWS = 256 }; /* samples per replay when evaluating */
 
-mg_status mg_evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
+mg_status mg_evaluate(mg_ctx *ctx, const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
                       int subtract_max, mg_metrics *res, mg_err *err) {
     mg_status st = mg_train_check(m, d, kind, err);
     if (st) return st;
@@ -224,7 +185,7 @@ mg_status mg_evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind 
     st = mg__replay_init(&r, ctx, m, kind, subtract_max, d, d->n < EVAL_ROWS ? d->n : EVAL_ROWS,
                          mg__threads(0), MG_KERNELS_AUTO, err);
     if (st) return st;
-    st = evaluate_replay(ctx, m, d, &r, subtract_max, res, err);
+    st = evaluate_replay(ctx, d, &r, res, err);
     mg__replay_free(&r);
     return st;
 }
@@ -241,9 +202,9 @@ static double now_seconds(void) {
 typedef struct train_state {
     mg_optim *optim;
     size_t *order;    /* [n] sample order of the current epoch */
+    mg__sample sample; /* the graphs of the eager path, and of naming a non-finite value */
     mg_value *losses; /* [batch] per-sample losses of a step (eager) */
-    mg_value *out;    /* [nout] a sample's outputs (eager) */
-    double *outd;     /* [nout] their numbers (eager) */
+    double *outd;     /* [nout] a sample's outputs (eager) */
     int compiled;     /* 1: the replay below runs the steps and evaluations */
     mg__replay replay;
 } train_state;
@@ -251,8 +212,8 @@ typedef struct train_state {
 static void train_state_free(train_state *s) {
     mg_optim_free(s->optim);
     mg__free(s->order);
+    mg__sample_free(&s->sample);
     mg__free(s->losses);
-    mg__free(s->out);
     mg__free(s->outd);
     mg__replay_free(&s->replay);
 }
@@ -269,11 +230,10 @@ static mg_status check_config(const mg_train_config *cfg, mg_err *err) {
     return MG_STATUS_OK;
 }
 
-static mg_status evaluate_set(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d,
-                              const mg_train_config *cfg, train_state *s, mg_metrics *res,
-                              mg_err *err) {
-    if (s->compiled) return evaluate_replay(ctx, m, d, &s->replay, cfg->subtract_max, res, err);
-    return evaluate_eager(ctx, m, d, cfg->loss, cfg->subtract_max, s->out, s->outd, res, err);
+static mg_status evaluate_set(mg_ctx *ctx, const mg_dataset *d, train_state *s,
+                              mg_metrics *res, mg_err *err) {
+    if (s->compiled) return evaluate_replay(ctx, d, &s->replay, res, err);
+    return evaluate_eager(ctx, &s->sample, d, s->outd, res, err);
 }
 
 /* The error for a non-finite loss or gradient at step k. */
@@ -307,9 +267,9 @@ static mg_status eager_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cfg,
     size_t nout = mg_mlp_nout(m), from = mg_ctx_size(ctx);
     for (size_t j = 0; j < nb; j++) {
         size_t i = rows[j];
-        s->losses[j] = mg_sample_loss(ctx, m, cfg->loss, cfg->subtract_max, d, i, s->out);
+        s->losses[j] = mg__sample_build(ctx, &s->sample, d, i);
         if (!mg_ok(s->losses[j])) return ctx_error(ctx, step, i, err);
-        read_outputs(ctx, nout, s->out, s->outd);
+        read_outputs(ctx, nout, s->sample.out, s->outd);
         tally_add(&r->t, cfg->loss, nout, s->outd, d->y[i], mg_data(ctx, s->losses[j]));
     }
     mg_value data_loss = mg_loss_mean(ctx, nb, s->losses);
@@ -333,14 +293,14 @@ static mg_status eager_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cfg,
  * value that went wrong by its op and label, as the eager path does. MG_STATUS_NUMERIC
  * with that message, MG_STATUS_NOMEM, or MG_STATUS_OK when every sample is finite on its
  * own (the sum overflowed: the caller keeps the replay's message). */
-static mg_status name_nonfinite(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cfg,
+static mg_status name_nonfinite(mg_ctx *ctx, const mg_mlp *m, train_state *s,
                                 const mg_dataset *d, const size_t *rows, size_t nb, size_t step,
                                 mg_err *err) {
     const double *g = mg_grad_ptr(ctx, m->first);
     mg_status st = MG_STATUS_OK;
     for (size_t j = 0; j < nb && !st; j++) {
         mg_mark mark = mg_ctx_mark(ctx);
-        mg_value loss = mg_sample_loss(ctx, m, cfg->loss, cfg->subtract_max, d, rows[j], NULL);
+        mg_value loss = mg__sample_build(ctx, &s->sample, d, rows[j]);
         if (!mg_ok(loss)) {
             st = ctx_error(ctx, step, rows[j], err);
         } else if (!isfinite(mg_data(ctx, loss))) {
@@ -364,6 +324,7 @@ static mg_status compiled_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cf
                                const mg_dataset *d, const size_t *rows, size_t nb,
                                train_state *s, size_t step, step_result *r, mg_err *err) {
     mg__replay *rp = &s->replay;
+    size_t nout = rp->sample.nout;
     double l2 = 0.0, sum = 0.0, scale = 1.0 / (double)nb;
     mg_mlp_zero_grad(ctx, m);
     if (cfg->l2 > 0.0) {
@@ -381,7 +342,7 @@ static mg_status compiled_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cf
         mg_err e;
         mg_status st = mg__replay_run(rp, d, rows + j0, 0, k, scale, &e);
         if (st == MG_STATUS_NUMERIC) {
-            st = name_nonfinite(ctx, m, cfg, d, rows, nb, step, err);
+            st = name_nonfinite(ctx, m, s, d, rows, nb, step, err);
             if (st) return st;
             return mg_err_set(err, MG_STATUS_NUMERIC, "step %zu: batch row %zu: %s", step, j0,
                               e.msg);
@@ -389,7 +350,7 @@ static mg_status compiled_step(mg_ctx *ctx, mg_mlp *m, const mg_train_config *cf
         if (st) return mg_err_set(err, st, "step %zu: %s", step, e.msg);
         for (size_t q = 0; q < k; q++) {
             sum += rp->losses[q];
-            tally_add(&r->t, rp->kind, rp->nout, rp->outputs + q * rp->nout, d->y[rows[j0 + q]],
+            tally_add(&r->t, cfg->loss, nout, rp->outputs + q * nout, d->y[rows[j0 + q]],
                       rp->losses[q]);
         }
     }
@@ -514,13 +475,14 @@ static mg_status train_state_init(train_state *s, mg_ctx *ctx, mg_mlp *m,
     memset(s, 0, sizeof *s);
     mg_err oe;
     s->optim = mg_optim_new(ocfg, m->nparams, &oe);
-    if (!s->optim) {
-        if (err) *err = oe;
-        return oe.status;
-    }
+    if (!s->optim) return mg__err_forward(err, &oe);
+    mg_status st;
     size_t nout = mg_mlp_nout(m), n = train->n;
+    if ((st = mg__sample_init(&s->sample, m, cfg->loss, cfg->subtract_max, train->nclasses, err))) {
+        train_state_free(s);
+        return st;
+    }
     s->order = mg__malloc(mg__mul_size(n, sizeof *s->order));
-    s->out = mg__malloc(mg__mul_size(nout, sizeof *s->out));
     s->outd = mg__malloc(mg__mul_size(nout, sizeof *s->outd));
     if (!cfg->eager && !cfg->check_numerics) {
         /* Rows for a batch, or at least for a good slice of an evaluation, but no copy of a
@@ -528,7 +490,7 @@ static mg_status train_state_init(train_state *s, mg_ctx *ctx, mg_mlp *m,
         size_t most = n > (val ? val->n : 0) ? n : val->n, cap = nb > EVAL_ROWS ? nb : EVAL_ROWS;
         if (cap > 1024) cap = 1024;
         if (cap > most) cap = most;
-        mg_status st = mg__replay_init(&s->replay, ctx, m, cfg->loss, cfg->subtract_max, train,
+        st = mg__replay_init(&s->replay, ctx, m, cfg->loss, cfg->subtract_max, train,
                                        cap, cfg->threads, cfg->kernels, err);
         if (st) {
             train_state_free(s);
@@ -538,7 +500,7 @@ static mg_status train_state_init(train_state *s, mg_ctx *ctx, mg_mlp *m,
     }
     s->losses = mg__malloc(mg__mul_size(nb, sizeof *s->losses)); /* also names a compiled
                                                                     step's non-finite value */
-    if (!s->order || !s->losses || !s->out || !s->outd) {
+    if (!s->order || !s->losses || !s->outd) {
         train_state_free(s);
         return mg_err_set(err, MG_STATUS_NOMEM, "out of memory setting up training");
     }
@@ -613,7 +575,7 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
         memset(&p, 0, sizeof p);
         if (pos == 0 && shuffle) mg__shuffle_indices(rng, s.order, n);
         if (val && cfg->eval_every && step % cfg->eval_every == 0) {
-            if ((st = evaluate_set(ctx, m, val, cfg, &s, &p.val, err))) break;
+            if ((st = evaluate_set(ctx, val, &s, &p.val, err))) break;
             p.has_val = 1;
         }
         size_t bsz = n - pos < nb ? n - pos : nb;
@@ -656,8 +618,8 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
         mg_ctx_check_numerics(ctx, checked_before);
         if (mg_ctx_status(ctx) == MG_STATUS_NUMERIC) mg_ctx_clear_status(ctx);
     }
-    if (!st) st = evaluate_set(ctx, m, train, cfg, &s, &res->train, err);
-    if (!st && val) st = evaluate_set(ctx, m, val, cfg, &s, &res->val, err);
+    if (!st) st = evaluate_set(ctx, train, &s, &res->train, err);
+    if (!st && val) st = evaluate_set(ctx, val, &s, &res->val, err);
     train_state_free(&s);
     return st;
 }
