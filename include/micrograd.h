@@ -784,6 +784,14 @@ typedef struct mg_train_result {
 
 /* Fills cfg with the defaults shown above. */
 void mg_train_config_init(mg_train_config *cfg);
+/* The arithmetic of a run of cfg over nsamples training samples, as mg_train plans it:
+ * *batch the samples a step takes (cfg->batch_size, or all of them when that is 0 or
+ * larger), *per_epoch the steps of one pass (nsamples / batch rounded up; the last batch
+ * of an epoch takes what is left), *nsteps the steps of the run (cfg->steps, or
+ * cfg->epochs passes). Any of the three may be NULL. MG_STATUS_INVALID for 0 samples,
+ * steps and epochs both 0, or a step count past SIZE_MAX. */
+mg_status mg_train_plan(const mg_train_config *cfg, size_t nsamples, size_t *batch,
+                        size_t *per_epoch, size_t *nsteps, mg_err *err);
 /* Checks that model m fits dataset d for the loss: d->nfeat == m->nin; outputs 1 (MSE,
  * BCE, hinge) or d->nclasses (CE); classification sets nclasses 2 (BCE, hinge) or >= 2
  * (CE) and every target an integer class; MSE nclasses 0 and finite targets; finite

@@ -61,6 +61,7 @@ typedef struct mg__sample {
     mg_value *out;   /* [nout] its outputs */
     mg_value *work;  /* [mg__mlp_work(m)] scratch of its forward pass */
     double *row;     /* [nslots] its slot numbers */
+    double *outd;    /* [nout] its outputs' numbers (mg__sample_outputs) */
 } mg__sample;
 
 /* Makes the buffers for m's graphs under kind, on data of nclasses classes.
@@ -75,6 +76,8 @@ void mg__sample_row(const mg__sample *s, const mg_dataset *d, size_t i, double *
 /* Builds sample i of d's loss graph (mg_sample_loss); s->slots and s->out get its slots
  * and outputs. MG_NULL when out of memory. */
 mg_value mg__sample_build(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, size_t i);
+/* The numbers of the outputs of the graph built last, in s->outd (returned). */
+const double *mg__sample_outputs(const mg_ctx *ctx, mg__sample *s);
 
 /* ==== the optimiser's state, for checkpoints (optim.c) =================================== */
 
@@ -111,5 +114,44 @@ mg_status mg__replay_run(mg__replay *r, const mg_dataset *d, const size_t *idx, 
                          size_t n, double grad_scale, mg_err *err);
 /* Frees what r holds and makes it empty. Safe on NULL. */
 void mg__replay_free(mg__replay *r);
+
+/* ==== measuring (evaluate.c) ============================================================= */
+
+/* Samples a replay holds when evaluating (training's replay holds at least as many). */
+#define MG__EVAL_ROWS 256
+
+/* Running totals of a loss and its metric over samples. */
+typedef struct mg__tally {
+    size_t n, correct;
+    double loss, sqerr;
+} mg__tally;
+
+/* Adds one sample: its outputs out[nout], its target y, its loss. */
+void mg__tally_add(mg__tally *t, mg_loss_kind kind, size_t nout, const double *out, double y,
+                   double loss);
+/* The metrics of the samples added so far (t->n >= 1). */
+mg_metrics mg__tally_metrics(const mg__tally *t, mg_loss_kind kind);
+/* The metrics of all of d, one graph of s at a time above a mark (the tape is left as it
+ * was). MG_STATUS_NOMEM; MG_STATUS_NUMERIC naming the sample and the first non-finite
+ * value of its graph. */
+mg_status mg__evaluate_eager(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, mg_metrics *res,
+                             mg_err *err);
+/* The same through r, r->cap samples per replay. */
+mg_status mg__evaluate_replay(mg_ctx *ctx, mg__replay *r, const mg_dataset *d, mg_metrics *res,
+                              mg_err *err);
+
+/* ==== where a run is (train_state.c) ===================================================== */
+
+/* Fills snap's position after `step` steps (its order, sizes and span are the run's, set
+ * once): the epoch and position of the next batch, the generator, the optimiser's state
+ * (pointers to o's own buffers). */
+void mg__train_snapshot(mg_train_state *snap, size_t step, size_t epoch, size_t pos,
+                        const mg_rng *rng, const mg_optim *o);
+/* Checks that state r fits a run over n samples in batches of nb, of nparams parameters
+ * and nsteps steps, with optimiser o (MG_STATUS_INVALID, or MG_STATUS_NUMERIC for a
+ * non-finite optimiser state, naming what does not fit), then puts the run where r says:
+ * order[n], *rng and o's state. */
+mg_status mg__train_resume(const mg_train_state *r, mg_optim *o, mg_rng *rng, size_t *order,
+                           size_t n, size_t nb, size_t nparams, size_t nsteps, mg_err *err);
 
 #endif

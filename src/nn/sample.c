@@ -37,7 +37,7 @@ mg_status mg__sample_init(mg__sample *s, const mg_mlp *m, mg_loss_kind kind, int
     /* One block: the handles, then the numbers (both 8 bytes, so the numbers are aligned). */
     _Static_assert(sizeof(mg_value) % _Alignof(double) == 0, "handles then doubles");
     size_t nwork = mg__mlp_work(m), nhandles = s->nslots + s->nout + nwork;
-    size_t bytes = mg__mul_size(nhandles + s->nslots, sizeof(mg_value));
+    size_t bytes = mg__mul_size(nhandles + s->nslots + s->nout, sizeof(mg_value));
     s->slots = mg__malloc(bytes);
     if (!s->slots)
         return mg_err_set(err, MG_STATUS_NOMEM, "out of memory for a sample's graph (%zu slots)",
@@ -45,6 +45,7 @@ mg_status mg__sample_init(mg__sample *s, const mg_mlp *m, mg_loss_kind kind, int
     s->out = s->slots + s->nslots;
     s->work = s->out + s->nout;
     s->row = (double *)(void *)(s->work + nwork);
+    s->outd = s->row + s->nslots;
     return MG_STATUS_OK;
 }
 
@@ -82,6 +83,11 @@ mg_value mg__sample_build(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, size_
     }
     MG_ASSERT(0, "unknown loss");
     return MG_NULL;
+}
+
+const double *mg__sample_outputs(const mg_ctx *ctx, mg__sample *s) {
+    for (size_t j = 0; j < s->nout; j++) s->outd[j] = mg_data(ctx, s->out[j]);
+    return s->outd;
 }
 
 mg_value mg_sample_loss(mg_ctx *ctx, const mg_mlp *m, mg_loss_kind kind, int subtract_max,
