@@ -40,6 +40,9 @@ int mg__mlp_forward(mg_ctx *ctx, const mg_mlp *m, const mg_value *x, mg_value *o
 
 /* MG_STATUS_INVALID ("unknown loss (N)") unless kind is one of mg_loss_kind's values. */
 mg_status mg__loss_kind_check(mg_loss_kind kind, mg_err *err);
+/* mg_loss_l2's term alpha * (p[0]^2 + ... + p[n-1]^2) on plain numbers: returns its value
+ * and adds its gradient into grad[n], bit for bit what the graph and backward give. */
+double mg__loss_l2_numbers(size_t n, const double *p, double alpha, double *grad);
 
 /* ==== one sample's loss graph (sample.c) ================================================= */
 

@@ -306,10 +306,10 @@ static mg_status name_nonfinite(train_run *r, const size_t *rows, size_t nb, siz
     return st;
 }
 
-/* Through the compiled tape: the L2 term's value and gradient first (as the eager
- * backward reaches it first: alpha * (p . p), whose dot adds alpha * p twice), then the
- * batch replayed in pieces of at most the replay's rows, each adding 1/nb of its summed
- * gradients. */
+/* Through the compiled tape: the L2 term's value and gradient first, on numbers
+ * (mg__loss_l2_numbers, mg_loss_l2's graph computed without building it), as the eager
+ * backward of mean + L2 reaches the L2 term first; then the batch replayed in pieces of
+ * at most the replay's rows, each adding 1/nb of its summed gradients. */
 static mg_status compiled_step(train_run *r, const size_t *rows, size_t nb, size_t step,
                                step_result *sr, mg_err *err) {
     mg_ctx *ctx = r->ctx;
@@ -318,16 +318,9 @@ static mg_status compiled_step(train_run *r, const size_t *rows, size_t nb, size
     size_t nout = rp->sample.nout;
     double l2 = 0.0, sum = 0.0, scale = 1.0 / (double)nb;
     mg_mlp_zero_grad(ctx, m);
-    if (r->cfg.l2 > 0.0) {
-        const double *p = mg_data_ptr(ctx, m->first);
-        double *g = mg_grad_ptr(ctx, m->first), dot = 0.0, a = r->cfg.l2;
-        for (size_t i = 0; i < m->nparams; i++) {
-            dot += p[i] * p[i];
-            g[i] += p[i] * a;
-            g[i] += p[i] * a;
-        }
-        l2 = dot * a;
-    }
+    if (r->cfg.l2 > 0.0)
+        l2 = mg__loss_l2_numbers(m->nparams, mg_data_ptr(ctx, m->first), r->cfg.l2,
+                                 mg_grad_ptr(ctx, m->first));
     for (size_t j0 = 0; j0 < nb; j0 += rp->cap) {
         size_t k = nb - j0 < rp->cap ? nb - j0 : rp->cap;
         mg_err e;
