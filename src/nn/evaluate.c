@@ -46,26 +46,7 @@ mg_status mg_train_check(const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind
 /* ==== metrics ============================================================================ */
 
 int mg_prediction_correct(mg_loss_kind kind, size_t nout, const double *out, double y) {
-    switch (kind) {
-    case MG_LOSS_KIND_MSE: return 0;
-    case MG_LOSS_KIND_BCE:
-    case MG_LOSS_KIND_HINGE: return (out[0] > 0.0) == (y > 0.5);
-    case MG_LOSS_KIND_CE: {
-        size_t best = 0;
-        for (size_t k = 1; k < nout; k++)
-            if (out[k] > out[best]) best = k;
-        return (double)best == y;
-    }
-    }
-    return 0;
-}
-
-void mg__tally_add(mg__tally *t, mg_loss_kind kind, size_t nout, const double *out, double y,
-                   double loss) {
-    t->correct += (size_t)mg_prediction_correct(kind, nout, out, y);
-    if (kind == MG_LOSS_KIND_MSE) t->sqerr += (out[0] - y) * (out[0] - y);
-    t->loss += loss;
-    t->n++;
+    return mg__prediction_correct(kind, nout, out, y);
 }
 
 /* The reference's mean: (0 + l_1 + ... + l_n) * (1/n), the same rounding as a sum value

@@ -73,9 +73,10 @@ mg_status mg__sample_init(mg__sample *s, const mg_mlp *m, mg_loss_kind kind, int
                           size_t nclasses, mg_err *err);
 /* Frees the buffers and makes s empty. Safe on an empty s. */
 void mg__sample_free(mg__sample *s);
-/* The slot numbers of sample i of d into row[s->nslots]: its features, then its target
- * encoded. */
-void mg__sample_row(const mg__sample *s, const mg_dataset *d, size_t i, double *row);
+/* The slot numbers of n samples of d, idx[0 .. n-1] (or first .. first+n-1 when idx is
+ * NULL), into rows[n][s->nslots]: each one's features, then its target encoded. */
+void mg__sample_rows(const mg__sample *s, const mg_dataset *d, const size_t *idx, size_t first,
+                     size_t n, double *rows);
 /* Builds sample i of d's loss graph (mg_sample_loss); s->slots and s->out get its slots
  * and outputs. MG_NULL when out of memory. */
 mg_value mg__sample_build(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, size_t i);
@@ -129,9 +130,31 @@ typedef struct mg__tally {
     double loss, sqerr;
 } mg__tally;
 
+/* mg_prediction_correct, inline for the tallies, which run once per sample. */
+static inline int mg__prediction_correct(mg_loss_kind kind, size_t nout, const double *out,
+                                         double y) {
+    switch (kind) {
+    case MG_LOSS_KIND_MSE: return 0;
+    case MG_LOSS_KIND_BCE:
+    case MG_LOSS_KIND_HINGE: return (out[0] > 0.0) == (y > 0.5);
+    case MG_LOSS_KIND_CE: {
+        size_t best = 0;
+        for (size_t k = 1; k < nout; k++)
+            if (out[k] > out[best]) best = k;
+        return (double)best == y;
+    }
+    }
+    return 0;
+}
+
 /* Adds one sample: its outputs out[nout], its target y, its loss. */
-void mg__tally_add(mg__tally *t, mg_loss_kind kind, size_t nout, const double *out, double y,
-                   double loss);
+static inline void mg__tally_add(mg__tally *t, mg_loss_kind kind, size_t nout, const double *out,
+                                 double y, double loss) {
+    t->correct += (size_t)mg__prediction_correct(kind, nout, out, y);
+    if (kind == MG_LOSS_KIND_MSE) t->sqerr += (out[0] - y) * (out[0] - y);
+    t->loss += loss;
+    t->n++;
+}
 /* The metrics of the samples added so far (t->n >= 1). */
 mg_metrics mg__tally_metrics(const mg__tally *t, mg_loss_kind kind);
 /* The metrics of all of d, one graph of s at a time above a mark (the tape is left as it

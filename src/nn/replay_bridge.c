@@ -1,7 +1,7 @@
 /* replay_bridge.c - the bridge from training and evaluation to the fast path: one
  * sample's loss graph (sample.c) is recorded once as a compiled tape (section 9) whose
  * slots are the graph's own list of its inputs and targets, and every batch is then
- * packed into rows (mg__sample_row, the encoding the eager graphs use) and replayed in
+ * packed into rows (mg__sample_rows, the encoding the eager graphs use) and replayed in
  * lanes, without building a graph. The eager path in train.c builds the same graph per
  * sample; the two agree to rounding. */
 #include "nn_internal.h"
@@ -70,9 +70,7 @@ mg_status mg__replay_run(mg__replay *r, const mg_dataset *d, const size_t *idx, 
                          size_t n, double grad_scale, mg_err *err) {
     MG_ASSERT(n >= 1 && n <= r->cap, "a replay of more samples than its rows hold");
     MG_ASSERT(d->nfeat == r->sample.nin, "replay of rows of the wrong width");
-    size_t nslots = r->sample.nslots;
-    for (size_t s = 0; s < n; s++)
-        mg__sample_row(&r->sample, d, idx ? idx[s] : first + s, r->rows + s * nslots);
+    mg__sample_rows(&r->sample, d, idx, first, n, r->rows);
     if (grad_scale == 0.0)
         return mg_compiled_forward(r->tape, n, r->rows, r->losses, r->outputs, err);
     return mg_compiled_forward_backward(r->tape, n, r->rows, grad_scale, r->losses, r->outputs,

@@ -56,9 +56,13 @@ void mg__sample_free(mg__sample *s) {
 
 /* ==== building it ======================================================================== */
 
-void mg__sample_row(const mg__sample *s, const mg_dataset *d, size_t i, double *row) {
-    memcpy(row, d->x + i * d->nfeat, s->nin * sizeof *row);
-    mg__encode_target(s->kind, d->y[i], s->nclasses, row + s->nin);
+void mg__sample_rows(const mg__sample *s, const mg_dataset *d, const size_t *idx, size_t first,
+                     size_t n, double *rows) {
+    for (size_t k = 0; k < n; k++, rows += s->nslots) {
+        size_t i = idx ? idx[k] : first + k;
+        memcpy(rows, d->x + i * d->nfeat, s->nin * sizeof *rows);
+        mg__encode_target(s->kind, d->y[i], s->nclasses, rows + s->nin);
+    }
 }
 
 mg_value mg__sample_build(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, size_t i) {
@@ -67,7 +71,7 @@ mg_value mg__sample_build(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, size_
               "a sample of another number of classes");
     const double *row = s->row;
     mg_value *x = s->slots, *t = s->slots + s->nin, *out = s->out;
-    mg__sample_row(s, d, i, s->row);
+    mg__sample_rows(s, d, NULL, i, 1, s->row);
     for (size_t k = 0; k < s->nin; k++)
         if (!mg_ok(x[k] = mg_input(ctx, row[k]))) return MG_NULL;
     if (!mg__mlp_forward(ctx, s->m, x, out, s->work)) return MG_NULL;
