@@ -531,7 +531,8 @@ typedef struct mg_mlp {
     size_t nlayers;  /* layers, the output layer included */
     size_t *sizes;   /* [nlayers] neurons per layer */
     mg_act *acts;    /* [nlayers] activation per layer */
-    mg_value first;  /* the first parameter */
+    mg_value first;  /* the first parameter, params[0]: where the span starts, for the
+                        flat loops (mg_optim_step, mg_zero_grad_span, mg_data_ptr) */
     size_t nparams;  /* parameters in the span */
     mg_value *params; /* [nparams] handles of the span, so a neuron's weights are an array
                          mg_dot takes as is */
@@ -808,9 +809,11 @@ mg_value mg_sample_loss(mg_ctx *ctx, const mg_mlp *m, mg_loss_kind kind, int sub
 /* 1 when outputs out[nout] (the data of a forward pass) predict target y right under kind
  * (MSE: never, returns 0). */
 int mg_prediction_correct(mg_loss_kind kind, size_t nout, const double *out, double y);
-/* Loss and metric of m over all of d, one sample at a time above a mark (the tape is left
- * as it was). MG_STATUS_INVALID as mg_train_check, MG_STATUS_NOMEM, MG_STATUS_NUMERIC
- * for a non-finite loss (naming the sample). */
+/* Loss and metric of m over all of d: one sample's graph (mg_sample_loss) recorded above
+ * a mark and replayed over blocks of samples (section 9) on the idle cores (threads 0,
+ * see THREADS in section 1; results do not depend on it); the tape is left as it was.
+ * MG_STATUS_INVALID as mg_train_check, MG_STATUS_NOMEM, MG_STATUS_NUMERIC for a
+ * non-finite loss (naming the sample and the first non-finite value of its graph). */
 mg_status mg_evaluate(mg_ctx *ctx, const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
                       int subtract_max, mg_metrics *res, mg_err *err);
 /* Trains m on train (val may be NULL) as cfg says; res (may be NULL) gets what happened.

@@ -48,13 +48,11 @@ double mg__loss_l2_numbers(size_t n, const double *p, double alpha, double *grad
 
 /* Targets the loss takes per sample: nclasses for MG_LOSS_KIND_CE, else 1. */
 size_t mg__loss_targets(mg_loss_kind kind, size_t nclasses);
-/* The one encoding of a target y as the numbers of the target inputs, t[mg__loss_targets]:
- * MSE and BCE y itself, hinge 2y - 1 (classes 0/1 as -1/+1), CE one-hot (1 at class y). */
-void mg__encode_target(mg_loss_kind kind, double y, size_t nclasses, double *t);
 
 /* Building per-sample loss graphs of one model for one loss kind. A graph's slots are its
- * input values, in the order they are made: the nin features, then the target(s)
- * (mg__encode_target). The buffers are made once, so building allocates nothing more. */
+ * input values, in the order they are made: the nin features, then the target(s), encoded
+ * as the loss takes them (MSE and BCE y, hinge 2y - 1, CE one-hot). The buffers are made
+ * once, so building allocates nothing more. */
 typedef struct mg__sample {
     const mg_mlp *m;
     mg_loss_kind kind;

@@ -10,7 +10,10 @@ size_t mg__loss_targets(mg_loss_kind kind, size_t nclasses) {
     return kind == MG_LOSS_KIND_CE ? nclasses : 1;
 }
 
-void mg__encode_target(mg_loss_kind kind, double y, size_t nclasses, double *t) {
+/* The one encoding of a target y as the numbers of the target inputs, t[mg__loss_targets]:
+ * MSE and BCE y itself, hinge 2y - 1 (classes 0/1 as -1/+1), CE one-hot (1 at class y).
+ * The eager graphs and the replay's rows both get it through mg__sample_rows. */
+static void encode_target(mg_loss_kind kind, double y, size_t nclasses, double *t) {
     switch (kind) {
     case MG_LOSS_KIND_MSE:
     case MG_LOSS_KIND_BCE: t[0] = y; return;
@@ -61,7 +64,7 @@ void mg__sample_rows(const mg__sample *s, const mg_dataset *d, const size_t *idx
     for (size_t k = 0; k < n; k++, rows += s->nslots) {
         size_t i = idx ? idx[k] : first + k;
         memcpy(rows, d->x + i * d->nfeat, s->nin * sizeof *rows);
-        mg__encode_target(s->kind, d->y[i], s->nclasses, rows + s->nin);
+        encode_target(s->kind, d->y[i], s->nclasses, rows + s->nin);
     }
 }
 
