@@ -167,10 +167,10 @@ static mg_status run_alloc(train_run *r, const mg_optim_config *ocfg, mg_err *er
                              cap, cfg->threads, cfg->kernels, err);
         if (st) return st;
         r->compiled = 1;
+    } else {
+        r->losses = mg__malloc(mg__mul_size(r->nb, sizeof *r->losses));
     }
-    r->losses = mg__malloc(mg__mul_size(r->nb, sizeof *r->losses)); /* also names a compiled
-                                                                       step's non-finite value */
-    if (!r->order || !r->losses)
+    if (!r->order || (!r->compiled && !r->losses))
         return mg_err_set(err, MG_STATUS_NOMEM, "out of memory setting up training");
     return MG_STATUS_OK;
 }
