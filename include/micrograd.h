@@ -579,9 +579,9 @@ size_t mg_mlp_neuron_offset(const mg_mlp *m, size_t l, size_t j);
  * memory (the context's status says so). */
 int mg_layer_forward(mg_ctx *ctx, const mg_mlp *m, size_t l, const mg_value *x, mg_value *out);
 /* The whole model on x[m->nin] into out[mg_mlp_nout(m)]; returns 1, or 0 when out of
- * memory (the context's status says so). The model is only read: its hidden layers' handles
- * are kept on the stack, or for layers wider than 32 neurons in memory the call allocates
- * and frees. */
+ * memory (the context's status says so). The model is only read. The hidden layers'
+ * handles live on the stack, or, when a hidden layer is wider than 32 neurons, in memory
+ * the call allocates and frees. */
 int mg_mlp_forward(mg_ctx *ctx, const mg_mlp *m, const mg_value *x, mg_value *out);
 /* Forward of plain numbers x[m->nin] into out[mg_mlp_nout(m)], on a scratch part of the
  * tape that is dropped before returning (the tape is left as it was). MG_STATUS_NOMEM or
@@ -591,9 +591,9 @@ mg_status mg_mlp_predict(mg_ctx *ctx, const mg_mlp *m, const double *x, double *
 /* Forward of n rows at once: x[n][m->nin] row-major into out[n][mg_mlp_nout(m)], through a
  * graph of one row recorded once and replayed over blocks of rows (section 9), with
  * `threads` threads (0: the idle cores, see THREADS in section 1; results do not depend
- * on it). The same numbers as
- * mg_mlp_predict row by row, to rounding. The tape is left as it was. MG_STATUS_NOMEM;
- * MG_STATUS_NUMERIC naming the first row with a non-finite output (out is still filled). */
+ * on it). The same numbers as mg_mlp_predict row by row, to rounding. The tape is left
+ * as it was. MG_STATUS_NOMEM; MG_STATUS_NUMERIC naming the first row with a non-finite
+ * output (out is still filled). */
 mg_status mg_mlp_predict_rows(mg_ctx *ctx, const mg_mlp *m, size_t n, const double *x,
                               double *out, int threads, mg_err *err);
 /* Sets the grads of the model's parameters to 0 (one memset). */
