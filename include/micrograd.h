@@ -616,11 +616,11 @@ typedef struct mg_mlp {
     size_t nlayers;  /* layers, the output layer included */
     size_t *sizes;   /* [nlayers] neurons per layer */
     mg_act *acts;    /* [nlayers] activation per layer */
-    mg_value first;  /* the first parameter */
+    mg_value first;  /* the first parameter, params[0]: where the span starts, for the
+                        flat loops (mg_optim_step, mg_zero_grad_span, mg_data_ptr) */
     size_t nparams;  /* parameters in the span */
     mg_value *params; /* [nparams] handles of the span, so a neuron's weights are an array
                          mg_dot takes as is */
-    mg_value *work;   /* private: activations of two layers, reused by every forward */
 } mg_mlp;
 
 /* 10a. Neurons, layers, MLPs. A neuron is ONE mg_dot value b + w0*x0 + ...
@@ -662,22 +662,25 @@ size_t mg_mlp_nout(const mg_mlp *m);
 size_t mg_mlp_neuron_offset(const mg_mlp *m, size_t l, size_t j);
 /* Layer l on inputs x[nin of the layer] into out[sizes[l]]; returns 1, or 0 when out of
  * memory (the context's status says so). */
-int mg_layer_forward(mg_ctx *ctx, mg_mlp *m, size_t l, const mg_value *x, mg_value *out);
+int mg_layer_forward(mg_ctx *ctx, const mg_mlp *m, size_t l, const mg_value *x, mg_value *out);
 /* The whole model on x[m->nin] into out[mg_mlp_nout(m)]; returns 1, or 0 when out of
- * memory. Uses m->work, so one model is not forwarded from two threads at once. */
-int mg_mlp_forward(mg_ctx *ctx, mg_mlp *m, const mg_value *x, mg_value *out);
+ * memory (the context's status says so). The model is only read. The hidden layers'
+ * handles live on the stack, or, when a hidden layer is wider than 32 neurons, in memory
+ * the call allocates and frees. */
+int mg_mlp_forward(mg_ctx *ctx, const mg_mlp *m, const mg_value *x, mg_value *out);
 /* Forward of plain numbers x[m->nin] into out[mg_mlp_nout(m)], on a scratch part of the
  * tape that is dropped before returning (the tape is left as it was). MG_STATUS_NOMEM or
  * MG_STATUS_NUMERIC (a non-finite output; out is still filled). */
-mg_status mg_mlp_predict(mg_ctx *ctx, mg_mlp *m, const double *x, double *out, mg_err *err);
+mg_status mg_mlp_predict(mg_ctx *ctx, const mg_mlp *m, const double *x, double *out,
+                         mg_err *err);
 /* Forward of n rows at once: x[n][m->nin] row-major into out[n][mg_mlp_nout(m)], through a
  * graph of one row recorded once and replayed over blocks of rows (section 9), with
  * `threads` threads (0: the idle cores, see THREADS in section 1; results do not depend
- * on it). The same numbers as
- * mg_mlp_predict row by row, to rounding. The tape is left as it was. MG_STATUS_NOMEM;
- * MG_STATUS_NUMERIC naming the first row with a non-finite output (out is still filled). */
-mg_status mg_mlp_predict_rows(mg_ctx *ctx, mg_mlp *m, size_t n, const double *x, double *out,
-                              int threads, mg_err *err);
+ * on it). The same numbers as mg_mlp_predict row by row, to rounding. The tape is left
+ * as it was. MG_STATUS_NOMEM; MG_STATUS_NUMERIC naming the first row with a non-finite
+ * output (out is still filled). */
+mg_status mg_mlp_predict_rows(mg_ctx *ctx, const mg_mlp *m, size_t n, const double *x,
+                              double *out, int threads, mg_err *err);
 /* Sets the grads of the model's parameters to 0 (one memset). */
 void mg_mlp_zero_grad(mg_ctx *ctx, const mg_mlp *m);
 
@@ -867,23 +870,36 @@ typedef struct mg_train_result {
 
 /* Fills cfg with the defaults shown above. */
 void mg_train_config_init(mg_train_config *cfg);
+/* The arithmetic of a run of cfg over nsamples training samples, as mg_train plans it:
+ * *batch the samples a step takes (cfg->batch_size, or all of them when that is 0 or
+ * larger), *per_epoch the steps of one pass (nsamples / batch rounded up; the last batch
+ * of an epoch takes what is left), *nsteps the steps of the run (cfg->steps, or
+ * cfg->epochs passes). Any of the three may be NULL. MG_STATUS_INVALID for 0 samples,
+ * steps and epochs both 0, or a step count past SIZE_MAX. */
+mg_status mg_train_plan(const mg_train_config *cfg, size_t nsamples, size_t *batch,
+                        size_t *per_epoch, size_t *nsteps, mg_err *err);
 /* Checks that model m fits dataset d for the loss: d->nfeat == m->nin; outputs 1 (MSE,
  * BCE, hinge) or d->nclasses (CE); classification sets nclasses 2 (BCE, hinge) or >= 2
  * (CE) and every target an integer class; MSE nclasses 0 and finite targets; finite
  * features. MG_STATUS_INVALID with the first problem (naming the row), else OK. */
 mg_status mg_train_check(const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind, mg_err *err);
 /* Builds sample i's loss graph: inputs (mg_input) of row i, the forward pass, targets as
- * inputs (one-hot for CE) and the per-sample loss; out (may be NULL) gets the model's
- * mg_mlp_nout outputs. Assumes mg_train_check passed. MG_NULL when out of memory. */
-mg_value mg_sample_loss(mg_ctx *ctx, mg_mlp *m, mg_loss_kind kind, int subtract_max,
+ * inputs (MSE and BCE y, hinge 2y - 1, one-hot for CE) and the per-sample loss; out (may
+ * be NULL) gets the model's mg_mlp_nout outputs. Its inputs, in the order they are made
+ * (the features, then the targets), are the slots mg_train records for its compiled path.
+ * Assumes mg_train_check passed. MG_NULL when out of memory (it allocates a little scratch
+ * per call; mg_train keeps its own). */
+mg_value mg_sample_loss(mg_ctx *ctx, const mg_mlp *m, mg_loss_kind kind, int subtract_max,
                         const mg_dataset *d, size_t i, mg_value *out);
 /* 1 when outputs out[nout] (the data of a forward pass) predict target y right under kind
  * (MSE: never, returns 0). */
 int mg_prediction_correct(mg_loss_kind kind, size_t nout, const double *out, double y);
-/* Loss and metric of m over all of d, one sample at a time above a mark (the tape is left
- * as it was). MG_STATUS_INVALID as mg_train_check, MG_STATUS_NOMEM, MG_STATUS_NUMERIC
- * for a non-finite loss (naming the sample). */
-mg_status mg_evaluate(mg_ctx *ctx, mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
+/* Loss and metric of m over all of d: one sample's graph (mg_sample_loss) recorded above
+ * a mark and replayed over blocks of samples (section 9) on the idle cores (threads 0,
+ * see THREADS in section 1; results do not depend on it); the tape is left as it was.
+ * MG_STATUS_INVALID as mg_train_check, MG_STATUS_NOMEM, MG_STATUS_NUMERIC for a
+ * non-finite loss (naming the sample and the first non-finite value of its graph). */
+mg_status mg_evaluate(mg_ctx *ctx, const mg_mlp *m, const mg_dataset *d, mg_loss_kind kind,
                       int subtract_max, mg_metrics *res, mg_err *err);
 /* Trains m on train (val may be NULL) as cfg says; res (may be NULL) gets what happened.
  * MG_STATUS_INVALID for a bad config or a model that does not fit the data;

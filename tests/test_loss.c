@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "micrograd.h"
+#include "nn/nn_internal.h"
 #include "testutil.h"
 
 
@@ -235,6 +236,35 @@ static void test_mean_and_l2(void **state) {
     expect_gradcheck(ctx, mg_loss_l2(ctx, 3, p, 1e-1));
 }
 
+/* The L2 term on numbers (the compiled training step's) is the graph's bit for bit: its
+ * value, and the gradient it adds onto grads that are not zero. */
+static void test_l2_numbers_match_graph(void **state) {
+    mg_ctx *ctx = *state;
+    enum { N = 1001 };
+    mg_rng rng;
+    mg_rng_seed(&rng, 3);
+    static double start[N], grad[N];
+    mg_value p[N];
+    for (int i = 0; i < N; i++) {
+        p[i] = mg_param(ctx, mg_rng_uniform(&rng, -1.0, 1.0) * pow(10.0, (double)(i % 7) - 3.0));
+        start[i] = mg_rng_uniform(&rng, -1.0, 1.0);
+    }
+    const double alphas[] = {1e-4, 0.37, 3.0};
+    for (size_t a = 0; a < sizeof alphas / sizeof *alphas; a++) {
+        mg_mark mark = mg_ctx_mark(ctx);
+        for (int i = 0; i < N; i++) mg_grad_ptr(ctx, p[i])[0] = start[i];
+        mg_value l2 = mg_loss_l2(ctx, N, p, alphas[a]);
+        mg_backward(ctx, l2);
+        const double *data = mg_data_ptr(ctx, p[0]);
+        memcpy(grad, start, sizeof grad);
+        double v = mg__loss_l2_numbers(N, data, alphas[a], grad);
+        assert_memory_equal(&v, mg_data_ptr(ctx, l2), sizeof v);
+        assert_memory_equal(grad, mg_grad_ptr(ctx, p[0]), sizeof grad);
+        assert_true(v > 0.0);
+        mg_ctx_reset(ctx, mark);
+    }
+}
+
 /* MG_NULL in, MG_NULL out (so a failed allocation surfaces once, at the end). */
 static void test_null_propagates(void **state) {
     mg_ctx *ctx = *state;
@@ -258,6 +288,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_softmax_ce_large_logits, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_softmax_ce_gradcheck, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_mean_and_l2, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_l2_numbers_match_graph, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_null_propagates, tu_ctx_setup, tu_ctx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

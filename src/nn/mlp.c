@@ -1,7 +1,8 @@
-/* nn.c - neurons, layers and MLPs on the engine. A neuron is one mg_dot value and one
+/* mlp.c - neurons, layers and MLPs on the engine. A neuron is one mg_dot value and one
  * activation value, so the graph stays small and the hot loop is dense; an MLP's
  * parameters are one contiguous span of the tape (zero_grad is a memset, optimisers are
- * flat loops). */
+ * flat loops). Predictions: one row eagerly, many rows through a recorded forward pass
+ * (the fast path, section 9). */
 #include "nn_internal.h"
 
 #include <math.h>
@@ -65,7 +66,6 @@ void mg_mlp_free(mg_mlp *m) {
     mg__free(m->sizes);
     mg__free(m->acts);
     mg__free(m->params);
-    mg__free(m->work);
     mg__free(m);
 }
 
@@ -73,17 +73,13 @@ void mg_mlp_free(mg_mlp *m) {
 static mg_mlp *mlp_alloc(size_t nin, size_t nlayers, const size_t *sizes, size_t nparams) {
     mg_mlp *m = mg__calloc(1, sizeof *m);
     if (!m) return NULL;
-    size_t widest = nin;
-    for (size_t l = 0; l < nlayers; l++)
-        if (sizes[l] > widest) widest = sizes[l];
     m->nin = nin;
     m->nlayers = nlayers;
     m->nparams = nparams;
     m->sizes = mg__malloc(mg__mul_size(nlayers, sizeof *m->sizes));
     m->acts = mg__malloc(mg__mul_size(nlayers, sizeof *m->acts));
     m->params = mg__malloc(mg__mul_size(nparams, sizeof *m->params));
-    m->work = mg__malloc(mg__mul_size(widest, 2 * sizeof *m->work));
-    if (!m->sizes || !m->acts || !m->params || !m->work) {
+    if (!m->sizes || !m->acts || !m->params) {
         mg_mlp_free(m);
         return NULL;
     }
@@ -187,26 +183,25 @@ static int layer_at(mg_ctx *ctx, const mg_mlp *m, size_t l, size_t off, const mg
     return 1;
 }
 
-int mg_layer_forward(mg_ctx *ctx, mg_mlp *m, size_t l, const mg_value *x, mg_value *out) {
+int mg_layer_forward(mg_ctx *ctx, const mg_mlp *m, size_t l, const mg_value *x, mg_value *out) {
     return layer_at(ctx, m, l, mg_mlp_neuron_offset(m, l, 0), x, out);
 }
 
-/* The widest layer (inputs included): each half of work holds this many handles. */
-static size_t mlp_widest(const mg_mlp *m) {
-    size_t widest = m->nin;
-    for (size_t l = 0; l < m->nlayers; l++)
+size_t mg__mlp_work(const mg_mlp *m) {
+    size_t widest = 0;
+    for (size_t l = 0; l + 1 < m->nlayers; l++)
         if (m->sizes[l] > widest) widest = m->sizes[l];
-    return widest;
+    return 2 * widest;
 }
 
-int mg_mlp_forward(mg_ctx *ctx, mg_mlp *m, const mg_value *x, mg_value *out) {
-    size_t widest = mlp_widest(m);
+int mg__mlp_forward(mg_ctx *ctx, const mg_mlp *m, const mg_value *x, mg_value *out,
+                    mg_value *work) {
     /* Hidden activations ping-pong between the two halves of work; the last layer writes
      * straight into out. */
+    size_t half = mg__mlp_work(m) / 2, off = 0;
     const mg_value *in = x;
-    size_t off = 0;
     for (size_t l = 0; l < m->nlayers; l++) {
-        mg_value *dst = l + 1 == m->nlayers ? out : m->work + (l % 2) * widest;
+        mg_value *dst = l + 1 == m->nlayers ? out : work + (l % 2) * half;
         if (!layer_at(ctx, m, l, off, in, dst)) return 0;
         off += (layer_nin(m, l) + 1) * m->sizes[l];
         in = dst;
@@ -214,32 +209,84 @@ int mg_mlp_forward(mg_ctx *ctx, mg_mlp *m, const mg_value *x, mg_value *out) {
     return 1;
 }
 
-/* Inputs go in work's second half, which layer 0 reads and only layer 1 writes; outputs
- * in the half the last layer would use anyway. */
-mg_value *mg__mlp_input_slots(mg_mlp *m) { return m->work + mlp_widest(m); }
-mg_value *mg__mlp_output_slots(mg_mlp *m) {
-    return m->work + ((m->nlayers - 1) % 2) * mlp_widest(m);
+int mg_mlp_forward(mg_ctx *ctx, const mg_mlp *m, const mg_value *x, mg_value *out) {
+    mg__handles t;
+    mg_value *work = mg__handles_get(ctx, &t, mg__mlp_work(m), "a forward pass");
+    int ok = work && mg__mlp_forward(ctx, m, x, out, work);
+    mg__handles_free(&t);
+    return ok;
 }
 
-mg_status mg_mlp_predict(mg_ctx *ctx, mg_mlp *m, const double *x, double *out, mg_err *err) {
-    size_t nout = mg_mlp_nout(m);
-    mg_value *xin = mg__mlp_input_slots(m), *yv = mg__mlp_output_slots(m);
-    mg_mark mark = mg_ctx_mark(ctx);
+/* ==== predicting ======================================================================== */
+
+/* Handles a forward pass of numbers needs: its inputs, its outputs, the hidden layers. */
+static size_t forward_handles(const mg_mlp *m) {
+    return m->nin + mg_mlp_nout(m) + mg__mlp_work(m);
+}
+
+/* Inputs of x[m->nin] (all 0 when x is NULL) into h[0 .. nin-1] and the forward pass on
+ * them into h[nin .. nin+nout-1], the rest of h[forward_handles(m)] its scratch. 1, or 0
+ * when out of memory. */
+static int forward_numbers(mg_ctx *ctx, const mg_mlp *m, const double *x, mg_value *h) {
     for (size_t k = 0; k < m->nin; k++)
-        if (!mg_ok(xin[k] = mg_input(ctx, x[k]))) goto nomem;
-    if (!mg_mlp_forward(ctx, m, xin, yv)) goto nomem;
-    int finite = 1;
-    for (size_t k = 0; k < nout; k++) {
-        out[k] = mg_data(ctx, yv[k]);
+        if (!mg_ok(h[k] = mg_input(ctx, x ? x[k] : 0.0))) return 0;
+    return mg__mlp_forward(ctx, m, h, h + m->nin, h + m->nin + mg_mlp_nout(m));
+}
+
+mg_status mg_mlp_predict(mg_ctx *ctx, const mg_mlp *m, const double *x, double *out,
+                         mg_err *err) {
+    size_t nout = mg_mlp_nout(m);
+    mg_mark mark = mg_ctx_mark(ctx);
+    mg__handles t;
+    mg_value *h = mg__handles_get(ctx, &t, forward_handles(m), "a forward pass");
+    int ok = h && forward_numbers(ctx, m, x, h), finite = 1;
+    for (size_t k = 0; ok && k < nout; k++) {
+        out[k] = mg_data(ctx, h[m->nin + k]);
         if (!isfinite(out[k])) finite = 0;
     }
+    mg_status st = MG_STATUS_OK;
+    if (!ok)
+        st = mg_err_set(err, MG_STATUS_NOMEM, "out of memory in a forward pass (%s)",
+                        mg_ctx_errmsg(ctx));
+    else if (!finite)
+        st = mg_err_set(err, MG_STATUS_NUMERIC, "the model's output is not finite");
     mg_ctx_reset(ctx, mark);
-    if (!finite) return mg_err_set(err, MG_STATUS_NUMERIC, "the model's output is not finite");
+    mg__handles_free(&t);
+    return st;
+}
+
+mg_status mg_mlp_predict_rows(mg_ctx *ctx, const mg_mlp *m, size_t n, const double *x,
+                              double *out, int threads, mg_err *err) {
+    enum { BLOCK = 256 }; /* rows per replay */
+    if (n == 0) return MG_STATUS_OK;
+    size_t nout = mg_mlp_nout(m);
+    /* One row's forward pass, recorded with its inputs as the slots. */
+    mg_mark mark = mg_ctx_mark(ctx);
+    mg__handles t;
+    mg_value *h = mg__handles_get(ctx, &t, forward_handles(m), "a forward pass");
+    mg_compiled *tape = NULL;
+    mg_err ce;
+    if (h && forward_numbers(ctx, m, NULL, h))
+        tape = mg_compile(ctx, MG_NULL, m->nin, h, nout, h + m->nin, &ce);
+    else
+        mg_err_set(&ce, MG_STATUS_NOMEM, "out of memory recording a forward pass (%s)",
+                   mg_ctx_errmsg(ctx));
+    mg_ctx_reset(ctx, mark);
+    mg__handles_free(&t);
+    if (!tape) return mg__err_forward(err, &ce);
+    mg_compiled_set_threads(tape, mg__threads(threads));
+    mg_status st = MG_STATUS_OK;
+    for (size_t r0 = 0; r0 < n && !st; r0 += BLOCK) {
+        size_t rows = n - r0 < BLOCK ? n - r0 : BLOCK;
+        st = mg_compiled_forward(tape, rows, x + r0 * m->nin, NULL, out + r0 * nout, err);
+    }
+    mg_compiled_free(tape);
+    if (st) return st;
+    for (size_t i = 0; i < n * nout; i++)
+        if (!isfinite(out[i]))
+            return mg_err_set(err, MG_STATUS_NUMERIC, "row %zu: the model's output is not finite",
+                              i / nout);
     return MG_STATUS_OK;
-nomem:
-    mg_err_set(err, MG_STATUS_NOMEM, "out of memory in a forward pass (%s)", mg_ctx_errmsg(ctx));
-    mg_ctx_reset(ctx, mark);
-    return MG_STATUS_NOMEM;
 }
 
 void mg_mlp_zero_grad(mg_ctx *ctx, const mg_mlp *m) {
