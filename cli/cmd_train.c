@@ -349,9 +349,14 @@ static int plan(train_run *t) {
         return err.status == MG_STATUS_INVALID ? APP_USAGE : APP_FAIL;
     }
     t->n = t->d->train->n;
-    t->nb = o->batch && o->batch < t->n ? o->batch : t->n;
-    t->per_epoch = (t->n + t->nb - 1) / t->nb;
-    t->nsteps = o->steps ? o->steps : o->epochs * t->per_epoch;
+    /* The library's arithmetic, so the plan printed is the one mg_train runs. */
+    mg_train_config pc;
+    mg_train_config_init(&pc);
+    pc.batch_size = o->batch, pc.steps = o->steps, pc.epochs = o->epochs;
+    if (mg_train_plan(&pc, t->n, &t->nb, &t->per_epoch, &t->nsteps, &err) != MG_STATUS_OK) {
+        app_error("%s", err.msg);
+        return APP_USAGE;
+    }
     return APP_OK;
 }
 

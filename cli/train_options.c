@@ -74,7 +74,7 @@ static void usage(FILE *out) {
             "      --epochs N         passes over the training data (default: %d)\n"
             "      --steps N          optimiser steps instead of --epochs\n"
             "      --seed N           random seed: data, split, weights, order (default: %d)\n"
-            "      --threads N        threads for the batched replay, 0 = all cores\n"
+            "      --threads N        threads for the batched replay, 0 = the idle cores\n"
             "                         (default: 0; results do not depend on it)\n"
             "      --eager            build every sample's graph each step (as micrograd\n"
             "                         does) instead of replaying a recorded one: same numbers,\n"

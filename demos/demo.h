@@ -72,7 +72,7 @@ typedef struct demo_opts {
     const char *out;   /* --out DIR: write loss.png and, for 2-D classifiers, boundary.png */
     int formula;       /* --formula: print one sample's loss graph as a formula */
     int eager;         /* --eager: build the graphs every step instead of the replay */
-    int threads;       /* --threads: of the compiled replay, 0 = all cores */
+    int threads;       /* --threads: of the compiled replay, 0 = the idle cores */
 } demo_opts;
 
 /* A demo's description for --help: what it does (a paragraph), the options it takes and

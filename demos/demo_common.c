@@ -39,8 +39,8 @@ static const opt_info opt_infos[] = {
                                  "                     classifiers, the decision boundary (DIR/boundary.png)"},
     {DEMO_OPT_EAGER, "eager", "", "build every sample's graph at each step, as micrograd\n"
                                   "                     does, instead of replaying one recorded graph"},
-    {DEMO_OPT_THREADS, "threads", "N", "threads of the replay (0: all cores); results do not\n"
-                                       "                     depend on it"},
+    {DEMO_OPT_THREADS, "threads", "N", "threads of the replay (0: the idle cores); results do\n"
+                                       "                     not depend on it"},
 };
 #define NOPTS (sizeof opt_infos / sizeof *opt_infos)
 
