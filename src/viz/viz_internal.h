@@ -91,10 +91,6 @@ static inline void mg__viz_utf8_clean(const char *text, char *out, size_t size) 
     out[k] = '\0';
 }
 
-/* Writes a powc exponent as Python would in source: the shortest digits that read back
- * as k, without a trailing ".0" for whole numbers ("2", "-1", "0.5"). */
-void mg__viz_exponent(double k, char *buf, size_t size);
-
 /* ---- atomic files ------------------------------------------------------------------- */
 
 /* Makes a fresh empty temporary file next to path (path + ".XXXXXX" made unique) and
