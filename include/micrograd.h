@@ -16,7 +16,7 @@
  *  11. Datasets                              mg_dataset_*
  *  12. Scripts                               mg_script_*
  *  13. Pictures and formulas                 mg_graph_*, mg_plot_*, mg_formula_*
- *  14. Files                                 mg_csv_*, mg_idx_*, mg_model_*
+ *  14. Files                                 mg_csv_*, mg_idx_*, mg_model_*, mg_outfile_*
  *
  * 1. OVERVIEW AND OWNERSHIP
  *
@@ -1167,7 +1167,7 @@ mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_o
                             char *buf, size_t size, size_t *len, mg_err *err);
 
 /* ---------------------------------------------------------------------------------------
- * 14. FILES: CSV and IDX loaders, model files
+ * 14. FILES: CSV and IDX loaders, model files, writing files
  * ------------------------------------------------------------------------------------- */
 
 /* 14a. CSV files. The rules, so that a file loads the same way every time:
@@ -1375,9 +1375,9 @@ void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp,
                               const mg_model_info *info);
 
 /* Saves mlp's parameters (read from ctx) with info (may be NULL: architecture only) to
- * path. The file appears complete or not at all: it is written to a temporary file next
- * to path, flushed to disk and renamed over path; on any failure the old file is left
- * as it was. Returns MG_STATUS_OK; MG_STATUS_INVALID when info does not fit the model
+ * path. The file appears complete or not at all (written as in section 14e: a temporary
+ * file next to path, flushed to disk and renamed over path; on any failure the old file
+ * is left as it was). Returns MG_STATUS_OK; MG_STATUS_INVALID when info does not fit the model
  * (feature names or standardisation of another width, a class count the outputs cannot
  * encode, a loss that does not match them) or holds text that is not UTF-8;
  * MG_STATUS_NUMERIC for a non-finite weight; MG_STATUS_IO; MG_STATUS_NOMEM;
@@ -1398,6 +1398,43 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
 /* 1 when this build reads and writes model files (it has jansson), else 0: a program can
  * check before hours of training that it will be able to save the result. */
 int mg_model_files_available(void);
+
+/* 14e. Writing a file: complete or not at all. Every file the library writes (model
+ * files and checkpoints, graph drawings, plots) and the command's own files go through
+ * this one writer, so they all behave alike:
+ * - A regular file (or a new one) is written to a temporary next to it (its name plus
+ *   ".tmp" and 6 characters, mode 0666 less the umask), flushed to disk (fsync) and
+ *   renamed over it: a reader, or a crash, sees the old file or the new one, never half
+ *   of one. On any failure the temporary is removed and the old file is left as it was.
+ * - A symbolic link is followed: the file it names is replaced and the link stays.
+ * - An existing device or pipe (/dev/null, /dev/stdout, a FIFO) cannot be replaced by a
+ *   rename, and must not be: it is written in place.
+ * - A directory is refused: MG_STATUS_IO "path: cannot write: is a directory".
+ * Write through the stream, or, for a library or program that writes by name (cairo,
+ * graphviz, `dot -o`), hand it mg_outfile_path; then commit or abort. */
+typedef struct mg_outfile mg_outfile;
+
+/* Starts writing path. Returns the writer, or NULL with err: MG_STATUS_INVALID for an
+ * empty path; MG_STATUS_IO for a directory, a device that cannot be opened, or a
+ * temporary that cannot be made ("path: cannot create a temporary file next to it:
+ * reason", e.g. no such directory); MG_STATUS_NOMEM. */
+mg_outfile *mg_outfile_open(const char *path, mg_err *err);
+/* The stream to write to (binary). Owned by the writer: do not close it. */
+FILE *mg_outfile_stream(const mg_outfile *o);
+/* The name of the file being written (the temporary, or path itself when written in
+ * place), for code that writes by name: it may open, truncate and write it, but must
+ * not remove or rename it. Valid until commit or abort. */
+const char *mg_outfile_path(const mg_outfile *o);
+/* Finishes: flushes the stream, fsyncs and renames the temporary over the file. Frees
+ * o whatever happens. MG_STATUS_IO "path: cannot write: reason" when a write, the flush
+ * or the rename failed (then the old file is untouched and the temporary removed). */
+mg_status mg_outfile_commit(mg_outfile *o, mg_err *err);
+/* Gives up: closes and removes the temporary (the old file stays as it was) and frees o.
+ * Safe on NULL. */
+void mg_outfile_abort(mg_outfile *o);
+/* Writes len bytes as the whole new contents of path, through the writer above. Errors
+ * as mg_outfile_open and mg_outfile_commit. */
+mg_status mg_file_write(const char *path, const void *data, size_t len, mg_err *err);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

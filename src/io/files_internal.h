@@ -1,6 +1,6 @@
-/* files_internal.h - pieces shared by the file modules (csv.c, idx.c, model_io.c,
- * model_info.c, standardize.c), defined in files.c: whole-file reading, atomic writing,
- * dataset allocation, the strict number syntax, message quoting, string lists. Not
+/* files_internal.h - pieces shared by the file modules, defined in files.c: whole-file
+ * reading, dataset allocation, the strict number syntax, message quoting, string lists.
+ * Writing a file is public (mg_outfile_*, mg_file_write: micrograd.h section 14e). Not
  * installed. */
 #ifndef MG_FILES_INTERNAL_H
 #define MG_FILES_INTERNAL_H
@@ -15,13 +15,6 @@ mg_status mg__files_check_readable(const char *path, mg_err *err);
 /* Reads the whole file into a buffer with one extra NUL byte after the data (free with
  * mg__free). NULL on failure: MG_STATUS_IO ("path: cannot open: reason") or NOMEM. */
 char *mg__files_read(const char *path, size_t *len, mg_err *err);
-
-/* Writes len bytes to path so that path is either its old self or the complete new
- * contents: a temporary file in the same directory, fsync, rename. On failure the
- * temporary is removed and path is untouched. A symbolic link is followed (the link
- * stays); an existing device or pipe (/dev/null) is written in place, since renaming
- * over it would replace it; a directory is refused. MG_STATUS_IO with the reason. */
-mg_status mg__files_write_atomic(const char *path, const void *data, size_t len, mg_err *err);
 
 /* A zeroed dataset (mg__calloc), or NULL with MG_STATUS_NOMEM in err. */
 mg_dataset *mg__files_dataset_new(mg_err *err);
