@@ -1045,13 +1045,13 @@ mg_status mg_graph_write(const mg_ctx *ctx, mg_value root, const mg_graph_option
 mg_status mg_graph_format(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt, char *buf,
                         size_t size, size_t *len, mg_err *err);
 /* Draws root's graph to path; the extension picks the format: .dot or .gv (DOT text),
- * .svg, .png. The file appears complete or not at all (temporary file and rename). When
+ * .svg, .png. The file appears complete or not at all (written as in section 14e). When
  * no renderer is available it writes the DOT text next to path (g.svg -> g.dot) and
  * returns MG_STATUS_UNSUPPORTED with a one-line hint how to render it. Other errors as
  * mg_graph_write, plus MG_STATUS_INVALID for an unknown extension, MG_STATUS_IO. */
 mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
                       const char *path, mg_err *err);
-/* Renders DOT text (len bytes) to path (.svg or .png), atomically, with `how` and a
+/* Renders DOT text (len bytes) to path (.svg or .png), as in section 14e, with `how` and a
  * time limit in seconds (<= 0: none). MG_STATUS_UNSUPPORTED when that renderer is not
  * available (nothing written), MG_STATUS_FORMAT when graphviz rejects the text (its
  * message is in err), MG_STATUS_IO, MG_STATUS_INVALID for another extension. */
@@ -1062,7 +1062,7 @@ int mg_graph_can_render(mg_renderer how);
 
 /* 13b. Plots with cairo: a function over a range (with a tangent), loss
  * curves, and decision boundaries of 2-D classifiers, to .png or .svg (the extension
- * picks the format). Files are written atomically. Without cairo every plot call
+ * picks the format). Files are written as in section 14e. Without cairo every plot call
  * returns MG_STATUS_UNSUPPORTED with a message and writes nothing. */
 
 typedef struct mg_plot_options {
@@ -1410,8 +1410,9 @@ int mg_model_files_available(void);
  * - An existing device or pipe (/dev/null, /dev/stdout, a FIFO) cannot be replaced by a
  *   rename, and must not be: it is written in place.
  * - A directory is refused: MG_STATUS_IO "path: cannot write: is a directory".
- * Write through the stream, or, for a library or program that writes by name (cairo,
- * graphviz, `dot -o`), hand it mg_outfile_path; then commit or abort. */
+ * Write through the stream (a child process may write its copy of it, as the graph
+ * renderers do), or hand mg_outfile_path to a library that writes by name (cairo); then
+ * commit, or abort on any failure. */
 typedef struct mg_outfile mg_outfile;
 
 /* Starts writing path. Returns the writer, or NULL with err: MG_STATUS_INVALID for an
@@ -1423,7 +1424,8 @@ mg_outfile *mg_outfile_open(const char *path, mg_err *err);
 FILE *mg_outfile_stream(const mg_outfile *o);
 /* The name of the file being written (the temporary, or path itself when written in
  * place), for code that writes by name: it may open, truncate and write it, but must
- * not remove or rename it. Valid until commit or abort. */
+ * not remove or rename it, and must report its own write errors (the writer cannot see
+ * them; cairo does, graphviz's gvRenderFilename does not). Valid until commit or abort. */
 const char *mg_outfile_path(const mg_outfile *o);
 /* Finishes: flushes the stream, fsyncs and renames the temporary over the file. Frees
  * o whatever happens. MG_STATUS_IO "path: cannot write: reason" when a write, the flush

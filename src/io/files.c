@@ -65,6 +65,16 @@ char *mg__files_read(const char *path, size_t *len, mg_err *err) {
     return buf;
 }
 
+const char *mg__files_ext(const char *path, char ext[16]) {
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    ext[0] = '\0';
+    if (!dot || (slash && dot < slash) || strlen(dot + 1) >= 16) return ext;
+    size_t k = 0;
+    for (const char *p = dot + 1; *p; p++) ext[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    ext[k] = '\0';
+    return ext;
+}
+
 mg_dataset *mg__files_dataset_new(mg_err *err) {
     mg_dataset *d = mg__calloc(1, sizeof *d);
     if (!d) mg_err_set(err, MG_STATUS_NOMEM, "out of memory");
