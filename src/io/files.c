@@ -219,7 +219,8 @@ static void outfile_free(mg_outfile *o) {
 static mg_status open_in_place(mg_outfile *o, mg_err *err) {
     o->name = o->path;
     int fd = open(o->path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", o->path, strerror(errno));
+    if (fd < 0)
+        return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", o->path, strerror(errno));
     if (!(o->f = fdopen(fd, "wb"))) {
         close(fd);
         return mg_err_set(err, MG_STATUS_NOMEM, "out of memory writing %s", o->path);
@@ -231,7 +232,8 @@ static mg_status open_in_place(mg_outfile *o, mg_err *err) {
 static mg_status open_temporary(mg_outfile *o, mg_err *err) {
     int nomem;
     o->target = follow_links(o->path, &nomem);
-    if (!o->target && nomem) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory writing %s", o->path);
+    if (!o->target && nomem)
+        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory writing %s", o->path);
     if (!o->target)
         return mg_err_set(err, MG_STATUS_IO, "%s: cannot follow its symbolic links", o->path);
     size_t n = strlen(o->target);

@@ -1,6 +1,7 @@
 /* plot_axes.c - the layer all plots share: the output surface (PNG or SVG, written through
- * the library's file writer: complete or not at all), "nice" ticks (1, 2, 5 x 10^k; decades on a log axis),
- * axis and tick labels, title, grid, legend, and lines clipped before cairo sees them. */
+ * the library's file writer: complete or not at all), "nice" ticks (1, 2, 5 x 10^k;
+ * decades on a log axis), axis and tick labels, title, grid, legend, and lines clipped
+ * before cairo sees them. */
 #include "plot_internal.h"
 
 #ifdef MG_HAVE_CAIRO

@@ -1,6 +1,6 @@
 /* plot_internal.h - the layer every plot kind shares (plot_axes.c): an output surface
- * written through the library's file writer, data-to-device mapping, "nice" ticks, axes, labels, title,
- * legend, clipped lines and markers. Not installed; only built with cairo. */
+ * written through the library's file writer, data-to-device mapping, "nice" ticks, axes,
+ * labels, title, legend, clipped lines and markers. Not installed; only built with cairo. */
 #ifndef MG_PLOT_INTERNAL_H
 #define MG_PLOT_INTERNAL_H
 

@@ -125,7 +125,8 @@ static void check(const char *kind, const char *ext, wc_write_fn write, void *us
     assert_int_equal(mkdir(dir, 0755), 0);
     mg_err err = {0, ""};
     mg_status s = write(user, dir, &err);
-    if (s != MG_STATUS_IO || !strstr(err.msg, dir) || !strstr(err.msg, "cannot write: is a directory"))
+    if (s != MG_STATUS_IO || !strstr(err.msg, dir) ||
+        !strstr(err.msg, "cannot write: is a directory"))
         fail_msg("%s, a directory: status %d: '%s'", kind, (int)s, err.msg);
     free(dir);
     assert_int_equal(tu_dir_entries(), before + 5);
