@@ -165,6 +165,22 @@ void mg__plot_pad(double *lo, double *hi, double pad, int log) {
     *hi += pad * span;
 }
 
+mg_status mg__plot_range(mg__range *r, const mg_plot_options *opt, int log_y, int no_data,
+                         mg_err *err) {
+    if (isfinite(opt->xmin)) r->x0 = opt->xmin;
+    if (isfinite(opt->xmax)) r->x1 = opt->xmax;
+    if (isfinite(opt->ymin)) r->y0 = opt->ymin;
+    if (isfinite(opt->ymax)) r->y1 = opt->ymax;
+    if (!(r->x0 < r->x1) || !(r->y0 < r->y1) || (log_y && !(r->y0 > 0)) ||
+        !isfinite(r->x1 - r->x0) || !isfinite(r->y1 - r->y0))
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          no_data ? "no points and no range: give xmin, xmax, ymin, ymax "
+                                    "(x [%g, %g], y [%g, %g])"
+                                  : "bad plot range x [%g, %g], y [%g, %g]",
+                          r->x0, r->x1, r->y0, r->y1);
+    return MG_STATUS_OK;
+}
+
 /* ==== the surface ============================================================================ */
 
 mg_status mg__plot_begin(mg__plot *p, const char *path, const mg_plot_options *opt, mg_err *err) {

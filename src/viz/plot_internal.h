@@ -82,6 +82,18 @@ mg_status mg__plot_end(mg__plot *p, mg_err *err);
 /* Frees everything and abandons the file: the old one stays (after an error before _end). */
 void mg__plot_abort(mg__plot *p);
 
+/* What a plot shows: x0 .. x1 across, y0 .. y1 up, in data units. */
+typedef struct mg__range {
+    double x0, x1, y0, y1;
+} mg__range;
+
+/* The range a plot shows: r (the data's, padded) with each limit opt gives (xmin, xmax,
+ * ymin, ymax when finite) put in its place. MG_STATUS_INVALID unless the result is finite
+ * with x0 < x1 and y0 < y1 (and 0 < y0 on a log axis): "bad plot range ...", or, with
+ * no_data (no points to take a range from), a request to give one. */
+mg_status mg__plot_range(mg__range *r, const mg_plot_options *opt, int log_y, int no_data,
+                         mg_err *err);
+
 /* A nice range for data spanning [lo, hi] (finite): a margin of `pad` of the span on each
  * side, or a unit span around a single value. */
 void mg__plot_pad(double *lo, double *hi, double pad, int log);
