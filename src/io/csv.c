@@ -3,6 +3,7 @@
  * are documented in micrograd.h, section 14a. */
 #include "files_internal.h"
 #include "core/hash.h"
+#include "data/dataset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -645,7 +646,7 @@ static mg_dataset *load_buffer(char *buf, size_t len, const char *name, const mg
     L.r.name = name;
     L.opt = opt;
     L.all_numeric = L.all_integer = 1;
-    L.d = mg__files_dataset_new(err);
+    L.d = mg__dataset_empty(err);
     mg_status st = L.d ? parse_buffer(&L, buf, len, err) : MG_STATUS_NOMEM;
     mg__free(L.r.f);
     mg__free(L.first);

@@ -75,12 +75,6 @@ const char *mg__files_ext(const char *path, char ext[16]) {
     return ext;
 }
 
-mg_dataset *mg__files_dataset_new(mg_err *err) {
-    mg_dataset *d = mg__calloc(1, sizeof *d);
-    if (!d) mg_err_set(err, MG_STATUS_NOMEM, "out of memory");
-    return d;
-}
-
 int mg__files_number(const char *s, double *out) {
     const char *p = s;
     if (*p == '+' || *p == '-') p++;

@@ -1,8 +1,7 @@
 /* files_internal.h - pieces shared by the file modules and the pictures, defined in
- * files.c: whole-file reading, a path's extension, dataset allocation, the strict number
- * syntax, message quoting, string lists.
- * Writing a file is public (mg_outfile_*, mg_file_write: micrograd.h section 14e). Not
- * installed. */
+ * files.c: whole-file reading, a path's extension, the strict number syntax, message
+ * quoting, string lists. Writing a file is public (mg_outfile_*, mg_file_write:
+ * micrograd.h section 14e). Not installed. */
 #ifndef MG_FILES_INTERNAL_H
 #define MG_FILES_INTERNAL_H
 
@@ -20,9 +19,6 @@ char *mg__files_read(const char *path, size_t *len, mg_err *err);
 /* The extension of path in lower case ("svg"), or "" when it has none (or one of 16
  * bytes or more); written to ext, which is returned. */
 const char *mg__files_ext(const char *path, char ext[16]);
-
-/* A zeroed dataset (mg__calloc), or NULL with MG_STATUS_NOMEM in err. */
-mg_dataset *mg__files_dataset_new(mg_err *err);
 
 /* Parses s (already trimmed, NUL-terminated) as a decimal number: an optional sign,
  * digits with an optional '.', an optional exponent; no hex, no inf or nan words.
