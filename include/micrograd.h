@@ -1199,7 +1199,7 @@ mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_o
  *   nfeat + 1 with the target (`target` when it names a column, else the last). With
  *   opt->nclasses > 0 target labels are mapped to the model's classes (same text, else
  *   same number; an unknown label is an error). A file without a target column gives a
- *   dataset with y NULL. */
+ *   dataset with y NULL. mg_csv_options_for_model fills these from a loaded model. */
 
 #define MG_CSV_AUTO_MAX_CLASSES 20
 #define MG_CSV_MAX_COLUMNS 1048576 /* wider rows are refused before anything is allocated */
@@ -1232,6 +1232,12 @@ typedef struct mg_csv_options {
 
 /* Fills opt with the defaults above (detect everything, the last column is the target). */
 void mg_csv_options_init(mg_csv_options *opt);
+typedef struct mg_model_info mg_model_info; /* section 14d */
+/* Sets opt (initialised first) to load rows for a model: mlp's nin, and the feature
+ * names (when info has one per input), target name and classes of its file's info
+ * (info may be NULL), borrowed (keep info alive while opt is used). */
+void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp,
+                              const mg_model_info *info);
 /* Loads a CSV file (opt NULL = defaults). Returns a new dataset (free with
  * mg_dataset_free): feature_names and target_name from the header (NULL without one; for
  * a model, its feature names), class_names the labels as written. NULL on failure with
@@ -1369,10 +1375,6 @@ mg_status mg_model_info_set_setting(mg_model_info *info, const char *name,
 int mg_model_info_metric(const mg_model_info *info, const char *name, double *value);
 /* The setting's value, or NULL when info has no such setting. */
 const char *mg_model_info_setting(const mg_model_info *info, const char *name);
-/* Sets opt (initialised first) to load rows for the model: its nin, feature names,
- * target name and classes, borrowed from info (keep info alive while opt is used). */
-void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp,
-                              const mg_model_info *info);
 
 /* Saves mlp's parameters (read from ctx) with info (may be NULL: architecture only) to
  * path. The file appears complete or not at all (written as in section 14e: a temporary

@@ -17,6 +17,16 @@ void mg_csv_options_init(mg_csv_options *opt) {
     opt->task = MG_CSV_TASK_AUTO;
 }
 
+void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp, const mg_model_info *info) {
+    mg_csv_options_init(opt);
+    opt->nfeat = mlp->nin;
+    if (info && info->nfeat == mlp->nin)
+        opt->feature_names = (const char *const *)info->feature_names;
+    opt->target = info ? info->target_name : NULL;
+    opt->nclasses = info ? info->nclasses : 0;
+    opt->class_names = info ? (const char *const *)info->class_names : NULL;
+}
+
 /* ==== tokenizer: one record at a time, fields unquoted in place ========================= */
 
 typedef struct csv_field {
