@@ -851,8 +851,9 @@ typedef struct mg_dataset {
 } mg_dataset;
 
 /* Every dataset the library makes (generators, loaders, splits) has its arrays and names
- * from the library's allocator, so mg_dataset_free frees any of them. The generators draw from the rng they are given (pass mg_ctx_rng(ctx) for the context's), so
- * a seed gives the same data every time. Two-class sets have classes 0 and 1. */
+ * from the library's allocator, so mg_dataset_free frees any of them. The generators
+ * draw from the rng they are given (pass mg_ctx_rng(ctx) for the context's), so a seed
+ * gives the same data every time. Two-class sets have classes 0 and 1. */
 
 /* A dataset of n rows (n may be 0) of nfeat features, x and y zeroed, no names. NULL:
  * MG_STATUS_INVALID for nfeat 0, MG_STATUS_NOMEM (sizes that overflow included). */
