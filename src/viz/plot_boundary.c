@@ -229,10 +229,10 @@ static void draw_lines_and_points(mg__plot *p, const double *sc, size_t nout, si
     mg__plot_unclip(p);
 }
 
-/* A legend of the classes, named by opt's class_names or "class K". */
+/* A legend of the classes (nclasses <= 16), named by opt's class_names or "class K". */
 static void classes_legend(mg__plot *p, const mg_plot_options *opt, size_t nclasses) {
     mg__legend_item items[16];
-    char names[16][24];
+    char names[16][32]; /* "class " and up to 20 digits */
     for (size_t k = 0; k < nclasses; k++) {
         const char *name = opt->class_names ? opt->class_names[k] : NULL;
         if (!name) {
