@@ -92,6 +92,10 @@ static int collect_child(pid_t pid, int msg_fd, int out_fd, FILE *out, int *out_
 
 #ifdef MG_HAVE_GVC
 static char gv_errors[512]; /* in the child only */
+/* The parent's writer, in the child only: the child leaves with _exit from a function
+ * that never returns, so nothing else is sure to point at it, and a leak checker
+ * following the child would report the parent's memory as lost. */
+static mg_outfile *volatile gv_writer; /* volatile: a store nothing reads is kept */
 
 static int gv_capture(char *text) {
     size_t n = strlen(gv_errors);
@@ -140,23 +144,25 @@ static void gv_render(const char *dot, size_t len, const char *format, FILE *out
 
 /* Runs in the child: renders, reports on fd, and leaves without running the program's
  * exit handlers. */
-static void gv_child(const char *dot, size_t len, const char *format, FILE *out, int fd) {
+static void gv_child(const char *dot, size_t len, const char *format, mg_outfile *out, int fd) {
+    gv_writer = out;
     int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) dup2(devnull, 2); /* plugins and fontconfig may print */
     agseterrf(gv_capture);
     char msg[700];
-    gv_render(dot, len, format, out, msg, sizeof msg);
+    gv_render(dot, len, format, mg_outfile_stream(out), msg, sizeof msg);
     ssize_t w = write(fd, msg, strlen(msg));
     (void)w;
     _exit(0);
 }
 
-/* The child writes to its copy of out, on the same file (the parent's copy stays empty). */
-static mg_status render_library(const char *dot, size_t len, const char *format, FILE *out,
+/* The child writes to its copy of out's stream, on the same file (the parent's copy stays
+ * empty). */
+static mg_status render_library(const char *dot, size_t len, const char *format, mg_outfile *out,
                                 const char *fpath, double timeout, mg_err *err) {
     int fds[2];
     if (pipe(fds) != 0) return mg_err_set(err, MG_STATUS_IO, "cannot start graphviz: %s", strerror(errno));
-    fflush(out);
+    fflush(mg_outfile_stream(out));
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -300,7 +306,7 @@ mg_status mg_graph_render(const char *dot, size_t len, const char *fpath, mg_ren
     mg_status st;
 #ifdef MG_HAVE_GVC
     if (how == MG_RENDERER_LIBRARY)
-        st = render_library(dot, len, ext, mg_outfile_stream(out), fpath, timeout, err);
+        st = render_library(dot, len, ext, out, fpath, timeout, err);
     else
 #endif
         st = render_program(dot, len, ext, mg_outfile_stream(out), fpath, timeout, err);
