@@ -2,7 +2,6 @@
  * Fashion-MNIST's test split) and writes its predictions as CSV, with the original class
  * labels, optional class probabilities, and the accuracy or RMSE when the rows have the
  * target. The output file appears complete or not at all. */
-#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 
 #include <errno.h>
@@ -11,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define CMD "predict"
@@ -276,72 +274,6 @@ static int predict_rows(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, mg_da
     return status;
 }
 
-/* ==== the output file ==================================================================== */
-
-/* Opens where the predictions go. For a regular file (or a new one): a temporary file
- * next to it (its name in *tmp, malloc'd; for a symbolic link, next to the file it
- * names, so the link stays) to be renamed over it. A device or a pipe (/dev/null,
- * /dev/stdout) cannot be replaced by renaming, and must not be: it is written in place
- * (*tmp NULL). A directory is refused. NULL after printing why. */
-static FILE *open_output(const char *path, char **tmp, char **target) {
-    struct stat st, lst;
-    *tmp = *target = NULL;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        FILE *f = S_ISDIR(st.st_mode) ? NULL : fopen(path, "w");
-        if (!f)
-            app_error("%s: cannot write: %s", path,
-                      S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
-        return f;
-    }
-    int link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
-    *target = link ? realpath(path, NULL) : strdup(path);
-    size_t n = *target ? strlen(*target) : 0;
-    *tmp = *target ? malloc(n + 8) : NULL;
-    if (!*tmp) {
-        app_error("%s: cannot resolve the path: %s", path, strerror(errno));
-        free(*target);
-        *target = NULL;
-        return NULL;
-    }
-    memcpy(*tmp, *target, n);
-    memcpy(*tmp + n, ".XXXXXX", 8);
-    int fd = mkstemp(*tmp);
-    /* mkstemp makes the file private (0600); predictions are an ordinary file. The
-     * command is single-threaded, so reading the umask by setting it is safe here. */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fd >= 0) fchmod(fd, 0666 & ~mask);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-    if (!f) {
-        app_error("%s: cannot create a temporary file next to it: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(*tmp);
-        }
-        free(*tmp);
-        free(*target);
-        *tmp = *target = NULL;
-    }
-    return f;
-}
-
-/* Closes the output; a temporary file is renamed over target when ok, else removed. */
-static int close_output(FILE *f, char *tmp, char *target, const char *path, int ok) {
-    int e = 0;
-    errno = 0;
-    if (fflush(f) != 0 || ferror(f) || (tmp && fsync(fileno(f)) != 0)) e = errno ? errno : EIO;
-    if (fclose(f) != 0 && !e) e = errno;
-    if (tmp && ok && !e && rename(tmp, target) != 0) e = errno;
-    if (tmp && (!ok || e)) unlink(tmp);
-    free(tmp);
-    free(target);
-    if (ok && e) {
-        app_error("%s: cannot write: %s", path, strerror(e));
-        return APP_FAIL;
-    }
-    return ok ? APP_OK : APP_FAIL;
-}
-
 /* ==== the command ======================================================================== */
 
 static void report(const mg_model_info *info, const score *sc, size_t nrows) {
@@ -372,15 +304,20 @@ int cli_cmd_predict(int argc, char **argv) {
         status = APP_FAIL;
     } else {
         score sc = {0, 0, 0};
-        char *tmp = NULL, *target = NULL;
-        FILE *f = o.out ? open_output(o.out, &tmp, &target) : stdout;
-        if (!f) {
+        /* --out: complete or not at all, through the library's file writer. */
+        mg_outfile *out = o.out ? mg_outfile_open(o.out, &err) : NULL;
+        if (o.out && !out) {
+            app_error("%s", err.msg);
             status = APP_FAIL;
         } else {
+            FILE *f = out ? mg_outfile_stream(out) : stdout;
             status = predict_rows(cm.ctx, cm.m, info, d, &o, f, &sc);
-            if (o.out) {
-                status = close_output(f, tmp, target, o.out, status == APP_OK);
-            } else if (fflush(stdout) != 0 || ferror(stdout)) {
+            if (out && status != APP_OK) {
+                mg_outfile_abort(out);
+            } else if (out && mg_outfile_commit(out, &err)) {
+                app_error("%s", err.msg);
+                status = APP_FAIL;
+            } else if (!out && (fflush(stdout) != 0 || ferror(stdout))) {
                 app_error("cannot write the predictions: %s", strerror(errno));
                 status = APP_FAIL;
             }

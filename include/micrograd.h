@@ -16,7 +16,7 @@
  *  11. Datasets                              mg_dataset_*
  *  12. Scripts                               mg_script_*
  *  13. Pictures and formulas                 mg_graph_*, mg_plot_*, mg_formula_*
- *  14. Files                                 mg_csv_*, mg_idx_*, mg_model_*
+ *  14. Files                                 mg_csv_*, mg_idx_*, mg_model_*, mg_outfile_*
  *
  * 1. OVERVIEW AND OWNERSHIP
  *
@@ -952,8 +952,9 @@ typedef struct mg_dataset {
 } mg_dataset;
 
 /* Every dataset the library makes (generators, loaders, splits) has its arrays and names
- * from the library's allocator, so mg_dataset_free frees any of them. The generators draw from the rng they are given (pass mg_ctx_rng(ctx) for the context's), so
- * a seed gives the same data every time. Two-class sets have classes 0 and 1. */
+ * from the library's allocator, so mg_dataset_free frees any of them. The generators
+ * draw from the rng they are given (pass mg_ctx_rng(ctx) for the context's), so a seed
+ * gives the same data every time. Two-class sets have classes 0 and 1. */
 
 /* A dataset of n rows (n may be 0) of nfeat features, x and y zeroed, no names. NULL:
  * MG_STATUS_INVALID for nfeat 0, MG_STATUS_NOMEM (sizes that overflow included). */
@@ -1146,13 +1147,13 @@ mg_status mg_graph_write(const mg_ctx *ctx, mg_value root, const mg_graph_option
 mg_status mg_graph_format(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt, char *buf,
                         size_t size, size_t *len, mg_err *err);
 /* Draws root's graph to path; the extension picks the format: .dot or .gv (DOT text),
- * .svg, .png. The file appears complete or not at all (temporary file and rename). When
+ * .svg, .png. The file appears complete or not at all (written as in section 14e). When
  * no renderer is available it writes the DOT text next to path (g.svg -> g.dot) and
  * returns MG_STATUS_UNSUPPORTED with a one-line hint how to render it. Other errors as
  * mg_graph_write, plus MG_STATUS_INVALID for an unknown extension, MG_STATUS_IO. */
 mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
                       const char *path, mg_err *err);
-/* Renders DOT text (len bytes) to path (.svg or .png), atomically, with `how` and a
+/* Renders DOT text (len bytes) to path (.svg or .png), as in section 14e, with `how` and a
  * time limit in seconds (<= 0: none). MG_STATUS_UNSUPPORTED when that renderer is not
  * available (nothing written), MG_STATUS_FORMAT when graphviz rejects the text (its
  * message is in err), MG_STATUS_IO, MG_STATUS_INVALID for another extension. */
@@ -1163,7 +1164,7 @@ int mg_graph_can_render(mg_renderer how);
 
 /* 13b. Plots with cairo: a function over a range (with a tangent), loss
  * curves, and decision boundaries of 2-D classifiers, to .png or .svg (the extension
- * picks the format). Files are written atomically. Without cairo every plot call
+ * picks the format). Files are written as in section 14e. Without cairo every plot call
  * returns MG_STATUS_UNSUPPORTED with a message and writes nothing. */
 
 typedef struct mg_plot_options {
@@ -1268,7 +1269,7 @@ mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_o
                             char *buf, size_t size, size_t *len, mg_err *err);
 
 /* ---------------------------------------------------------------------------------------
- * 14. FILES: CSV and IDX loaders, model files
+ * 14. FILES: CSV and IDX loaders, model files, writing files
  * ------------------------------------------------------------------------------------- */
 
 /* 14a. CSV files. The rules, so that a file loads the same way every time:
@@ -1300,7 +1301,7 @@ mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_o
  *   nfeat + 1 with the target (`target` when it names a column, else the last). With
  *   opt->nclasses > 0 target labels are mapped to the model's classes (same text, else
  *   same number; an unknown label is an error). A file without a target column gives a
- *   dataset with y NULL. */
+ *   dataset with y NULL. mg_csv_options_for_model fills these from a loaded model. */
 
 #define MG_CSV_AUTO_MAX_CLASSES 20
 #define MG_CSV_MAX_COLUMNS 1048576 /* wider rows are refused before anything is allocated */
@@ -1333,6 +1334,12 @@ typedef struct mg_csv_options {
 
 /* Fills opt with the defaults above (detect everything, the last column is the target). */
 void mg_csv_options_init(mg_csv_options *opt);
+typedef struct mg_model_info mg_model_info; /* section 14d */
+/* Sets opt (initialised first) to load rows for a model: mlp's nin, and the feature
+ * names (when info has one per input), target name and classes of its file's info
+ * (info may be NULL), borrowed (keep info alive while opt is used). */
+void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp,
+                              const mg_model_info *info);
 /* Loads a CSV file (opt NULL = defaults). Returns a new dataset (free with
  * mg_dataset_free): feature_names and target_name from the header (NULL without one; for
  * a model, its feature names), class_names the labels as written. NULL on failure with
@@ -1470,15 +1477,11 @@ mg_status mg_model_info_set_setting(mg_model_info *info, const char *name,
 int mg_model_info_metric(const mg_model_info *info, const char *name, double *value);
 /* The setting's value, or NULL when info has no such setting. */
 const char *mg_model_info_setting(const mg_model_info *info, const char *name);
-/* Sets opt (initialised first) to load rows for the model: its nin, feature names,
- * target name and classes, borrowed from info (keep info alive while opt is used). */
-void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp,
-                              const mg_model_info *info);
 
 /* Saves mlp's parameters (read from ctx) with info (may be NULL: architecture only) to
- * path. The file appears complete or not at all: it is written to a temporary file next
- * to path, flushed to disk and renamed over path; on any failure the old file is left
- * as it was. Returns MG_STATUS_OK; MG_STATUS_INVALID when info does not fit the model
+ * path. The file appears complete or not at all (written as in section 14e: a temporary
+ * file next to path, flushed to disk and renamed over path; on any failure the old file
+ * is left as it was). Returns MG_STATUS_OK; MG_STATUS_INVALID when info does not fit the model
  * (feature names or standardisation of another width, a class count the outputs cannot
  * encode, a loss that does not match them) or holds text that is not UTF-8;
  * MG_STATUS_NUMERIC for a non-finite weight; MG_STATUS_IO; MG_STATUS_NOMEM;
@@ -1499,6 +1502,45 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
 /* 1 when this build reads and writes model files (it has jansson), else 0: a program can
  * check before hours of training that it will be able to save the result. */
 int mg_model_files_available(void);
+
+/* 14e. Writing a file: complete or not at all. Every file the library writes (model
+ * files and checkpoints, graph drawings, plots) and the command's own files go through
+ * this one writer, so they all behave alike:
+ * - A regular file (or a new one) is written to a temporary next to it (its name plus
+ *   ".tmp" and 6 characters, mode 0666 less the umask), flushed to disk (fsync) and
+ *   renamed over it: a reader, or a crash, sees the old file or the new one, never half
+ *   of one. On any failure the temporary is removed and the old file is left as it was.
+ * - A symbolic link is followed: the file it names is replaced and the link stays.
+ * - An existing device or pipe (/dev/null, /dev/stdout, a FIFO) cannot be replaced by a
+ *   rename, and must not be: it is written in place.
+ * - A directory is refused: MG_STATUS_IO "path: cannot write: is a directory".
+ * Write through the stream (a child process may write its copy of it, as the graph
+ * renderers do), or hand mg_outfile_path to a library that writes by name (cairo); then
+ * commit, or abort on any failure. */
+typedef struct mg_outfile mg_outfile;
+
+/* Starts writing path. Returns the writer, or NULL with err: MG_STATUS_INVALID for an
+ * empty path; MG_STATUS_IO for a directory, a device that cannot be opened, or a
+ * temporary that cannot be made ("path: cannot create a temporary file next to it:
+ * reason", e.g. no such directory); MG_STATUS_NOMEM. */
+mg_outfile *mg_outfile_open(const char *path, mg_err *err);
+/* The stream to write to (binary). Owned by the writer: do not close it. */
+FILE *mg_outfile_stream(const mg_outfile *o);
+/* The name of the file being written (the temporary, or path itself when written in
+ * place), for code that writes by name: it may open, truncate and write it, but must
+ * not remove or rename it, and must report its own write errors (the writer cannot see
+ * them; cairo does, graphviz's gvRenderFilename does not). Valid until commit or abort. */
+const char *mg_outfile_path(const mg_outfile *o);
+/* Finishes: flushes the stream, fsyncs and renames the temporary over the file. Frees
+ * o whatever happens. MG_STATUS_IO "path: cannot write: reason" when a write, the flush
+ * or the rename failed (then the old file is untouched and the temporary removed). */
+mg_status mg_outfile_commit(mg_outfile *o, mg_err *err);
+/* Gives up: closes and removes the temporary (the old file stays as it was) and frees o.
+ * Safe on NULL. */
+void mg_outfile_abort(mg_outfile *o);
+/* Writes len bytes as the whole new contents of path, through the writer above. Errors
+ * as mg_outfile_open and mg_outfile_commit. */
+mg_status mg_file_write(const char *path, const void *data, size_t len, mg_err *err);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

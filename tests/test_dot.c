@@ -17,6 +17,7 @@
 
 #include "micrograd.h"
 #include "testutil.h"
+#include "writecheck.h"
 
 /* ==== helpers ============================================================================== */
 
@@ -418,6 +419,42 @@ static void test_size_limit(void **state) {
     assert_int_equal(mg_graph_format(ctx, x, &o, NULL, 0, NULL, &err), MG_STATUS_OK);
 }
 
+/* The writer's promises (micrograd.h section 14e) for drawings: DOT text written as
+ * bytes, and pictures that graphviz's library (in a child) or the `dot` program write by
+ * name. */
+typedef struct drawing {
+    mg_ctx *ctx;
+    mg_value root;
+    mg_renderer how;
+} drawing;
+
+static mg_status draw(void *user, const char *path, mg_err *err) {
+    drawing *d = user;
+    mg_graph_options o;
+    mg_graph_options_init(&o);
+    o.renderer = d->how;
+    return mg_graph_save(d->ctx, d->root, &o, path, err);
+}
+
+static void test_writer_promises(void **state) {
+    drawing d = {*state, build_L(*state), MG_RENDERER_AUTO};
+    wc_check_ext("text", "dot", draw, &d, 64);
+    d.how = MG_RENDERER_LIBRARY;
+    if (mg_graph_can_render(d.how)) {
+        wc_check_ext("library", "svg", draw, &d, 256);
+        wc_check_ext("library", "png", draw, &d, 256);
+    } else {
+        print_message("note: no graphviz library, its pictures are not checked\n");
+    }
+    d.how = MG_RENDERER_PROGRAM;
+    if (mg_graph_can_render(d.how)) {
+        wc_check_ext("program", "svg", draw, &d, 256);
+        wc_check_ext("program", "png", draw, &d, 256);
+    } else {
+        print_message("note: no dot program, its pictures are not checked\n");
+    }
+}
+
 /* The example program draws the walkthrough's graph. */
 static void test_example(void **state) {
     (void)state;
@@ -461,6 +498,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_render_errors, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_render_timeout, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_size_limit, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_writer_promises, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_example, tu_ctx_setup, tu_ctx_teardown),
     };
     return cmocka_run_group_tests_name("dot", tests, NULL, cleanup);

@@ -23,6 +23,7 @@
 
 #include "micrograd.h"
 #include "testutil.h"
+#include "writecheck.h"
 
 #define NEEDS_JANSSON()                                                                    \
     do {                                                                                   \
@@ -532,6 +533,29 @@ static void test_atomic_save(void **state) {
     mg_ctx_free(ctx);
 }
 
+/* The writer's promises (micrograd.h section 14e) for model files: a checkpoint is the
+ * same kind of write. */
+typedef struct saved_model {
+    mg_ctx *ctx;
+    mg_mlp *m;
+} saved_model;
+
+static mg_status save_model(void *user, const char *path, mg_err *err) {
+    saved_model *s = user;
+    return mg_model_save(path, s->ctx, s->m, NULL, err);
+}
+
+static void test_writer_promises(void **state) {
+    (void)state;
+    NEEDS_JANSSON();
+    saved_model s;
+    s.ctx = mg_ctx_new();
+    s.m = make_model(s.ctx, 3, 1, (const size_t[]){2}, NULL);
+    wc_check("model", "safetensors", save_model, &s, 64);
+    mg_mlp_free(s.m);
+    mg_ctx_free(s.ctx);
+}
+
 static void test_save_refusals(void **state) {
     (void)state;
     NEEDS_JANSSON();
@@ -668,6 +692,7 @@ int main(void) {
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_truncation_and_corruption),
         cmocka_unit_test(test_atomic_save),
+        cmocka_unit_test(test_writer_promises),
         cmocka_unit_test(test_save_refusals),
         cmocka_unit_test(test_info_helpers),
         cmocka_unit_test(test_standardizer),

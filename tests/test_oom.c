@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +317,29 @@ static int pictures(void) {
     return rc;
 }
 
+/* The file writer: bytes through a symbolic link (following it allocates), then a
+ * stream. */
+static int writer(void) {
+    static int linked;
+    if (!linked) {
+        linked = symlink("oom-written.txt", tu_path("oom-link.txt")) == 0;
+        assert_true(linked);
+    }
+    mg_err err;
+    if (mg_file_write(tu_path("oom-link.txt"), "bytes\n", 6, &err)) {
+        if (err.status != MG_STATUS_NOMEM) fail_msg("bytes: %s", err.msg);
+        return 1;
+    }
+    mg_outfile *o = mg_outfile_open(tu_path("oom-stream.txt"), &err);
+    if (!o) {
+        if (err.status != MG_STATUS_NOMEM) fail_msg("stream: %s", err.msg);
+        return 1;
+    }
+    fputs("stream\n", mg_outfile_stream(o));
+    if (mg_outfile_commit(o, &err)) fail_msg("stream: %s", err.msg);
+    return 0;
+}
+
 /* The generators, a shuffle and a three-way split. */
 static int data(void) {
     mg_err err;
@@ -426,6 +450,10 @@ static void test_files(void **state) {
     (void)state;
     fail_each("files", files);
 }
+static void test_writer(void **state) {
+    (void)state;
+    fail_each("writer", writer);
+}
 static void test_idx(void **state) {
     (void)state;
     fail_each("idx", idx);
@@ -436,6 +464,7 @@ int main(void) {
         cmocka_unit_test(test_engine), cmocka_unit_test(test_training), cmocka_unit_test(test_compiled),
         cmocka_unit_test(test_files),  cmocka_unit_test(test_idx),      cmocka_unit_test(test_pictures),
         cmocka_unit_test(test_data),   cmocka_unit_test(test_resume_state),
+        cmocka_unit_test(test_writer),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     mg_plot_cleanup(); /* cairo's and fontconfig's caches, for the leak checker */

@@ -17,6 +17,7 @@
 
 #include "micrograd.h"
 #include "testutil.h"
+#include "writecheck.h"
 
 #ifdef MG_HAVE_CAIRO
 #include <cairo.h>
@@ -403,6 +404,33 @@ static void test_files(void **state) {
 #endif
 }
 
+#ifdef MG_HAVE_CAIRO
+/* Plots for the writer's checks: cairo writes the file by name. */
+static mg_status plot_curve(void *user, const char *path, mg_err *err) {
+    (void)user;
+    double y[4] = {1, 0.5, 0.3, 0.25};
+    mg_plot_series s = {"train", 4, NULL, y};
+    return mg_plot_loss(path, 1, &s, NULL, err);
+}
+
+static mg_status plot_boundary(void *user, const char *path, mg_err *err) {
+    (void)user;
+    double xy[4] = {-1, -1, 1, 1}, cls[2] = {0, 1};
+    return mg_plot_boundary(path, score_y, NULL, 1, 2, xy, cls, NULL, err);
+}
+#endif
+
+/* The writer's promises (micrograd.h section 14e) for plots, PNG and SVG. */
+static void test_writer_promises(void **state) {
+    (void)state;
+    NEED_CAIRO();
+#ifdef MG_HAVE_CAIRO
+    wc_check_ext("loss", "png", plot_curve, NULL, 1024);
+    wc_check_ext("loss", "svg", plot_curve, NULL, 1024);
+    wc_check_ext("boundary", "png", plot_boundary, NULL, 1024);
+#endif
+}
+
 /* The example program plots the walkthrough's function. */
 static void test_example(void **state) {
     (void)state;
@@ -436,7 +464,7 @@ int main(void) {
         cmocka_unit_test(test_availability), cmocka_unit_test(test_function),
         cmocka_unit_test(test_loss),         cmocka_unit_test(test_boundary_two),
         cmocka_unit_test(test_boundary_three), cmocka_unit_test(test_files),
-        cmocka_unit_test(test_example),
+        cmocka_unit_test(test_example),      cmocka_unit_test(test_writer_promises),
     };
     return cmocka_run_group_tests_name("plot", tests, NULL, cleanup);
 }

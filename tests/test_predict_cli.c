@@ -20,6 +20,7 @@
 
 #include "micrograd.h"
 #include "testutil.h"
+#include "writecheck.h"
 
 #define PREDICT(input, ...) tu_run((const char *const[]){MG_CLI, "predict", __VA_ARGS__, NULL}, (input))
 #define INFO(...) tu_run((const char *const[]){MG_CLI, "info", __VA_ARGS__, NULL}, NULL)
@@ -255,6 +256,29 @@ static void test_out_file(void **state) {
     tu_run_free(&r);
 }
 
+/* The writer's promises (micrograd.h section 14e) for --out: the command's exit status
+ * and message as a status. */
+static mg_status predict_to(void *user, const char *path, mg_err *err) {
+    tu_run_result r = PREDICT(NULL, "-m", cls_path, "-d", (const char *)user, "-o", path, "-q");
+    mg_status st = r.status == 0 ? MG_STATUS_OK : MG_STATUS_IO;
+    if (st) mg_err_set(err, st, "exit %d: %s", r.status, r.err);
+    tu_run_free(&r);
+    return st;
+}
+
+static void test_writer_promises(void **state) {
+    (void)state;
+    if (tu_model_files_missing()) skip();
+    char data[1024];
+    snprintf(data, sizeof data, "%s", tu_path("rows.csv"));
+    /* 2100 rows: predictions past the size limit, which must leave room for what the
+     * command makes before it writes (LLVM's OpenMP runtime makes a 1 KiB file). */
+    static char rows[4 + 2100 * 4 + 1] = "a,b\n";
+    for (int i = 0; i < 2100; i++) memcpy(rows + 4 + 4 * i, "3,0\n", 4);
+    tu_write_file(data, rows, (size_t)-1);
+    wc_check("predictions", "csv", predict_to, data, 4096);
+}
+
 /* ==== errors =============================================================================== */
 
 static void test_usage_errors(void **state) {
@@ -433,7 +457,7 @@ int main(void) {
         cmocka_unit_test(test_hinge),        cmocka_unit_test(test_out_file),
         cmocka_unit_test(test_usage_errors), cmocka_unit_test(test_data_errors),
         cmocka_unit_test(test_info),         cmocka_unit_test(test_info_formula),
-        cmocka_unit_test(test_fashion),
+        cmocka_unit_test(test_fashion),      cmocka_unit_test(test_writer_promises),
     };
     return cmocka_run_group_tests(tests, setup_models, teardown_all);
 }

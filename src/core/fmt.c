@@ -1,5 +1,6 @@
-/* fmt.c - text: numbers written as Python writes them, so printed output can be compared
- * with micrograd's line by line; enum names; Python's keywords. */
+/* fmt.c - text: numbers written as Python writes them (values, and a power's exponent as
+ * in source), so printed output can be compared with micrograd's line by line; enum
+ * names; Python's keywords. */
 #include "mg_internal.h"
 
 #include <float.h>
@@ -68,6 +69,12 @@ char *mg_fmt_repr(double x, char *buf, size_t size) {
     }
     snprintf(buf, size, "%s", out);
     return buf;
+}
+
+void mg__fmt_exponent(double k, char *buf, size_t size) {
+    mg_fmt_repr(k, buf, size);
+    size_t n = strlen(buf);
+    if (n > 2 && !strcmp(buf + n - 2, ".0")) buf[n - 2] = '\0';
 }
 
 char *mg_value_repr(const mg_ctx *ctx, mg_value v, char *buf, size_t size) {

@@ -49,6 +49,9 @@ int mg__name_find(const char *const *names, size_t n, const char *s);
 /* 1 when s[0 .. n-1] is a Python keyword (False, None, True, and, as, ...): names the script
  * language takes and the formula printer avoids. */
 int mg__py_keyword(const char *s, size_t n);
+/* Writes a power's exponent k as Python source writes it: the shortest digits that read
+ * back as k (mg_fmt_repr), without the ".0" of a whole number ("2", "-1", "0.5"). */
+void mg__fmt_exponent(double k, char *buf, size_t size);
 
 /* ---- threads: what a thread count of 0 means, in one place ------------------------- */
 

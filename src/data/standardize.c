@@ -1,6 +1,6 @@
 /* standardize.c - per-feature standardisation fitted on a training split: (x - mean) /
  * std, with the rules of micrograd.h section 14c. */
-#include "io/files_internal.h"
+#include "core/mg_internal.h"
 
 #include <math.h>
 

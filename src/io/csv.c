@@ -2,6 +2,8 @@
  * the target column, class labels, and rows laid out for a trained model. The rules
  * are documented in micrograd.h, section 14a. */
 #include "files_internal.h"
+#include "core/hash.h"
+#include "data/dataset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,6 +15,16 @@ void mg_csv_options_init(mg_csv_options *opt) {
     memset(opt, 0, sizeof *opt);
     opt->header = MG_CSV_HEADER_AUTO;
     opt->task = MG_CSV_TASK_AUTO;
+}
+
+void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp, const mg_model_info *info) {
+    mg_csv_options_init(opt);
+    opt->nfeat = mlp->nin;
+    if (info && info->nfeat == mlp->nin)
+        opt->feature_names = (const char *const *)info->feature_names;
+    opt->target = info ? info->target_name : NULL;
+    opt->nclasses = info ? info->nclasses : 0;
+    opt->class_names = info ? (const char *const *)info->class_names : NULL;
 }
 
 /* ==== tokenizer: one record at a time, fields unquoted in place ========================= */
@@ -197,64 +209,38 @@ typedef struct label_entry {
 typedef struct label_table {
     label_entry *e;
     size_t n, cap;
-    uint32_t *slots; /* open addressing: entry index + 1, 0 = empty */
-    size_t nslots;
+    mg__hindex index; /* of the entries, by label */
 } label_table;
 
 static uint64_t label_hash(const label_entry *e) {
-    uint64_t h = 1469598103934665603u;
     if (e->numeric) {
         double v = e->value == 0 ? 0.0 : e->value; /* -0 and 0 are one class */
-        unsigned char b[sizeof v];
-        memcpy(b, &v, sizeof v);
-        for (size_t i = 0; i < sizeof v; i++) h = (h ^ b[i]) * 1099511628211u;
-        return h ^ 0x9e3779b97f4a7c15u;
+        return mg__fnv1a(MG__FNV_INIT, &v, sizeof v) ^ 0x9e3779b97f4a7c15u;
     }
-    for (const unsigned char *s = (const unsigned char *)e->text; *s; s++)
-        h = (h ^ *s) * 1099511628211u;
-    return h;
+    return mg__fnv1a(MG__FNV_INIT, e->text, strlen(e->text));
 }
 
-static int label_eq(const label_entry *a, const label_entry *b) {
+static int label_eq(const void *user, uint32_t entry, const void *key) {
+    const label_entry *a = &((const label_table *)user)->e[entry], *b = key;
     if (a->numeric != b->numeric) return 0;
     return a->numeric ? a->value == b->value : strcmp(a->text, b->text) == 0;
 }
 
 /* Returns the entry's index, adding it when new; UINT32_MAX when out of memory. */
 static uint32_t label_intern(label_table *t, const label_entry *key) {
-    if (t->n * 2 >= t->nslots) {
-        size_t ns = t->nslots ? t->nslots * 2 : 64;
-        uint32_t *slots = mg__calloc(ns, sizeof *slots);
-        if (!slots) return UINT32_MAX;
-        for (size_t i = 0; i < t->n; i++) {
-            size_t s = (size_t)label_hash(&t->e[i]) & (ns - 1);
-            while (slots[s]) s = (s + 1) & (ns - 1);
-            slots[s] = (uint32_t)i + 1;
-        }
-        mg__free(t->slots);
-        t->slots = slots;
-        t->nslots = ns;
-    }
-    size_t s = (size_t)label_hash(key) & (t->nslots - 1);
-    while (t->slots[s]) {
-        if (label_eq(&t->e[t->slots[s] - 1], key)) return t->slots[s] - 1;
-        s = (s + 1) & (t->nslots - 1);
-    }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        label_entry *ne = mg__realloc(t->e, mg__mul_size(cap, sizeof *ne));
-        if (!ne) return UINT32_MAX;
-        t->e = ne;
-        t->cap = cap;
-    }
+    uint64_t h = label_hash(key);
+    uint32_t found = mg__hindex_find(&t->index, h, label_eq, t, key);
+    if (found != UINT32_MAX) return found;
+    if (t->n >= UINT32_MAX - 2 || !mg__grow((void **)&t->e, &t->cap, t->n + 1, sizeof *t->e) ||
+        !mg__hindex_add(&t->index, h, (uint32_t)t->n))
+        return UINT32_MAX;
     t->e[t->n] = *key;
-    t->slots[s] = (uint32_t)t->n + 1;
     return (uint32_t)t->n++;
 }
 
 static void label_free(label_table *t) {
     mg__free(t->e);
-    mg__free(t->slots);
+    mg__hindex_free(&t->index);
 }
 
 /* Classes are sorted (numerically when every label is a number, else by bytes), so the
@@ -670,7 +656,7 @@ static mg_dataset *load_buffer(char *buf, size_t len, const char *name, const mg
     L.r.name = name;
     L.opt = opt;
     L.all_numeric = L.all_integer = 1;
-    L.d = mg__files_dataset_new(err);
+    L.d = mg__dataset_empty(err);
     mg_status st = L.d ? parse_buffer(&L, buf, len, err) : MG_STATUS_NOMEM;
     mg__free(L.r.f);
     mg__free(L.first);

@@ -1,13 +1,16 @@
-/* files.c - helpers shared by the file modules (files_internal.h): reading a whole file,
- * writing one atomically, the strict number syntax, quoting text for messages, string
- * lists. */
+/* files.c - whole files: reading one, and THE writer every file the library or the
+ * command writes goes through (complete or not at all: a temporary, fsync, rename); plus
+ * what the file modules share (files_internal.h): the strict number syntax, quoting text
+ * for messages, string lists. */
 #include "files_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ==== reading ============================================================================ */
@@ -62,10 +65,14 @@ char *mg__files_read(const char *path, size_t *len, mg_err *err) {
     return buf;
 }
 
-mg_dataset *mg__files_dataset_new(mg_err *err) {
-    mg_dataset *d = mg__calloc(1, sizeof *d);
-    if (!d) mg_err_set(err, MG_STATUS_NOMEM, "out of memory");
-    return d;
+const char *mg__files_ext(const char *path, char ext[16]) {
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    ext[0] = '\0';
+    if (!dot || (slash && dot < slash) || strlen(dot + 1) >= 16) return ext;
+    size_t k = 0;
+    for (const char *p = dot + 1; *p; p++) ext[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    ext[k] = '\0';
+    return ext;
 }
 
 int mg__files_number(const char *s, double *out) {
@@ -124,7 +131,14 @@ void mg__files_strvfree(char **v, size_t n) {
     mg__free(v);
 }
 
-/* ==== atomic writing ==================================================================== */
+/* ==== writing a file: complete or not at all (micrograd.h section 14e) ================== */
+
+struct mg_outfile {
+    char *path;   /* as the caller gave it, for messages */
+    char *target; /* the file the temporary replaces (links followed); NULL: written in place */
+    char *name;   /* what is written: the temporary, or path itself in place */
+    FILE *f;      /* on the file's descriptor */
+};
 
 static int write_all(int fd, const void *data, size_t len) {
     const char *p = data;
@@ -167,48 +181,136 @@ static char *follow_links(const char *path, int *nomem) {
     return NULL;
 }
 
-mg_status mg__files_write_atomic(const char *path, const void *data, size_t len, mg_err *err) {
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        /* A directory is refused; a device or a pipe (/dev/null, /dev/stdout) cannot be
-         * replaced by renaming, and must not be: it is written in place. */
-        if (S_ISDIR(st.st_mode))
-            return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: is a directory", path);
-        int fd = open(path, O_WRONLY);
-        int e = fd < 0 ? errno : write_all(fd, data, len);
-        if (fd >= 0 && close(fd) != 0 && !e) e = errno;
-        if (e) return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", path, strerror(e));
-        return MG_STATUS_OK;
+/* Creates the new file name, whose last 6 bytes are replaced by letters and digits until
+ * the name is unused. O_EXCL: an existing file, or a link planted there, is never opened.
+ * Mode 0666 less the umask, like any file a program makes (mkstemp's 0600 would make
+ * models and pictures private). The descriptor, or -1 with errno. */
+static int create_unique(char *name) {
+    static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    char *x = name + strlen(name) - 6;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t r = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec ^
+                 (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)name;
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        r = (r + 0x9e3779b97f4a7c15u) * 0xbf58476d1ce4e5b9u; /* a step of splitmix64 */
+        uint64_t z = r ^ r >> 31;
+        for (int k = 0; k < 6; k++, z >>= 6) x[k] = chars[z % 62];
+        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST) return fd;
     }
-    int nomem;
-    char *real = follow_links(path, &nomem);
-    if (!real && nomem) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory writing %s", path);
-    if (!real) return mg_err_set(err, MG_STATUS_IO, "%s: cannot follow its symbolic links", path);
-    size_t n = strlen(real);
-    char *tmp = mg__malloc(n + 16);
-    if (!tmp) {
-        mg__free(real);
-        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory");
+    return -1;
+}
+
+static void outfile_free(mg_outfile *o) {
+    if (o->name != o->path) mg__free(o->name);
+    mg__free(o->path);
+    mg__free(o->target);
+    mg__free(o);
+}
+
+/* Opens path itself, a device or a pipe: renaming over it would replace it. */
+static mg_status open_in_place(mg_outfile *o, mg_err *err) {
+    o->name = o->path;
+    int fd = open(o->path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", o->path, strerror(errno));
+    if (!(o->f = fdopen(fd, "wb"))) {
+        close(fd);
+        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory writing %s", o->path);
     }
-    memcpy(tmp, real, n);
-    memcpy(tmp + n, ".tmpXXXXXX", 11);
-    int fd = mkstemp(tmp);
-    int e = fd < 0 ? errno : write_all(fd, data, len);
-    if (fd < 0) {
-        mg_err_set(err, MG_STATUS_IO, "%s: cannot create a temporary file next to it: %s", path,
-                   strerror(e));
-        mg__free(tmp);
-        mg__free(real);
-        return MG_STATUS_IO;
-    }
-    /* mkstemp makes the file private (0600); a model is an ordinary file. */
-    if (!e && fchmod(fd, 0644) != 0) e = errno;
-    if (!e && fsync(fd) != 0) e = errno;
-    if (close(fd) != 0 && !e) e = errno;
-    if (!e && rename(tmp, real) != 0) e = errno;
-    if (e) unlink(tmp);
-    mg__free(tmp);
-    mg__free(real);
-    if (e) return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", path, strerror(e));
     return MG_STATUS_OK;
+}
+
+/* Makes the temporary next to the file path's links end at. */
+static mg_status open_temporary(mg_outfile *o, mg_err *err) {
+    int nomem;
+    o->target = follow_links(o->path, &nomem);
+    if (!o->target && nomem)
+        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory writing %s", o->path);
+    if (!o->target)
+        return mg_err_set(err, MG_STATUS_IO, "%s: cannot follow its symbolic links", o->path);
+    size_t n = strlen(o->target);
+    if (!(o->name = mg__malloc(n + 11)))
+        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory writing %s", o->path);
+    memcpy(o->name, o->target, n);
+    memcpy(o->name + n, ".tmpXXXXXX", 11);
+    int fd = create_unique(o->name);
+    if (fd < 0)
+        return mg_err_set(err, MG_STATUS_IO, "%s: cannot create a temporary file next to it: %s",
+                          o->path, strerror(errno));
+    if (!(o->f = fdopen(fd, "wb"))) {
+        close(fd);
+        unlink(o->name);
+        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory writing %s", o->path);
+    }
+    return MG_STATUS_OK;
+}
+
+mg_outfile *mg_outfile_open(const char *path, mg_err *err) {
+    if (!path || !*path) {
+        mg_err_set(err, MG_STATUS_INVALID, "no output path given");
+        return NULL;
+    }
+    mg_outfile *o = mg__calloc(1, sizeof *o);
+    if (!o || !(o->path = mg__strdup(path))) {
+        mg__free(o);
+        mg_err_set(err, MG_STATUS_NOMEM, "out of memory writing %s", path);
+        return NULL;
+    }
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    mg_status s;
+    if (exists && S_ISDIR(st.st_mode))
+        s = mg_err_set(err, MG_STATUS_IO, "%s: cannot write: is a directory", path);
+    else if (exists && !S_ISREG(st.st_mode))
+        s = open_in_place(o, err);
+    else
+        s = open_temporary(o, err);
+    if (s) {
+        outfile_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+FILE *mg_outfile_stream(const mg_outfile *o) { return o->f; }
+
+const char *mg_outfile_path(const mg_outfile *o) { return o->name; }
+
+mg_status mg_outfile_commit(mg_outfile *o, mg_err *err) {
+    MG_ASSERT(o != NULL, "mg_outfile_commit of NULL");
+    int e = 0;
+    errno = 0;
+    if (fflush(o->f) != 0) e = errno ? errno : EIO;
+    else if (ferror(o->f)) e = EIO;
+    /* The data reaches the disk before the name does: a crash leaves the old file or the
+     * new one, never a name on an empty file. */
+    if (!e && o->target && fsync(fileno(o->f)) != 0) e = errno;
+    if (fclose(o->f) != 0 && !e) e = errno;
+    if (!e && o->target && rename(o->name, o->target) != 0) e = errno;
+    if (e && o->target) unlink(o->name);
+    mg_status st = MG_STATUS_OK;
+    if (e) st = mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", o->path, strerror(e));
+    outfile_free(o);
+    return st;
+}
+
+void mg_outfile_abort(mg_outfile *o) {
+    if (!o) return;
+    fclose(o->f);
+    if (o->target) unlink(o->name);
+    outfile_free(o);
+}
+
+mg_status mg_file_write(const char *path, const void *data, size_t len, mg_err *err) {
+    mg_err inner;
+    mg_outfile *o = mg_outfile_open(path, &inner);
+    if (!o) return mg__err_forward(err, &inner);
+    int e = write_all(fileno(o->f), data, len);
+    if (e) {
+        mg_outfile_abort(o);
+        return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", path, strerror(e));
+    }
+    return mg_outfile_commit(o, err);
 }

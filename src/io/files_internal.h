@@ -1,7 +1,7 @@
-/* files_internal.h - pieces shared by the file modules (csv.c, idx.c, model_io.c,
- * model_info.c, standardize.c), defined in files.c: whole-file reading, atomic writing,
- * dataset allocation, the strict number syntax, message quoting, string lists. Not
- * installed. */
+/* files_internal.h - pieces shared by the file modules and the pictures, defined in
+ * files.c: whole-file reading, a path's extension, the strict number syntax, message
+ * quoting, string lists. Writing a file is public (mg_outfile_*, mg_file_write:
+ * micrograd.h section 14e). Not installed. */
 #ifndef MG_FILES_INTERNAL_H
 #define MG_FILES_INTERNAL_H
 
@@ -16,15 +16,9 @@ mg_status mg__files_check_readable(const char *path, mg_err *err);
  * mg__free). NULL on failure: MG_STATUS_IO ("path: cannot open: reason") or NOMEM. */
 char *mg__files_read(const char *path, size_t *len, mg_err *err);
 
-/* Writes len bytes to path so that path is either its old self or the complete new
- * contents: a temporary file in the same directory, fsync, rename. On failure the
- * temporary is removed and path is untouched. A symbolic link is followed (the link
- * stays); an existing device or pipe (/dev/null) is written in place, since renaming
- * over it would replace it; a directory is refused. MG_STATUS_IO with the reason. */
-mg_status mg__files_write_atomic(const char *path, const void *data, size_t len, mg_err *err);
-
-/* A zeroed dataset (mg__calloc), or NULL with MG_STATUS_NOMEM in err. */
-mg_dataset *mg__files_dataset_new(mg_err *err);
+/* The extension of path in lower case ("svg"), or "" when it has none (or one of 16
+ * bytes or more); written to ext, which is returned. */
+const char *mg__files_ext(const char *path, char ext[16]);
 
 /* Parses s (already trimmed, NUL-terminated) as a decimal number: an optional sign,
  * digits with an optional '.', an optional exponent; no hex, no inf or nan words.

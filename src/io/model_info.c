@@ -124,13 +124,3 @@ const char *mg_model_info_setting(const mg_model_info *info, const char *name) {
         if (!strcmp(info->settings[i].name, name)) return info->settings[i].value;
     return NULL;
 }
-
-void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp, const mg_model_info *info) {
-    mg_csv_options_init(opt);
-    opt->nfeat = mlp->nin;
-    if (info && info->nfeat == mlp->nin)
-        opt->feature_names = (const char *const *)info->feature_names;
-    opt->target = info ? info->target_name : NULL;
-    opt->nclasses = info ? info->nclasses : 0;
-    opt->class_names = info ? (const char *const *)info->class_names : NULL;
-}

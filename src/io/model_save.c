@@ -245,7 +245,7 @@ mg_status mg_model_save(const char *path, const mg_ctx *ctx, const mg_mlp *mlp,
         for (size_t j = 0; j < ts->nsamples; j++)
             put_f64(data + t[k].begin + 8 * j, (double)ts->order[j]);
     }
-    if (!st) st = mg__files_write_atomic(path, buf, total, err);
+    if (!st) st = mg_file_write(path, buf, total, err);
     mg__free(buf);
     return st;
 }

@@ -115,7 +115,7 @@ static void op_text(const mg_ctx *ctx, uint32_t i, char *buf, size_t size) {
     mg_op op = (mg_op)ctx->op[i];
     if (op == MG_OP_POWC) {
         char k[40];
-        mg__viz_exponent(ctx->data[ctx->a1[i]], k, sizeof k);
+        mg__fmt_exponent(ctx->data[ctx->a1[i]], k, sizeof k);
         snprintf(buf, size, "**%s", k);
     } else {
         snprintf(buf, size, "%s", mg_op_symbol(op));
@@ -237,12 +237,4 @@ mg_status mg_graph_format(const mg_ctx *ctx, mg_value root, const mg_graph_optio
     mg_status st = dot_to_sink(ctx, root, opt, &s, err);
     if (len) *len = st == MG_STATUS_OK ? s.len : 0;
     return st;
-}
-
-/* ==== numbers as Python source writes them ================================================== */
-
-void mg__viz_exponent(double k, char *buf, size_t size) {
-    mg_fmt_repr(k, buf, size);
-    size_t n = strlen(buf);
-    if (n > 2 && !strcmp(buf + n - 2, ".0")) buf[n - 2] = '\0';
 }

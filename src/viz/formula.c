@@ -275,7 +275,7 @@ static int print_expr(const printer *pr, stack *st, mg__sink *s, uint32_t i) {
             continue;
         }
         if (w.kind == W_EXPONENT) {
-            mg__viz_exponent(ctx->data[w.i], buf, sizeof buf);
+            mg__fmt_exponent(ctx->data[w.i], buf, sizeof buf);
             mg__sink_puts(s, buf);
             continue;
         }

@@ -91,9 +91,10 @@ static int usable(double x, double y, int log_y) {
     return isfinite(x) && isfinite(y) && (!log_y || y > 0);
 }
 
-static mg_status draw_lines(const char *path, size_t nseries, const mg_plot_series *series,
-                            const mg_plot_options *opt, const char *title, const char *xlabel,
-                            const char *ylabel, const tangent_line *tan, mg_err *err) {
+/* The padded range of the series' usable points. MG_STATUS_INVALID for no series, a
+ * series with points but no y values, or no usable point. */
+static mg_status data_range(size_t nseries, const mg_plot_series *series, int log_y, mg__range *r,
+                            mg_err *err) {
     if (nseries == 0 || !series) return mg_err_set(err, MG_STATUS_INVALID, "nothing to plot: no series");
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     for (size_t k = 0; k < nseries; k++) {
@@ -102,75 +103,90 @@ static mg_status draw_lines(const char *path, size_t nseries, const mg_plot_seri
                               series[k].n);
         for (size_t i = 0; i < series[k].n; i++) {
             double x = xat(&series[k], i), y = series[k].y[i];
-            if (!usable(x, y, opt->log_y)) continue;
+            if (!usable(x, y, log_y)) continue;
             xlo = fmin(xlo, x), xhi = fmax(xhi, x), ylo = fmin(ylo, y), yhi = fmax(yhi, y);
         }
     }
     if (!(xlo <= xhi))
         return mg_err_set(err, MG_STATUS_INVALID, "nothing to plot: no finite%s points",
-                          opt->log_y ? " positive" : "");
-    mg__plot_pad(&ylo, &yhi, 0.05, opt->log_y);
+                          log_y ? " positive" : "");
+    mg__plot_pad(&ylo, &yhi, 0.05, log_y);
     if (xlo == xhi) mg__plot_pad(&xlo, &xhi, 0.05, 0);
-    if (isfinite(opt->xmin)) xlo = opt->xmin;
-    if (isfinite(opt->xmax)) xhi = opt->xmax;
-    if (isfinite(opt->ymin)) ylo = opt->ymin;
-    if (isfinite(opt->ymax)) yhi = opt->ymax;
-    if (!(xlo < xhi) || !(ylo < yhi) || (opt->log_y && !(ylo > 0)) || !isfinite(xhi - xlo) ||
-        !isfinite(yhi - ylo))
-        return mg_err_set(err, MG_STATUS_INVALID, "bad plot range x [%g, %g], y [%g, %g]", xlo, xhi,
-                          ylo, yhi);
+    *r = (mg__range){xlo, xhi, ylo, yhi};
+    return MG_STATUS_OK;
+}
 
-    mg__plot p;
-    mg_status st = mg__plot_begin(&p, path, opt, err);
-    if (st) return st;
-    mg__plot_axes(&p, xlo, xhi, ylo, yhi, opt->log_y, title, xlabel, ylabel);
-    double s = p.font_scale;
+/* The palette colour of series k: the tangent takes the second one. */
+static size_t series_color(size_t k, const tangent_line *tan) {
+    return k == 0 || !(tan && tan->on) ? k : k + 1;
+}
+
+/* Draws the tangent (when on) under the series and its point over them, and each series'
+ * line, with its points when it is sparse. 0 when out of memory. */
+static int draw_series(mg__plot *p, size_t nseries, const mg_plot_series *series, int log_y,
+                       const tangent_line *tan) {
+    double s = p->font_scale;
     if (tan && tan->on) {
-        double tx[2] = {xlo, xhi};
-        double ty[2] = {tan->y + tan->slope * (xlo - tan->x), tan->y + tan->slope * (xhi - tan->x)};
-        mg__plot_polyline(&p, 2, tx, ty, mg__plot_color(1), 1.8 * s, 1);
+        double tx[2] = {p->x0, p->x1};
+        double ty[2] = {tan->y + tan->slope * (p->x0 - tan->x), tan->y + tan->slope * (p->x1 - tan->x)};
+        mg__plot_polyline(p, 2, tx, ty, mg__plot_color(1), 1.8 * s, 1);
     }
     for (size_t k = 0; k < nseries; k++) {
         const mg_plot_series *se = &series[k];
         double *xs = NULL;
         const double *x = se->x;
         if (!x && se->n) {
-            xs = mg__malloc(mg__mul_size(se->n, sizeof *xs));
-            if (!xs) {
-                mg__plot_abort(&p);
-                return mg_err_set(err, MG_STATUS_NOMEM, "out of memory plotting %s", path);
-            }
+            if (!(xs = mg__malloc(mg__mul_size(se->n, sizeof *xs)))) return 0;
             for (size_t i = 0; i < se->n; i++) xs[i] = (double)i;
             x = xs;
         }
-        mg__rgb c = mg__plot_color(k == 0 || !(tan && tan->on) ? k : k + 1);
-        mg__plot_polyline(&p, se->n, x, se->y, c, 2.0 * s, 0);
+        mg__rgb c = mg__plot_color(series_color(k, tan));
+        mg__plot_polyline(p, se->n, x, se->y, c, 2.0 * s, 0);
         /* A sparse series (a validation loss every few steps) shows its points. */
         if (se->n <= 40) {
-            mg__plot_clip(&p);
+            mg__plot_clip(p);
             for (size_t i = 0; i < se->n; i++)
-                if (usable(x[i], se->y[i], opt->log_y)) mg__plot_marker(&p, x[i], se->y[i], c, 3.0 * s);
-            mg__plot_unclip(&p);
+                if (usable(x[i], se->y[i], log_y)) mg__plot_marker(p, x[i], se->y[i], c, 3.0 * s);
+            mg__plot_unclip(p);
         }
         mg__free(xs);
     }
     if (tan && tan->on) {
-        mg__plot_clip(&p);
-        mg__plot_marker(&p, tan->x, tan->y, mg__plot_color(1), 4.5 * s);
-        mg__plot_unclip(&p);
+        mg__plot_clip(p);
+        mg__plot_marker(p, tan->x, tan->y, mg__plot_color(1), 4.5 * s);
+        mg__plot_unclip(p);
+    }
+    return 1;
+}
+
+/* The named series (the first 16) and the tangent. */
+static void lines_legend(mg__plot *p, size_t nseries, const mg_plot_series *series,
+                         const tangent_line *tan) {
+    mg__legend_item items[17];
+    size_t ni = 0;
+    for (size_t k = 0; k < nseries && ni < 16; k++)
+        if (series[k].name && *series[k].name)
+            items[ni++] = (mg__legend_item){series[k].name, mg__plot_color(series_color(k, tan)), 0};
+    if (tan && tan->on) items[ni++] = (mg__legend_item){tan->text, mg__plot_color(1), 2};
+    mg__plot_legend(p, ni, items);
+}
+
+static mg_status draw_lines(const char *path, size_t nseries, const mg_plot_series *series,
+                            const mg_plot_options *opt, const char *title, const char *xlabel,
+                            const char *ylabel, const tangent_line *tan, mg_err *err) {
+    mg__range r;
+    mg_status st = data_range(nseries, series, opt->log_y, &r, err);
+    if (!st) st = mg__plot_range(&r, opt, opt->log_y, 0, err);
+    if (st) return st;
+    mg__plot p;
+    if ((st = mg__plot_begin(&p, path, opt, err))) return st;
+    mg__plot_axes(&p, r.x0, r.x1, r.y0, r.y1, opt->log_y, title, xlabel, ylabel);
+    if (!draw_series(&p, nseries, series, opt->log_y, tan)) {
+        mg__plot_abort(&p);
+        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory plotting %s", path);
     }
     mg__plot_frame(&p);
-    if (opt->legend) {
-        mg__legend_item items[17];
-        size_t ni = 0;
-        for (size_t k = 0; k < nseries && ni < 16; k++)
-            if (series[k].name && *series[k].name) {
-                size_t ck = k == 0 || !(tan && tan->on) ? k : k + 1;
-                items[ni++] = (mg__legend_item){series[k].name, mg__plot_color(ck), 0};
-            }
-        if (tan && tan->on) items[ni++] = (mg__legend_item){tan->text, mg__plot_color(1), 2};
-        mg__plot_legend(&p, ni, items);
-    }
+    if (opt->legend) lines_legend(&p, nseries, series, tan);
     return mg__plot_end(&p, err);
 }
 

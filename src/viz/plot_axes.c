@@ -1,13 +1,13 @@
-/* plot_axes.c - the layer all plots share: the output surface (PNG or SVG, written to a
- * temporary file and renamed), "nice" ticks (1, 2, 5 x 10^k; decades on a log axis),
- * axis and tick labels, title, grid, legend, and lines clipped before cairo sees them. */
+/* plot_axes.c - the layer all plots share: the output surface (PNG or SVG, written through
+ * the library's file writer: complete or not at all), "nice" ticks (1, 2, 5 x 10^k;
+ * decades on a log axis), axis and tick labels, title, grid, legend, and lines clipped
+ * before cairo sees them. */
 #include "plot_internal.h"
 
 #ifdef MG_HAVE_CAIRO
 
 #include <cairo-svg.h>
 #include <math.h>
-#include <unistd.h>
 
 static const char *const FONT = "sans-serif";
 static const double MG__PI = 3.14159265358979323846;
@@ -165,12 +165,28 @@ void mg__plot_pad(double *lo, double *hi, double pad, int log) {
     *hi += pad * span;
 }
 
+mg_status mg__plot_range(mg__range *r, const mg_plot_options *opt, int log_y, int no_data,
+                         mg_err *err) {
+    if (isfinite(opt->xmin)) r->x0 = opt->xmin;
+    if (isfinite(opt->xmax)) r->x1 = opt->xmax;
+    if (isfinite(opt->ymin)) r->y0 = opt->ymin;
+    if (isfinite(opt->ymax)) r->y1 = opt->ymax;
+    if (!(r->x0 < r->x1) || !(r->y0 < r->y1) || (log_y && !(r->y0 > 0)) ||
+        !isfinite(r->x1 - r->x0) || !isfinite(r->y1 - r->y0))
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          no_data ? "no points and no range: give xmin, xmax, ymin, ymax "
+                                    "(x [%g, %g], y [%g, %g])"
+                                  : "bad plot range x [%g, %g], y [%g, %g]",
+                          r->x0, r->x1, r->y0, r->y1);
+    return MG_STATUS_OK;
+}
+
 /* ==== the surface ============================================================================ */
 
 mg_status mg__plot_begin(mg__plot *p, const char *path, const mg_plot_options *opt, mg_err *err) {
     memset(p, 0, sizeof *p);
     char ext[16];
-    mg__viz_ext(path, ext);
+    mg__files_ext(path, ext);
     p->svg = !strcmp(ext, "svg");
     if (!p->svg && strcmp(ext, "png"))
         return mg_err_set(err, MG_STATUS_INVALID, "%s: unknown plot format '%s' (use .png or .svg)",
@@ -178,13 +194,13 @@ mg_status mg__plot_begin(mg__plot *p, const char *path, const mg_plot_options *o
     if (opt->width < 64 || opt->width > 8192 || opt->height < 64 || opt->height > 8192)
         return mg_err_set(err, MG_STATUS_INVALID, "plot size %dx%d out of range (64 .. 8192)",
                           opt->width, opt->height);
-    mg_status st = mg__viz_tmpfile(path, p->tmp, sizeof p->tmp, err);
-    if (st) return st;
+    mg_err e;
+    if (!(p->out = mg_outfile_open(path, &e))) return mg__err_forward(err, &e);
     p->path = path;
     p->width = opt->width;
     p->height = opt->height;
     if (p->svg) {
-        p->surface = cairo_svg_surface_create(p->tmp, p->width, p->height);
+        p->surface = cairo_svg_surface_create(mg_outfile_path(p->out), p->width, p->height);
 #if CAIRO_VERSION >= CAIRO_VERSION_ENCODE(1, 16, 0)
         if (cairo_surface_status(p->surface) == CAIRO_STATUS_SUCCESS)
             cairo_svg_surface_set_document_unit(p->surface, CAIRO_SVG_UNIT_PX);
@@ -213,8 +229,8 @@ void mg__plot_abort(mg__plot *p) {
     }
     p->cr = NULL;
     p->surface = NULL;
-    if (p->tmp[0]) unlink(p->tmp);
-    p->tmp[0] = '\0';
+    mg_outfile_abort(p->out);
+    p->out = NULL;
 }
 
 mg_status mg__plot_end(mg__plot *p, mg_err *err) {
@@ -226,20 +242,19 @@ mg_status mg__plot_end(mg__plot *p, mg_err *err) {
             cairo_surface_finish(p->surface);
             cs = cairo_surface_status(p->surface);
         } else {
-            cs = cairo_surface_write_to_png(p->surface, p->tmp);
+            cs = cairo_surface_write_to_png(p->surface, mg_outfile_path(p->out));
         }
     }
     cairo_surface_destroy(p->surface);
     p->surface = NULL;
+    mg_outfile *out = p->out;
+    p->out = NULL;
     if (cs != CAIRO_STATUS_SUCCESS) {
-        unlink(p->tmp);
-        p->tmp[0] = '\0';
+        mg_outfile_abort(out);
         return mg_err_set(err, MG_STATUS_IO, "%s: cannot write the plot: %s", p->path,
                           cairo_status_to_string(cs));
     }
-    mg_status st = mg__viz_commit(p->tmp, p->path, err);
-    p->tmp[0] = '\0';
-    return st;
+    return mg_outfile_commit(out, err);
 }
 
 /* ==== mapping ================================================================================ */

@@ -171,6 +171,79 @@ static int point_class(double y, size_t nout) {
     return (int)y;
 }
 
+/* Checks the points' classes and coordinates; r gets their range with a margin (all
+ * infinite when there are none). */
+static mg_status points_range(size_t n, const double *xy, const double *cls, size_t nout,
+                              mg__range *r, mg_err *err) {
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (point_class(cls[i], nout) < 0)
+            return mg_err_set(err, MG_STATUS_INVALID, "point %zu has class %g, not one of 0 .. %zu",
+                              i, cls[i], (nout == 1 ? 2 : nout) - 1);
+        if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1]))
+            return mg_err_set(err, MG_STATUS_INVALID, "point %zu is not finite", i);
+        xlo = fmin(xlo, xy[2 * i]), xhi = fmax(xhi, xy[2 * i]);
+        ylo = fmin(ylo, xy[2 * i + 1]), yhi = fmax(yhi, xy[2 * i + 1]);
+    }
+    if (n) {
+        mg__plot_pad(&xlo, &xhi, 0.12, 0);
+        mg__plot_pad(&ylo, &yhi, 0.12, 0);
+    }
+    *r = (mg__range){xlo, xhi, ylo, yhi};
+    return MG_STATUS_OK;
+}
+
+/* The scores at the (nx + 1) x (ny + 1) corners of the grid over r, row 0 at the top, nout
+ * per corner (NaN where score leaves one unset). NULL when out of memory. */
+static double *grid_scores(mg_plot_score_fn score, void *user, size_t nout, const mg__range *r,
+                           size_t nx, size_t ny) {
+    double *sc = mg__malloc(mg__mul_size((nx + 1) * (ny + 1), mg__mul_size(nout, sizeof *sc)));
+    if (!sc) return NULL;
+    for (size_t j = 0; j <= ny; j++) {
+        double y = r->y1 - (r->y1 - r->y0) * (double)j / (double)ny;
+        for (size_t i = 0; i <= nx; i++) {
+            double x = r->x0 + (r->x1 - r->x0) * (double)i / (double)nx;
+            double *out = sc + (j * (nx + 1) + i) * nout;
+            for (size_t k = 0; k < nout; k++) out[k] = NAN;
+            score(user, x, y, out, nout);
+        }
+    }
+    return sc;
+}
+
+/* The lines where the class changes, and the points on top in their class's colour. */
+static void draw_lines_and_points(mg__plot *p, const double *sc, size_t nout, size_t nx, size_t ny,
+                                  size_t n, const double *xy, const double *cls) {
+    double s = p->font_scale;
+    size_t nclasses = nout == 1 ? 2 : nout;
+    mg__plot_clip(p);
+    for (size_t c = 0; c < (nout == 1 ? 1 : nout); c++) contour(p, sc, nout, c, nx, ny);
+    cairo_set_source_rgba(p->cr, 0.15, 0.15, 0.15, 0.9);
+    cairo_set_line_width(p->cr, 1.6 * s);
+    cairo_set_line_cap(p->cr, CAIRO_LINE_CAP_ROUND);
+    cairo_stroke(p->cr);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)point_class(cls[i], nout);
+        mg__plot_marker(p, xy[2 * i], xy[2 * i + 1], class_color(k, nclasses), 4.2 * s);
+    }
+    mg__plot_unclip(p);
+}
+
+/* A legend of the classes (nclasses <= 16), named by opt's class_names or "class K". */
+static void classes_legend(mg__plot *p, const mg_plot_options *opt, size_t nclasses) {
+    mg__legend_item items[16];
+    char names[16][32]; /* "class " and up to 20 digits */
+    for (size_t k = 0; k < nclasses; k++) {
+        const char *name = opt->class_names ? opt->class_names[k] : NULL;
+        if (!name) {
+            snprintf(names[k], sizeof names[k], "class %zu", k);
+            name = names[k];
+        }
+        items[k] = (mg__legend_item){name, class_color(k, nclasses), 1};
+    }
+    mg__plot_legend(p, nclasses, items);
+}
+
 mg_status mg_plot_boundary(const char *path, mg_plot_score_fn score, void *user, size_t nout,
                            size_t n, const double *xy, const double *cls,
                            const mg_plot_options *opt, mg_err *err) {
@@ -183,90 +256,33 @@ mg_status mg_plot_boundary(const char *path, mg_plot_score_fn score, void *user,
     }
     if (nout == 0 || nout > 256)
         return mg_err_set(err, MG_STATUS_INVALID, "%zu scores per point: give 1 .. 256", nout);
-    size_t nclasses = nout == 1 ? 2 : nout;
-    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        if (point_class(cls[i], nout) < 0)
-            return mg_err_set(err, MG_STATUS_INVALID, "point %zu has class %g, not one of 0 .. %zu",
-                              i, cls[i], nclasses - 1);
-        if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1]))
-            return mg_err_set(err, MG_STATUS_INVALID, "point %zu is not finite", i);
-        xlo = fmin(xlo, xy[2 * i]), xhi = fmax(xhi, xy[2 * i]);
-        ylo = fmin(ylo, xy[2 * i + 1]), yhi = fmax(yhi, xy[2 * i + 1]);
-    }
-    if (n) {
-        mg__plot_pad(&xlo, &xhi, 0.12, 0);
-        mg__plot_pad(&ylo, &yhi, 0.12, 0);
-    }
-    if (isfinite(opt->xmin)) xlo = opt->xmin;
-    if (isfinite(opt->xmax)) xhi = opt->xmax;
-    if (isfinite(opt->ymin)) ylo = opt->ymin;
-    if (isfinite(opt->ymax)) yhi = opt->ymax;
-    if (!(xlo < xhi) || !(ylo < yhi) || !isfinite(xhi - xlo) || !isfinite(yhi - ylo))
-        return mg_err_set(err, MG_STATUS_INVALID,
-                          n ? "bad plot range x [%g, %g], y [%g, %g]"
-                            : "no points and no range: give xmin, xmax, ymin, ymax (x [%g, %g], y [%g, %g])",
-                          xlo, xhi, ylo, yhi);
+    mg__range r;
+    mg_status st = points_range(n, xy, cls, nout, &r, err);
+    if (!st) st = mg__plot_range(&r, opt, 0, n == 0, err);
+    if (st) return st;
     size_t nx = opt->resolution ? opt->resolution : 200;
     if (nx < 2 || nx > 2000)
         return mg_err_set(err, MG_STATUS_INVALID, "grid resolution %zu: give 2 .. 2000", nx);
     if (opt->log_y) return mg_err_set(err, MG_STATUS_INVALID, "a decision boundary has no log axis");
 
     mg__plot p;
-    mg_status st = mg__plot_begin(&p, path, opt, err);
-    if (st) return st;
-    mg__plot_axes(&p, xlo, xhi, ylo, yhi, 0, opt->title ? opt->title : "decision boundary",
+    if ((st = mg__plot_begin(&p, path, opt, err))) return st;
+    mg__plot_axes(&p, r.x0, r.x1, r.y0, r.y1, 0, opt->title ? opt->title : "decision boundary",
                   opt->xlabel ? opt->xlabel : "x1", opt->ylabel ? opt->ylabel : "x2");
     /* Square cells: as many rows as the area's shape asks for. */
     size_t ny = (size_t)fmax(2.0, floor((double)nx * (p.bottom - p.top) / (p.right - p.left) + 0.5));
     if (ny > 2000) ny = 2000;
-    size_t nsamples = (nx + 1) * (ny + 1);
-    double *sc = mg__malloc(mg__mul_size(nsamples, mg__mul_size(nout, sizeof *sc)));
-    if (!sc) {
-        mg__plot_abort(&p);
-        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory plotting %s", path);
-    }
-    for (size_t j = 0; j <= ny; j++) {
-        double y = yhi - (yhi - ylo) * (double)j / (double)ny; /* row 0 is the top */
-        for (size_t i = 0; i <= nx; i++) {
-            double x = xlo + (xhi - xlo) * (double)i / (double)nx;
-            double *out = sc + (j * (nx + 1) + i) * nout;
-            for (size_t k = 0; k < nout; k++) out[k] = NAN;
-            score(user, x, y, out, nout);
-        }
-    }
-    if (!paint_map(&p, sc, nout, nx, ny)) {
+    double *sc = grid_scores(score, user, nout, &r, nx, ny);
+    if (!sc || !paint_map(&p, sc, nout, nx, ny)) {
         mg__free(sc);
         mg__plot_abort(&p);
         return mg_err_set(err, MG_STATUS_NOMEM, "out of memory plotting %s", path);
     }
-    double s = p.font_scale;
-    mg__plot_clip(&p);
-    for (size_t c = 0; c < (nout == 1 ? 1 : nout); c++) contour(&p, sc, nout, c, nx, ny);
-    cairo_set_source_rgba(p.cr, 0.15, 0.15, 0.15, 0.9);
-    cairo_set_line_width(p.cr, 1.6 * s);
-    cairo_set_line_cap(p.cr, CAIRO_LINE_CAP_ROUND);
-    cairo_stroke(p.cr);
-    for (size_t i = 0; i < n; i++) {
-        size_t k = (size_t)point_class(cls[i], nout);
-        mg__plot_marker(&p, xy[2 * i], xy[2 * i + 1], class_color(k, nclasses), 4.2 * s);
-    }
-    mg__plot_unclip(&p);
+    draw_lines_and_points(&p, sc, nout, nx, ny, n, xy, cls);
     mg__free(sc);
     mg__plot_frame(&p);
-    if (opt->legend && nclasses <= 16) {
-        mg__legend_item items[16];
-        char names[16][24];
-        for (size_t k = 0; k < nclasses; k++) {
-            const char *name = opt->class_names ? opt->class_names[k] : NULL;
-            if (!name) {
-                snprintf(names[k], sizeof names[k], "class %zu", k);
-                name = names[k];
-            }
-            items[k] = (mg__legend_item){name, class_color(k, nclasses), 1};
-        }
-        mg__plot_legend(&p, nclasses, items);
-    }
+    size_t nclasses = nout == 1 ? 2 : nout;
+    if (opt->legend && nclasses <= 16) classes_legend(&p, opt, nclasses);
     return mg__plot_end(&p, err);
 }
 

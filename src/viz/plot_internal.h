@@ -1,6 +1,6 @@
-/* plot_internal.h - the layer every plot kind shares (src/plot_axes.c): an output
- * surface written atomically, data-to-device mapping, "nice" ticks, axes, labels, title,
- * legend, clipped lines and markers. Not installed; only built with cairo. */
+/* plot_internal.h - the layer every plot kind shares (plot_axes.c): an output surface
+ * written through the library's file writer, data-to-device mapping, "nice" ticks, axes,
+ * labels, title, legend, clipped lines and markers. Not installed; only built with cairo. */
 #ifndef MG_PLOT_INTERNAL_H
 #define MG_PLOT_INTERNAL_H
 
@@ -39,7 +39,7 @@ typedef struct mg__plot {
     cairo_surface_t *surface;
     cairo_t *cr;
     int svg;
-    char tmp[4096];     /* the temporary file the surface writes */
+    mg_outfile *out;    /* the file the surface writes (by its name) */
     const char *path;
     double width, height;
     double left, right, top, bottom; /* the plot area in device units */
@@ -51,8 +51,8 @@ typedef struct mg__plot {
                                                      to the emptiest corner */
 } mg__plot;
 
-/* Checks path's extension and the size, creates the surface (white) on a temporary file
- * next to path. On failure nothing is left behind. */
+/* Checks path's extension and the size, opens path with the file writer and creates the
+ * surface (white) on it. On failure nothing is left behind. */
 mg_status mg__plot_begin(mg__plot *p, const char *path, const mg_plot_options *opt, mg_err *err);
 /* Sets the data range, lays out the plot area around the tick labels, axis labels and
  * title, and draws the grid. The ranges must be finite with x0 < x1, y0 < y1 (and
@@ -77,10 +77,22 @@ void mg__plot_marker(mg__plot *p, double x, double y, mg__rgb c, double radius);
 /* A legend box in the corner of the plot area with the least drawn in it (lines and
  * markers drawn so far), the upper right one when they tie. */
 void mg__plot_legend(mg__plot *p, size_t n, const mg__legend_item *items);
-/* Finishes the file and renames it into place; frees the surface either way. */
+/* Finishes the file and commits it (renamed into place); frees the surface either way. */
 mg_status mg__plot_end(mg__plot *p, mg_err *err);
-/* Frees everything and removes the temporary file (after an error before _end). */
+/* Frees everything and abandons the file: the old one stays (after an error before _end). */
 void mg__plot_abort(mg__plot *p);
+
+/* What a plot shows: x0 .. x1 across, y0 .. y1 up, in data units. */
+typedef struct mg__range {
+    double x0, x1, y0, y1;
+} mg__range;
+
+/* The range a plot shows: r (the data's, padded) with each limit opt gives (xmin, xmax,
+ * ymin, ymax when finite) put in its place. MG_STATUS_INVALID unless the result is finite
+ * with x0 < x1 and y0 < y1 (and 0 < y0 on a log axis): "bad plot range ...", or, with
+ * no_data (no points to take a range from), a request to give one. */
+mg_status mg__plot_range(mg__range *r, const mg_plot_options *opt, int log_y, int no_data,
+                         mg_err *err);
 
 /* A nice range for data spanning [lo, hi] (finite): a margin of `pad` of the span on each
  * side, or a unit span around a single value. */

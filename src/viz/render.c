@@ -2,7 +2,9 @@
  * with it, else with the `dot` program, else the .dot file and a hint. Both renderers run
  * in a child process: libgvc keeps global state, leaks, and prints; a child process
  * keeps all of that out of the caller's process, and can be stopped when it runs too long.
- * Files appear complete or not at all (temporary file, then rename). */
+ * Pictures are written through the library's file writer (complete or not at all,
+ * micrograd.h section 14e), into its stream and with every write checked: graphviz's
+ * own file writing would not report a full disk. */
 #include "viz_internal.h"
 
 #include <errno.h>
@@ -21,41 +23,6 @@
 
 extern char **environ;
 
-/* ==== atomic files ====================================================================== */
-
-const char *mg__viz_ext(const char *fpath, char ext[16]) {
-    const char *slash = strrchr(fpath, '/'), *dot = strrchr(fpath, '.');
-    ext[0] = '\0';
-    if (!dot || (slash && dot < slash) || strlen(dot + 1) >= 16) return ext;
-    size_t k = 0;
-    for (const char *p = dot + 1; *p; p++) ext[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    ext[k] = '\0';
-    return ext;
-}
-
-mg_status mg__viz_tmpfile(const char *fpath, char *tmp, size_t size, mg_err *err) {
-    if (!fpath || !*fpath) return mg_err_set(err, MG_STATUS_INVALID, "no output path given");
-    int n = snprintf(tmp, size, "%s.XXXXXX", fpath);
-    if (n < 0 || (size_t)n >= size)
-        return mg_err_set(err, MG_STATUS_INVALID, "output path too long: %s", fpath);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return mg_err_set(err, MG_STATUS_IO, "%s: cannot create: %s", fpath, strerror(errno));
-    /* mkstemp makes the file private (0600); a picture is an ordinary file. */
-    (void)fchmod(fd, 0644);
-    close(fd);
-    return MG_STATUS_OK;
-}
-
-mg_status mg__viz_commit(const char *tmp, const char *fpath, mg_err *err) {
-    if (rename(tmp, fpath) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", fpath, strerror(e));
-    }
-    return MG_STATUS_OK;
-}
-
 /* ==== running a child with a time limit ================================================ */
 
 static double now_seconds(void) {
@@ -64,15 +31,18 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Reads what the child writes to fd (up to size - 1 bytes kept) until it closes it or
- * the time limit passes; then reaps the child. Returns 1 when the child finished in time
- * (its wait status in *status), 0 when it was stopped. */
-static int collect_child(pid_t pid, int fd, double timeout, char *msg, size_t size, int *status) {
+/* Reads what the child sends until it closes its pipes or the time limit passes, then
+ * reaps it: its messages from msg_fd (up to size - 1 bytes kept, the first line in the
+ * end) and, from out_fd when it is not -1, its output, copied to out (*out_errno gets
+ * the reason of a failed write there; the rest is then read and dropped). Returns 1 when
+ * the child finished in time (its wait status in *status), 0 when it was stopped. */
+static int collect_child(pid_t pid, int msg_fd, int out_fd, FILE *out, int *out_errno,
+                         double timeout, char *msg, size_t size, int *status) {
     size_t got = 0;
     double deadline = timeout > 0 ? now_seconds() + timeout : 0;
-    int in_time = 1;
+    int in_time = 1, fds[2] = {msg_fd, out_fd};
     msg[0] = '\0';
-    for (;;) {
+    while (fds[0] >= 0 || fds[1] >= 0) {
         int wait_ms = -1;
         if (timeout > 0) {
             double left = deadline - now_seconds();
@@ -82,19 +52,29 @@ static int collect_child(pid_t pid, int fd, double timeout, char *msg, size_t si
             }
             wait_ms = left > 1e6 ? 1000000000 : (int)(left * 1000.0) + 1;
         }
-        struct pollfd p = {fd, POLLIN, 0};
-        int r = poll(&p, 1, wait_ms);
+        struct pollfd p[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}}; /* -1: ignored */
+        int r = poll(p, 2, wait_ms);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) break;
-        if (r == 0) continue; /* the deadline is checked above */
-        char chunk[256];
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        for (ssize_t k = 0; k < n && got + 1 < size; k++) msg[got++] = chunk[k];
-        msg[got] = '\0';
+        for (int k = 0; k < 2; k++) { /* r == 0: the deadline is checked above */
+            if (fds[k] < 0 || !p[k].revents) continue;
+            char chunk[4096];
+            ssize_t n = read(fds[k], chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                close(fds[k]);
+                fds[k] = -1;
+            } else if (k == 1) {
+                if (!*out_errno && fwrite(chunk, 1, (size_t)n, out) != (size_t)n)
+                    *out_errno = errno ? errno : EIO;
+            } else {
+                for (ssize_t c = 0; c < n && got + 1 < size; c++) msg[got++] = chunk[c];
+                msg[got] = '\0';
+            }
+        }
     }
-    close(fd);
+    for (int k = 0; k < 2; k++)
+        if (fds[k] >= 0) close(fds[k]);
     if (!in_time) kill(pid, SIGKILL);
     while (waitpid(pid, status, 0) < 0) {
         if (errno != EINTR) {
@@ -112,6 +92,10 @@ static int collect_child(pid_t pid, int fd, double timeout, char *msg, size_t si
 
 #ifdef MG_HAVE_GVC
 static char gv_errors[512]; /* in the child only */
+/* The parent's writer, in the child only: the child leaves with _exit from a function
+ * that never returns, so nothing else is sure to point at it, and a leak checker
+ * following the child would report the parent's memory as lost. */
+static mg_outfile *volatile gv_writer; /* volatile: a store nothing reads is kept */
 
 static int gv_capture(char *text) {
     size_t n = strlen(gv_errors);
@@ -119,11 +103,11 @@ static int gv_capture(char *text) {
     return 0;
 }
 
-/* Runs in the child: lays out and renders, then reports "ok" or the error on fd. */
-static void gv_child(const char *dot, size_t len, const char *format, const char *tmp, int fd) {
-    int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) dup2(devnull, 2); /* plugins and fontconfig may print */
-    agseterrf(gv_capture);
+/* Lays out and renders the DOT text to out, checking every write (graphviz's own file
+ * writing does not report a full disk). "ok", "nomem", "write: reason" or graphviz's
+ * complaint (into msg). */
+static void gv_render(const char *dot, size_t len, const char *format, FILE *out, char *msg,
+                      size_t size) {
     const char *result = "graphviz failed";
     char *text = mg__malloc(len + 1);
     GVC_t *gvc = text ? gvContext() : NULL;
@@ -135,33 +119,50 @@ static void gv_child(const char *dot, size_t len, const char *format, const char
         if (!g) {
             result = "graphviz cannot read the DOT text";
         } else {
+            errno = 0;
             if (gvLayout(gvc, g, "dot") != 0)
                 result = "graphviz layout failed";
-            else if (gvRenderFilename(gvc, g, format, tmp) != 0)
+            else if (gvRender(gvc, g, format, out) != 0)
                 result = "graphviz cannot render it";
+            else if (fflush(out) != 0 || ferror(out))
+                result = "write";
             else
                 result = "ok";
             gvFreeLayout(gvc, g);
             agclose(g);
         }
     }
-    char out[700];
-    int n = strcmp(result, "ok") && strcmp(result, "nomem")
-                ? snprintf(out, sizeof out, "%s: %s", result, gv_errors)
-                : snprintf(out, sizeof out, "%s", result);
-    if (n > 0) {
-        ssize_t w = write(fd, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
-        (void)w;
-    }
+    if (!strcmp(result, "write"))
+        snprintf(msg, size, "write: %s", strerror(errno ? errno : EIO));
+    else if (strcmp(result, "ok") && strcmp(result, "nomem"))
+        snprintf(msg, size, "%s: %s", result, gv_errors);
+    else
+        snprintf(msg, size, "%s", result);
     if (gvc) gvFreeContext(gvc);
     mg__free(text);
+}
+
+/* Runs in the child: renders, reports on fd, and leaves without running the program's
+ * exit handlers. */
+static void gv_child(const char *dot, size_t len, const char *format, mg_outfile *out, int fd) {
+    gv_writer = out;
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, 2); /* plugins and fontconfig may print */
+    agseterrf(gv_capture);
+    char msg[700];
+    gv_render(dot, len, format, mg_outfile_stream(out), msg, sizeof msg);
+    ssize_t w = write(fd, msg, strlen(msg));
+    (void)w;
     _exit(0);
 }
 
-static mg_status render_library(const char *dot, size_t len, const char *format, const char *tmp,
-                                double timeout, mg_err *err) {
+/* The child writes to its copy of out's stream, on the same file (the parent's copy stays
+ * empty). */
+static mg_status render_library(const char *dot, size_t len, const char *format, mg_outfile *out,
+                                const char *fpath, double timeout, mg_err *err) {
     int fds[2];
     if (pipe(fds) != 0) return mg_err_set(err, MG_STATUS_IO, "cannot start graphviz: %s", strerror(errno));
+    fflush(mg_outfile_stream(out));
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -170,12 +171,12 @@ static mg_status render_library(const char *dot, size_t len, const char *format,
     }
     if (pid == 0) {
         close(fds[0]);
-        gv_child(dot, len, format, tmp, fds[1]);
+        gv_child(dot, len, format, out, fds[1]);
     }
     close(fds[1]);
     char msg[700];
-    int status;
-    if (!collect_child(pid, fds[0], timeout, msg, sizeof msg, &status))
+    int status, unused = 0;
+    if (!collect_child(pid, fds[0], -1, NULL, &unused, timeout, msg, sizeof msg, &status))
         return mg_err_set(err, MG_STATUS_IO,
                           "graphviz took longer than %g s and was stopped; draw a smaller graph",
                           timeout);
@@ -184,6 +185,8 @@ static mg_status render_library(const char *dot, size_t len, const char *format,
     if (!strcmp(msg, "ok")) return MG_STATUS_OK;
     if (!strcmp(msg, "nomem"))
         return mg_err_set(err, MG_STATUS_NOMEM, "out of memory rendering a graph of %zu bytes", len);
+    if (!strncmp(msg, "write: ", 7))
+        return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", fpath, msg + 7);
     if (!msg[0]) return mg_err_set(err, MG_STATUS_IO, "graphviz crashed while rendering");
     return mg_err_set(err, MG_STATUS_FORMAT, "%s", msg);
 }
@@ -205,54 +208,62 @@ static int find_dot_program(char *buf, size_t size) {
     return 0;
 }
 
-static mg_status render_program(const char *dot, size_t len, const char *format, const char *tmp,
-                                double timeout, mg_err *err) {
+/* dot reads the DOT text on its standard input and writes the picture to its standard
+ * output, which is copied to out: its own file writing does not report a full disk. */
+static mg_status render_program(const char *dot, size_t len, const char *format, FILE *out,
+                                const char *fpath, double timeout, mg_err *err) {
     char prog[4096];
     if (!find_dot_program(prog, sizeof prog))
         return mg_err_set(err, MG_STATUS_UNSUPPORTED, "the graphviz program 'dot' is not on PATH");
-    /* The DOT text goes through a file: a pipe would need writing and reading at once. */
-    char in[4200];
-    mg_status st = mg__viz_tmpfile(tmp, in, sizeof in, err);
-    if (st) return st;
-    FILE *f = fopen(in, "wb");
-    if (!f || fwrite(dot, 1, len, f) != len || fclose(f) != 0) {
-        if (f) fclose(f);
-        unlink(in);
-        return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", in, strerror(errno));
+    /* The DOT text comes from an anonymous file (a pipe would need writing it while
+     * reading the picture and the messages); nothing is left behind. */
+    FILE *in = tmpfile();
+    if (!in || fwrite(dot, 1, len, in) != len || fflush(in) != 0 || fseek(in, 0, SEEK_SET) != 0) {
+        int e = errno;
+        if (in) fclose(in);
+        return mg_err_set(err, MG_STATUS_IO, "cannot pass the DOT text to dot: %s", strerror(e));
     }
-    int fds[2];
-    if (pipe(fds) != 0) {
-        unlink(in);
+    int efd[2], ofd[2];
+    if (pipe(efd) != 0) {
+        fclose(in);
+        return mg_err_set(err, MG_STATUS_IO, "cannot start dot: %s", strerror(errno));
+    }
+    if (pipe(ofd) != 0) {
+        fclose(in);
+        close(efd[0]);
+        close(efd[1]);
         return mg_err_set(err, MG_STATUS_IO, "cannot start dot: %s", strerror(errno));
     }
     char tflag[32];
     snprintf(tflag, sizeof tflag, "-T%s", format);
-    char *argv[] = {prog, tflag, "-o", (char *)tmp, in, NULL};
+    char *argv[] = {prog, tflag, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    posix_spawn_file_actions_adddup2(&fa, fileno(in), 0);
+    posix_spawn_file_actions_adddup2(&fa, ofd[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, efd[1], 2);
+    int mine[5] = {fileno(in), ofd[0], ofd[1], efd[0], efd[1]};
+    for (int k = 0; k < 5; k++) posix_spawn_file_actions_addclose(&fa, mine[k]);
     pid_t pid;
     int rc = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
+    close(efd[1]);
+    close(ofd[1]);
+    fclose(in);
     if (rc != 0) {
-        close(fds[0]);
-        unlink(in);
+        close(efd[0]);
+        close(ofd[0]);
         return mg_err_set(err, MG_STATUS_IO, "cannot run %s: %s", prog, strerror(rc));
     }
     char msg[512];
-    int status;
-    int in_time = collect_child(pid, fds[0], timeout, msg, sizeof msg, &status);
-    unlink(in);
-    if (!in_time)
+    int status, werr = 0;
+    if (!collect_child(pid, efd[0], ofd[0], out, &werr, timeout, msg, sizeof msg, &status))
         return mg_err_set(err, MG_STATUS_IO,
                           "dot took longer than %g s and was stopped; draw a smaller graph", timeout);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return MG_STATUS_OK;
-    return mg_err_set(err, MG_STATUS_FORMAT, "dot failed: %s", msg[0] ? msg : "no message");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return mg_err_set(err, MG_STATUS_FORMAT, "dot failed: %s", msg[0] ? msg : "no message");
+    if (werr) return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", fpath, strerror(werr));
+    return MG_STATUS_OK;
 }
 
 /* ==== choosing a renderer ==================================================================== */
@@ -278,7 +289,7 @@ mg_status mg_graph_render(const char *dot, size_t len, const char *fpath, mg_ren
                         double timeout, mg_err *err) {
     MG_ASSERT(dot != NULL && fpath != NULL, "mg_graph_render of NULL");
     char ext[16];
-    mg__viz_ext(fpath, ext);
+    mg__files_ext(fpath, ext);
     if (strcmp(ext, "svg") && strcmp(ext, "png"))
         return mg_err_set(err, MG_STATUS_INVALID,
                           "%s: unknown picture format '%s' (use .svg or .png)", fpath, ext);
@@ -289,39 +300,24 @@ mg_status mg_graph_render(const char *dot, size_t len, const char *fpath, mg_ren
                           how == MG_RENDERER_LIBRARY ? "built without graphviz's library (libgvc)"
                           : how == MG_RENDERER_PROGRAM ? "the graphviz program 'dot' is not on PATH"
                                                        : "rendering is switched off");
-    char tmp[4096];
-    mg_status st = mg__viz_tmpfile(fpath, tmp, sizeof tmp, err);
-    if (st) return st;
+    mg_err e;
+    mg_outfile *out = mg_outfile_open(fpath, &e);
+    if (!out) return mg__err_forward(err, &e);
+    mg_status st;
 #ifdef MG_HAVE_GVC
     if (how == MG_RENDERER_LIBRARY)
-        st = render_library(dot, len, ext, tmp, timeout, err);
+        st = render_library(dot, len, ext, out, fpath, timeout, err);
     else
 #endif
-        st = render_program(dot, len, ext, tmp, timeout, err);
+        st = render_program(dot, len, ext, mg_outfile_stream(out), fpath, timeout, err);
     if (st) {
-        unlink(tmp);
+        mg_outfile_abort(out);
         return st;
     }
-    return mg__viz_commit(tmp, fpath, err);
+    return mg_outfile_commit(out, err);
 }
 
 /* ==== drawing a value's graph to a file ========================================================== */
-
-/* Writes text to fpath atomically. */
-static mg_status save_text(const char *text, size_t len, const char *fpath, mg_err *err) {
-    char tmp[4096];
-    mg_status st = mg__viz_tmpfile(fpath, tmp, sizeof tmp, err);
-    if (st) return st;
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(text, 1, len, f) == len;
-    if (f && fclose(f) != 0) ok = 0;
-    if (!ok) {
-        int e = errno;
-        unlink(tmp);
-        return mg_err_set(err, MG_STATUS_IO, "%s: cannot write: %s", fpath, strerror(e));
-    }
-    return mg__viz_commit(tmp, fpath, err);
-}
 
 mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
                       const char *fpath, mg_err *err) {
@@ -332,7 +328,7 @@ mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options
         opt = &defaults;
     }
     char ext[16];
-    mg__viz_ext(fpath, ext);
+    mg__files_ext(fpath, ext);
     int text_only = !strcmp(ext, "dot") || !strcmp(ext, "gv");
     if (!text_only && strcmp(ext, "svg") && strcmp(ext, "png"))
         return mg_err_set(err, MG_STATUS_INVALID,
@@ -343,7 +339,7 @@ mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options
     char *text = mg__malloc(len + 1);
     if (!text) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory drawing a graph");
     st = mg_graph_format(ctx, root, opt, text, len + 1, NULL, err);
-    if (!st && text_only) st = save_text(text, len, fpath, err);
+    if (!st && text_only) st = mg_file_write(fpath, text, len, err);
     if (!st && !text_only) {
         mg_err why;
         st = mg_graph_render(text, len, fpath, opt->renderer, opt->timeout, &why);
@@ -355,7 +351,7 @@ mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options
                 st = mg_err_set(err, MG_STATUS_INVALID, "output path too long: %s", fpath);
             } else {
                 snprintf(dotpath, sizeof dotpath, "%.*s.dot", (int)stem, fpath);
-                st = save_text(text, len, dotpath, err);
+                st = mg_file_write(dotpath, text, len, err);
                 if (!st)
                     st = mg_err_set(err, MG_STATUS_UNSUPPORTED,
                                     "graphviz not available (%s): wrote %s; render it with: "

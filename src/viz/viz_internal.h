@@ -1,10 +1,12 @@
 /* viz_internal.h - pieces shared by the picture modules (dot.c, render.c, plot*.c,
- * formula.c): an output sink that is either a FILE or a caller's buffer, graph walking,
- * and atomic file writing. Not installed. */
+ * formula.c): an output sink that is either a FILE or a caller's buffer, and clean UTF-8
+ * for cairo and graphviz. Files are written with the library's one writer (micrograd.h
+ * section 14e), a path's extension read with mg__files_ext. Not installed. */
 #ifndef MG_VIZ_INTERNAL_H
 #define MG_VIZ_INTERNAL_H
 
 #include "engine/graph.h"
+#include "io/files_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,19 +92,5 @@ static inline void mg__viz_utf8_clean(const char *text, char *out, size_t size) 
     }
     out[k] = '\0';
 }
-
-/* Writes a powc exponent as Python would in source: the shortest digits that read back
- * as k, without a trailing ".0" for whole numbers ("2", "-1", "0.5"). */
-void mg__viz_exponent(double k, char *buf, size_t size);
-
-/* ---- atomic files ------------------------------------------------------------------- */
-
-/* Makes a fresh empty temporary file next to path (path + ".XXXXXX" made unique) and
- * writes its name to tmp. Returns MG_STATUS_OK or MG_STATUS_IO (message in err). */
-mg_status mg__viz_tmpfile(const char *path, char *tmp, size_t size, mg_err *err);
-/* Renames tmp to path, or removes tmp when that fails. */
-mg_status mg__viz_commit(const char *tmp, const char *path, mg_err *err);
-/* The extension of path in lower case ("svg"), or "" when none; into ext[16]. */
-const char *mg__viz_ext(const char *path, char ext[16]);
 
 #endif /* MG_VIZ_INTERNAL_H */
