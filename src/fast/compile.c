@@ -15,57 +15,6 @@ enum {
     F_PARAM = 32  /* a parameter leaf that is not a slot */
 };
 
-/* ==== allocation ========================================================================== */
-
-void *mg__calloc_counted(mg_compiled *c, size_t n, size_t size) {
-    size_t bytes = mg__mul_size(n, size);
-    if (bytes == SIZE_MAX) return NULL;
-    void *p = mg__calloc(n ? n : 1, size ? size : 1);
-    if (p) {
-        c->nallocs++;
-        c->bytes += bytes;
-    }
-    return p;
-}
-
-void mg_compiled_free(mg_compiled *c) {
-    if (!c) return;
-    mg__free(c->outputs);
-    mg__free(c->vp);
-    mg__free(c->vargs);
-    mg__free(c->vargneed);
-    mg__free(c->bc_row);
-    mg__free(c->bc_u);
-    mg__free(c->bc_need);
-    mg__free(c->row_tape);
-    mg__free(c->up);
-    mg__free(c->uargs);
-    mg__free(c->uargneed);
-    mg__free(c->U);
-    mg__free(c->UG);
-    mg__free(c->par_u);
-    mg__free(c->par_tape);
-    mg__free(c->copy_u);
-    mg__free(c->copy_tape);
-    mg__free(c->gruns);
-    mg__free(c->cruns);
-    for (size_t g = 0; g < c->ngroups; g++) {
-        mg__free(c->groups[g].W);
-        mg__free(c->groups[g].b);
-    }
-    mg__free(c->groups);
-    mg__free(c->idx);
-    for (size_t t = 0; t < c->nwork; t++) {
-        mg__free(c->work[t].V);
-        mg__free(c->work[t].G);
-        mg__free(c->work[t].XT);
-        mg__free((void *)c->work[t].rows);
-    }
-    mg__free(c->work);
-    mg__free(c->gbuf);
-    mg__free(c);
-}
-
 /* ==== dense layers ======================================================================== */
 
 /* A varying dot value can join a dense layer when each pair is (weight without slot
@@ -227,7 +176,7 @@ static size_t make_runs(mg_compiled *c, const uint32_t *tape, const uint32_t *u,
                         mg__span **out) {
     size_t nr = 0;
     for (size_t k = 0; k < n; k++) nr += k == 0 || tape[k] != tape[k - 1] + 1 || u[k] != u[k - 1] + 1;
-    *out = mg__calloc_counted(c, nr, sizeof **out);
+    *out = mg__tape_calloc(c, nr, sizeof **out);
     if (!*out) return 0;
     nr = 0;
     for (size_t k = 0; k < n; k++) {
@@ -263,8 +212,8 @@ static int copy_list(mg_compiled *c) {
         if (c->outputs[k] & MG__UREF) rd[c->outputs[k] & ~MG__UREF] = 1;
     size_t n = 0;
     for (size_t k = 0; k < c->npar; k++) n += rd[c->par_u[k]];
-    c->copy_u = mg__calloc_counted(c, n, sizeof *c->copy_u);
-    c->copy_tape = mg__calloc_counted(c, n, sizeof *c->copy_tape);
+    c->copy_u = mg__tape_calloc(c, n, sizeof *c->copy_u);
+    c->copy_tape = mg__tape_calloc(c, n, sizeof *c->copy_tape);
     if (c->copy_u && c->copy_tape)
         for (size_t k = 0; k < c->npar; k++)
             if (rd[c->par_u[k]]) {
@@ -343,19 +292,13 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     if (top64 < 0) return NULL;
     uint32_t top = (uint32_t)top64;
 
-    mg_compiled *c = mg__calloc(1, sizeof *c);
+    mg_compiled *c = mg__tape_new(ctx);
     if (!c) {
         mg_err_set(err, MG_STATUS_NOMEM, "mg_compile: out of memory");
         return NULL;
     }
-    c->nallocs = 1;
-    c->bytes = sizeof *c;
-    c->nthreads = mg__threads(0);
-    c->ctx = ctx;
     c->nslots = nslots;
     c->noutputs = noutputs;
-    c->kern = mg__kernels_get(MG_KERNELS_AUTO);
-    c->loss = MG__NONE;
 
     /* temporaries, per tape value up to top */
     size_t n = (size_t)top + 1;
@@ -412,8 +355,8 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     c->pmin = pmin;
     c->npar = nparams;
     c->nlossparams = nlossparams;
-    c->par_u = mg__calloc_counted(c, nparams, sizeof *c->par_u);
-    c->par_tape = mg__calloc_counted(c, nparams, sizeof *c->par_tape);
+    c->par_u = mg__tape_calloc(c, nparams, sizeof *c->par_u);
+    c->par_tape = mg__tape_calloc(c, nparams, sizeof *c->par_tape);
     if (!c->par_u || !c->par_tape) goto fail;
     size_t nu = P, rank = 0, lossrank = 0, restrank = nlossparams;
     for (uint32_t i = 0; i <= top; i++) {
@@ -436,7 +379,7 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     }
     if (c->has_maxidx) c->maxgen = ctx->gen[c->maxidx];
     c->nu = nu;
-    c->U = mg__calloc_counted(c, nu, sizeof *c->U);
+    c->U = mg__tape_calloc(c, nu, sizeof *c->U);
     if (!c->U) goto fail;
     for (uint32_t i = 0; i <= top; i++)
         if ((f[i] & F_REACH) && !(f[i] & (F_VARY | F_PARAM)) && ctx->op[i] == MG_OP_LEAF)
@@ -445,7 +388,7 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     /* ---- dense layers ---- */
     size_t ng = find_groups(ctx, f, top, gid, gfirst, gnext);
     if (ng == SIZE_MAX) goto fail;
-    c->groups = mg__calloc_counted(c, ng, sizeof *c->groups);
+    c->groups = mg__tape_calloc(c, ng, sizeof *c->groups);
     if (!c->groups) goto fail;
     c->ngroups = ng; /* only now: mg_compiled_free walks the groups */
     size_t nidx = 0, maxin = 0;
@@ -467,7 +410,7 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
         nidx += add;
         if (d->nin > maxin) maxin = d->nin;
     }
-    c->idx = mg__calloc_counted(c, nidx, sizeof *c->idx);
+    c->idx = mg__tape_calloc(c, nidx, sizeof *c->idx);
     xbuf = mg__calloc(maxin, sizeof *xbuf);
     if (!c->idx || !xbuf) goto fail;
 
@@ -497,15 +440,15 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
                 bcrow[map[p[k]]] = (uint32_t)(nslots + nbc++);
     }
     c->nbcast = nbc;
-    c->bc_row = mg__calloc_counted(c, nbc, sizeof *c->bc_row);
-    c->bc_u = mg__calloc_counted(c, nbc, sizeof *c->bc_u);
-    c->bc_need = mg__calloc_counted(c, nbc, 1);
-    c->vp = mg__calloc_counted(c, nvp, sizeof *c->vp);
-    c->vargs = mg__calloc_counted(c, nvargs, sizeof *c->vargs);
-    c->vargneed = mg__calloc_counted(c, nvargs, 1);
-    c->up = mg__calloc_counted(c, nup, sizeof *c->up);
-    c->uargs = mg__calloc_counted(c, nuargs, sizeof *c->uargs);
-    c->uargneed = mg__calloc_counted(c, nuargs, 1);
+    c->bc_row = mg__tape_calloc(c, nbc, sizeof *c->bc_row);
+    c->bc_u = mg__tape_calloc(c, nbc, sizeof *c->bc_u);
+    c->bc_need = mg__tape_calloc(c, nbc, 1);
+    c->vp = mg__tape_calloc(c, nvp, sizeof *c->vp);
+    c->vargs = mg__tape_calloc(c, nvargs, sizeof *c->vargs);
+    c->vargneed = mg__tape_calloc(c, nvargs, 1);
+    c->up = mg__tape_calloc(c, nup, sizeof *c->up);
+    c->uargs = mg__tape_calloc(c, nuargs, sizeof *c->uargs);
+    c->uargneed = mg__tape_calloc(c, nuargs, 1);
     if (!c->bc_row || !c->bc_u || !c->bc_need || !c->vp || !c->vargs || !c->vargneed ||
         !c->up || !c->uargs || !c->uargneed)
         goto fail;
@@ -589,10 +532,10 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     }
     for (size_t g = 0; g < ng; g++) {
         mg__dense *d = &c->groups[g];
-        d->b = mg__calloc_counted(c, d->nout, sizeof *d->b);
+        d->b = mg__tape_calloc(c, d->nout, sizeof *d->b);
         if (!d->b) goto fail;
         if (!d->affine) {
-            d->W = mg__calloc_counted(c, (size_t)d->nout * d->nin, sizeof *d->W);
+            d->W = mg__tape_calloc(c, (size_t)d->nout * d->nin, sizeof *d->W);
             if (!d->W) goto fail;
             d->dw = c->gsize;
             if (d->need_dw) c->gsize += (size_t)d->nout * d->nin;
@@ -600,9 +543,9 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
         if (d->need_dw && (d->nin + 7) / 8 * 8 > c->maxnin8)
             c->maxnin8 = (d->nin + 7) / 8 * 8;
     }
-    c->row_tape = mg__calloc_counted(c, c->nrows, sizeof *c->row_tape);
-    c->UG = mg__calloc_counted(c, c->gsize, sizeof *c->UG);
-    c->outputs = mg__calloc_counted(c, noutputs, sizeof *c->outputs);
+    c->row_tape = mg__tape_calloc(c, c->nrows, sizeof *c->row_tape);
+    c->UG = mg__tape_calloc(c, c->gsize, sizeof *c->UG);
+    c->outputs = mg__tape_calloc(c, noutputs, sizeof *c->outputs);
     if (!c->row_tape || !c->UG || !c->outputs) goto fail;
     for (uint32_t i = 0; i <= top; i++) {
         if (!(f[i] & F_REACH)) continue;
@@ -619,6 +562,8 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
         c->outputs[k] = (f[i] & F_VARY) ? map[i] : map[i] | MG__UREF;
     }
     if (!copy_list(c)) goto fail;
+    size_t fit = MG__BLOCK_BYTES / (16 * (c->nrows ? c->nrows : 1)) / 8 * 8;
+    c->smax = fit < 8 ? 8 : fit > MG__LANES ? MG__LANES : fit;
     mg__free(f);
     mg__free(map);
     mg__free(gid);

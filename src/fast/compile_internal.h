@@ -1,5 +1,8 @@
-/* compile_internal.h - private layout of a compiled tape (src/compile.c, src/replay.c) and
- * the lane kernels it runs (src/kernels.c). Not installed.
+/* compile_internal.h - private layout of a compiled tape and the lane kernels it runs.
+ * Files: tape.c owns the object's memory (allocates, counts and frees every block of it,
+ * the work buffers included); compile.c records a graph into it; replay.c runs it;
+ * kernels.c (with the template kernels_tpl.h) is the arithmetic over the lanes. Not
+ * installed.
  *
  * Vocabulary. A compiled tape splits the recorded values in two:
  *   - varying values depend on a slot (an input or target that changes per sample). They
@@ -60,7 +63,7 @@ typedef struct mg__dense {
     uint8_t need_dx, need_dw, need_db;
 } mg__dense;
 
-/* ---- kernels (src/kernels.c) --------------------------------------------------------- */
+/* ---- kernels (kernels.c) ------------------------------------------------------------- */
 
 /* out[orows[r]][l] = (init ? init[r] : out[orows[r]][l]) + sum_k A[r*ars + k*aks] *
  * B[brows[k]][l] for r < m, l < S, k summed in order from 0; rows are S apart. */
@@ -116,10 +119,16 @@ typedef struct mg__span {
 typedef struct mg__work {
     double *V, *G; /* [nrows * smax] */
     double *XT;    /* [smax * maxnin8] transposed inputs for weight gradients */
-    const double **rows; /* [max(nslots, maxnin8, smax)] row pointers for transposes */
+    const double **rows; /* [max(maxnin8, smax)] row pointers for transposes */
 } mg__work;
 
 #define MG__MAX_CHUNKS 8 /* gradient partial sums per replay: fixed by the batch alone */
+#define MG__LANES 64     /* widest lane block */
+/* A lane block's values and gradients (16 bytes per row and lane) are kept within this
+ * budget, about a core's share of the last-level cache, so a tape with many rows runs in
+ * narrower blocks (down to 8 lanes, one AVX-512 vector) instead of spilling to memory
+ * between its forward and backward passes. */
+#define MG__BLOCK_BYTES ((size_t)4 << 20)
 
 struct mg_compiled {
     mg_ctx *ctx;
@@ -170,7 +179,7 @@ struct mg_compiled {
     /* replay state */
     const mg__kernels *kern;
     int nthreads;       /* threads a replay uses (mg__threads, resolved when set) */
-    size_t smax;        /* widest lane block */
+    size_t smax;        /* widest lane block (fixed by nrows at compile time) */
     size_t gsize;       /* doubles in one chunk's gradient buffer */
     mg__work *work;
     size_t nwork;       /* workspaces allocated */
@@ -181,8 +190,18 @@ struct mg_compiled {
 
 #define MG__UREF 0x80000000u /* in loss/outputs: a uniform index, not a row */
 
-/* Counts an allocation made for the compiled object (so tests can see there are none
- * after warm-up) and fails cleanly on overflow. */
-void *mg__calloc_counted(mg_compiled *c, size_t n, size_t size);
+/* ---- memory (tape.c) ------------------------------------------------------------------ */
+
+/* A new empty tape on ctx: no loss, automatic kernels, the default threads. NULL when out
+ * of memory. Everything it will hold comes from mg__tape_calloc and mg__tape_reserve, and
+ * mg_compiled_free frees it all. */
+mg_compiled *mg__tape_new(mg_ctx *ctx);
+/* n zeroed elements of size bytes for c, counted in c->nallocs and c->bytes (so tests can
+ * see there are none after warm-up); NULL when out of memory or n * size overflows. */
+void *mg__tape_calloc(mg_compiled *c, size_t n, size_t size);
+/* Grows the work buffers to nthreads lane blocks and nchunks gradient chunks; allocates
+ * nothing when they are already large enough. 0 when out of memory (what was there stays
+ * usable, so a replay may go on with fewer threads). */
+int mg__tape_reserve(mg_compiled *c, size_t nthreads, size_t nchunks);
 
 #endif /* MG_COMPILE_INTERNAL_H */

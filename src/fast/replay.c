@@ -8,7 +8,6 @@
 #include <omp.h>
 #endif
 
-#define MG__LANES 64       /* widest lane block */
 #define MG__CHUNK_LANES 32 /* fewest samples per chunk of the gradient sum */
 #define MG__REDUCE_RUN 4096 /* gradients summed per task when chunks are added up */
 
@@ -52,50 +51,6 @@ void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info) {
     info->nallocs = c->nallocs;
     info->kernels = c->kern->name;
     info->threads = threads_of(c);
-}
-
-/* ==== work buffers ======================================================================== */
-
-/* Grows the buffers for nt threads and nchunks gradient chunks; allocates nothing when they
- * are already large enough. 0 when out of memory (what was there stays usable). */
-static int prepare(mg_compiled *c, size_t nt, size_t nchunks) {
-    if (!c->smax) {
-        size_t fit = ((size_t)4 << 20) / (16 * (c->nrows ? c->nrows : 1)) / 8 * 8;
-        c->smax = fit < 8 ? 8 : fit > MG__LANES ? MG__LANES : fit;
-    }
-    if (nt > c->nwork) {
-        mg__work *w = mg__calloc_counted(c, nt, sizeof *w);
-        if (!w) return 0;
-        if (c->nwork) memcpy(w, c->work, c->nwork * sizeof *w);
-        mg__free(c->work);
-        c->work = w;
-        for (size_t t = c->nwork; t < nt; t++) {
-            size_t vs = mg__mul_size(c->nrows ? c->nrows : 1, c->smax);
-            w[t].V = mg__calloc_counted(c, vs, sizeof(double));
-            w[t].G = mg__calloc_counted(c, vs, sizeof(double));
-            w[t].XT = mg__calloc_counted(c, c->smax * (c->maxnin8 ? c->maxnin8 : 1), sizeof(double));
-            size_t nptr = c->maxnin8 > c->smax ? c->maxnin8 : c->smax;
-            w[t].rows = mg__calloc_counted(c, nptr, sizeof *w[t].rows);
-            if (!w[t].V || !w[t].G || !w[t].XT || !w[t].rows) {
-                mg__free(w[t].V);
-                mg__free(w[t].G);
-                mg__free(w[t].XT);
-                mg__free((void *)w[t].rows);
-                w[t].V = w[t].G = w[t].XT = NULL;
-                w[t].rows = NULL;
-                return 0;
-            }
-            c->nwork = t + 1;
-        }
-    }
-    if (nchunks > 1 + c->ngbuf) {
-        double *g = mg__calloc_counted(c, mg__mul_size(nchunks - 1, c->gsize), sizeof *g);
-        if (!g) return 0;
-        mg__free(c->gbuf);
-        c->gbuf = g;
-        c->ngbuf = nchunks - 1;
-    }
-    return 1;
 }
 
 /* ==== one lane block ====================================================================== */
@@ -335,11 +290,11 @@ static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int back
         if (nchunks > MG__MAX_CHUNKS) nchunks = MG__MAX_CHUNKS;
     }
     size_t nt = (size_t)threads_of(c);
-    if (!prepare(c, 1, nchunks))
+    if (!mg__tape_reserve(c, 1, nchunks))
         return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory for work buffers", fn);
     size_t nunits = backward ? nchunks : (batch + c->smax - 1) / c->smax;
     if (nt > nunits) nt = nunits;
-    if (nt > 1 && !prepare(c, nt, nchunks)) nt = c->nwork; /* fewer threads, same numbers */
+    if (nt > 1 && !mg__tape_reserve(c, nt, nchunks)) nt = c->nwork; /* fewer threads, same numbers */
 
     uniform_forward(c);
     size_t bad[MG__MAX_CHUNKS];
