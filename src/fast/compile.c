@@ -114,13 +114,13 @@ static int continues(const mg__ins *prev, const mg__ins *next) {
 
 /* Merges runs of the same elementwise op over consecutive rows (a layer's activations get
  * consecutive rows, so its ReLUs become one instruction): fewer, longer loops. */
-static void fuse_runs(mg_compiled *c) {
+static void fuse_runs(mg__program *p) {
     size_t w = 0;
-    for (size_t k = 0; k < c->nvp; k++) {
-        if (w > 0 && continues(&c->vp[w - 1], &c->vp[k])) c->vp[w - 1].run++;
-        else c->vp[w++] = c->vp[k];
+    for (size_t k = 0; k < p->n; k++) {
+        if (w > 0 && continues(&p->ins[w - 1], &p->ins[k])) p->ins[w - 1].run++;
+        else p->ins[w++] = p->ins[k];
     }
-    c->nvp = w;
+    p->n = w;
 }
 
 /* The uniform index of each weight, then whether they sit at w0 + o*ldw + i. */
@@ -191,10 +191,10 @@ static size_t make_runs(mg_compiled *c, const uint32_t *tape, const uint32_t *u,
 static int copy_list(mg_compiled *c) {
     uint8_t *rd = mg__calloc(c->nu, 1);
     if (!rd) return 0;
-    for (size_t k = 0; k < c->nup; k++) {
-        const mg__ins *in = &c->up[k];
+    for (size_t k = 0; k < c->uniform.n; k++) {
+        const mg__ins *in = &c->uniform.ins[k];
         if (mg__ops[in->op].arity < 0) {
-            for (uint32_t j = 0; j < in->b; j++) rd[c->uargs[in->a + j]] = 1;
+            for (uint32_t j = 0; j < in->b; j++) rd[c->uniform.args[in->a + j]] = 1;
         } else {
             rd[in->a] = rd[in->b] = 1;
         }
@@ -443,19 +443,12 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     c->bc_row = mg__tape_calloc(c, nbc, sizeof *c->bc_row);
     c->bc_u = mg__tape_calloc(c, nbc, sizeof *c->bc_u);
     c->bc_need = mg__tape_calloc(c, nbc, 1);
-    c->vp = mg__tape_calloc(c, nvp, sizeof *c->vp);
-    c->vargs = mg__tape_calloc(c, nvargs, sizeof *c->vargs);
-    c->vargneed = mg__tape_calloc(c, nvargs, 1);
-    c->up = mg__tape_calloc(c, nup, sizeof *c->up);
-    c->uargs = mg__tape_calloc(c, nuargs, sizeof *c->uargs);
-    c->uargneed = mg__tape_calloc(c, nuargs, 1);
-    if (!c->bc_row || !c->bc_u || !c->bc_need || !c->vp || !c->vargs || !c->vargneed ||
-        !c->up || !c->uargs || !c->uargneed)
+    if (!mg__tape_program(c, &c->varying, nvp, nvargs) ||
+        !mg__tape_program(c, &c->uniform, nup, nuargs) || !c->bc_row || !c->bc_u || !c->bc_need)
         goto fail;
 
     /* ---- the two programs, in tape order ---- */
     size_t row = nslots + nbc;
-    nvp = nvargs = nup = nuargs = 0;
     for (uint32_t i = 0; i <= top; i++) {
         if (!(f[i] & F_REACH) || ctx->op[i] == MG_OP_LEAF) continue;
         int vary = (f[i] & F_VARY) != 0;
@@ -465,7 +458,7 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
             d->y0 = (uint32_t)row;
             for (uint32_t j = i; j != MG__NONE; j = gnext[j]) map[j] = (uint32_t)row++;
             fill_dense(c, d, ctx, f, map, i, gnext, xbuf);
-            mg__ins *in = &c->vp[nvp++];
+            mg__ins *in = &c->varying.ins[c->varying.n++];
             in->op = MG__OP_DENSE;
             in->run = 1;
             in->out = gid[i];
@@ -473,10 +466,11 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
             in->tape = i;
             continue;
         }
-        mg__ins *in = vary ? &c->vp[nvp++] : &c->up[nup++];
-        uint32_t *args = vary ? c->vargs : c->uargs;
-        uint8_t *argneed = vary ? c->vargneed : c->uargneed;
-        size_t *nargs = vary ? &nvargs : &nuargs;
+        mg__program *pg = vary ? &c->varying : &c->uniform;
+        mg__ins *in = &pg->ins[pg->n++];
+        uint32_t *args = pg->args;
+        uint8_t *argneed = pg->argneed;
+        size_t *nargs = &pg->nargs;
         in->op = ctx->op[i];
         in->tape = i;
         in->run = 1;
@@ -513,13 +507,11 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
         }
         if (in->op == MG_OP_POWC) in->k = ctx->data[ctx->a1[i]];
     }
-    c->nvp = nvp;
-    fuse_runs(c);
+    fuse_runs(&c->varying);
     for (size_t g = 0; g < ng; g++) { /* the mirror holds parameters only: u < P */
         mg__dense *d = &c->groups[g];
         d->in_ctx = d->affine && mirror && d->w0 + (d->nout - 1) * d->ldw + d->nin <= P;
     }
-    c->nup = nup;
     c->nrows = row;
 
     /* ---- broadcasts, non-affine weight gradients, where results are, messages ---- */

@@ -42,6 +42,17 @@ typedef struct mg__ins {
     double k;      /* MG_OP_POWC: the exponent (a frozen constant) */
 } mg__ins;
 
+/* A program: instructions in tape order, and the argument pool of its SUM and DOT
+ * instructions. There are two: the varying program runs over lane blocks (its rows
+ * index V and G), the uniform program once per replay (its "rows" index U and UG). */
+typedef struct mg__program {
+    mg__ins *ins;
+    size_t n;
+    uint32_t *args;    /* SUM/DOT arguments: rows, or uniform indices */
+    uint8_t *argneed;  /* 1 where that argument wants its gradient */
+    size_t nargs;
+} mg__program;
+
 /* A dense layer: out[o] = bias[o] + sum_i W[o][i] * x[i] for o < nout, over the lanes. */
 typedef struct mg__dense {
     uint32_t nout, nin;
@@ -141,21 +152,14 @@ struct mg_compiled {
     uint32_t *outputs;  /* [noutputs] rows or uniform references */
 
     /* the varying program and its lane blocks */
-    mg__ins *vp;
-    size_t nvp;
-    uint32_t *vargs;    /* SUM/DOT arguments (rows) */
-    uint8_t *vargneed;
+    mg__program varying;
     size_t nrows;       /* rows per lane block: slots, broadcasts, then operations */
     size_t nbcast;
     uint32_t *bc_row, *bc_u; /* broadcast row r holds U[u] */
     uint8_t *bc_need;
     uint32_t *row_tape; /* [nrows] tape index of each row, for messages */
 
-    /* the uniform program */
-    mg__ins *up;
-    size_t nup;
-    uint32_t *uargs;
-    uint8_t *uargneed;
+    mg__program uniform;
     size_t nu;          /* uniform values */
     double *U, *UG;     /* [nu], [gsize]: data and summed gradients */
     size_t npar;
@@ -199,6 +203,9 @@ mg_compiled *mg__tape_new(mg_ctx *ctx);
 /* n zeroed elements of size bytes for c, counted in c->nallocs and c->bytes (so tests can
  * see there are none after warm-up); NULL when out of memory or n * size overflows. */
 void *mg__tape_calloc(mg_compiled *c, size_t n, size_t size);
+/* Allocates p's room for nins instructions and nargs arguments (p->n and p->nargs start
+ * at 0). 0 when out of memory (mg_compiled_free frees what was allocated). */
+int mg__tape_program(mg_compiled *c, mg__program *p, size_t nins, size_t nargs);
 /* Grows the work buffers to nthreads lane blocks and nchunks gradient chunks; allocates
  * nothing when they are already large enough. 0 when out of memory (what was there stays
  * usable, so a replay may go on with fewer threads). */

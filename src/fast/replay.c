@@ -42,7 +42,7 @@ void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info) {
     info->nvalues = c->nvalues;
     info->nslots = c->nslots;
     info->noutputs = c->noutputs;
-    info->ninstructions = c->nvp;
+    info->ninstructions = c->varying.n;
     info->nuniform = c->nu;
     info->nparams = c->nlossparams;
     info->ngroups = c->ngroups;
@@ -115,10 +115,10 @@ static size_t run_block(const mg_compiled *c, mg__work *w, const double *sv, siz
         double *row = V + (size_t)c->bc_row[b] * S, u = c->U[c->bc_u[b]];
         for (size_t l = 0; l < S; l++) row[l] = u;
     }
-    for (size_t k = 0; k < c->nvp; k++) {
-        const mg__ins *in = &c->vp[k];
+    for (size_t k = 0; k < c->varying.n; k++) {
+        const mg__ins *in = &c->varying.ins[k];
         if (in->op == MG__OP_DENSE) dense_forward(c, &c->groups[in->out], V, S);
-        else mg__ins_forward(in, c->vargs, V, S, S * in->run, c->kern);
+        else mg__ins_forward(in, c->varying.args, V, S, S * in->run, c->kern);
     }
     size_t bad = SIZE_MAX;
     if (c->loss != MG__NONE)
@@ -137,11 +137,11 @@ static size_t run_block(const mg_compiled *c, mg__work *w, const double *sv, siz
     memset(G + ns * S, 0, (c->nrows - ns) * S * sizeof *G);
     if (!(c->loss & MG__UREF))
         for (size_t l = 0; l < n; l++) G[(size_t)c->loss * S + l] = scale;
-    for (size_t k = c->nvp; k-- > 0;) {
-        const mg__ins *in = &c->vp[k];
+    for (size_t k = c->varying.n; k-- > 0;) {
+        const mg__ins *in = &c->varying.ins[k];
         if (!in->bwd) continue;
         if (in->op == MG__OP_DENSE) dense_backward(c, &c->groups[in->out], w, S, n, UGc, sv, s0);
-        else mg__ins_backward(in, c->vargs, c->vargneed, V, G, S, S * in->run, c->kern);
+        else mg__ins_backward(in, c->varying.args, c->varying.argneed, V, G, S, S * in->run, c->kern);
     }
     for (size_t b = 0; b < c->nbcast; b++) {
         if (!c->bc_need[b]) continue;
@@ -156,7 +156,8 @@ static void uniform_forward(mg_compiled *c) {
     const double *data = c->ctx->data;
     for (size_t r = 0; r < c->ncruns; r++)
         memcpy(c->U + c->cruns[r].u, data + c->cruns[r].tape, c->cruns[r].len * sizeof *data);
-    for (size_t k = 0; k < c->nup; k++) mg__ins_forward(&c->up[k], c->uargs, c->U, 1, 1, NULL);
+    const mg__program *up = &c->uniform;
+    for (size_t k = 0; k < up->n; k++) mg__ins_forward(&up->ins[k], up->args, c->U, 1, 1, NULL);
     for (size_t g = 0; g < c->ngroups; g++) {
         mg__dense *d = &c->groups[g];
         const uint32_t *b = c->idx + d->bias;
@@ -176,8 +177,9 @@ static void uniform_backward(mg_compiled *c, size_t batch, double scale) {
             c->UG[c->idx[d->widx + k]] += c->UG[d->dw + k];
     }
     if (c->loss & MG__UREF) c->UG[c->loss & ~MG__UREF] += scale * (double)batch;
-    for (size_t k = c->nup; k-- > 0;)
-        if (c->up[k].bwd) mg__ins_backward(&c->up[k], c->uargs, c->uargneed, c->U, c->UG, 1, 1, NULL);
+    const mg__program *up = &c->uniform;
+    for (size_t k = up->n; k-- > 0;)
+        if (up->ins[k].bwd) mg__ins_backward(&up->ins[k], up->args, up->argneed, c->U, c->UG, 1, 1, NULL);
 }
 
 /* ==== messages ============================================================================ */
@@ -193,11 +195,12 @@ static void explain(mg_compiled *c, const double *sv, size_t s, mg_err *err) {
     double x = 0.0;
     for (size_t k = 0; k < c->nslots && !what; k++)
         if (!isfinite(V[k * 8])) what = "slot", tape = c->row_tape[k], x = V[k * 8];
-    for (size_t k = 0; k < c->nup && !what; k++)
-        if (!isfinite(c->U[c->up[k].out]))
-            what = mg__ops[c->up[k].op].name, tape = c->up[k].tape, x = c->U[c->up[k].out];
-    for (size_t k = 0; k < c->nvp && !what; k++) {
-        const mg__ins *in = &c->vp[k];
+    for (size_t k = 0; k < c->uniform.n && !what; k++) {
+        const mg__ins *in = &c->uniform.ins[k];
+        if (!isfinite(c->U[in->out])) what = mg__ops[in->op].name, tape = in->tape, x = c->U[in->out];
+    }
+    for (size_t k = 0; k < c->varying.n && !what; k++) {
+        const mg__ins *in = &c->varying.ins[k];
         uint32_t r0 = in->out, r1 = in->out + in->run;
         if (in->op == MG__OP_DENSE) r0 = c->groups[in->out].y0, r1 = r0 + c->groups[in->out].nout;
         for (uint32_t r = r0; r < r1 && !what; r++)

@@ -70,19 +70,29 @@ int mg__tape_reserve(mg_compiled *c, size_t nthreads, size_t nchunks) {
     return 1;
 }
 
+int mg__tape_program(mg_compiled *c, mg__program *p, size_t nins, size_t nargs) {
+    p->ins = mg__tape_calloc(c, nins, sizeof *p->ins);
+    p->args = mg__tape_calloc(c, nargs, sizeof *p->args);
+    p->argneed = mg__tape_calloc(c, nargs, sizeof *p->argneed);
+    p->n = p->nargs = 0;
+    return p->ins && p->args && p->argneed;
+}
+
+static void program_free(mg__program *p) {
+    mg__free(p->ins);
+    mg__free(p->args);
+    mg__free(p->argneed);
+}
+
 void mg_compiled_free(mg_compiled *c) {
     if (!c) return;
+    program_free(&c->varying);
+    program_free(&c->uniform);
     mg__free(c->outputs);
-    mg__free(c->vp);
-    mg__free(c->vargs);
-    mg__free(c->vargneed);
     mg__free(c->bc_row);
     mg__free(c->bc_u);
     mg__free(c->bc_need);
     mg__free(c->row_tape);
-    mg__free(c->up);
-    mg__free(c->uargs);
-    mg__free(c->uargneed);
     mg__free(c->U);
     mg__free(c->UG);
     mg__free(c->par_u);
