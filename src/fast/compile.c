@@ -7,7 +7,7 @@
  *   layout_groups   the dense layers and their index lists
  *   count_rows      broadcast rows, and room for the two programs
  *   emit_programs   the instructions, in tape order; a value's row
- *   finish_groups, finish_results, copy_list: the tables a replay reads */
+ *   finish_groups, finish_results, param_runs: the tables a replay reads */
 #include "compile_internal.h"
 
 #include <math.h>
@@ -36,6 +36,9 @@ typedef struct compile_tmp {
     uint32_t *xbuf;   /* [widest layer's nin] a dot's inputs */
     size_t nparams;   /* parameters reached */
     uint32_t pmin, pmax; /* their lowest and highest tape index */
+    uint32_t *par_u, *par_tape; /* [nparams] their uniform and tape indices, those the loss
+                                   depends on first */
+    int mirror;       /* parameter u = tape index - pmin (see mirror_pays) */
     size_t span;      /* uniform indices that parameters take (0 .. span-1) */
     const char *why;  /* on failure: what to report, with st */
     mg_status st;
@@ -61,6 +64,8 @@ static void tmp_free(compile_tmp *t) {
     mg__free(t->gnext);
     mg__free(t->bcrow);
     mg__free(t->xbuf);
+    mg__free(t->par_u);
+    mg__free(t->par_tape);
 }
 
 /* A limit of the tape's 32-bit indices was reached: 0, with the reason. */
@@ -189,13 +194,12 @@ static int number_uniform(compile_tmp *t, mg_compiled *c) {
     const mg_ctx *ctx = t->ctx;
     const uint8_t *f = t->flags;
     size_t span = t->nparams ? (size_t)t->pmax - t->pmin + 1 : 0;
-    c->mirror = mirror_pays(span, t->nparams);
-    t->span = c->mirror ? span : t->nparams;
+    t->mirror = mirror_pays(span, t->nparams);
+    t->span = t->mirror ? span : t->nparams;
     c->pmin = t->pmin;
-    c->npar = t->nparams;
-    c->par_u = mg__tape_calloc(c, t->nparams, sizeof *c->par_u);
-    c->par_tape = mg__tape_calloc(c, t->nparams, sizeof *c->par_tape);
-    if (!c->par_u || !c->par_tape) return 0;
+    t->par_u = mg__calloc(t->nparams, sizeof *t->par_u);
+    t->par_tape = mg__calloc(t->nparams, sizeof *t->par_tape);
+    if (!t->par_u || !t->par_tape) return 0;
     size_t nu = t->span, rank = 0, lossrank = 0, restrank = c->nlossparams;
     for (uint32_t i = 0; i <= t->top; i++) {
         if (!(f[i] & F_REACH) || (f[i] & F_VARY)) continue;
@@ -203,11 +207,11 @@ static int number_uniform(compile_tmp *t, mg_compiled *c) {
             t->map[i] = (uint32_t)nu++;
             continue;
         }
-        t->map[i] = c->mirror ? i - t->pmin : (uint32_t)rank;
+        t->map[i] = t->mirror ? i - t->pmin : (uint32_t)rank;
         rank++;
         size_t k = (f[i] & F_LOSS) ? lossrank++ : restrank++;
-        c->par_u[k] = t->map[i];
-        c->par_tape[k] = i;
+        t->par_u[k] = t->map[i];
+        t->par_tape[k] = i;
         if (!c->has_maxidx || i > c->maxidx) c->maxidx = i, c->has_maxidx = 1;
     }
     if (nu >= MG__UREF) return too_large(t);
@@ -524,7 +528,7 @@ static void emit_programs(compile_tmp *t, mg_compiled *c) {
     fuse_runs(&c->varying);
     for (size_t g = 0; g < c->ngroups; g++) { /* the mirror holds parameters only: u < span */
         mg__dense *d = &c->groups[g];
-        d->in_ctx = d->affine && c->mirror && d->w0 + (d->nout - 1) * d->ldw + d->nin <= t->span;
+        d->in_ctx = d->affine && t->mirror && d->w0 + (d->nout - 1) * d->ldw + d->nin <= t->span;
     }
 }
 
@@ -599,11 +603,9 @@ static size_t make_runs(mg_compiled *c, const uint32_t *tape, const uint32_t *u,
     return nr;
 }
 
-/* Finally the parameters a replay reads through U, not in place: those the uniform program,
- * broadcasts, biases, gathered weights and results read. 0 when out of memory. */
-static int copy_list(mg_compiled *c) {
-    uint8_t *rd = mg__calloc(c->nu, 1);
-    if (!rd) return 0;
+/* Which uniform values a replay reads from U (not in place from the context's data):
+ * what the uniform program, broadcasts, biases, gathered weights and results read. */
+static void mark_read(const mg_compiled *c, uint8_t *rd) {
     for (size_t k = 0; k < c->uniform.n; k++) {
         const mg__ins *in = &c->uniform.ins[k];
         if (mg__ops[in->op].arity < 0) {
@@ -623,21 +625,28 @@ static int copy_list(mg_compiled *c) {
     if (c->loss != MG__NONE && (c->loss & MG__UREF)) rd[c->loss & ~MG__UREF] = 1;
     for (size_t k = 0; k < c->noutputs; k++)
         if (c->outputs[k] & MG__UREF) rd[c->outputs[k] & ~MG__UREF] = 1;
-    size_t n = 0;
-    for (size_t k = 0; k < c->npar; k++) n += rd[c->par_u[k]];
-    c->copy_u = mg__tape_calloc(c, n, sizeof *c->copy_u);
-    c->copy_tape = mg__tape_calloc(c, n, sizeof *c->copy_tape);
-    if (c->copy_u && c->copy_tape)
-        for (size_t k = 0; k < c->npar; k++)
-            if (rd[c->par_u[k]]) {
-                c->copy_u[c->ncopy] = c->par_u[k];
-                c->copy_tape[c->ncopy++] = c->par_tape[k];
-            }
+}
+
+/* Finally the two parameter lists a replay walks, as runs: those whose gradients it writes
+ * (the loss's), and those it copies into U because something reads them there. 0 when
+ * out of memory. */
+static int param_runs(compile_tmp *t, mg_compiled *c) {
+    uint8_t *rd = mg__calloc(c->nu, 1);
+    uint32_t *cu = mg__calloc(t->nparams, sizeof *cu), *ct = mg__calloc(t->nparams, sizeof *ct);
+    int ok = rd && cu && ct;
+    if (ok) {
+        mark_read(c, rd);
+        size_t n = 0;
+        for (size_t k = 0; k < t->nparams; k++)
+            if (rd[t->par_u[k]]) cu[n] = t->par_u[k], ct[n++] = t->par_tape[k];
+        c->ncruns = make_runs(c, ct, cu, n, &c->cruns);
+        c->ngruns = make_runs(c, t->par_tape, t->par_u, c->nlossparams, &c->gruns);
+        ok = c->cruns && c->gruns;
+    }
     mg__free(rd);
-    if (!c->copy_u || !c->copy_tape) return 0;
-    c->ncruns = make_runs(c, c->copy_tape, c->copy_u, c->ncopy, &c->cruns);
-    c->ngruns = make_runs(c, c->par_tape, c->par_u, c->nlossparams, &c->gruns);
-    return c->cruns && c->gruns;
+    mg__free(cu);
+    mg__free(ct);
+    return ok;
 }
 
 /* ==== compiling =========================================================================== */
@@ -660,7 +669,7 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     }
     if (ok) {
         emit_programs(&t, c);
-        ok = finish_groups(&t, c) && finish_results(&t, c, loss, slots, outputs) && copy_list(c);
+        ok = finish_groups(&t, c) && finish_results(&t, c, loss, slots, outputs) && param_runs(&t, c);
     }
     tmp_free(&t);
     if (ok) return c;

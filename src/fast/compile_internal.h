@@ -162,17 +162,12 @@ struct mg_compiled {
     mg__program uniform;
     size_t nu;          /* uniform values */
     double *U, *UG;     /* [nu], [gsize]: data and summed gradients */
-    size_t npar;
-    uint32_t *par_u, *par_tape; /* parameters: uniform index and tape index, those the
-                                   loss depends on first */
-    size_t nlossparams; /* the first nlossparams of them get gradients */
-    size_t ncopy;
-    uint32_t *copy_u, *copy_tape; /* parameters read through U (copied in per replay) */
-    mg__span *gruns, *cruns;      /* the same two lists as runs of consecutive values */
+    size_t nlossparams; /* parameters the loss depends on: they get gradients */
+    mg__span *gruns;    /* those parameters (tape, u) in tape order, as runs */
+    mg__span *cruns;    /* parameters read through U, copied in per replay, as runs */
     size_t ngruns, ncruns;
-    int mirror;         /* parameter u = tape index - pmin, so dense weights are read in
-                           place from the context's data */
-    uint32_t pmin;
+    uint32_t pmin;      /* lowest parameter tape index: with the mirror (compile.c), a
+                           parameter's u is its tape index - pmin */
 
     mg__dense *groups;
     size_t ngroups, ngrouped, maxnin8;

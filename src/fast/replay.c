@@ -270,6 +270,33 @@ static void reduce_run(const replay_job *j, size_t r) {
     }
 }
 
+/* Adds the summed parameter gradients to the context's grads, unless one is not finite
+ * (then nothing is added and err names the first in tape order). */
+static mg_status add_gradients(mg_compiled *c, mg_err *err) {
+    /* x * 0 is NaN exactly when x is not finite: one vector pass finds out whether any is */
+    double nonfinite = 0.0;
+    for (size_t r = 0; r < c->ngruns; r++) {
+        const double *g = c->UG + c->gruns[r].u;
+        for (size_t j = 0; j < c->gruns[r].len; j++) nonfinite += g[j] * 0.0;
+    }
+    for (size_t r = 0; r < c->ngruns && nonfinite != 0.0; r++)
+        for (uint32_t j = 0; j < c->gruns[r].len; j++) {
+            double g = c->UG[c->gruns[r].u + j];
+            char buf[32];
+            if (!isfinite(g))
+                return mg_err_set(err, MG_STATUS_NUMERIC,
+                                  "the gradient of parameter tape #%u summed over the batch is %s",
+                                  c->gruns[r].tape + j, mg_fmt_repr(g, buf, sizeof buf));
+        }
+    double *grad = c->ctx->grad;
+    for (size_t r = 0; r < c->ngruns; r++) {
+        double *gp = grad + c->gruns[r].tape;
+        const double *g = c->UG + c->gruns[r].u;
+        for (size_t j = 0; j < c->gruns[r].len; j++) gp[j] += g[j];
+    }
+    return MG_STATUS_OK;
+}
+
 static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int backward,
                         double scale, double *losses, double *outputs, mg_err *err) {
     const char *fn = backward ? "mg_compiled_forward_backward" : "mg_compiled_forward";
@@ -328,26 +355,7 @@ static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int back
             return MG_STATUS_NUMERIC;
         }
     uniform_backward(c, batch, scale);
-    /* x * 0 is NaN exactly when x is not finite: one vector pass finds out whether any is */
-    double nonfinite = 0.0;
-    for (size_t r = 0; r < c->ngruns; r++) {
-        const double *g = c->UG + c->gruns[r].u;
-        for (size_t j = 0; j < c->gruns[r].len; j++) nonfinite += g[j] * 0.0;
-    }
-    for (size_t k = 0; k < c->nlossparams && nonfinite != 0.0; k++)
-        if (!isfinite(c->UG[c->par_u[k]])) {
-            char buf[32];
-            return mg_err_set(err, MG_STATUS_NUMERIC,
-                              "the gradient of parameter tape #%u summed over the batch is %s",
-                              c->par_tape[k], mg_fmt_repr(c->UG[c->par_u[k]], buf, sizeof buf));
-        }
-    double *grad = ctx->grad;
-    for (size_t r = 0; r < c->ngruns; r++) {
-        double *gp = grad + c->gruns[r].tape;
-        const double *g = c->UG + c->gruns[r].u;
-        for (size_t j = 0; j < c->gruns[r].len; j++) gp[j] += g[j];
-    }
-    return MG_STATUS_OK;
+    return add_gradients(c, err);
 }
 
 mg_status mg_compiled_forward(mg_compiled *c, size_t batch, const double *slot_values,

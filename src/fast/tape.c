@@ -95,10 +95,6 @@ void mg_compiled_free(mg_compiled *c) {
     mg__free(c->row_tape);
     mg__free(c->U);
     mg__free(c->UG);
-    mg__free(c->par_u);
-    mg__free(c->par_tape);
-    mg__free(c->copy_u);
-    mg__free(c->copy_tape);
     mg__free(c->gruns);
     mg__free(c->cruns);
     for (size_t g = 0; g < c->ngroups; g++) {
