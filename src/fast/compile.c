@@ -9,6 +9,7 @@
  *   emit_programs   the instructions, in tape order; a value's row
  *   finish_groups, finish_results, param_runs: the tables a replay reads */
 #include "compile_internal.h"
+#include "core/hash.h"
 
 #include <math.h>
 
@@ -247,10 +248,27 @@ static uint32_t dense_inputs(const mg_ctx *ctx, const uint8_t *f, uint32_t i, ui
     return m / 2;
 }
 
-static uint64_t hash_inputs(const uint32_t *x, uint32_t n) {
-    uint64_t h = 1469598103934665603u;
-    for (uint32_t k = 0; k < n; k++) h = (h ^ x[k]) * 1099511628211u;
-    return h;
+/* A dense layer is found by its input list: the key looked up, and what the lookup
+ * compares it with (group g's inputs are its first member's, read into xb). */
+typedef struct group_key {
+    const uint32_t *x;
+    uint32_t n;
+} group_key;
+typedef struct group_match {
+    const compile_tmp *t;
+    uint32_t *xb;
+} group_match;
+
+static int same_inputs(const void *user, uint32_t g, const void *key) {
+    const group_match *gm = user;
+    const group_key *k = key;
+    return dense_inputs(gm->t->ctx, gm->t->flags, gm->t->gfirst[g], gm->xb) == k->n &&
+           !memcmp(k->x, gm->xb, k->n * sizeof *k->x);
+}
+
+/* Whether value i is a dot that may join a dense layer: reached, varying. */
+static int dot_candidate(const compile_tmp *t, uint32_t i) {
+    return (t->flags[i] & (F_REACH | F_VARY)) == (F_REACH | F_VARY) && t->ctx->op[i] == MG_OP_DOT;
 }
 
 /* Groups the dense-capable dot values by their input list. gid[i] gets the group of each
@@ -258,52 +276,38 @@ static uint64_t hash_inputs(const uint32_t *x, uint32_t n) {
  * member. Returns the number of groups, or SIZE_MAX when out of memory. */
 static size_t find_groups(compile_tmp *t) {
     const mg_ctx *ctx = t->ctx;
-    const uint8_t *f = t->flags;
-    uint32_t top = t->top, *gid = t->gid, *gfirst = t->gfirst, *gnext = t->gnext;
+    uint32_t *gid = t->gid, *gnext = t->gnext;
     size_t ndots = 0, maxin = 0;
-    for (uint32_t i = 0; i <= top; i++) {
+    for (uint32_t i = 0; i <= t->top; i++) {
         gid[i] = gnext[i] = MG__NONE;
-        if ((f[i] & (F_REACH | F_VARY)) == (F_REACH | F_VARY) && ctx->op[i] == MG_OP_DOT) {
-            uint32_t m = dense_inputs(ctx, f, i, NULL);
-            if (m) ndots++;
-            if (m > maxin) maxin = m;
-        }
+        uint32_t m = dot_candidate(t, i) ? dense_inputs(ctx, t->flags, i, NULL) : 0;
+        ndots += m != 0;
+        if (m > maxin) maxin = m;
     }
     if (ndots == 0) return 0;
-    size_t cap = 16;
-    while (cap < 2 * ndots) cap *= 2;
-    uint32_t *table = mg__calloc(cap, sizeof *table);
-    uint32_t *xa = mg__calloc(maxin, sizeof *xa);
-    uint32_t *xb = mg__calloc(maxin, sizeof *xb);
+    uint32_t *xa = mg__calloc(maxin, sizeof *xa), *xb = mg__calloc(maxin, sizeof *xb);
     uint32_t *glast = mg__calloc(ndots, sizeof *glast);
-    size_t ng = SIZE_MAX;
-    if (!table || !xa || !xb || !glast) goto done;
-    for (size_t s = 0; s < cap; s++) table[s] = MG__NONE;
-    ng = 0;
-    for (uint32_t i = 0; i <= top; i++) {
-        if ((f[i] & (F_REACH | F_VARY)) != (F_REACH | F_VARY) || ctx->op[i] != MG_OP_DOT) continue;
-        uint32_t m = dense_inputs(ctx, f, i, xa);
+    mg__hindex layers = {0}; /* group numbers by input list */
+    group_match gm = {t, xb};
+    size_t ng = xa && xb && glast ? 0 : SIZE_MAX;
+    for (uint32_t i = 0; i <= t->top && ng != SIZE_MAX; i++) {
+        uint32_t m = dot_candidate(t, i) ? dense_inputs(ctx, t->flags, i, xa) : 0;
         if (!m) continue;
-        size_t s = (size_t)hash_inputs(xa, m) & (cap - 1);
-        for (;; s = (s + 1) & (cap - 1)) {
-            uint32_t g = table[s];
-            if (g == MG__NONE) { /* a new layer */
-                table[s] = (uint32_t)ng;
-                gfirst[ng] = glast[ng] = i;
-                gid[i] = (uint32_t)ng++;
-                break;
-            }
-            uint32_t j = gfirst[g];
-            if (dense_inputs(ctx, f, j, xb) == m && !memcmp(xa, xb, m * sizeof *xa)) {
-                gnext[glast[g]] = i;
-                glast[g] = i;
-                gid[i] = g;
-                break;
-            }
+        group_key key = {xa, m};
+        uint64_t hash = mg__fnv1a(MG__FNV_INIT, xa, m * sizeof *xa);
+        uint32_t g = mg__hindex_find(&layers, hash, same_inputs, &gm, &key);
+        if (g != UINT32_MAX) { /* another neuron of layer g */
+            gnext[glast[g]] = i;
+            glast[g] = i;
+            gid[i] = g;
+        } else if (mg__hindex_add(&layers, hash, (uint32_t)ng)) { /* a new layer */
+            t->gfirst[ng] = glast[ng] = i;
+            gid[i] = (uint32_t)ng++;
+        } else {
+            ng = SIZE_MAX;
         }
     }
-done:
-    mg__free(table);
+    mg__hindex_free(&layers);
     mg__free(xa);
     mg__free(xb);
     mg__free(glast);
