@@ -559,9 +559,17 @@ static int finish_groups(compile_tmp *t, mg_compiled *c) {
             d->dw = c->gsize;
             if (d->need_dw) c->gsize += (size_t)d->nout * d->nin;
         }
-        if (d->need_dw && (d->nin + 7) / 8 * 8 > c->maxnin8) c->maxnin8 = (d->nin + 7) / 8 * 8;
+        if (d->need_dw && mg__lane_round(d->nin) > c->maxnin8) c->maxnin8 = mg__lane_round(d->nin);
     }
     return 1;
+}
+
+/* The widest lane block whose values and gradients fit MG__BLOCK_BYTES: whole groups of
+ * MG__LANE_STEP lanes, at least one group, at most MG__LANES. */
+static size_t block_lanes(size_t nrows) {
+    size_t fit = MG__BLOCK_BYTES / (2 * sizeof(double) * (nrows ? nrows : 1));
+    fit = fit / MG__LANE_STEP * MG__LANE_STEP;
+    return fit < MG__LANE_STEP ? MG__LANE_STEP : fit > MG__LANES ? MG__LANES : fit;
 }
 
 /* Where results are read (the loss, the outputs: a row or a uniform reference), each
@@ -587,8 +595,7 @@ static int finish_results(compile_tmp *t, mg_compiled *c, mg_value loss, const m
         uint32_t i = mg__idx(ctx, outputs[k]);
         c->outputs[k] = (f[i] & F_VARY) ? t->map[i] : t->map[i] | MG__UREF;
     }
-    size_t fit = MG__BLOCK_BYTES / (16 * (c->nrows ? c->nrows : 1)) / 8 * 8;
-    c->smax = fit < 8 ? 8 : fit > MG__LANES ? MG__LANES : fit;
+    c->smax = block_lanes(c->nrows);
     return 1;
 }
 

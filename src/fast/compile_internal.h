@@ -7,7 +7,8 @@
  * Vocabulary. A compiled tape splits the recorded values in two:
  *   - varying values depend on a slot (an input or target that changes per sample). They
  *     live in "rows" of a lane block: row r holds the value for S samples side by side,
- *     at V[r*S .. r*S + S), and its gradient at G[r*S ...]. S is a multiple of 8.
+ *     at V[r*S .. r*S + S), and its gradient at G[r*S ...]. S is a multiple of
+ *     MG__LANE_STEP (8).
  *   - uniform values do not depend on any slot: parameters, frozen leaves and constants,
  *     and operations on them only (an L2 penalty). They are computed once per replay into
  *     U[u], and their gradients are sums over all samples.
@@ -135,10 +136,18 @@ typedef struct mg__work {
 
 #define MG__MAX_CHUNKS 8 /* gradient partial sums per replay: fixed by the batch alone */
 #define MG__LANES 64     /* widest lane block */
+/* Lane blocks, and the transposed inputs of a weight gradient, come in whole groups of
+ * this many doubles: one AVX-512 vector, two AVX2 ones, so no kernel needs a tail loop
+ * over the lanes. Also the narrowest lane block. */
+#define MG__LANE_STEP 8
+/* n rounded up to whole groups of MG__LANE_STEP */
+static inline size_t mg__lane_round(size_t n) {
+    return (n + MG__LANE_STEP - 1) / MG__LANE_STEP * MG__LANE_STEP;
+}
 /* A lane block's values and gradients (16 bytes per row and lane) are kept within this
  * budget, about a core's share of the last-level cache, so a tape with many rows runs in
- * narrower blocks (down to 8 lanes, one AVX-512 vector) instead of spilling to memory
- * between its forward and backward passes. */
+ * narrower blocks (down to MG__LANE_STEP lanes) instead of spilling to memory between its
+ * forward and backward passes. */
 #define MG__BLOCK_BYTES ((size_t)4 << 20)
 
 struct mg_compiled {

@@ -82,7 +82,7 @@ static void dense_backward(const mg_compiled *c, const mg__dense *d, mg__work *w
         const uint32_t *x = c->idx + d->xrows;
         for (uint32_t i = 0; i < d->nin; i++) w->rows[i] = w->V + (size_t)x[i] * S;
         if (!d->x_slots) {
-            ldx = (d->nin + 7) / 8 * 8;
+            ldx = mg__lane_round(d->nin);
             c->kern->transpose(d->nin, n, w->rows, w->XT, ldx);
             XT = w->XT;
         }
@@ -187,14 +187,15 @@ static void uniform_backward(mg_compiled *c, size_t batch, double scale) {
 /* Replays sample s alone and names the first value on its tape that is not finite. */
 static void explain(mg_compiled *c, const double *sv, size_t s, mg_err *err) {
     char lbuf[32], vbuf[32];
-    run_block(c, &c->work[0], sv, s, 1, 8, NULL, 0.0, NULL, NULL);
+    enum { S = MG__LANE_STEP }; /* the narrowest block; lane 0 is the sample */
+    run_block(c, &c->work[0], sv, s, 1, S, NULL, 0.0, NULL, NULL);
     const double *V = c->work[0].V;
-    mg_fmt_repr(ref_value(c, V, 8, c->loss, 0), lbuf, sizeof lbuf);
+    mg_fmt_repr(ref_value(c, V, S, c->loss, 0), lbuf, sizeof lbuf);
     const char *what = NULL;
     uint32_t tape = 0;
     double x = 0.0;
     for (size_t k = 0; k < c->nslots && !what; k++)
-        if (!isfinite(V[k * 8])) what = "slot", tape = c->row_tape[k], x = V[k * 8];
+        if (!isfinite(V[k * S])) what = "slot", tape = c->row_tape[k], x = V[k * S];
     for (size_t k = 0; k < c->uniform.n && !what; k++) {
         const mg__ins *in = &c->uniform.ins[k];
         if (!isfinite(c->U[in->out])) what = mg__ops[in->op].name, tape = in->tape, x = c->U[in->out];
@@ -204,9 +205,9 @@ static void explain(mg_compiled *c, const double *sv, size_t s, mg_err *err) {
         uint32_t r0 = in->out, r1 = in->out + in->run;
         if (in->op == MG__OP_DENSE) r0 = c->groups[in->out].y0, r1 = r0 + c->groups[in->out].nout;
         for (uint32_t r = r0; r < r1 && !what; r++)
-            if (!isfinite(V[(size_t)r * 8]))
+            if (!isfinite(V[(size_t)r * S]))
                 what = in->op == MG__OP_DENSE ? "dot" : mg__ops[in->op].name, tape = c->row_tape[r],
-                x = V[(size_t)r * 8];
+                x = V[(size_t)r * S];
     }
     if (!what) {
         mg_err_set(err, MG_STATUS_NUMERIC, "sample %zu: loss is %s", s, lbuf);
@@ -219,17 +220,17 @@ static void explain(mg_compiled *c, const double *sv, size_t s, mg_err *err) {
 
 /* ==== replay ============================================================================== */
 
-/* Where part u of n parts of `total` items starts: whole runs of 8 shared as evenly as
- * possible, the last part also taking the total % 8 left over, so lane blocks need little
- * padding. Depends on total and n only. */
+/* Where part u of n parts of `total` items starts: whole runs of MG__LANE_STEP shared as
+ * evenly as possible, the last part also taking what is left over, so lane blocks need
+ * little padding. Depends on total and n only. */
 static size_t split(size_t total, size_t n, size_t u) {
     if (u >= n) return total;
-    size_t groups = total / 8, q = groups / n, r = groups % n;
-    if (groups < n) { /* fewer runs of 8 than parts: plain even split */
+    size_t groups = total / MG__LANE_STEP, q = groups / n, r = groups % n;
+    if (groups < n) { /* fewer runs than parts: plain even split */
         q = total / n, r = total % n;
         return u * q + (u < r ? u : r);
     }
-    return 8 * (u * q + (u < r ? u : r));
+    return MG__LANE_STEP * (u * q + (u < r ? u : r));
 }
 
 /* One replay's work: units are gradient chunks (backward) or lane blocks (forward). */
@@ -254,7 +255,7 @@ static void run_unit(const replay_job *j, mg__work *w, size_t u) {
     size_t nb = (len + c->smax - 1) / c->smax;
     for (size_t b = 0; b < nb; b++) {
         size_t b0 = split(len, nb, b), b1 = split(len, nb, b + 1);
-        size_t S = (b1 - b0 + 7) / 8 * 8;
+        size_t S = mg__lane_round(b1 - b0);
         size_t e = run_block(c, w, j->sv, lo + b0, b1 - b0, S, UGc, j->scale, j->losses, j->outputs);
         if (j->backward && e < j->bad[u]) j->bad[u] = e;
     }
