@@ -16,7 +16,12 @@
  * value copied across the lanes); the broadcast row's gradient is summed over the lanes
  * back into the uniform gradient. A dense group is a set of dot values that read the same
  * varying inputs x in the same order with uniform weights: one layer, replayed as a
- * matrix product over the lanes instead of one dot at a time. */
+ * matrix product over the lanes instead of one dot at a time.
+ * A replay runs the uniform program (one instruction per uniform operation), then the
+ * varying program (one per varying operation, a run of them or a dense group) over the
+ * batch, lane block by lane block, forward and then backward. Uniform gradients are summed
+ * per chunk of the batch, chunks fixed by the batch size alone, and the chunks added in
+ * order: the numbers do not depend on the number of threads. */
 #ifndef MG_COMPILE_INTERNAL_H
 #define MG_COMPILE_INTERNAL_H
 
@@ -88,7 +93,8 @@ typedef void (*mg__gemm_rows_fn)(size_t m, size_t kdim, const double *A, size_t 
 typedef void (*mg__gemm_dw_fn)(size_t m, size_t nin, size_t n, const double *dY, size_t S,
                                const double *XT, size_t ldx, const double *const *xr,
                                double *dW, size_t ld);
-/* out[l] = tanh(in[l]) for l < n (n a multiple of 8), within a few units in the last place. */
+/* out[l] = tanh(in[l]) for l < n (n a multiple of the vector length), within a few units
+ * in the last place. */
 typedef void (*mg__tanh_fn)(size_t n, double *out, const double *in);
 
 typedef void (*mg__fw_fn)(const mg__ins *in, const uint32_t *args, double *V, size_t S, size_t n);
@@ -100,7 +106,7 @@ typedef struct mg__kernels {
     mg__gemm_rows_fn gemm_rows;
     mg__gemm_dw_fn gemm_dw;
     mg__tanh_fn tanh; /* NULL: libm's, lane by lane */
-    mg__fw_fn fw;     /* generic instructions (below) */
+    mg__fw_fn fw;     /* one instruction of a program (mg__ins_forward) */
     mg__bw_fn bw;
     double (*lanesum)(const double *x, size_t n); /* in a fixed order for a given n */
     /* dst[k*ldd + r] = rows[r][k] for r < nr, k < nc (rows given by pointers) */
@@ -111,10 +117,11 @@ typedef struct mg__kernels {
  * MG_KERNELS_AUTO picks the best available. */
 const mg__kernels *mg__kernels_get(int which);
 
-/* Forward and backward of one generic instruction over n lanes of rows S apart, with k's
- * kernels (NULL: plain C; the uniform program passes S = n = 1). args/argneed are the
- * program's argument arrays. Each op's formula is the one of src/ops.c, so the lane
- * results are the eager engine's (tanh within a few ulps with vector kernels). */
+/* Forward and backward of one instruction (not MG__OP_DENSE) over n lanes of rows S apart,
+ * with k's kernels (NULL: plain C; the uniform program passes S = n = 1). args/argneed
+ * are the program's argument arrays. Each lane applies engine/ops.h's formula, so it gets
+ * the eager engine's numbers; kernels_tpl.h names the few exceptions (vector tanh, powc 2,
+ * the L2 range sum) and tests/test_compile_ops.c holds them to a stated tolerance. */
 void mg__ins_forward(const mg__ins *in, const uint32_t *args, double *V, size_t S, size_t n,
                      const mg__kernels *k);
 void mg__ins_backward(const mg__ins *in, const uint32_t *args, const uint8_t *argneed,
