@@ -11,8 +11,6 @@
 #include "compile_internal.h"
 #include "core/hash.h"
 
-#include <math.h>
-
 /* Per tape value, while compiling. */
 enum {
     F_REACH = 1,  /* the loss or an output depends on it */
