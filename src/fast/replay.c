@@ -280,10 +280,10 @@ static mg_status add_gradients(mg_compiled *c, mg_err *err) {
         const double *g = c->UG + c->gruns[r].u;
         for (size_t j = 0; j < c->gruns[r].len; j++) nonfinite += g[j] * 0.0;
     }
+    char buf[32];
     for (size_t r = 0; r < c->ngruns && nonfinite != 0.0; r++)
         for (uint32_t j = 0; j < c->gruns[r].len; j++) {
             double g = c->UG[c->gruns[r].u + j];
-            char buf[32];
             if (!isfinite(g))
                 return mg_err_set(err, MG_STATUS_NUMERIC,
                                   "the gradient of parameter tape #%u summed over the batch is %s",
