@@ -1,10 +1,14 @@
-/* compile_internal.h - private layout of a compiled tape (src/compile.c, src/replay.c) and
- * the lane kernels it runs (src/kernels.c). Not installed.
+/* compile_internal.h - private layout of a compiled tape and the lane kernels it runs.
+ * Files: tape.c owns the object's memory (allocates, counts and frees every block of it,
+ * the work buffers included); compile.c records a graph into it; replay.c runs it;
+ * kernels.c (with the template kernels_tpl.h) is the arithmetic over the lanes. Not
+ * installed.
  *
  * Vocabulary. A compiled tape splits the recorded values in two:
  *   - varying values depend on a slot (an input or target that changes per sample). They
  *     live in "rows" of a lane block: row r holds the value for S samples side by side,
- *     at V[r*S .. r*S + S), and its gradient at G[r*S ...]. S is a multiple of 8.
+ *     at V[r*S .. r*S + S), and its gradient at G[r*S ...]. S is a multiple of
+ *     MG__LANE_STEP (8).
  *   - uniform values do not depend on any slot: parameters, frozen leaves and constants,
  *     and operations on them only (an L2 penalty). They are computed once per replay into
  *     U[u], and their gradients are sums over all samples.
@@ -12,7 +16,12 @@
  * value copied across the lanes); the broadcast row's gradient is summed over the lanes
  * back into the uniform gradient. A dense group is a set of dot values that read the same
  * varying inputs x in the same order with uniform weights: one layer, replayed as a
- * matrix product over the lanes instead of one dot at a time. */
+ * matrix product over the lanes instead of one dot at a time.
+ * A replay runs the uniform program (one instruction per uniform operation), then the
+ * varying program (one per varying operation, a run of them or a dense group) over the
+ * batch, lane block by lane block, forward and then backward. Uniform gradients are summed
+ * per chunk of the batch, chunks fixed by the batch size alone, and the chunks added in
+ * order: the numbers do not depend on the number of threads. */
 #ifndef MG_COMPILE_INTERNAL_H
 #define MG_COMPILE_INTERNAL_H
 
@@ -39,6 +48,17 @@ typedef struct mg__ins {
     double k;      /* MG_OP_POWC: the exponent (a frozen constant) */
 } mg__ins;
 
+/* A program: instructions in tape order, and the argument pool of its SUM and DOT
+ * instructions. There are two: the varying program runs over lane blocks (its rows
+ * index V and G), the uniform program once per replay (its "rows" index U and UG). */
+typedef struct mg__program {
+    mg__ins *ins;
+    size_t n;
+    uint32_t *args;    /* SUM/DOT arguments: rows, or uniform indices */
+    uint8_t *argneed;  /* 1 where that argument wants its gradient */
+    size_t nargs;
+} mg__program;
+
 /* A dense layer: out[o] = bias[o] + sum_i W[o][i] * x[i] for o < nout, over the lanes. */
 typedef struct mg__dense {
     uint32_t nout, nin;
@@ -60,7 +80,7 @@ typedef struct mg__dense {
     uint8_t need_dx, need_dw, need_db;
 } mg__dense;
 
-/* ---- kernels (src/kernels.c) --------------------------------------------------------- */
+/* ---- kernels (kernels.c) ------------------------------------------------------------- */
 
 /* out[orows[r]][l] = (init ? init[r] : out[orows[r]][l]) + sum_k A[r*ars + k*aks] *
  * B[brows[k]][l] for r < m, l < S, k summed in order from 0; rows are S apart. */
@@ -73,7 +93,8 @@ typedef void (*mg__gemm_rows_fn)(size_t m, size_t kdim, const double *A, size_t 
 typedef void (*mg__gemm_dw_fn)(size_t m, size_t nin, size_t n, const double *dY, size_t S,
                                const double *XT, size_t ldx, const double *const *xr,
                                double *dW, size_t ld);
-/* out[l] = tanh(in[l]) for l < n (n a multiple of 8), within a few units in the last place. */
+/* out[l] = tanh(in[l]) for l < n (n a multiple of the vector length), within a few units
+ * in the last place. */
 typedef void (*mg__tanh_fn)(size_t n, double *out, const double *in);
 
 typedef void (*mg__fw_fn)(const mg__ins *in, const uint32_t *args, double *V, size_t S, size_t n);
@@ -85,7 +106,7 @@ typedef struct mg__kernels {
     mg__gemm_rows_fn gemm_rows;
     mg__gemm_dw_fn gemm_dw;
     mg__tanh_fn tanh; /* NULL: libm's, lane by lane */
-    mg__fw_fn fw;     /* generic instructions (below) */
+    mg__fw_fn fw;     /* one instruction of a program (mg__ins_forward) */
     mg__bw_fn bw;
     double (*lanesum)(const double *x, size_t n); /* in a fixed order for a given n */
     /* dst[k*ldd + r] = rows[r][k] for r < nr, k < nc (rows given by pointers) */
@@ -96,10 +117,11 @@ typedef struct mg__kernels {
  * MG_KERNELS_AUTO picks the best available. */
 const mg__kernels *mg__kernels_get(int which);
 
-/* Forward and backward of one generic instruction over n lanes of rows S apart, with k's
- * kernels (NULL: plain C; the uniform program passes S = n = 1). args/argneed are the
- * program's argument arrays. Each op's formula is the one of src/ops.c, so the lane
- * results are the eager engine's (tanh within a few ulps with vector kernels). */
+/* Forward and backward of one instruction (not MG__OP_DENSE) over n lanes of rows S apart,
+ * with k's kernels (NULL: plain C; the uniform program passes S = n = 1). args/argneed
+ * are the program's argument arrays. Each lane applies engine/ops.h's formula, so it gets
+ * the eager engine's numbers; kernels_tpl.h names the few exceptions (vector tanh, powc 2,
+ * the L2 range sum) and tests/test_compile_ops.c holds them to a stated tolerance. */
 void mg__ins_forward(const mg__ins *in, const uint32_t *args, double *V, size_t S, size_t n,
                      const mg__kernels *k);
 void mg__ins_backward(const mg__ins *in, const uint32_t *args, const uint8_t *argneed,
@@ -116,10 +138,24 @@ typedef struct mg__span {
 typedef struct mg__work {
     double *V, *G; /* [nrows * smax] */
     double *XT;    /* [smax * maxnin8] transposed inputs for weight gradients */
-    const double **rows; /* [max(nslots, maxnin8, smax)] row pointers for transposes */
+    const double **rows; /* [max(maxnin8, smax)] row pointers for transposes */
 } mg__work;
 
 #define MG__MAX_CHUNKS 8 /* gradient partial sums per replay: fixed by the batch alone */
+#define MG__LANES 64     /* widest lane block */
+/* Lane blocks, and the transposed inputs of a weight gradient, come in whole groups of
+ * this many doubles: one AVX-512 vector, two AVX2 ones, so no kernel needs a tail loop
+ * over the lanes. Also the narrowest lane block. */
+#define MG__LANE_STEP 8
+/* n rounded up to whole groups of MG__LANE_STEP */
+static inline size_t mg__lane_round(size_t n) {
+    return (n + MG__LANE_STEP - 1) / MG__LANE_STEP * MG__LANE_STEP;
+}
+/* A lane block's values and gradients (16 bytes per row and lane) are kept within this
+ * budget, about a core's share of the last-level cache, so a tape with many rows runs in
+ * narrower blocks (down to MG__LANE_STEP lanes) instead of spilling to memory between its
+ * forward and backward passes. */
+#define MG__BLOCK_BYTES ((size_t)4 << 20)
 
 struct mg_compiled {
     mg_ctx *ctx;
@@ -132,34 +168,22 @@ struct mg_compiled {
     uint32_t *outputs;  /* [noutputs] rows or uniform references */
 
     /* the varying program and its lane blocks */
-    mg__ins *vp;
-    size_t nvp;
-    uint32_t *vargs;    /* SUM/DOT arguments (rows) */
-    uint8_t *vargneed;
+    mg__program varying;
     size_t nrows;       /* rows per lane block: slots, broadcasts, then operations */
     size_t nbcast;
     uint32_t *bc_row, *bc_u; /* broadcast row r holds U[u] */
     uint8_t *bc_need;
     uint32_t *row_tape; /* [nrows] tape index of each row, for messages */
 
-    /* the uniform program */
-    mg__ins *up;
-    size_t nup;
-    uint32_t *uargs;
-    uint8_t *uargneed;
+    mg__program uniform;
     size_t nu;          /* uniform values */
     double *U, *UG;     /* [nu], [gsize]: data and summed gradients */
-    size_t npar;
-    uint32_t *par_u, *par_tape; /* parameters: uniform index and tape index, those the
-                                   loss depends on first */
-    size_t nlossparams; /* the first nlossparams of them get gradients */
-    size_t ncopy;
-    uint32_t *copy_u, *copy_tape; /* parameters read through U (copied in per replay) */
-    mg__span *gruns, *cruns;      /* the same two lists as runs of consecutive values */
+    size_t nlossparams; /* parameters the loss depends on: they get gradients */
+    mg__span *gruns;    /* those parameters (tape, u) in tape order, as runs */
+    mg__span *cruns;    /* parameters read through U, copied in per replay, as runs */
     size_t ngruns, ncruns;
-    int mirror;         /* parameter u = tape index - pmin, so dense weights are read in
-                           place from the context's data */
-    uint32_t pmin;
+    uint32_t pmin;      /* lowest parameter tape index: with the mirror (compile.c), a
+                           parameter's u is its tape index - pmin */
 
     mg__dense *groups;
     size_t ngroups, ngrouped, maxnin8;
@@ -170,7 +194,7 @@ struct mg_compiled {
     /* replay state */
     const mg__kernels *kern;
     int nthreads;       /* threads a replay uses (mg__threads, resolved when set) */
-    size_t smax;        /* widest lane block */
+    size_t smax;        /* widest lane block (fixed by nrows at compile time) */
     size_t gsize;       /* doubles in one chunk's gradient buffer */
     mg__work *work;
     size_t nwork;       /* workspaces allocated */
@@ -181,8 +205,21 @@ struct mg_compiled {
 
 #define MG__UREF 0x80000000u /* in loss/outputs: a uniform index, not a row */
 
-/* Counts an allocation made for the compiled object (so tests can see there are none
- * after warm-up) and fails cleanly on overflow. */
-void *mg__calloc_counted(mg_compiled *c, size_t n, size_t size);
+/* ---- memory (tape.c) ------------------------------------------------------------------ */
+
+/* A new empty tape on ctx: no loss, automatic kernels, the default threads. NULL when out
+ * of memory. Everything it will hold comes from mg__tape_calloc and mg__tape_reserve, and
+ * mg_compiled_free frees it all. */
+mg_compiled *mg__tape_new(mg_ctx *ctx);
+/* n zeroed elements of size bytes for c, counted in c->nallocs and c->bytes (so tests can
+ * see there are none after warm-up); NULL when out of memory or n * size overflows. */
+void *mg__tape_calloc(mg_compiled *c, size_t n, size_t size);
+/* Allocates p's room for nins instructions and nargs arguments (p->n and p->nargs start
+ * at 0). 0 when out of memory (mg_compiled_free frees what was allocated). */
+int mg__tape_program(mg_compiled *c, mg__program *p, size_t nins, size_t nargs);
+/* Grows the work buffers to nthreads lane blocks and nchunks gradient chunks; allocates
+ * nothing when they are already large enough. 0 when out of memory (what was there stays
+ * usable, so a replay may go on with fewer threads). */
+int mg__tape_reserve(mg_compiled *c, size_t nthreads, size_t nchunks);
 
 #endif /* MG_COMPILE_INTERNAL_H */

@@ -1,7 +1,7 @@
 /* kernels.c - what a compiled tape runs over its lanes: each op's forward and backward as a
- * loop over the lanes (the same formulas as src/ops.c, so one lane gives the eager
- * numbers), and the vector kernels for dense layers and tanh, built for AVX-512, AVX2+FMA
- * and plain C and picked at run time by what the CPU has. */
+ * loop over the lanes (engine/ops.h's formulas, so one lane gives the eager numbers), and
+ * the vector kernels for dense layers and tanh, built for AVX-512, AVX2+FMA and plain C
+ * and picked at run time by what the CPU has. */
 #include "compile_internal.h"
 
 #include <math.h>
@@ -13,13 +13,6 @@
 #endif
 
 /* ==== generic instructions ================================================================ */
-
-/* sigmoid in the form that does not overflow, as src/ops.c computes it */
-static double sigmoid1(double x) {
-    if (x >= 0.0) return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
-}
 
 /* The per-op lane loops are in kernels_tpl.h with the vector kernels, so they are built for
  * each instruction set too; here the plain C build of them. */

@@ -1,4 +1,4 @@
-/* kernels_tpl.h - the vector kernels of src/kernels.c, written once and included once per
+/* kernels_tpl.h - the kernels of kernels.c, written once and included once per
  * instruction set. The includer defines:
  *   MGK_FN(name)   the function's name with the instruction set's suffix
  *   MGK_TARGET     the function attribute that enables the instruction set
@@ -7,22 +7,25 @@
  *   one rounding), MGK_MIN (NaN in the second operand wins), MGK_ABS, MGK_COPYSIGN
  *   (magnitude >= 0, sign source), MGK_ROUND (to nearest), MGK_POW2 (2^k, k integral)
  * For the plain C build only MGK_FN and MGK_TARGET are defined: it gets the generic
- * instructions and none of the vector kernels.
+ * instructions (the lane loops at the end) and none of the vector kernels.
  * No include guard: meant to be included several times. */
 
 #ifdef MGK_V
 
-/* ==== dense rows: out = init + A . B over the lanes ===================================== */
+/* ==== the register tile =================================================================== */
 
-/* Rows are cut in tiles of 4 (then 1), lanes in runs of 4, 2 or 1 vectors; the tile's
- * accumulators stay in registers for a run of k. Each output element is summed over k in
- * order, so the result does not depend on the tiling. */
-#define MGK_KBLOCK 256 /* k per pass: a run of B rows stays in the first-level cache */
+/* Both matrix kernels below are one register tile repeated: out rows orow[r] (r < mr)
+ * over nv vectors of lanes from l0 get (init ? init[r] : themselves) + the sum over
+ * k0 <= k < k1, in order, of A[r*ars + k*aks] times row k of B, which is
+ * bbase + (indexed ? brows[k] : k) * bstride + l0. The tile's accumulators stay in
+ * registers for the whole run of k; each output element is summed over k in order, so
+ * the result does not depend on the tiling. mr, nv and indexed are constants at every
+ * call (see strip), so the loops unroll into registers. */
 
 MGK_TARGET static inline __attribute__((always_inline)) void
-MGK_FN(rows_tile)(size_t mr, size_t nv, size_t k0, size_t k1, const double *A, size_t ars,
-                  size_t aks, const double *init, double *const *orow, const double *bbase,
-                  const uint32_t *brows, size_t S, size_t l0) {
+MGK_FN(acc_tile)(size_t mr, size_t nv, size_t k0, size_t k1, const double *A, size_t ars,
+             size_t aks, const double *init, double *const *orow, size_t l0,
+             const double *bbase, int indexed, const uint32_t *brows, size_t bstride) {
     MGK_V acc[4][4];
 #pragma GCC unroll 4
     for (size_t r = 0; r < mr; r++)
@@ -30,7 +33,7 @@ MGK_FN(rows_tile)(size_t mr, size_t nv, size_t k0, size_t k1, const double *A, s
         for (size_t v = 0; v < nv; v++)
             acc[r][v] = init ? MGK_SET1(init[r]) : MGK_LOAD(orow[r] + l0 + v * MGK_VL);
     for (size_t k = k0; k < k1; k++) {
-        const double *b = bbase + (size_t)brows[k] * S + l0;
+        const double *b = bbase + (indexed ? (size_t)brows[k] : k) * bstride + l0;
         MGK_V bv[4];
 #pragma GCC unroll 4
         for (size_t v = 0; v < nv; v++) bv[v] = MGK_LOAD(b + v * MGK_VL);
@@ -47,6 +50,33 @@ MGK_FN(rows_tile)(size_t mr, size_t nv, size_t k0, size_t k1, const double *A, s
         for (size_t v = 0; v < nv; v++) MGK_STORE(orow[r] + l0 + v * MGK_VL, acc[r][v]);
 }
 
+/* A strip of mr (4 or 1) out rows across nvec vectors of lanes, in tiles of 4, 2 and then
+ * 1 vectors: the one place where run-time sizes become the tile's constant shapes. */
+MGK_TARGET static inline __attribute__((always_inline)) void
+MGK_FN(strip)(size_t mr, size_t nvec, size_t k0, size_t k1, const double *A, size_t ars,
+              size_t aks, const double *init, double *const *orow, const double *bbase,
+              int indexed, const uint32_t *brows, size_t bstride) {
+    for (size_t v0 = 0; v0 < nvec;) {
+        size_t left = nvec - v0, l0 = v0 * MGK_VL;
+        if (mr == 4 && left >= 4)
+            MGK_FN(acc_tile)(4, 4, k0, k1, A, ars, aks, init, orow, l0, bbase, indexed, brows, bstride), v0 += 4;
+        else if (mr == 4 && left >= 2)
+            MGK_FN(acc_tile)(4, 2, k0, k1, A, ars, aks, init, orow, l0, bbase, indexed, brows, bstride), v0 += 2;
+        else if (mr == 4)
+            MGK_FN(acc_tile)(4, 1, k0, k1, A, ars, aks, init, orow, l0, bbase, indexed, brows, bstride), v0 += 1;
+        else if (left >= 4)
+            MGK_FN(acc_tile)(1, 4, k0, k1, A, ars, aks, init, orow, l0, bbase, indexed, brows, bstride), v0 += 4;
+        else if (left >= 2)
+            MGK_FN(acc_tile)(1, 2, k0, k1, A, ars, aks, init, orow, l0, bbase, indexed, brows, bstride), v0 += 2;
+        else
+            MGK_FN(acc_tile)(1, 1, k0, k1, A, ars, aks, init, orow, l0, bbase, indexed, brows, bstride), v0 += 1;
+    }
+}
+
+/* ==== dense rows: out = init + A . B over the lanes ===================================== */
+
+/* Rows in strips of 4 (then 1); B's rows are lane rows reached through brows. */
+#define MGK_KBLOCK 256 /* k per pass: a run of B rows stays in the first-level cache */
 MGK_TARGET static void MGK_FN(gemm_rows)(size_t m, size_t kdim, const double *A, size_t ars,
                                          size_t aks, const double *init, double *obase,
                                          const uint32_t *orows, const double *bbase,
@@ -60,22 +90,8 @@ MGK_TARGET static void MGK_FN(gemm_rows)(size_t m, size_t kdim, const double *A,
             size_t mr = m - r0 >= 4 ? 4 : 1;
             double *orow[4];
             for (size_t r = 0; r < mr; r++) orow[r] = obase + (size_t)orows[r0 + r] * S;
-            const double *Ar = A + r0 * ars, *ir = in0 ? in0 + r0 : NULL;
-            for (size_t v0 = 0; v0 < nvec;) {
-                size_t left = nvec - v0, l0 = v0 * MGK_VL;
-                if (mr == 4 && left >= 4)
-                    MGK_FN(rows_tile)(4, 4, k0, k1, Ar, ars, aks, ir, orow, bbase, brows, S, l0), v0 += 4;
-                else if (mr == 4 && left >= 2)
-                    MGK_FN(rows_tile)(4, 2, k0, k1, Ar, ars, aks, ir, orow, bbase, brows, S, l0), v0 += 2;
-                else if (mr == 4)
-                    MGK_FN(rows_tile)(4, 1, k0, k1, Ar, ars, aks, ir, orow, bbase, brows, S, l0), v0 += 1;
-                else if (left >= 4)
-                    MGK_FN(rows_tile)(1, 4, k0, k1, Ar, ars, aks, ir, orow, bbase, brows, S, l0), v0 += 4;
-                else if (left >= 2)
-                    MGK_FN(rows_tile)(1, 2, k0, k1, Ar, ars, aks, ir, orow, bbase, brows, S, l0), v0 += 2;
-                else
-                    MGK_FN(rows_tile)(1, 1, k0, k1, Ar, ars, aks, ir, orow, bbase, brows, S, l0), v0 += 1;
-            }
+            MGK_FN(strip)(mr, nvec, k0, k1, A + r0 * ars, ars, aks, in0 ? in0 + r0 : NULL, orow,
+                          bbase, 1, brows, S);
             r0 += mr;
         }
         if (kdim == 0) break;
@@ -83,32 +99,6 @@ MGK_TARGET static void MGK_FN(gemm_rows)(size_t m, size_t kdim, const double *A,
 }
 
 /* ==== weight gradients: dW += dY . X^T, summed over the lanes in order =================== */
-
-MGK_TARGET static inline __attribute__((always_inline)) void
-MGK_FN(dw_tile)(size_t mr, size_t nv, size_t n, const double *dY, size_t S, const double *XT,
-                size_t ldx, double *dW, size_t ld, size_t i0) {
-    MGK_V acc[4][4];
-#pragma GCC unroll 4
-    for (size_t r = 0; r < mr; r++)
-#pragma GCC unroll 4
-        for (size_t v = 0; v < nv; v++) acc[r][v] = MGK_LOAD(dW + r * ld + i0 + v * MGK_VL);
-    for (size_t l = 0; l < n; l++) {
-        const double *x = XT + l * ldx + i0;
-        MGK_V xv[4];
-#pragma GCC unroll 4
-        for (size_t v = 0; v < nv; v++) xv[v] = MGK_LOAD(x + v * MGK_VL);
-#pragma GCC unroll 4
-        for (size_t r = 0; r < mr; r++) {
-            MGK_V a = MGK_SET1(dY[r * S + l]);
-#pragma GCC unroll 4
-            for (size_t v = 0; v < nv; v++) acc[r][v] = MGK_FMA(a, xv[v], acc[r][v]);
-        }
-    }
-#pragma GCC unroll 4
-    for (size_t r = 0; r < mr; r++)
-#pragma GCC unroll 4
-        for (size_t v = 0; v < nv; v++) MGK_STORE(dW + r * ld + i0 + v * MGK_VL, acc[r][v]);
-}
 
 /* sum over l < n of a[l] * b[l]: vector running sums, then the rest, in a fixed order */
 MGK_TARGET static inline double MGK_FN(lanedot)(const double *a, const double *b, size_t n) {
@@ -125,6 +115,8 @@ MGK_TARGET static inline double MGK_FN(lanedot)(const double *a, const double *b
     return s;
 }
 
+/* The same tile with the roles turned: out rows are dW's (inputs i where the tile had
+ * lanes), k runs over the n lanes, A is dY (ars = S, aks = 1) and B's row l is XT's row l. */
 MGK_TARGET static void MGK_FN(gemm_dw)(size_t m, size_t nin, size_t n, const double *dY,
                                        size_t S, const double *XT, size_t ldx,
                                        const double *const *xr, double *dW, size_t ld) {
@@ -132,25 +124,12 @@ MGK_TARGET static void MGK_FN(gemm_dw)(size_t m, size_t nin, size_t n, const dou
     for (size_t o0 = 0; o0 < m;) {
         size_t mr = m - o0 >= 4 ? 4 : 1;
         const double *y = dY + o0 * S;
-        double *w = dW + o0 * ld;
-        for (size_t v0 = 0; v0 < nvec;) {
-            size_t left = nvec - v0, i0 = v0 * MGK_VL;
-            if (mr == 4 && left >= 4)
-                MGK_FN(dw_tile)(4, 4, n, y, S, XT, ldx, w, ld, i0), v0 += 4;
-            else if (mr == 4 && left >= 2)
-                MGK_FN(dw_tile)(4, 2, n, y, S, XT, ldx, w, ld, i0), v0 += 2;
-            else if (mr == 4)
-                MGK_FN(dw_tile)(4, 1, n, y, S, XT, ldx, w, ld, i0), v0 += 1;
-            else if (left >= 4)
-                MGK_FN(dw_tile)(1, 4, n, y, S, XT, ldx, w, ld, i0), v0 += 4;
-            else if (left >= 2)
-                MGK_FN(dw_tile)(1, 2, n, y, S, XT, ldx, w, ld, i0), v0 += 2;
-            else
-                MGK_FN(dw_tile)(1, 1, n, y, S, XT, ldx, w, ld, i0), v0 += 1;
-        }
+        double *orow[4];
+        for (size_t r = 0; r < mr; r++) orow[r] = dW + (o0 + r) * ld;
+        MGK_FN(strip)(mr, nvec, 0, n, y, S, 1, NULL, orow, XT, 0, NULL, ldx);
         /* inputs past the last whole vector: dot products along the lanes */
         for (size_t r = 0; r < mr; r++)
-            for (size_t i = nvec * MGK_VL; i < nin; i++) w[r * ld + i] += MGK_FN(lanedot)(y + r * S, xr[i], n);
+            for (size_t i = nvec * MGK_VL; i < nin; i++) orow[r][i] += MGK_FN(lanedot)(y + r * S, xr[i], n);
         o0 += mr;
     }
 }
@@ -214,193 +193,259 @@ MGK_TARGET static double MGK_FN(lanesum)(const double *x, size_t n) {
 
 /* ==== generic instructions over the lanes ================================================ */
 
-/* Plain loops over the lanes with restrict rows (an output row is never an input row), so
- * the compiler vectorises them (kernels.c asks GCC for -O3 on this file; Clang does it at
- * -O2). Formulas are src/ops.c's, so each lane gets the eager engine's bits. */
-#define MGK_EACH(stmt)                                                                      \
-    do {                                                                                    \
-        for (size_t l = 0; l < n; l++) stmt;                                                \
-    } while (0)
-#define MGK_ROW(r) (V + (size_t)(r) * S)
-#define MGK_GROW(r) (G + (size_t)(r) * S)
+/* Plain loops over n lanes with restrict rows (an output row is never an input row, and a
+ * gradient row is only ever updated in a loop of its own, as an input may be the other
+ * input too), so the compiler vectorises them: kernels.c asks GCC for -O3 on this file,
+ * Clang does it at -O2. Each lane applies engine/ops.h's formula, inlined, so it gets the
+ * eager engine's bits. The exceptions, each held to ops.h by tests/test_compile_ops.c:
+ * tanh in the vector builds (MGK_FN(tanh) above), powc 2 written as a*a, and the uniform
+ * program's L2 sum (range_dot_forward). */
 
-MGK_TARGET static void MGK_FN(ins_forward)(const mg__ins *in, const uint32_t *args, double *V,
-                                           size_t S, size_t n) {
-    double *restrict o = MGK_ROW(in->out);
-    const double *restrict a = MGK_ROW(in->a);
-    const double *restrict b = MGK_ROW(in->b);
-    double k = in->k;
-    switch ((mg_op)in->op) {
-    case MG_OP_ADD: MGK_EACH(o[l] = a[l] + b[l]); break;
-    case MG_OP_SUB: MGK_EACH(o[l] = a[l] - b[l]); break;
-    case MG_OP_MUL: MGK_EACH(o[l] = a[l] * b[l]); break;
-    case MG_OP_DIV: MGK_EACH(o[l] = a[l] / b[l]); break;
-    case MG_OP_NEG: MGK_EACH(o[l] = -a[l]); break;
+MGK_TARGET static void MGK_FN(unary_forward)(mg_op op, size_t n, double *restrict y,
+                                             const double *restrict a, double k) {
+    switch (op) {
+    case MG_OP_NEG: for (size_t l = 0; l < n; l++) y[l] = mg__neg_fw(a[l]); break;
     case MG_OP_POWC:
-        if (k == 2.0) MGK_EACH(o[l] = a[l] * a[l]); /* pow(x, 2) is exactly x*x */
-        else MGK_EACH(o[l] = pow(a[l], k));
+        if (k == 2.0) /* one correctly rounded product, vectorised; pow() may differ by 1 ulp */
+            for (size_t l = 0; l < n; l++) y[l] = a[l] * a[l];
+        else
+            for (size_t l = 0; l < n; l++) y[l] = mg__powc_fw(a[l], k);
         break;
-    case MG_OP_POW: MGK_EACH(o[l] = pow(a[l], b[l])); break;
-    case MG_OP_EXP: MGK_EACH(o[l] = exp(a[l])); break;
-    case MG_OP_LOG: MGK_EACH(o[l] = log(a[l])); break;
+    case MG_OP_EXP: for (size_t l = 0; l < n; l++) y[l] = mg__exp_fw(a[l]); break;
+    case MG_OP_LOG: for (size_t l = 0; l < n; l++) y[l] = mg__log_fw(a[l]); break;
     case MG_OP_TANH:
 #ifdef MGK_V
         if (n % MGK_VL == 0) {
-            MGK_FN(tanh)(n, o, a);
+            MGK_FN(tanh)(n, y, a);
             break;
         }
 #endif
-        MGK_EACH(o[l] = tanh(a[l]));
+        for (size_t l = 0; l < n; l++) y[l] = mg__tanh_fw(a[l]);
         break;
-    case MG_OP_RELU: MGK_EACH(o[l] = a[l] < 0.0 ? 0.0 : a[l]); break;
-    case MG_OP_SIGMOID: MGK_EACH(o[l] = sigmoid1(a[l])); break;
-    case MG_OP_SUM: {
-        const uint32_t *x = args + in->a;
-        MGK_EACH(o[l] = 0.0);
-        for (uint32_t j = 0; j < in->b; j++) {
-            const double *restrict xj = MGK_ROW(x[j]);
-            MGK_EACH(o[l] += xj[l]);
-        }
-        break;
-    }
-    case MG_OP_DOT: { /* args: [b] w0 x0 w1 x1 ... as on the tape */
-        const uint32_t *p = args + in->a;
-        uint32_t m = in->b;
-        if (m & 1u) {
-            const double *restrict bias = MGK_ROW(*p);
-            p++, m--;
-            MGK_EACH(o[l] = bias[l]);
-        } else {
-            MGK_EACH(o[l] = 0.0);
-        }
-        if ((in->need & MG__NEED_RANGE) && S == 1) { /* an L2 penalty: 4 running sums */
-            const double *restrict w = V + p[0], *restrict x = V + p[1];
-            double s4[4] = {0, 0, 0, 0};
-            size_t np = m / 2, q = 0;
-            for (; q + 4 <= np; q += 4)
-                for (size_t j = 0; j < 4; j++) s4[j] += w[q + j] * x[q + j];
-            for (; q < np; q++) s4[0] += w[q] * x[q];
-            o[0] += (s4[0] + s4[1]) + (s4[2] + s4[3]);
-            break;
-        }
-        for (uint32_t j = 0; j < m; j += 2) {
-            const double *restrict w = MGK_ROW(p[j]), *restrict x = MGK_ROW(p[j + 1]);
-            MGK_EACH(o[l] += w[l] * x[l]);
-        }
-        break;
-    }
-    default: MG_ASSERT(0, "instruction without a generic forward");
+    case MG_OP_RELU: for (size_t l = 0; l < n; l++) y[l] = mg__relu_fw(a[l]); break;
+    case MG_OP_SIGMOID: for (size_t l = 0; l < n; l++) y[l] = mg__sigmoid_fw(a[l]); break;
+    default: MG_ASSERT(0, "instruction without a unary forward");
     }
 }
 
-/* Each input's gradient is updated in its own loop (an input may appear twice). */
+MGK_TARGET static void MGK_FN(binary_forward)(mg_op op, size_t n, double *restrict y,
+                                              const double *restrict a, const double *restrict b) {
+    switch (op) {
+    case MG_OP_ADD: for (size_t l = 0; l < n; l++) y[l] = mg__add_fw(a[l], b[l]); break;
+    case MG_OP_SUB: for (size_t l = 0; l < n; l++) y[l] = mg__sub_fw(a[l], b[l]); break;
+    case MG_OP_MUL: for (size_t l = 0; l < n; l++) y[l] = mg__mul_fw(a[l], b[l]); break;
+    case MG_OP_DIV: for (size_t l = 0; l < n; l++) y[l] = mg__div_fw(a[l], b[l]); break;
+    case MG_OP_POW: for (size_t l = 0; l < n; l++) y[l] = mg__pow_fw(a[l], b[l]); break;
+    default: MG_ASSERT(0, "instruction without a binary forward");
+    }
+}
+
+/* ga += d/da for a unary op (the relu gate adds 0 where closed, which keeps the loop
+ * branch-free; it differs from skipping only for a gradient of -0, and a lane's gradient,
+ * starting at +0 and only ever added to, is never -0). */
+MGK_TARGET static void MGK_FN(unary_backward)(mg_op op, size_t n, double *restrict ga,
+                                              const double *restrict a,
+                                              const double *restrict y,
+                                              const double *restrict g, double k) {
+    switch (op) {
+    case MG_OP_NEG: for (size_t l = 0; l < n; l++) ga[l] += mg__neg_ga(g[l]); break;
+    case MG_OP_POWC:
+        if (mg__powc_gate(k))
+            for (size_t l = 0; l < n; l++) ga[l] += mg__powc_ga(g[l], a[l], k);
+        break;
+    case MG_OP_EXP: for (size_t l = 0; l < n; l++) ga[l] += mg__exp_ga(g[l], y[l]); break;
+    case MG_OP_LOG: for (size_t l = 0; l < n; l++) ga[l] += mg__log_ga(g[l], a[l]); break;
+    case MG_OP_TANH: for (size_t l = 0; l < n; l++) ga[l] += mg__tanh_ga(g[l], y[l]); break;
+    case MG_OP_RELU:
+        for (size_t l = 0; l < n; l++) ga[l] += mg__relu_gate(y[l]) ? mg__relu_ga(g[l]) : 0.0;
+        break;
+    case MG_OP_SIGMOID: for (size_t l = 0; l < n; l++) ga[l] += mg__sigmoid_ga(g[l], y[l]); break;
+    default: MG_ASSERT(0, "instruction without a unary backward");
+    }
+}
+
+/* ga += d/da of a binary op */
+MGK_TARGET static void MGK_FN(binary_backward_a)(mg_op op, size_t n, double *restrict ga,
+                                                 const double *restrict a,
+                                                 const double *restrict b,
+                                                 const double *restrict g) {
+    switch (op) {
+    case MG_OP_ADD: for (size_t l = 0; l < n; l++) ga[l] += mg__add_ga(g[l]); break;
+    case MG_OP_SUB: for (size_t l = 0; l < n; l++) ga[l] += mg__sub_ga(g[l]); break;
+    case MG_OP_MUL: for (size_t l = 0; l < n; l++) ga[l] += mg__mul_ga(g[l], b[l]); break;
+    case MG_OP_DIV: for (size_t l = 0; l < n; l++) ga[l] += mg__div_ga(g[l], b[l]); break;
+    case MG_OP_POW:
+        for (size_t l = 0; l < n; l++)
+            if (mg__pow_gate_a(b[l])) ga[l] += mg__pow_ga(g[l], a[l], b[l]);
+        break;
+    default: MG_ASSERT(0, "instruction without a binary backward");
+    }
+}
+
+/* gb += d/db of a binary op */
+MGK_TARGET static void MGK_FN(binary_backward_b)(mg_op op, size_t n, double *restrict gb,
+                                                 const double *restrict a,
+                                                 const double *restrict b,
+                                                 const double *restrict y,
+                                                 const double *restrict g) {
+    switch (op) {
+    case MG_OP_ADD: for (size_t l = 0; l < n; l++) gb[l] += mg__add_gb(g[l]); break;
+    case MG_OP_SUB: for (size_t l = 0; l < n; l++) gb[l] += mg__sub_gb(g[l]); break;
+    case MG_OP_MUL: for (size_t l = 0; l < n; l++) gb[l] += mg__mul_gb(g[l], a[l]); break;
+    case MG_OP_DIV: for (size_t l = 0; l < n; l++) gb[l] += mg__div_gb(g[l], b[l], y[l]); break;
+    case MG_OP_POW:
+        for (size_t l = 0; l < n; l++)
+            if (mg__pow_gate_b(y[l])) gb[l] += mg__pow_gb(g[l], a[l], y[l]);
+        break;
+    default: MG_ASSERT(0, "instruction without a binary backward");
+    }
+}
+
+/* ---- sum and dot: m argument rows (args), each row S doubles apart ---------------------- */
+
+/* y = x1 + ... + xm, left to right from 0 */
+MGK_TARGET static void MGK_FN(sum_forward)(size_t n, double *restrict y, const double *V,
+                                           size_t S, const uint32_t *x, uint32_t m) {
+    for (size_t l = 0; l < n; l++) y[l] = 0.0;
+    for (uint32_t j = 0; j < m; j++) {
+        const double *restrict xj = V + (size_t)x[j] * S;
+        for (size_t l = 0; l < n; l++) y[l] = mg__add_fw(y[l], xj[l]);
+    }
+}
+
+MGK_TARGET static void MGK_FN(sum_backward)(size_t n, const double *restrict g, double *G,
+                                            size_t S, const uint32_t *x, const uint8_t *need,
+                                            uint32_t m) {
+    for (uint32_t j = 0; j < m; j++) {
+        if (!need[j]) continue;
+        double *restrict gx = G + (size_t)x[j] * S;
+        for (size_t l = 0; l < n; l++) gx[l] += mg__add_ga(g[l]);
+    }
+}
+
+/* The uniform program's dot over pairs (w0 + j, x0 + j) of one lane (an L2 penalty, the
+ * flag MG__NEED_RANGE): four running sums, (s0 + s1) + (s2 + s3), instead of ops.h's one
+ * left-to-right sum, so a long penalty is not one chain of dependent additions. The only
+ * place the lanes sum in another order than the eager engine: within a few units of
+ * rounding of the sum of |w x|. */
+MGK_TARGET static double MGK_FN(range_dot_forward)(const double *restrict w,
+                                                   const double *restrict x, size_t np) {
+    double s4[4] = {0, 0, 0, 0};
+    size_t q = 0;
+    for (; q + 4 <= np; q += 4)
+        for (size_t j = 0; j < 4; j++) s4[j] = mg__add_fw(s4[j], mg__mul_fw(w[q + j], x[q + j]));
+    for (; q < np; q++) s4[0] = mg__add_fw(s4[0], mg__mul_fw(w[q], x[q]));
+    return (s4[0] + s4[1]) + (s4[2] + s4[3]);
+}
+
+/* Its backward: the eager engine's order, pair by pair (w*w: both terms on one value). */
+MGK_TARGET static void MGK_FN(range_dot_backward)(const double *V, double *G, const uint32_t *p,
+                                                  const uint8_t *need, size_t np, double g) {
+    const double *w = V + p[0], *x = V + p[1];
+    double *gw = G + p[0], *gx = G + p[1];
+    if (p[0] == p[1]) {
+        if (need[0])
+            for (size_t j = 0; j < np; j++)
+                gw[j] += mg__mul_ga(g, x[j]), gw[j] += mg__mul_gb(g, w[j]);
+        return;
+    }
+    for (size_t j = 0; j < np; j++) {
+        if (need[2 * j]) gw[j] += mg__mul_ga(g, x[j]);
+        if (need[2 * j + 1]) gx[j] += mg__mul_gb(g, w[j]);
+    }
+}
+
+/* y = [b] + w1*x1 + ... + wm*xm over args [b] w1 x1 w2 x2 ..., as on the tape */
+MGK_TARGET static void MGK_FN(dot_forward)(const mg__ins *in, const uint32_t *args, double *V,
+                                           size_t S, size_t n) {
+    double *restrict y = V + (size_t)in->out * S;
+    const uint32_t *p = args + in->a;
+    uint32_t m = in->b;
+    if (m & 1u) {
+        const double *restrict bias = V + (size_t)*p * S;
+        for (size_t l = 0; l < n; l++) y[l] = bias[l];
+        p++, m--;
+    } else {
+        for (size_t l = 0; l < n; l++) y[l] = 0.0;
+    }
+    if ((in->need & MG__NEED_RANGE) && S == 1) {
+        y[0] = mg__add_fw(y[0], MGK_FN(range_dot_forward)(V + p[0], V + p[1], m / 2));
+        return;
+    }
+    for (const uint32_t *end = p + m; p < end; p += 2) {
+        const double *restrict w = V + (size_t)p[0] * S, *restrict x = V + (size_t)p[1] * S;
+        for (size_t l = 0; l < n; l++) y[l] = mg__add_fw(y[l], mg__mul_fw(w[l], x[l]));
+    }
+}
+
+/* d/db 1, d/dwi xi, d/dxi wi */
+MGK_TARGET static void MGK_FN(dot_backward)(const mg__ins *in, const uint32_t *args,
+                                            const uint8_t *argneed, const double *V, double *G,
+                                            size_t S, size_t n) {
+    const double *restrict g = G + (size_t)in->out * S;
+    const uint32_t *p = args + in->a;
+    const uint8_t *need = argneed + in->a;
+    uint32_t m = in->b;
+    if (m & 1u) {
+        MGK_FN(sum_backward)(n, g, G, S, p, need, 1);
+        p++, need++, m--;
+    }
+    if ((in->need & MG__NEED_RANGE) && S == 1) {
+        MGK_FN(range_dot_backward)(V, G, p, need, m / 2, g[0]);
+        return;
+    }
+    for (const uint32_t *end = p + m; p < end; p += 2, need += 2) {
+        const double *restrict w = V + (size_t)p[0] * S, *restrict x = V + (size_t)p[1] * S;
+        if (need[0]) {
+            double *restrict gw = G + (size_t)p[0] * S;
+            for (size_t l = 0; l < n; l++) gw[l] += mg__mul_ga(g[l], x[l]);
+        }
+        if (need[1]) {
+            double *restrict gx = G + (size_t)p[1] * S;
+            for (size_t l = 0; l < n; l++) gx[l] += mg__mul_gb(g[l], w[l]);
+        }
+    }
+}
+
+/* ---- one instruction ------------------------------------------------------------------- */
+
+MGK_TARGET static void MGK_FN(ins_forward)(const mg__ins *in, const uint32_t *args, double *V,
+                                           size_t S, size_t n) {
+    double *y = V + (size_t)in->out * S;
+    const double *a = V + (size_t)in->a * S, *b = V + (size_t)in->b * S;
+    switch ((mg_op)in->op) {
+    case MG_OP_SUM: MGK_FN(sum_forward)(n, y, V, S, args + in->a, in->b); break;
+    case MG_OP_DOT: MGK_FN(dot_forward)(in, args, V, S, n); break;
+    case MG_OP_ADD:
+    case MG_OP_SUB:
+    case MG_OP_MUL:
+    case MG_OP_DIV:
+    case MG_OP_POW: MGK_FN(binary_forward)((mg_op)in->op, n, y, a, b); break;
+    default: MGK_FN(unary_forward)((mg_op)in->op, n, y, a, in->k);
+    }
+}
+
+/* need bit 0: input a wants its gradient, bit 1: input b (a and b may be one row) */
 MGK_TARGET static void MGK_FN(ins_backward)(const mg__ins *in, const uint32_t *args,
                                             const uint8_t *argneed, const double *V, double *G,
                                             size_t S, size_t n) {
-    const double *restrict o = MGK_ROW(in->out), *restrict g = MGK_GROW(in->out);
-    const double *restrict a = MGK_ROW(in->a), *restrict b = MGK_ROW(in->b);
-    int na = in->need & 1, nb = in->need & 2;
-    double k = in->k;
-#define MGK_GA(stmt)                                                                        \
-    if (na) {                                                                               \
-        double *restrict ga = MGK_GROW(in->a);                                              \
-        MGK_EACH(stmt);                                                                     \
-    }
-#define MGK_GB(stmt)                                                                        \
-    if (nb) {                                                                               \
-        double *restrict gb = MGK_GROW(in->b);                                              \
-        MGK_EACH(stmt);                                                                     \
-    }
+    const double *a = V + (size_t)in->a * S, *b = V + (size_t)in->b * S;
+    const double *y = V + (size_t)in->out * S, *g = G + (size_t)in->out * S;
     switch ((mg_op)in->op) {
-    case MG_OP_ADD: /* d/da 1, d/db 1 */
-        MGK_GA(ga[l] += g[l]);
-        MGK_GB(gb[l] += g[l]);
+    case MG_OP_SUM: MGK_FN(sum_backward)(n, g, G, S, args + in->a, argneed + in->a, in->b); break;
+    case MG_OP_DOT: MGK_FN(dot_backward)(in, args, argneed, V, G, S, n); break;
+    case MG_OP_ADD:
+    case MG_OP_SUB:
+    case MG_OP_MUL:
+    case MG_OP_DIV:
+    case MG_OP_POW:
+        if (in->need & 1) MGK_FN(binary_backward_a)((mg_op)in->op, n, G + (size_t)in->a * S, a, b, g);
+        if (in->need & 2) MGK_FN(binary_backward_b)((mg_op)in->op, n, G + (size_t)in->b * S, a, b, y, g);
         break;
-    case MG_OP_SUB: /* d/da 1, d/db -1 */
-        MGK_GA(ga[l] += g[l]);
-        MGK_GB(gb[l] -= g[l]);
-        break;
-    case MG_OP_MUL: /* d/da b, d/db a */
-        MGK_GA(ga[l] += b[l] * g[l]);
-        MGK_GB(gb[l] += a[l] * g[l]);
-        break;
-    case MG_OP_DIV: /* d/da 1/b, d/db -out/b */
-        MGK_GA(ga[l] += g[l] / b[l]);
-        MGK_GB(gb[l] -= g[l] * o[l] / b[l]);
-        break;
-    case MG_OP_NEG: MGK_GA(ga[l] -= g[l]); break; /* d/da -1 */
-    case MG_OP_POWC: /* d/da k a^(k-1) */
-        if (k != 0.0) MGK_GA(ga[l] += k * pow(a[l], k - 1.0) * g[l]);
-        break;
-    case MG_OP_POW: /* d/da b a^(b-1), d/db a^b ln a (0 where a^b = 0) */
-        MGK_GA(if (b[l] != 0.0) ga[l] += b[l] * pow(a[l], b[l] - 1.0) * g[l]);
-        MGK_GB(if (o[l] != 0.0) gb[l] += o[l] * log(a[l]) * g[l]);
-        break;
-    case MG_OP_EXP: MGK_GA(ga[l] += o[l] * g[l]); break;                 /* d/da e^a */
-    case MG_OP_LOG: MGK_GA(ga[l] += g[l] / a[l]); break;                 /* d/da 1/a */
-    case MG_OP_TANH: MGK_GA(ga[l] += (1.0 - o[l] * o[l]) * g[l]); break; /* 1 - tanh^2 */
-    case MG_OP_RELU: /* d/da [a > 0]; adding 0 where not keeps the loop branch-free */
-        MGK_GA(ga[l] += o[l] > 0.0 ? g[l] : 0.0);
-        break;
-    case MG_OP_SIGMOID: MGK_GA(ga[l] += o[l] * (1.0 - o[l]) * g[l]); break; /* s (1 - s) */
-    case MG_OP_SUM: {
-        const uint32_t *x = args + in->a;
-        const uint8_t *need = argneed + in->a;
-        for (uint32_t j = 0; j < in->b; j++) {
-            if (!need[j]) continue;
-            double *restrict gx = MGK_GROW(x[j]);
-            MGK_EACH(gx[l] += g[l]);
-        }
-        break;
+    default:
+        if (in->need & 1) MGK_FN(unary_backward)((mg_op)in->op, n, G + (size_t)in->a * S, a, y, g, in->k);
     }
-    case MG_OP_DOT: { /* d/db 1, d/dwi xi, d/dxi wi */
-        const uint32_t *p = args + in->a;
-        const uint8_t *need = argneed + in->a;
-        uint32_t m = in->b;
-        if (m & 1u) {
-            if (*need) {
-                double *restrict gbias = MGK_GROW(*p);
-                MGK_EACH(gbias[l] += g[l]);
-            }
-            p++, need++, m--;
-        }
-        if ((in->need & MG__NEED_RANGE) && S == 1) { /* pairs at w0 + k, x0 + k */
-            size_t np = m / 2;
-            const double *w = V + p[0], *x = V + p[1];
-            double *gw = G + p[0], *gx = G + p[1], gg = g[0];
-            if (p[0] == p[1]) { /* w*w: both updates land on the same value */
-                if (need[0])
-                    for (size_t j = 0; j < np; j++) gw[j] += x[j] * gg, gw[j] += w[j] * gg;
-                break;
-            }
-            for (size_t j = 0; j < np; j++) {
-                if (need[2 * j]) gw[j] += x[j] * gg;
-                if (need[2 * j + 1]) gx[j] += w[j] * gg;
-            }
-            break;
-        }
-        for (uint32_t j = 0; j < m; j += 2) {
-            const double *restrict w = MGK_ROW(p[j]), *restrict x = MGK_ROW(p[j + 1]);
-            if (need[j]) {
-                double *restrict gw = MGK_GROW(p[j]);
-                MGK_EACH(gw[l] += x[l] * g[l]);
-            }
-            if (need[j + 1]) {
-                double *restrict gx = MGK_GROW(p[j + 1]);
-                MGK_EACH(gx[l] += w[l] * g[l]);
-            }
-        }
-        break;
-    }
-    default: MG_ASSERT(0, "instruction without a generic backward");
-    }
-#undef MGK_GA
-#undef MGK_GB
 }
-
-#undef MGK_EACH
-#undef MGK_ROW
-#undef MGK_GROW
 
 /* The template is included once per instruction set: its parameters go here. */
 #undef MGK_FN

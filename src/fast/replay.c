@@ -8,7 +8,6 @@
 #include <omp.h>
 #endif
 
-#define MG__LANES 64       /* widest lane block */
 #define MG__CHUNK_LANES 32 /* fewest samples per chunk of the gradient sum */
 #define MG__REDUCE_RUN 4096 /* gradients summed per task when chunks are added up */
 
@@ -43,7 +42,7 @@ void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info) {
     info->nvalues = c->nvalues;
     info->nslots = c->nslots;
     info->noutputs = c->noutputs;
-    info->ninstructions = c->nvp;
+    info->ninstructions = c->varying.n;
     info->nuniform = c->nu;
     info->nparams = c->nlossparams;
     info->ngroups = c->ngroups;
@@ -52,50 +51,6 @@ void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info) {
     info->nallocs = c->nallocs;
     info->kernels = c->kern->name;
     info->threads = threads_of(c);
-}
-
-/* ==== work buffers ======================================================================== */
-
-/* Grows the buffers for nt threads and nchunks gradient chunks; allocates nothing when they
- * are already large enough. 0 when out of memory (what was there stays usable). */
-static int prepare(mg_compiled *c, size_t nt, size_t nchunks) {
-    if (!c->smax) {
-        size_t fit = ((size_t)4 << 20) / (16 * (c->nrows ? c->nrows : 1)) / 8 * 8;
-        c->smax = fit < 8 ? 8 : fit > MG__LANES ? MG__LANES : fit;
-    }
-    if (nt > c->nwork) {
-        mg__work *w = mg__calloc_counted(c, nt, sizeof *w);
-        if (!w) return 0;
-        if (c->nwork) memcpy(w, c->work, c->nwork * sizeof *w);
-        mg__free(c->work);
-        c->work = w;
-        for (size_t t = c->nwork; t < nt; t++) {
-            size_t vs = mg__mul_size(c->nrows ? c->nrows : 1, c->smax);
-            w[t].V = mg__calloc_counted(c, vs, sizeof(double));
-            w[t].G = mg__calloc_counted(c, vs, sizeof(double));
-            w[t].XT = mg__calloc_counted(c, c->smax * (c->maxnin8 ? c->maxnin8 : 1), sizeof(double));
-            size_t nptr = c->maxnin8 > c->smax ? c->maxnin8 : c->smax;
-            w[t].rows = mg__calloc_counted(c, nptr, sizeof *w[t].rows);
-            if (!w[t].V || !w[t].G || !w[t].XT || !w[t].rows) {
-                mg__free(w[t].V);
-                mg__free(w[t].G);
-                mg__free(w[t].XT);
-                mg__free((void *)w[t].rows);
-                w[t].V = w[t].G = w[t].XT = NULL;
-                w[t].rows = NULL;
-                return 0;
-            }
-            c->nwork = t + 1;
-        }
-    }
-    if (nchunks > 1 + c->ngbuf) {
-        double *g = mg__calloc_counted(c, mg__mul_size(nchunks - 1, c->gsize), sizeof *g);
-        if (!g) return 0;
-        mg__free(c->gbuf);
-        c->gbuf = g;
-        c->ngbuf = nchunks - 1;
-    }
-    return 1;
 }
 
 /* ==== one lane block ====================================================================== */
@@ -127,7 +82,7 @@ static void dense_backward(const mg_compiled *c, const mg__dense *d, mg__work *w
         const uint32_t *x = c->idx + d->xrows;
         for (uint32_t i = 0; i < d->nin; i++) w->rows[i] = w->V + (size_t)x[i] * S;
         if (!d->x_slots) {
-            ldx = (d->nin + 7) / 8 * 8;
+            ldx = mg__lane_round(d->nin);
             c->kern->transpose(d->nin, n, w->rows, w->XT, ldx);
             XT = w->XT;
         }
@@ -160,10 +115,10 @@ static size_t run_block(const mg_compiled *c, mg__work *w, const double *sv, siz
         double *row = V + (size_t)c->bc_row[b] * S, u = c->U[c->bc_u[b]];
         for (size_t l = 0; l < S; l++) row[l] = u;
     }
-    for (size_t k = 0; k < c->nvp; k++) {
-        const mg__ins *in = &c->vp[k];
+    for (size_t k = 0; k < c->varying.n; k++) {
+        const mg__ins *in = &c->varying.ins[k];
         if (in->op == MG__OP_DENSE) dense_forward(c, &c->groups[in->out], V, S);
-        else mg__ins_forward(in, c->vargs, V, S, S * in->run, c->kern);
+        else mg__ins_forward(in, c->varying.args, V, S, S * in->run, c->kern);
     }
     size_t bad = SIZE_MAX;
     if (c->loss != MG__NONE)
@@ -182,11 +137,11 @@ static size_t run_block(const mg_compiled *c, mg__work *w, const double *sv, siz
     memset(G + ns * S, 0, (c->nrows - ns) * S * sizeof *G);
     if (!(c->loss & MG__UREF))
         for (size_t l = 0; l < n; l++) G[(size_t)c->loss * S + l] = scale;
-    for (size_t k = c->nvp; k-- > 0;) {
-        const mg__ins *in = &c->vp[k];
+    for (size_t k = c->varying.n; k-- > 0;) {
+        const mg__ins *in = &c->varying.ins[k];
         if (!in->bwd) continue;
         if (in->op == MG__OP_DENSE) dense_backward(c, &c->groups[in->out], w, S, n, UGc, sv, s0);
-        else mg__ins_backward(in, c->vargs, c->vargneed, V, G, S, S * in->run, c->kern);
+        else mg__ins_backward(in, c->varying.args, c->varying.argneed, V, G, S, S * in->run, c->kern);
     }
     for (size_t b = 0; b < c->nbcast; b++) {
         if (!c->bc_need[b]) continue;
@@ -201,7 +156,8 @@ static void uniform_forward(mg_compiled *c) {
     const double *data = c->ctx->data;
     for (size_t r = 0; r < c->ncruns; r++)
         memcpy(c->U + c->cruns[r].u, data + c->cruns[r].tape, c->cruns[r].len * sizeof *data);
-    for (size_t k = 0; k < c->nup; k++) mg__ins_forward(&c->up[k], c->uargs, c->U, 1, 1, NULL);
+    const mg__program *up = &c->uniform;
+    for (size_t k = 0; k < up->n; k++) mg__ins_forward(&up->ins[k], up->args, c->U, 1, 1, NULL);
     for (size_t g = 0; g < c->ngroups; g++) {
         mg__dense *d = &c->groups[g];
         const uint32_t *b = c->idx + d->bias;
@@ -221,8 +177,9 @@ static void uniform_backward(mg_compiled *c, size_t batch, double scale) {
             c->UG[c->idx[d->widx + k]] += c->UG[d->dw + k];
     }
     if (c->loss & MG__UREF) c->UG[c->loss & ~MG__UREF] += scale * (double)batch;
-    for (size_t k = c->nup; k-- > 0;)
-        if (c->up[k].bwd) mg__ins_backward(&c->up[k], c->uargs, c->uargneed, c->U, c->UG, 1, 1, NULL);
+    const mg__program *up = &c->uniform;
+    for (size_t k = up->n; k-- > 0;)
+        if (up->ins[k].bwd) mg__ins_backward(&up->ins[k], up->args, up->argneed, c->U, c->UG, 1, 1, NULL);
 }
 
 /* ==== messages ============================================================================ */
@@ -230,25 +187,27 @@ static void uniform_backward(mg_compiled *c, size_t batch, double scale) {
 /* Replays sample s alone and names the first value on its tape that is not finite. */
 static void explain(mg_compiled *c, const double *sv, size_t s, mg_err *err) {
     char lbuf[32], vbuf[32];
-    run_block(c, &c->work[0], sv, s, 1, 8, NULL, 0.0, NULL, NULL);
+    enum { S = MG__LANE_STEP }; /* the narrowest block; lane 0 is the sample */
+    run_block(c, &c->work[0], sv, s, 1, S, NULL, 0.0, NULL, NULL);
     const double *V = c->work[0].V;
-    mg_fmt_repr(ref_value(c, V, 8, c->loss, 0), lbuf, sizeof lbuf);
+    mg_fmt_repr(ref_value(c, V, S, c->loss, 0), lbuf, sizeof lbuf);
     const char *what = NULL;
     uint32_t tape = 0;
     double x = 0.0;
     for (size_t k = 0; k < c->nslots && !what; k++)
-        if (!isfinite(V[k * 8])) what = "slot", tape = c->row_tape[k], x = V[k * 8];
-    for (size_t k = 0; k < c->nup && !what; k++)
-        if (!isfinite(c->U[c->up[k].out]))
-            what = mg__ops[c->up[k].op].name, tape = c->up[k].tape, x = c->U[c->up[k].out];
-    for (size_t k = 0; k < c->nvp && !what; k++) {
-        const mg__ins *in = &c->vp[k];
+        if (!isfinite(V[k * S])) what = "slot", tape = c->row_tape[k], x = V[k * S];
+    for (size_t k = 0; k < c->uniform.n && !what; k++) {
+        const mg__ins *in = &c->uniform.ins[k];
+        if (!isfinite(c->U[in->out])) what = mg__ops[in->op].name, tape = in->tape, x = c->U[in->out];
+    }
+    for (size_t k = 0; k < c->varying.n && !what; k++) {
+        const mg__ins *in = &c->varying.ins[k];
         uint32_t r0 = in->out, r1 = in->out + in->run;
         if (in->op == MG__OP_DENSE) r0 = c->groups[in->out].y0, r1 = r0 + c->groups[in->out].nout;
         for (uint32_t r = r0; r < r1 && !what; r++)
-            if (!isfinite(V[(size_t)r * 8]))
+            if (!isfinite(V[(size_t)r * S]))
                 what = in->op == MG__OP_DENSE ? "dot" : mg__ops[in->op].name, tape = c->row_tape[r],
-                x = V[(size_t)r * 8];
+                x = V[(size_t)r * S];
     }
     if (!what) {
         mg_err_set(err, MG_STATUS_NUMERIC, "sample %zu: loss is %s", s, lbuf);
@@ -261,17 +220,17 @@ static void explain(mg_compiled *c, const double *sv, size_t s, mg_err *err) {
 
 /* ==== replay ============================================================================== */
 
-/* Where part u of n parts of `total` items starts: whole runs of 8 shared as evenly as
- * possible, the last part also taking the total % 8 left over, so lane blocks need little
- * padding. Depends on total and n only. */
+/* Where part u of n parts of `total` items starts: whole runs of MG__LANE_STEP shared as
+ * evenly as possible, the last part also taking what is left over, so lane blocks need
+ * little padding. Depends on total and n only. */
 static size_t split(size_t total, size_t n, size_t u) {
     if (u >= n) return total;
-    size_t groups = total / 8, q = groups / n, r = groups % n;
-    if (groups < n) { /* fewer runs of 8 than parts: plain even split */
+    size_t groups = total / MG__LANE_STEP, q = groups / n, r = groups % n;
+    if (groups < n) { /* fewer runs than parts: plain even split */
         q = total / n, r = total % n;
         return u * q + (u < r ? u : r);
     }
-    return 8 * (u * q + (u < r ? u : r));
+    return MG__LANE_STEP * (u * q + (u < r ? u : r));
 }
 
 /* One replay's work: units are gradient chunks (backward) or lane blocks (forward). */
@@ -296,7 +255,7 @@ static void run_unit(const replay_job *j, mg__work *w, size_t u) {
     size_t nb = (len + c->smax - 1) / c->smax;
     for (size_t b = 0; b < nb; b++) {
         size_t b0 = split(len, nb, b), b1 = split(len, nb, b + 1);
-        size_t S = (b1 - b0 + 7) / 8 * 8;
+        size_t S = mg__lane_round(b1 - b0);
         size_t e = run_block(c, w, j->sv, lo + b0, b1 - b0, S, UGc, j->scale, j->losses, j->outputs);
         if (j->backward && e < j->bad[u]) j->bad[u] = e;
     }
@@ -310,6 +269,33 @@ static void reduce_run(const replay_job *j, size_t r) {
         const double *g = c->gbuf + (ch - 1) * c->gsize;
         for (size_t k = k0; k < k1; k++) c->UG[k] += g[k];
     }
+}
+
+/* Adds the summed parameter gradients to the context's grads, unless one is not finite
+ * (then nothing is added and err names the first in tape order). */
+static mg_status add_gradients(mg_compiled *c, mg_err *err) {
+    /* x * 0 is NaN exactly when x is not finite: one vector pass finds out whether any is */
+    double nonfinite = 0.0;
+    for (size_t r = 0; r < c->ngruns; r++) {
+        const double *g = c->UG + c->gruns[r].u;
+        for (size_t j = 0; j < c->gruns[r].len; j++) nonfinite += g[j] * 0.0;
+    }
+    char buf[32];
+    for (size_t r = 0; r < c->ngruns && nonfinite != 0.0; r++)
+        for (uint32_t j = 0; j < c->gruns[r].len; j++) {
+            double g = c->UG[c->gruns[r].u + j];
+            if (!isfinite(g))
+                return mg_err_set(err, MG_STATUS_NUMERIC,
+                                  "the gradient of parameter tape #%u summed over the batch is %s",
+                                  c->gruns[r].tape + j, mg_fmt_repr(g, buf, sizeof buf));
+        }
+    double *grad = c->ctx->grad;
+    for (size_t r = 0; r < c->ngruns; r++) {
+        double *gp = grad + c->gruns[r].tape;
+        const double *g = c->UG + c->gruns[r].u;
+        for (size_t j = 0; j < c->gruns[r].len; j++) gp[j] += g[j];
+    }
+    return MG_STATUS_OK;
 }
 
 static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int backward,
@@ -335,11 +321,11 @@ static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int back
         if (nchunks > MG__MAX_CHUNKS) nchunks = MG__MAX_CHUNKS;
     }
     size_t nt = (size_t)threads_of(c);
-    if (!prepare(c, 1, nchunks))
+    if (!mg__tape_reserve(c, 1, nchunks))
         return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory for work buffers", fn);
     size_t nunits = backward ? nchunks : (batch + c->smax - 1) / c->smax;
     if (nt > nunits) nt = nunits;
-    if (nt > 1 && !prepare(c, nt, nchunks)) nt = c->nwork; /* fewer threads, same numbers */
+    if (nt > 1 && !mg__tape_reserve(c, nt, nchunks)) nt = c->nwork; /* fewer threads, same numbers */
 
     uniform_forward(c);
     size_t bad[MG__MAX_CHUNKS];
@@ -370,26 +356,7 @@ static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int back
             return MG_STATUS_NUMERIC;
         }
     uniform_backward(c, batch, scale);
-    /* x * 0 is NaN exactly when x is not finite: one vector pass finds out whether any is */
-    double nonfinite = 0.0;
-    for (size_t r = 0; r < c->ngruns; r++) {
-        const double *g = c->UG + c->gruns[r].u;
-        for (size_t j = 0; j < c->gruns[r].len; j++) nonfinite += g[j] * 0.0;
-    }
-    for (size_t k = 0; k < c->nlossparams && nonfinite != 0.0; k++)
-        if (!isfinite(c->UG[c->par_u[k]])) {
-            char buf[32];
-            return mg_err_set(err, MG_STATUS_NUMERIC,
-                              "the gradient of parameter tape #%u summed over the batch is %s",
-                              c->par_tape[k], mg_fmt_repr(c->UG[c->par_u[k]], buf, sizeof buf));
-        }
-    double *grad = ctx->grad;
-    for (size_t r = 0; r < c->ngruns; r++) {
-        double *gp = grad + c->gruns[r].tape;
-        const double *g = c->UG + c->gruns[r].u;
-        for (size_t j = 0; j < c->gruns[r].len; j++) gp[j] += g[j];
-    }
-    return MG_STATUS_OK;
+    return add_gradients(c, err);
 }
 
 mg_status mg_compiled_forward(mg_compiled *c, size_t batch, const double *slot_values,
