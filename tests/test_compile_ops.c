@@ -158,6 +158,8 @@ static const op_case cases[] = {
     {"sigmoid", MG_OP_SIGMOID, 0, -40, 40, 0, 0,
      {{800}, {-800}, {40}, {-40}, {745}, {-745}, {0}, {-0.0}, {INF}, {-INF}, {NANV}}, 11,
      BITS, BITS, BITS, BITS},
+    {"step", MG_OP_STEP, 0, -10, 10, 0, 0,
+     {{NANV}, {-0.0}, {0}, {-5e-324}, {5e-324}, {INF}, {-INF}}, 7, BITS, BITS, BITS, BITS},
 };
 
 #define NCASES (sizeof cases / sizeof *cases)
@@ -213,6 +215,7 @@ static void ref_backward(mg_op op, double k, double a, double b, double y, doubl
         if (mg__relu_gate(y)) *ga += mg__relu_ga(g);
         break;
     case MG_OP_SIGMOID: *ga += mg__sigmoid_ga(g, y); break;
+    case MG_OP_STEP: break;
     default: fail_msg("no reference backward for op %d", (int)op);
     }
 }

@@ -224,6 +224,7 @@ MGK_TARGET static void MGK_FN(unary_forward)(mg_op op, size_t n, double *restric
         break;
     case MG_OP_RELU: for (size_t l = 0; l < n; l++) y[l] = mg__relu_fw(a[l]); break;
     case MG_OP_SIGMOID: for (size_t l = 0; l < n; l++) y[l] = mg__sigmoid_fw(a[l]); break;
+    case MG_OP_STEP: for (size_t l = 0; l < n; l++) y[l] = mg__step_fw(a[l]); break;
     default: MG_ASSERT(0, "instruction without a unary forward");
     }
 }
@@ -260,6 +261,7 @@ MGK_TARGET static void MGK_FN(unary_backward)(mg_op op, size_t n, double *restri
         for (size_t l = 0; l < n; l++) ga[l] += mg__relu_gate(y[l]) ? mg__relu_ga(g[l]) : 0.0;
         break;
     case MG_OP_SIGMOID: for (size_t l = 0; l < n; l++) ga[l] += mg__sigmoid_ga(g[l], y[l]); break;
+    case MG_OP_STEP: break; /* d/da 0 */
     default: MG_ASSERT(0, "instruction without a unary backward");
     }
 }
