@@ -1,5 +1,5 @@
-/* script_internal.h - what the script tokenizer (script_lex.c) and the parser
- * (script.c) share: tokens, the parser's state and the error helpers. Not installed. */
+/* script_internal.h - what the script tokenizer (lex.c) and the parser
+ * (parse.c) share: tokens, the parser's state and the error helpers. Not installed. */
 #ifndef MG_SCRIPT_INTERNAL_H
 #define MG_SCRIPT_INTERNAL_H
 

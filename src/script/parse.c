@@ -1,6 +1,6 @@
-/* script.c - micrograd's Python syntax parsed onto a context: the result object and a
+/* parse.c - micrograd's Python syntax parsed onto a context: the result object and a
  * recursive-descent parser whose nesting is bounded by MG_SCRIPT_MAX_DEPTH, so no input
- * can overflow the stack. The tokenizer is in script_lex.c. */
+ * can overflow the stack. The tokenizer is in lex.c. */
 #include "script_internal.h"
 #include "core/hash.h"
 #include "engine/ops.h"

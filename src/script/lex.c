@@ -1,4 +1,4 @@
-/* script_lex.c - the tokenizer of micrograd's script language: Python's tokens, with
+/* lex.c - the tokenizer of micrograd's script language: Python's tokens, with
  * brackets tracked so a newline inside them continues the statement. Every byte is read
  * through at(), which checks the index against len: the text need not be NUL-terminated
  * and may hold any bytes. */
