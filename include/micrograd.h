@@ -1111,7 +1111,7 @@ double mg_script_number(const mg_script *s, size_t i);
 mg_value mg_script_lookup(const mg_script *s, const char *name);
 
 /* The output: the name bound to a Value last, and that Value; NULL and MG_NULL before any
- * name holds a Value. */
+ * name holds a Value, and when that name was bound to a plain number since. */
 const char *mg_script_output_name(const mg_script *s);
 mg_value mg_script_output(const mg_script *s);
 

@@ -112,8 +112,10 @@ static const print_case prints[] = {
     /* strings: quotes, joins, escapes, sep= and end= */
     {"strings", "print('a', \"b\", '''c''', 'd' 'e', 'f' + 'g', sep='-', end='!\\n')\n"
                 "print('tab\\there', 'nl\\\\n', 'q\\'s', \"\\x41\\u00e9\\101\", r'\\n')\n"
-                "print()\nprint('x', end='')\nprint('y', sep=None)\n",
-     "a-b-c-de-fg!\ntab\there nl\\n q's A\xc3\xa9" "A \\n\n\nxy\n"},
+                "print()\nprint('x', end='')\nprint('y', sep=None)\nprint('', f'')\n"
+                "print(Value(1.0, label=''))\n",
+     "a-b-c-de-fg!\ntab\there nl\\n q's A\xc3\xa9" "A \\n\n\nxy\n \n"
+     "Value(data=1.0, grad=0.0)\n"},
     /* a Value's repr, its label, conversions and self-documenting fields */
     {"values", "a = Value(3.0, label='a')\nb = a * 2\n"
                "print(a.label, b.label, f'{a.label!r}', f'{b!s:>30}')\n"
@@ -423,6 +425,12 @@ static void test_modes(void **state) {
     assert_int_equal(mg_script_kind_of(s, 3), MG_SCRIPT_KIND_FLOAT);
     assert_string_equal(mg_script_output_name(s), "v");
     assert_string_equal(mg_label(ctx, mg_script_output(s)), "");
+    /* the output's name bound to a number: no output until a name holds a Value again */
+    assert_int_equal(run(s, "v = 1.5\n", 0, NULL, NULL), MG_STATUS_OK);
+    assert_null(mg_script_output_name(s));
+    assert_false(mg_ok(mg_script_output(s)));
+    assert_int_equal(run(s, "w = Value(1.0)\n", 0, NULL, NULL), MG_STATUS_OK);
+    assert_string_equal(mg_script_output_name(s), "w");
     mg_script_free(s);
 
     /* backward() and _backward() make it Python; mentions in comments and strings do not */

@@ -100,6 +100,12 @@ static int fail(char *why, size_t size, const char *fmt, ...) {
     return -1;
 }
 
+/* The error for an unknown presentation type (shown only when printable). */
+static int unknown_type(char t, char *why, size_t whysize) {
+    if (t > 0x20 && t < 0x7f) return fail(why, whysize, "unknown format code '%c'", t);
+    return fail(why, whysize, "unknown format code");
+}
+
 static int is_align(char c) { return c == '<' || c == '>' || c == '=' || c == '^'; }
 static int digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -139,7 +145,7 @@ static int parse_spec(const char *spec, size_t n, fspec *f, char *why, size_t wh
     if (i < n && spec[i] == '#') f->alt = 1, i++;
     if (i < n && spec[i] == '0') f->zero = 1, i++;
     if (read_number(spec, n, &i, &f->width) && f->width > MAX_WIDTH)
-        return fail(why, whysize, "width %ld is too large (at most %d)", f->width, MAX_WIDTH);
+        return fail(why, whysize, "width too large (at most %d)", MAX_WIDTH);
     if (i < n && (spec[i] == ',' || spec[i] == '_')) {
         f->group = spec[i++];
         if (i < n && (spec[i] == ',' || spec[i] == '_'))
@@ -149,8 +155,7 @@ static int parse_spec(const char *spec, size_t n, fspec *f, char *why, size_t wh
         i++;
         if (!read_number(spec, n, &i, &f->prec)) return fail(why, whysize, "missing precision");
         if (f->prec > MAX_WIDTH)
-            return fail(why, whysize, "precision %ld is too large (at most %d)", f->prec,
-                        MAX_WIDTH);
+            return fail(why, whysize, "precision too large (at most %d)", MAX_WIDTH);
     }
     if (n - i > 1) return fail(why, whysize, "invalid format specifier");
     if (i < n) f->type = spec[i];
@@ -311,7 +316,7 @@ static const char *sign_of(int neg, const fspec *f) {
 
 static int format_float(sbuf *out, double x, fspec *f, char *why, size_t whysize) {
     if (f->type && !strchr("eEfFgGn%", f->type))
-        return fail(why, whysize, "unknown format code '%c'", f->type);
+        return unknown_type(f->type, why, whysize);
     if (f->type == 'n' && f->group)
         return fail(why, whysize, "cannot specify '%c' with 'n'", f->group);
     sbuf body = {0};
@@ -332,10 +337,10 @@ static int format_int(sbuf *out, double x, fspec *f, char *why, size_t whysize) 
     if (t && strchr("eEfFgG%", t)) return format_float(out, x, f, why, whysize);
     if (t && !strchr("bdoxXn", t)) {
         if (t == 'c') return fail(why, whysize, "format code 'c' (a character) is not supported");
-        return fail(why, whysize, "unknown format code '%c'", t);
+        return unknown_type(t, why, whysize);
     }
-    if (f->prec >= 0) return fail(why, whysize, "precision not allowed for an int");
-    if (f->z) return fail(why, whysize, "'z' not allowed for an int");
+    if (f->prec >= 0) return fail(why, whysize, "precision not allowed");
+    if (f->z) return fail(why, whysize, "'z' not allowed");
     if (f->group == ',' && t && t != 'd')
         return fail(why, whysize, "cannot specify ',' with '%c'", t);
     if (f->group == '_' && t == 'n') return fail(why, whysize, "cannot specify '_' with 'n'");
@@ -362,12 +367,12 @@ static int format_int(sbuf *out, double x, fspec *f, char *why, size_t whysize) 
 static int format_str(sbuf *out, const char *s, size_t n, const fspec *f, char *why,
                       size_t whysize) {
     if (f->type && f->type != 's')
-        return fail(why, whysize, "unknown format code '%c'", f->type);
-    if (f->sign) return fail(why, whysize, "sign not allowed for a string");
-    if (f->alt) return fail(why, whysize, "alternate form (#) not allowed for a string");
-    if (f->z) return fail(why, whysize, "'z' not allowed for a string");
-    if (f->group) return fail(why, whysize, "grouping ('%c') not allowed for a string", f->group);
-    if (f->align == '=') return fail(why, whysize, "'=' alignment not allowed for a string");
+        return unknown_type(f->type, why, whysize);
+    if (f->sign) return fail(why, whysize, "sign not allowed");
+    if (f->alt) return fail(why, whysize, "alternate form (#) not allowed");
+    if (f->z) return fail(why, whysize, "'z' not allowed");
+    if (f->group) return fail(why, whysize, "grouping ('%c') not allowed", f->group);
+    if (f->align == '=') return fail(why, whysize, "'=' alignment not allowed");
     size_t keep = n;
     if (f->prec >= 0) { /* at most prec characters */
         size_t c = 0;

@@ -75,11 +75,11 @@ int mg__script_text(parser *p, const sv *x, int repr, sbuf *out) {
     case SV_NONE: return mg__sbuf_puts(out, "None");
     }
     if (out != &p->strs)
-        return repr ? mg__py_str_repr(out, p->strs.b + x->off, x->len, 0)
-                    : mg__sbuf_put(out, p->strs.b + x->off, x->len);
+        return repr ? mg__py_str_repr(out, mg__sbuf_at(&p->strs, x->off), x->len, 0)
+                    : mg__sbuf_put(out, mg__sbuf_at(&p->strs, x->off), x->len);
     if (!repr) return mg__sbuf_put_own(out, x->off, x->len);
     sbuf tmp = {0}; /* the string lives in strs: quote it elsewhere first */
-    int ok = mg__py_str_repr(&tmp, p->strs.b + x->off, x->len, 0) &&
+    int ok = mg__py_str_repr(&tmp, mg__sbuf_at(&p->strs, x->off), x->len, 0) &&
              mg__sbuf_put(out, tmp.b, tmp.n);
     mg__sbuf_free(&tmp);
     return ok;
@@ -339,7 +339,7 @@ static int make_value(parser *p, const token *name, const callargs *a, sv *out) 
     char label[256] = "";
     if (a->has_label) { /* cut at 255 bytes (as labels are) and at a NUL */
         size_t n = a->label.len < 255 ? a->label.len : 255;
-        memcpy(label, p->strs.b + a->label.off, n);
+        memcpy(label, mg__sbuf_at(&p->strs, a->label.off), n);
         label[n] = '\0';
     }
     mg_value v = mg_leaf_ex(p->ctx, x.num, MG_ROLE_LEAF, label);
@@ -507,7 +507,7 @@ static int format_field(parser *p, const sv *x, char conv, const char *spec, siz
         return FAIL(p, at, "f-string: a Value takes no format spec (':%s'); format its .data",
                     mg__script_clip(spec, n, text, sizeof text));
     sbuf tmp = {0};
-    const char *s = x->kind == SV_STR ? p->strs.b + x->off : NULL;
+    const char *s = x->kind == SV_STR ? mg__sbuf_at(&p->strs, x->off) : NULL;
     size_t len = x->len;
     pykind kind = x->kind == SV_INT ? PY_INT : x->kind == SV_FLOAT ? PY_FLOAT : PY_STR;
     if (conv || x->kind == SV_VALUE) {
@@ -723,7 +723,8 @@ static int parse_factor(parser *p, sv *out) {
     p->nest--;
     if (op.kind == T_PLUS) {
         if (out->kind == SV_NONE) return mg__script_none_error(p, out);
-        if (out->kind == SV_STR) return FAIL(p, &op, "unary + takes a number or a Value, not a string");
+        if (out->kind == SV_STR)
+            return FAIL(p, &op, "unary + takes a number or a Value, not a string");
         out->line = op.line, out->col = op.col;
         return 1;
     }

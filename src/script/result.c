@@ -150,12 +150,20 @@ mg_value mg_script_lookup(const mg_script *s, const char *name) {
     return e ? e->v : MG_NULL;
 }
 
+/* The output's entry, or NULL: none yet, or its name now holds a plain number. */
+static const sname *output_of(const mg_script *s) {
+    if (s->output == SIZE_MAX || s->names[s->output].kind != MG_SCRIPT_KIND_VALUE) return NULL;
+    return &s->names[s->output];
+}
+
 const char *mg_script_output_name(const mg_script *s) {
-    return s->output == SIZE_MAX ? NULL : s->names[s->output].name;
+    const sname *e = output_of(s);
+    return e ? e->name : NULL;
 }
 
 mg_value mg_script_output(const mg_script *s) {
-    return s->output == SIZE_MAX ? MG_NULL : s->names[s->output].v;
+    const sname *e = output_of(s);
+    return e ? e->v : MG_NULL;
 }
 
 size_t mg_script_nleaves(const mg_script *s) { return s->nleaves; }

@@ -46,6 +46,10 @@ static inline int mg__sbuf_put_own(sbuf *s, size_t off, size_t n) {
     s->b[s->n] = '\0';
     return 1;
 }
+/* The bytes at offset off ("" while s is still empty). */
+static inline const char *mg__sbuf_at(const sbuf *s, size_t off) {
+    return s->b ? s->b + off : "";
+}
 static inline void mg__sbuf_free(sbuf *s) {
     mg__free(s->b);
     s->b = NULL;
@@ -154,7 +158,12 @@ void mg__script_truncate(mg_script *s, size_t nleaves, size_t nnotes);
 
 /* ==== the parser ========================================================================== */
 
-typedef enum effect_kind { EFFECT_NONE = 0, EFFECT_BACKWARD, EFFECT_LOCAL_BACKWARD, EFFECT_DRAW } effect_kind;
+typedef enum effect_kind {
+    EFFECT_NONE = 0,
+    EFFECT_BACKWARD,       /* x.backward() */
+    EFFECT_LOCAL_BACKWARD, /* x._backward() */
+    EFFECT_DRAW            /* draw_dot(...) */
+} effect_kind;
 
 /* The parser's whole state. Lexing happens on demand, one token ahead at most, so memory
  * does not grow with the script; the bracket stack has a fixed size, so neither does

@@ -152,7 +152,7 @@ static int set_label(parser *p, mg_value v, const token *attr) {
         return mg__script_fail(p, x.line, x.col, MG_STATUS_FORMAT, "x.label takes a string");
     char label[256];
     size_t n = x.len < 255 ? x.len : 255;
-    memcpy(label, p->strs.b + x.off, n);
+    memcpy(label, mg__sbuf_at(&p->strs, x.off), n);
     label[n] = '\0';
     if (!mg_ok(mg_set_label(p->ctx, v, label)))
         return mg__script_engine_fail(p, attr->line, attr->col);
@@ -227,13 +227,14 @@ static int print_keyword(parser *p, size_t kw[2][2], int *seen) {
 
 /* The printed line: the arguments with sep between them, then end. */
 static int print_line(parser *p, size_t kw[2][2], const int *seen) {
+    const sbuf *st = &p->strs;
     for (size_t i = 0; i < p->nargs; i++) {
-        if (i && !(seen[0] ? mg__sbuf_put(&p->out, p->strs.b + kw[0][0], kw[0][1])
-                           : mg__sbuf_putc(&p->out, ' ')))
+        int ok = i == 0 || (seen[0] ? mg__sbuf_put(&p->out, mg__sbuf_at(st, kw[0][0]), kw[0][1])
+                                    : mg__sbuf_putc(&p->out, ' '));
+        if (!ok || !mg__sbuf_put(&p->out, mg__sbuf_at(st, p->args[2 * i]), p->args[2 * i + 1]))
             return 0;
-        if (!mg__sbuf_put(&p->out, p->strs.b + p->args[2 * i], p->args[2 * i + 1])) return 0;
     }
-    return seen[1] ? mg__sbuf_put(&p->out, p->strs.b + kw[1][0], kw[1][1])
+    return seen[1] ? mg__sbuf_put(&p->out, mg__sbuf_at(st, kw[1][0]), kw[1][1])
                    : mg__sbuf_putc(&p->out, '\n');
 }
 
@@ -316,7 +317,8 @@ static int try_attr(parser *p, const token *first, int *done) {
         }
         if (p->legacy && mg__script_tok_is(p, &p->cur, "backward") && nx->kind == T_LPAR) {
             *done = 1;
-            snprintf(note, sizeof note, "%s.backward() ignored", clip_tok(p, first, buf, sizeof buf));
+            snprintf(note, sizeof note, "%s.backward() ignored",
+                     clip_tok(p, first, buf, sizeof buf));
             return skip_statement(p, first, note, NULL);
         }
     }
