@@ -966,7 +966,8 @@ mg_dataset *mg_dataset_yinyang(mg_rng *rng, size_t n, double r_small, double r_b
  *       mg_set_data / mg_set_grad: values built afterwards see the new data, values built
  *       before keep theirs, as in micrograd (a.data += 0.01 * a.grad, then rebuild L)
  *   NAME.label = STRING
- *   EXPR.backward()    mg_backward from that value, at that line
+ *   EXPR.backward()    mg_backward from that value, at that line (leaves' grads add up
+ *       over calls, as in micrograd: x.grad = 0.0 zeroes one; interior grads restart)
  *   EXPR._backward()   that value's own local backward, as micrograd's _backward: its
  *       operands' grads += the local derivative times its grad (backprop by hand, node by
  *       node, after o.grad = 1.0); nothing for a leaf
