@@ -505,6 +505,81 @@ static void test_memory_and_numerics(void **state) {
     mg_ctx_free(ctx);
 }
 
+/* Every allocation failing in turn (an allocator that fails the N-th, for N = 0, 1, ...):
+ * each run ends in success or MG_STATUS_NOMEM, gives back all it took, and with memory
+ * back the same script runs again. */
+static long oom_at = -1, oom_calls, oom_live;
+static int oom_failed;
+
+static int oom_now(void) {
+    if (oom_calls++ != oom_at) return 0;
+    oom_failed = 1;
+    return 1;
+}
+static void *oom_alloc(void *user, size_t size) {
+    (void)user;
+    void *p = oom_now() ? NULL : malloc(size);
+    if (p) oom_live++;
+    return p;
+}
+static void *oom_realloc(void *user, void *p, size_t size) {
+    (void)user;
+    return oom_now() ? NULL : realloc(p, size);
+}
+static void oom_free(void *user, void *p) {
+    (void)user;
+    if (p) oom_live--;
+    free(p);
+}
+
+static int oom_run(mg_script *s, const char *text, unsigned flags) {
+    mg_err err = {0};
+    mg_status st = mg_script_run(s, text, strlen(text), "t.py", flags, NULL, &err);
+    if (st != MG_STATUS_OK && st != MG_STATUS_NOMEM)
+        fail_msg("allocation %ld failing: status %d (%s)", oom_at, (int)st, err.msg);
+    return st == MG_STATUS_OK;
+}
+
+/* 1 when the scenario got through. */
+static int oom_scenario(void) {
+    mg_ctx *ctx = mg_ctx_new();
+    mg_script *s = ctx ? mg_script_new(ctx) : NULL;
+    int through = 0;
+    if (s) {
+        through = oom_run(s, prints[0].src, 0) &&
+                  oom_run(s, "print(f'{L.data:.3f}', L, sep='|')\nx = 3\nx * 2\n'it'\n",
+                          MG_SCRIPT_ECHO | MG_SCRIPT_PYTHON) &&
+                  !strcmp(mg_script_printed(s, NULL),
+                          "-7.286496\n-7.286|Value(data=-7.286496, grad=0.0)\n6\n'it'\n");
+        long saved = oom_at;
+        oom_at = -1;
+        mg_script_clear_printed(s);
+        assert_true(oom_run(s, "print('ok')\n", 0));
+        assert_string_equal(mg_script_printed(s, NULL), "ok\n");
+        oom_at = saved;
+    }
+    mg_script_free(s);
+    mg_ctx_free(ctx);
+    return through;
+}
+
+static void test_out_of_memory(void **state) {
+    (void)state;
+    static const mg_allocator a = {oom_alloc, oom_realloc, oom_free, NULL};
+    mg_set_allocator(&a);
+    for (oom_at = 0;; oom_at++) {
+        oom_calls = oom_live = oom_failed = 0;
+        int through = oom_scenario();
+        if (oom_live != 0) fail_msg("allocation %ld failing: %ld blocks kept", oom_at, oom_live);
+        if (!oom_failed) {
+            assert_true(through);
+            break;
+        }
+    }
+    mg_set_allocator(NULL);
+    assert_true(oom_at > 20);
+}
+
 /* mg_script_parse is still the graph only: the nudge cell builds L and runs nothing. */
 static void test_parse_runs_nothing(void **state) {
     mg_ctx *ctx = *state;
@@ -531,6 +606,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_modes, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_printed_bytes, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test(test_memory_and_numerics),
+        cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test_setup_teardown(test_parse_runs_nothing, tu_ctx_setup, tu_ctx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
