@@ -424,7 +424,8 @@ static mg_status run(mg_script *s, const char *text, size_t len, const char *fil
     p->s = s;
     p->legacy = legacy;
     p->echo = (flags & MG_SCRIPT_ECHO) != 0;
-    if (!legacy && ((flags & MG_SCRIPT_PYTHON) || wants_python(p, text, len))) s->python = 1;
+    if (!legacy && !s->python && ((flags & MG_SCRIPT_PYTHON) || wants_python(p, text, len)))
+        s->python = 1;
     p->python = !legacy && s->python;
     mg__script_lex_init(p, text, len);
     run_statements(p);
