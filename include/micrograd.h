@@ -1011,80 +1011,193 @@ mg_dataset *mg_dataset_xor(mg_rng *rng, size_t n, double noise, mg_err *err);
 mg_dataset *mg_dataset_yinyang(mg_rng *rng, size_t n, double r_small, double r_big, mg_err *err);
 
 /* ---------------------------------------------------------------------------------------
- * 12. SCRIPTS: micrograd's Python syntax, parsed onto a context
+ * 12. SCRIPTS: micrograd's Python, run statement by statement on a context
  * ------------------------------------------------------------------------------------- */
 
-/* A script is micrograd's Python syntax parsed onto a context: each assignment builds
- * engine values the way micrograd would (a + 1 adds a constant leaf, 2 * a is a * 2), so
- * backward, drawings and formulas work on the result like on any other graph.
+/* A script is micrograd's Python run on a context one statement after another, as Python
+ * runs it: assignments build engine values the way micrograd would (a + 1 adds a constant
+ * leaf, 2 * a is a * 2), y.backward() runs backward at its line, print(...) prints as
+ * Python prints; backward, drawings and formulas work on what a script built like on any
+ * other graph. The library never writes to stdout: what a script prints is kept in the
+ * script (mg_script_printed) for the caller to show.
  *
- * The language. Statements end at a newline or ';' (a newline inside brackets, or after
- * a '\', continues the statement); '#' starts a comment. Statements: NAME = EXPR;
- * NAME += EXPR (and -=, *=, /=, **=); NAME.label = 'text'. Expressions: numbers (2, 2.,
- * .5, 1e-3, 1_000), names, + - * / ** with Python's precedence (** binds tighter than a
- * unary minus on its left and is right-associative: -2**2 is -4, 2**3**2 is 512), unary
- * - and +, parentheses, Value(2.0) and Value(2.0, label='a') (or "a"; data= is accepted
- * too), tanh exp log relu sigmoid as methods (x.tanh()) or functions (tanh(x)), and
- * x.data (the value's current number).
- * How values are made. Arithmetic on numbers alone is folded in double precision (2*3 is
- * 6; 1/0 is inf, IEEE, not an error). With a Value on one side the number becomes a
+ *     mg_script *s = mg_script_new(ctx);
+ *     mg_script_error where;
+ *     mg_err err;
+ *     const char *cell = "a = Value(2.0); b = a*a; b.backward(); print(f'{a.grad:.4f}')";
+ *     mg_status st = mg_script_run(s, cell, strlen(cell), "cell.py", 0, &where, &err);
+ *     size_t n;
+ *     const char *out = mg_script_printed(s, &n);  // "4.0000\n" (and what ran before an
+ *     fwrite(out, 1, n, stdout);                    //  error, when st is not OK)
+ *     mg_script_free(s);
+ *
+ * THE LANGUAGE. Straight-line Python. Statements end at a newline or ';' (a newline inside
+ * brackets, or after a '\', continues the statement); '#' starts a comment. Statements:
+ *   NAME = EXPR, NAME += EXPR (and -= *= /= **=)   binds NAME (x += 1 rebinds x to x + 1)
+ *   NAME.data = EXPR, NAME.grad = EXPR (and += -= *= /= **=)    sets a Value's number with
+ *       mg_set_data / mg_set_grad: values built afterwards see the new data, values built
+ *       before keep theirs, as in micrograd (a.data += 0.01 * a.grad, then rebuild L)
+ *   NAME.label = STRING
+ *   EXPR.backward()    mg_backward from that value, at that line (leaves' grads add up
+ *       over calls, as in micrograd: x.grad = 0.0 zeroes one; interior grads restart)
+ *   EXPR._backward()   that value's own local backward, as micrograd's _backward: its
+ *       operands' grads += the local derivative times its grad (backprop by hand, node by
+ *       node, after o.grad = 1.0); nothing for a leaf
+ *   print(EXPR, ..., sep=' ', end='\n')   the arguments' str(), as Python's print
+ *   EXPR               evaluated; with MG_SCRIPT_ECHO its repr is printed, as Python's
+ *       prompt prints it; otherwise noted "value not printed" (summary mode: not evaluated,
+ *       noted "expression statement ignored")
+ *   import and from lines, draw_dot(...), IPython lines (%magic, !shell): ignored, noted.
+ * Expressions: numbers (2 is an int; 2.0, .5, 1e-3 are floats; 1_000), names, + - * / **
+ * with Python's precedence (** binds tighter than a unary minus on its left and is
+ * right-associative: -2**2 is -4, 2**3**2 is 512), unary - and +, parentheses, Value(2.0)
+ * and Value(2.0, label='a') (or data=2.0), tanh exp log relu sigmoid as methods (x.tanh())
+ * or functions (tanh(x)), x.data and x.grad (plain floats), x.label (a string), strings
+ * ('...', "...", triple-quoted, r'...', Python's escapes; adjacent ones joined, + joins
+ * two) and f-strings: f'...{EXPR}...{EXPR!r}...{EXPR:SPEC}...{EXPR=}...', {{ and }} for
+ * braces. SPEC is Python's format mini-language,
+ *     [[fill]align][sign][z][#][0][width][, or _][.precision][type]
+ * with align < > ^ =, sign + - space, and type b d o x X n (ints) or e E f F g G n % or none
+ * (ints and floats; none is repr-like), s or none (strings): '.4f', '.2e', '>8', 'd', ',',
+ * '.1%', '+', '*^12,.2f' print what Python prints. A spec Python rejects (':d' of a float,
+ * a precision for an int, any spec on a Value) is an error that names it; widths and
+ * precisions are at most 10000, and fields nested in a spec are not supported.
+ * Numbers are kept as Python keeps them: int + - * ** int is an int while it is exact in a
+ * double (|n| <= 2^53; past that it becomes a float), / gives a float; print(6) prints 6,
+ * print(6.0) prints 6.0, floats print as repr (mg_fmt_repr: -7.286496, 1e-05). A Value
+ * prints as micrograd's repr, Value(data=3.0, grad=6.0) (data and grad as floats); the
+ * echo prints a string quoted, print as it is. A number on one side of a Value becomes a
  * constant (MG_ROLE_CONST) through mg_addf, mg_subf, mg_rsubf, mg_mulf, mg_divf,
- * mg_rdivf; a ** k with k a number is mg_powf, a ** b with b a Value is mg_pow. A name
- * assigned a plain number (a = 2.0) is a leaf, as Value(2.0, label='a'). Assigning a
- * name labels its value when the value has no label yet (so graphs show e, d, L); a
- * Value(..., label=) keeps its own.
- * Ignored, with a note (not an error): print(...), import and from lines, x.backward(),
- * x.grad = ... and x.data = ... (any assignment operator), and statements that are only
- * an expression (L, draw_dot(o), %magics). Errors: any other statement (def, for, if,
- * ...), other operators (%, //, comparisons), strings outside label=, indexing, nesting
- * (brackets, unary operators, calls and ** exponents together) deeper than
- * MG_SCRIPT_MAX_DEPTH, and a script that assigns nothing. */
+ * mg_rdivf; a ** k with k a number is mg_powf, a ** b with b a Value is mg_pow; numbers
+ * alone are folded in double precision. In Python mode, dividing a number by zero is an
+ * error (Python's ZeroDivisionError); in summary mode it gives inf or nan, as IEEE does
+ * (and a Value divided by zero always does). Labels: in summary mode, assigning a name
+ * labels its value when the value has no label yet (so pictures show e, d, L; a
+ * Value(..., label=) keeps its own); in Python mode labels are what the script sets, as
+ * in micrograd (a caller drawing the graph can take names from mg_script_name).
+ * Not supported, each an error that names the construct and what eval runs: for, while,
+ * if, def, class, lambda, with, try and the other keyword statements; lists, tuples,
+ * dicts, sets, indexing, comparisons, %, // and other operators; bytes; a string bound to a
+ * name (strings are printed and make labels); nesting (brackets, unary operators, calls
+ * and ** exponents together) deeper than MG_SCRIPT_MAX_DEPTH.
+ *
+ * TWO MODES, chosen for each run by reading its tokens before running any:
+ *   - Python mode, when the text calls print(...), .backward() or ._backward(), when
+ *     MG_SCRIPT_PYTHON is given, or when an earlier run on the same script was in Python
+ *     mode: it runs as Python would, and a name assigned a plain number holds that number
+ *     (h = 0.001; a = 2.0 are floats, as in the lecture).
+ *   - Summary mode otherwise, the shorthand eval has always taken: a name assigned a plain
+ *     number is a leaf, as Value(x, label='NAME') (x = -3.0; y = (x*2).relu() has a leaf x
+ *     with a gradient), and a statement that is only an expression is skipped with a note.
+ *     The caller then runs backward from the output and shows the gradients.
+ *
+ * EFFECTS AND ERRORS. A statement takes effect when it completes: its binding, label, data
+ * or grad change, backward and printed text. When one fails, nothing of it takes effect:
+ * the values it made are dropped (the tape is reset to where it began), and so is a
+ * failure it set on the context's status when that was OK before it; the run stops there.
+ * The statements before it, in this run and earlier ones, stay in effect, and what they
+ * printed stays in the output.
+ *
+ * THE PROMPT. Each statement typed is a run of its own with MG_SCRIPT_ECHO |
+ * MG_SCRIPT_PYTHON on one script: names stay bound from one to the next. Keep reading lines
+ * while mg_script_incomplete says the text so far needs more; after each run show
+ * mg_script_printed, then mg_script_clear_printed, and the notes past those shown. */
 
 typedef struct mg_script mg_script;
 
 #define MG_SCRIPT_MAX_DEPTH 256
 
-/* Where and why a parse failed. */
+/* Where and why a run failed. */
 typedef struct mg_script_error {
-    size_t line;       /* 1-based line */
+    size_t line;       /* 1-based line, counted from the start of the run's text */
     size_t col;        /* 1-based column, in bytes from the line's start (a tab counts 1) */
     char message[256]; /* the message alone, without the "FILE:LINE:COL: " prefix */
 } mg_script_error;
 
-/* Parses len bytes of text (need not be NUL-terminated; every byte sequence is handled,
- * NULs included) onto ctx. Returns the result, or NULL on failure: then err gets
- * "FILE:LINE:COL: message" (FILE is filename, "<script>" when NULL), *where (if not NULL)
- * the line, column and bare message, and every value the parse made is dropped from ctx
- * (the tape is reset to its length before the call). MG_STATUS_FORMAT for a bad script,
- * MG_STATUS_NOMEM when out of memory (ctx's cap included). text may be NULL if len is 0. */
+/* What a name holds. */
+typedef enum mg_script_kind {
+    MG_SCRIPT_KIND_VALUE = 0, /* a Value, on the context (mg_script_value) */
+    MG_SCRIPT_KIND_INT,       /* a plain int (Python mode; mg_script_number) */
+    MG_SCRIPT_KIND_FLOAT      /* a plain float (Python mode; mg_script_number) */
+} mg_script_kind;
+
+/* Flags of mg_script_run. */
+#define MG_SCRIPT_ECHO 1u   /* a statement that is only an expression prints its value's repr
+                               and a newline, as Python's prompt (a.grad: 6.0; a Value:
+                               Value(data=2.0, grad=6.0)); None (y.backward()) prints nothing */
+#define MG_SCRIPT_PYTHON 2u /* Python mode whatever the text says (the prompt) */
+
+/* Returns a new script on ctx, with no names and no output, or NULL when out of memory.
+ * It runs on ctx only; free it before the context. */
+mg_script *mg_script_new(mg_ctx *ctx);
+/* Runs len bytes of text (need not be NUL-terminated; every byte sequence is handled,
+ * NULs included; text may be NULL if len is 0) on s, statement by statement. flags: 0, or
+ * MG_SCRIPT_ECHO and MG_SCRIPT_PYTHON or'ed. Returns MG_STATUS_OK; or MG_STATUS_FORMAT
+ * for a bad script, MG_STATUS_NOMEM when out of memory (the context's cap included),
+ * MG_STATUS_NUMERIC for a non-finite value with mg_ctx_check_numerics: then err gets
+ * "FILE:LINE:COL: message" (FILE is filename, "<script>" when NULL) and *where (if not
+ * NULL) the line, column and bare message, and the failing statement is dropped (see
+ * EFFECTS AND ERRORS). Call it again and again on the same script: names, leaves, notes
+ * and output accumulate. Run it with the context's status OK. */
+mg_status mg_script_run(mg_script *s, const char *text, size_t len, const char *filename,
+                        unsigned flags, mg_script_error *where, mg_err *err);
+/* 1 when text, as typed so far at a prompt, needs more lines before it can run: it ends
+ * inside brackets, inside a triple-quoted string or after a continuation '\'. 0 for
+ * anything else, errors included (running it reports them). */
+int mg_script_incomplete(const char *text, size_t len);
+
+/* What the runs printed (print(...) and the echo) since the script was made or last
+ * cleared; *len (if not NULL) gets its length. NUL-terminated, and may hold NULs of its own
+ * (print('\0')). Valid until the next run or clear. */
+const char *mg_script_printed(const mg_script *s, size_t *len);
+/* Empties the output. */
+void mg_script_clear_printed(mg_script *s);
+/* 1 once a run on s was in Python mode. */
+int mg_script_is_python(const mg_script *s);
+/* 1 once a print(...) statement completed (even one that printed nothing). */
+int mg_script_did_print(const mg_script *s);
+/* 1 once a backward() or _backward() statement completed. */
+int mg_script_did_backward(const mg_script *s);
+
+/* The graph only, as eval read scripts before it ran them: a new script with text built
+ * onto ctx in summary mode, and nothing run: print(...), x.backward(), x.data = ... and
+ * x.grad = ... are skipped with a note, x.grad cannot be read (backward is the caller's,
+ * afterwards), and a script that assigns nothing is an error. Returns the script, or NULL
+ * on failure: then err and *where are as mg_script_run's, and every value the parse made
+ * is dropped (the tape is reset to its length before the call). */
 mg_script *mg_script_parse(mg_ctx *ctx, const char *text, size_t len, const char *filename,
                            mg_script_error *where, mg_err *err);
-/* Frees the result; the values stay, they belong to the context. Safe to call on NULL.
+/* Frees the script; the values stay, they belong to the context. Safe to call on NULL.
  * Every string the accessors below return is valid until this call. */
 void mg_script_free(mg_script *s);
 
-/* The names assigned, in the order of their first assignment (i < mg_script_nnames), and
- * the value each holds at the end of the script. */
+/* The names bound, in the order of their first binding (i < mg_script_nnames), and what
+ * each holds now: mg_script_kind_of says whether a Value (mg_script_value) or a plain
+ * number (mg_script_number; for a Value, its data; mg_script_value gives MG_NULL). */
 size_t mg_script_nnames(const mg_script *s);
 const char *mg_script_name(const mg_script *s, size_t i);
 mg_value mg_script_value(const mg_script *s, size_t i);
-/* The value name (a C string) holds at the end, or MG_NULL when it is never assigned. */
+mg_script_kind mg_script_kind_of(const mg_script *s, size_t i);
+double mg_script_number(const mg_script *s, size_t i);
+/* The Value name (a C string) holds now, or MG_NULL when it is not bound or holds a plain
+ * number. */
 mg_value mg_script_lookup(const mg_script *s, const char *name);
 
-/* The output: the name assigned last, and its value. */
+/* The output: the name bound to a Value last, and that Value; NULL and MG_NULL before any
+ * name holds a Value, and when that name was bound to a plain number since. */
 const char *mg_script_output_name(const mg_script *s);
 mg_value mg_script_output(const mg_script *s);
 
-/* The leaves made by Value(...) or by assigning a plain number, in creation order
- * (i < mg_script_nleaves); constants are not among them. *name gets the first name the
- * leaf was assigned to, else its label, else ""; *line and *col where it was made. Each
- * out-pointer may be NULL. */
+/* The leaves made by Value(...), or in summary mode by assigning a plain number, in
+ * creation order (i < mg_script_nleaves); constants are not among them. *name gets the
+ * first name the leaf was bound to, else its label= when made, else ""; *line and *col
+ * where it was made (in its run's text). Each out-pointer may be NULL. */
 size_t mg_script_nleaves(const mg_script *s);
 mg_value mg_script_leaf(const mg_script *s, size_t i, const char **name, size_t *line,
                         size_t *col);
 
-/* Notes about ignored statements, in script order: the text ("print(...) ignored"); its
- * line goes to *line (may be NULL). */
+/* Notes about statements ignored or not printed, in order: the text ("import ignored");
+ * its line goes to *line (may be NULL). */
 size_t mg_script_nnotes(const mg_script *s);
 const char *mg_script_note(const mg_script *s, size_t i, size_t *line);
 
