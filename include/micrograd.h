@@ -978,20 +978,29 @@ mg_status mg_dataset_split(const mg_dataset *d, size_t ntrain, size_t nval, mg_d
 void mg_dataset_class_counts(const mg_dataset *d, size_t *counts);
 
 /* Generators. Each returns a new dataset or NULL: MG_STATUS_INVALID for a bad size or
- * parameter (the message names it), MG_STATUS_NOMEM. */
+ * parameter (the message names it), MG_STATUS_NOMEM.
+ *
+ * moons, circles and blobs draw as scikit-learn 1.2's make_moons, make_circles and
+ * make_blobs draw (numpy's linspace, the same order of draws, the shuffle before the
+ * noise): given a Mersenne Twister seeded with mg_rng_seed_numpy(rng, S) they give what
+ * `np.random.seed(S); make_moons(n, noise=...)` gives, to the last bit where the C
+ * library's cos and sin agree with numpy's (to 1e-15 where they do not). Given xorshift*
+ * they draw the same way from the project's own generator. */
 
 /* scikit-learn's make_moons: n/2 points (rounded down) on the upper half circle
- * (cos t, sin t), class 0, and the rest on the lower one (1 - cos t, 0.5 - sin t), class 1,
- * t evenly spaced over [0, pi] in each; then the rows are shuffled and Gaussian noise of
- * standard deviation `noise` added to each coordinate. n >= 2, noise >= 0. */
+ * (cos t, sin t), class 0, and the rest on the lower one (1 - cos t, 1 - sin t - 0.5),
+ * class 1, t = numpy's linspace(0, pi) in each; then the rows are shuffled and Gaussian
+ * noise of standard deviation `noise` added to each coordinate, row by row. n >= 2,
+ * noise >= 0. */
 mg_dataset *mg_dataset_moons(mg_rng *rng, size_t n, double noise, mg_err *err);
 /* scikit-learn's make_circles: n/2 points on the unit circle, class 0, the rest on a
  * circle of radius factor (0 < factor < 1), class 1, angles evenly spaced over [0, 2 pi);
  * shuffled, then noise as in moons. n >= 2. */
 mg_dataset *mg_dataset_circles(mg_rng *rng, size_t n, double noise, double factor, mg_err *err);
-/* nclasses Gaussian blobs in nfeat dimensions: centres uniform in [-10, 10) per
- * coordinate (drawn first), standard deviation `spread`; row i is of class i % nclasses,
- * so classes are balanced; shuffled. n >= nclasses >= 2, 1 <= nfeat <= 1024, spread >= 0. */
+/* scikit-learn's make_blobs with nclasses centres: centres uniform in [-10, 10) per
+ * coordinate (drawn first, centre by centre), then n / nclasses rows a class (one more for
+ * each of the first n % nclasses) drawn class by class around their centre with standard
+ * deviation `spread`; shuffled. n >= nclasses >= 2, 1 <= nfeat <= 1024, spread >= 0. */
 mg_dataset *mg_dataset_blobs(mg_rng *rng, size_t n, size_t nclasses, size_t nfeat, double spread,
                           mg_err *err);
 /* nclasses interleaved spiral arms in 2-D (the cs231n set): class c has its share of the

@@ -169,8 +169,12 @@ static void test_multiclass(void **state) {
     assert_true(number_after(out, "final:", "accuracy ") > 95.0);
     assert_true(number_after(out, "final:", "val loss ") < 0.2);
     free(out);
+    /* The blobs are scikit-learn's make_blobs draws: with the default seed two of the
+     * three centres are 2.23 apart (standard deviation 1), so about 13% of those two
+     * classes' points lie nearer the other centre; the best any classifier can do is
+     * about 91%. */
     out = run_example("multiclass", "--data=blobs", "--steps=100");
-    assert_true(number_after(out, "final:", "accuracy ") > 95.0);
+    assert_true(number_after(out, "final:", "accuracy ") > 88.0);
     free(out);
 }
 

@@ -26,10 +26,15 @@ static int bad_noise(const char *what, double noise, mg_err *err) {
     return 1;
 }
 
-/* t_i of numpy's linspace(0, end, m) with or without the end point. */
+/* Point i of numpy's linspace(0, end, m), with or without the end point, as numpy
+ * computes it: i * (end / div) + 0.0, the last point of an endpoint range set to end
+ * exactly (so a generator draws scikit-learn's points, not others a rounding away). */
 static double spaced(double end, size_t i, size_t m, int endpoint) {
     size_t div = endpoint ? m - 1 : m;
-    return div == 0 ? 0.0 : end * (double)i / (double)div;
+    if (div == 0) return 0.0;
+    if (endpoint && i == m - 1) return end;
+    double step = end / (double)div;
+    return (double)i * step + 0.0;
 }
 
 /* Shuffles the rows, then adds Gaussian noise to every coordinate (scikit-learn's order). */
@@ -97,11 +102,16 @@ mg_dataset *mg_dataset_blobs(mg_rng *rng, size_t n, size_t nclasses, size_t nfea
         return NULL;
     }
     for (size_t i = 0; i < nclasses * nfeat; i++) centres[i] = mg_rng_uniform(rng, -10.0, 10.0);
-    for (size_t i = 0; i < n; i++) {
-        size_t c = i % nclasses;
-        for (size_t k = 0; k < nfeat; k++)
-            d->x[i * nfeat + k] = centres[c * nfeat + k] + spread * mg_rng_normal(rng);
-        d->y[i] = (double)c;
+    /* scikit-learn's blocks: n / nclasses rows a class, one more for the first n % nclasses,
+     * class by class, each row's coordinates drawn in turn */
+    size_t row = 0;
+    for (size_t c = 0; c < nclasses; c++) {
+        size_t m = n / nclasses + (c < n % nclasses);
+        for (size_t i = 0; i < m; i++, row++) {
+            for (size_t k = 0; k < nfeat; k++)
+                d->x[row * nfeat + k] = centres[c * nfeat + k] + spread * mg_rng_normal(rng);
+            d->y[row] = (double)c;
+        }
     }
     mg__free(centres);
     mg_dataset_shuffle(d, rng);
