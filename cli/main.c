@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"train", cli_cmd_train, "train a model on a CSV file, Fashion-MNIST or a generated set"},
     {"predict", cli_cmd_predict, "predict with a saved model"},
     {"info", cli_cmd_info, "describe a saved model"},
+    {"data", cli_cmd_data, "write a generated dataset (moons, circles, blobs, ...) as CSV"},
     {NULL, NULL, NULL},
 };
 

@@ -55,6 +55,7 @@ enum {
     DEMO_OPT_FORMULA = 1u << 11,
     DEMO_OPT_EAGER = 1u << 12,
     DEMO_OPT_THREADS = 1u << 13,
+    DEMO_OPT_COMPILED = 1u << 14, /* for a demo that builds its graphs by default (moons) */
     DEMO_OPT_PATH = DEMO_OPT_EAGER | DEMO_OPT_THREADS /* every demo that calls mg_train */
 };
 

@@ -1,12 +1,20 @@
-/* moons.c - micrograd's demo notebook in C: 100 points of two interleaving half moons,
- * an MLP(2, [16, 16, 1]) of relu neurons, the SVM max-margin loss plus 1e-4 L2, and SGD
- * with the learning rate falling from 1.0 to 0.1 over 100 full-batch steps.
+/* moons.c - micrograd's demo notebook in C, line for line:
  *
- * micrograd builds the loss graph of every point at every step. Here the graph of ONE
- * point is built once and compiled; each step replays it over the 100 points, forward
- * and backward, without building anything (examples/toy.c shows the loop that builds the
- * graph every step). The library's own loop, mg_train, trains this way too, so this
- * prints what `micrograd demo moons` prints, digit for digit.
+ *     np.random.seed(1337); random.seed(1337)
+ *     X, y = make_moons(n_samples=100, noise=0.1); y = y*2 - 1
+ *     model = MLP(2, [16, 16, 1])
+ *     for k in range(100):
+ *         total_loss, acc = loss()              # hinge loss + 1e-4 * sum(p*p)
+ *         model.zero_grad(); total_loss.backward()
+ *         learning_rate = 1.0 - 0.9*k/100
+ *         for p in model.parameters(): p.data -= learning_rate * p.grad
+ *         print(f"step {k} loss {total_loss.data}, accuracy {acc*100}%")
+ *
+ * The data and the weights come from Mersenne Twisters seeded as numpy and Python seed
+ * them, so this prints the notebook's lines (step 0 to the last bit, the rest to about
+ * 1e-14: micrograd itself adds gradients in an order that depends on memory addresses).
+ * Every step builds every point's graph, as micrograd does; `micrograd demo moons` prints
+ * the same.
  *
  *   cc moons.c $(pkg-config --cflags --libs micrograd) -o moons && ./moons
  */
@@ -14,113 +22,68 @@
 #include <stdio.h>
 
 #define N 100      /* points */
-#define STEPS 100  /* full-batch steps */
-#define ALPHA 1e-4 /* strength of the L2 term */
-
-/* The mean of the points' losses; *correct gets the points whose score has the sign of
- * their label (row[2], -1 or +1). */
-static double mean_loss(const double *losses, const double *scores, double rows[N][3],
-                        int *correct) {
-    double sum = 0.0;
-    *correct = 0;
-    for (int i = 0; i < N; i++) {
-        sum += losses[i];
-        *correct += (scores[i] > 0.0) == (rows[i][2] > 0.0);
-    }
-    return sum * (1.0 / N);
-}
-
-/* One point's loss, relu(1 - y*score) for its label y = -1 or +1, built on the tape and
- * recorded as a compiled tape. The point's three numbers (two coordinates, the label) are
- * the slots: inputs whose values each replay supplies anew. The graph is then dropped
- * from the context (the parameters, made before it, stay). NULL with err. */
-static mg_compiled *record_loss(mg_ctx *ctx, mg_mlp *model, mg_err *err) {
-    mg_mark mark = mg_ctx_mark(ctx);
-    mg_value x[2] = {mg_input(ctx, 0.0), mg_input(ctx, 0.0)}, score = MG_NULL;
-    mg_mlp_forward(ctx, model, x, &score);
-    mg_value y = mg_input(ctx, 0.0);
-    mg_value loss = mg_loss_hinge(ctx, score, y);
-    mg_value slots[3] = {x[0], x[1], y};
-    mg_compiled *tape = NULL;
-    if (mg_ctx_status(ctx) != MG_STATUS_OK)
-        mg_err_set(err, mg_ctx_status(ctx), "%s", mg_ctx_errmsg(ctx));
-    else
-        tape = mg_compile(ctx, loss, 3, slots, 1, &score, err);
-    mg_ctx_reset(ctx, mark);
-    return tape;
-}
+#define STEPS 100  /* steps of gradient descent on the whole set */
 
 int main(void) {
-    int status = 1;
-    mg_err err = {0};
-    mg_dataset *data = NULL;
-    mg_mlp *model = NULL;
-    mg_compiled *tape = NULL;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return 1;
-    mg_rng_seed(mg_ctx_rng(ctx), 1337); /* it draws the data, then the weights */
+    mg_err err;
 
-    /* The data: row i is a point (x, y) of class 0 or 1. */
-    data = mg_dataset_moons(mg_ctx_rng(ctx), N, 0.1, &err);
-    if (!data) goto done;
-    /* The model: relu, relu, linear; weights uniform(-1, 1), biases 0. */
+    /* np.random.seed(1337); X, y = make_moons(n_samples=100, noise=0.1) */
+    mg_rng numpy;
+    mg_rng_seed_numpy(&numpy, 1337);
+    mg_dataset *data = mg_dataset_moons(&numpy, N, 0.1, &err);
+    /* random.seed(1337); model = MLP(2, [16, 16, 1]): relu, relu, linear */
+    mg_rng python;
+    mg_rng_seed_python(&python, 1337);
     const size_t sizes[3] = {16, 16, 1};
-    model = mg_mlp_new(ctx, 2, 3, sizes, NULL, MG_INIT_UNIFORM, NULL, &err);
-    if (!model) goto done;
-    printf("moons: %d points, noise %g; MLP(2, [16, 16, 1]), %zu parameters\n", N, 0.1,
-           model->nparams);
-
-    /* One point's loss graph, recorded once and replayed at every step. */
-    tape = record_loss(ctx, model, &err);
-    if (!tape) goto done;
-
-    /* The slot values of every point: its coordinates and its label as -1 or +1. */
-    double rows[N][3];
-    for (int i = 0; i < N; i++) {
-        rows[i][0] = data->x[2 * i];
-        rows[i][1] = data->x[2 * i + 1];
-        rows[i][2] = 2.0 * data->y[i] - 1.0;
+    mg_mlp *model = data ? mg_mlp_new(ctx, 2, 3, sizes, NULL, MG_INIT_UNIFORM, &python, &err) : NULL;
+    if (!model) {
+        fprintf(stderr, "moons: %s\n", err.msg);
+        mg_dataset_free(data);
+        mg_ctx_free(ctx);
+        return 1;
     }
 
-    double losses[N], scores[N];
-    int correct;
-    char b1[32], b2[32];
+    mg_mark mark = mg_ctx_mark(ctx); /* each step's graph is built above this, then dropped */
     for (int k = 0; k < STEPS; k++) {
-        /* zero_grad, then the L2 term ALPHA * sum(p*p): its value, and its gradient
-         * 2 * ALPHA * p written straight into the grads. */
-        mg_mlp_zero_grad(ctx, model);
-        double *p = mg_data_ptr(ctx, model->first), *g = mg_grad_ptr(ctx, model->first);
-        double reg = 0.0;
-        for (size_t i = 0; i < model->nparams; i++) {
-            reg += p[i] * p[i];
-            g[i] = 2.0 * ALPHA * p[i];
+        /* loss(): every point through the model, the SVM max-margin loss per point */
+        mg_value losses[N];
+        int correct = 0;
+        for (int i = 0; i < N; i++) {
+            mg_value x[2] = {mg_input(ctx, data->x[2 * i]), mg_input(ctx, data->x[2 * i + 1])};
+            mg_value score;
+            mg_mlp_forward(ctx, model, x, &score);
+            double yi = data->y[i] * 2 - 1; /* y = y*2 - 1 */
+            losses[i] = mg_loss_hinge(ctx, score, mg_input(ctx, yi)); /* relu(1 - y*score) */
+            correct += (yi > 0) == (mg_data(ctx, score) > 0);
         }
-        reg *= ALPHA;
-        /* Forward and backward of all the points: adds 1/N of their summed gradients to
-         * the grads, which then hold the gradient of the mean loss plus L2. */
-        if (mg_compiled_forward_backward(tape, N, &rows[0][0], 1.0 / N, losses, scores, &err))
-            goto done;
-        double total = mean_loss(losses, scores, rows, &correct) + reg;
-        printf("step %d loss %s, accuracy %s%%\n", k, mg_fmt_repr(total, b1, sizeof b1),
-               mg_fmt_repr(100.0 * correct / N, b2, sizeof b2));
-        /* SGD with micrograd's learning rate 1.0 - 0.9*k/100. */
-        double lr = 1.0 - 0.9 * k / STEPS;
-        for (size_t i = 0; i < model->nparams; i++) p[i] -= lr * g[i];
+        mg_value data_loss = mg_loss_mean(ctx, N, losses); /* sum(losses) * (1.0 / N) */
+        mg_value reg_loss = mg_loss_l2(ctx, model->nparams, model->params, 1e-4);
+        mg_value total_loss = mg_add(ctx, data_loss, reg_loss);
+        if (mg_ctx_status(ctx) != MG_STATUS_OK) break;
+        double acc = (double)correct / N;
+
+        /* model.zero_grad(); total_loss.backward() */
+        mg_mlp_zero_grad(ctx, model);
+        mg_backward(ctx, total_loss);
+
+        /* SGD with the notebook's learning rate */
+        double learning_rate = 1.0 - 0.9 * k / 100;
+        double *p = mg_data_ptr(ctx, model->first);
+        const double *g = mg_grad_ptr(ctx, model->first);
+        for (size_t j = 0; j < model->nparams; j++) p[j] -= learning_rate * g[j];
+
+        char loss_text[32], acc_text[32];
+        printf("step %d loss %s, accuracy %s%%\n", k,
+               mg_fmt_repr(mg_data(ctx, total_loss), loss_text, sizeof loss_text),
+               mg_fmt_repr(acc * 100, acc_text, sizeof acc_text));
+        mg_ctx_reset(ctx, mark);
     }
-
-    /* The trained model on every point: forward only. */
-    if (mg_compiled_forward(tape, N, &rows[0][0], losses, scores, &err)) goto done;
-    double mean = mean_loss(losses, scores, rows, &correct);
-    printf("final: training accuracy %s%% (%d of %d), mean hinge loss %s\n",
-           mg_fmt_repr(100.0 * correct / N, b1, sizeof b1), correct, N,
-           mg_fmt_repr(mean, b2, sizeof b2));
-    status = 0;
-
-done:
-    if (status) fprintf(stderr, "moons: %s\n", err.msg);
-    mg_compiled_free(tape);
+    int failed = mg_ctx_status(ctx) != MG_STATUS_OK;
+    if (failed) fprintf(stderr, "moons: %s\n", mg_ctx_errmsg(ctx));
     mg_mlp_free(model);
     mg_dataset_free(data);
     mg_ctx_free(ctx);
-    return status;
+    return failed;
 }
