@@ -48,13 +48,23 @@ static mg_dataset *regression(mg_rng *rng) {
     return d;
 }
 
+/* 1: the runs' generator is a Mersenne Twister (random.seed(7)) instead of xorshift*. */
+static int seed_mt;
+
+static void seed7(mg_rng *rng) {
+    if (seed_mt)
+        mg_rng_seed_python(rng, 7);
+    else
+        mg_rng_seed(rng, 7);
+}
+
 static void run_train(run *r, data_kind data, const size_t *sizes, size_t nlayers, mg_act act,
                       const mg_train_config *cfg0, int eager, int threads) {
     memset(r, 0, sizeof *r);
     r->ctx = mg_ctx_new();
     assert_non_null(r->ctx);
     mg_rng *rng = mg_ctx_rng(r->ctx);
-    mg_rng_seed(rng, 7);
+    seed7(rng);
     switch (data) {
     case D_MOONS: r->d = mg_dataset_moons(rng, 100, 0.1, NULL); break;
     case D_SPIRAL: r->d = mg_dataset_spiral(rng, 90, 3, 0.2, NULL); break;
@@ -299,7 +309,7 @@ static void resume_case(const mg_train_config *cfg, data_kind data, const size_t
     run_train(&whole, data, sizes, 3, MG_ACT_TANH, cfg, cfg->eager, 1);
 
     mg_ctx *ctx = mg_ctx_new();
-    mg_rng_seed(mg_ctx_rng(ctx), 7);
+    seed7(mg_ctx_rng(ctx));
     mg_dataset *d = data == D_SPIRAL ? mg_dataset_spiral(mg_ctx_rng(ctx), 90, 3, 0.2, NULL)
                                      : mg_dataset_moons(mg_ctx_rng(ctx), 100, 0.1, NULL);
     mg_act acts[3] = {MG_ACT_TANH, MG_ACT_TANH, MG_ACT_LINEAR};
@@ -369,6 +379,30 @@ static void test_resume_checkpoint(void **state) {
         cfg.batch_size = 32;
         resume_case(&cfg, D_SPIRAL, three, 4);
     }
+#endif
+}
+
+/* The same with a Mersenne Twister drawing the epochs' orders: its 624 words and position
+ * go into the checkpoint, and the resumed run ends where the whole one does. */
+static void test_resume_checkpoint_mersenne(void **state) {
+    (void)state;
+#ifndef MG_HAVE_JANSSON
+    skip(); /* model files need jansson */
+#else
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
+    cfg.optim.lr = 0.02;
+    cfg.steps = 20;
+    cfg.threads = 1;
+    cfg.eager = 0;
+    cfg.loss = MG_LOSS_KIND_BCE;
+    cfg.batch_size = 16;
+    const size_t bin[3] = {8, 8, 1};
+    seed_mt = 1;
+    resume_case(&cfg, D_MOONS, bin, 5);
+    resume_case(&cfg, D_MOONS, bin, 7);
+    seed_mt = 0;
 #endif
 }
 
@@ -470,8 +504,8 @@ int main(void) {
         cmocka_unit_test(test_bce_momentum),         cmocka_unit_test(test_mse_regression),
         cmocka_unit_test(test_threads_bit_identical), cmocka_unit_test(test_nonfinite_same_message),
         cmocka_unit_test(test_predict_rows),          cmocka_unit_test(test_check_numerics),
-        cmocka_unit_test(test_resume_checkpoint),     cmocka_unit_test(test_compiled_softmax_stable),
-        cmocka_unit_test(test_no_subnormal_moments),
+        cmocka_unit_test(test_resume_checkpoint),     cmocka_unit_test(test_resume_checkpoint_mersenne),
+        cmocka_unit_test(test_compiled_softmax_stable), cmocka_unit_test(test_no_subnormal_moments),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     tu_cleanup();
