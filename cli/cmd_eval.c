@@ -77,7 +77,7 @@ static void usage(FILE *out) {
             "prints 6.0), an error prints one line and the session goes on, Ctrl-D leaves.\n"
             "Line editing and history: " EDITING ". The history is kept in\n"
             "~/.micrograd_history, or in the file MICROGRAD_HISTORY names (set but empty:\n"
-            "in memory only).\n"
+            "in memory only). The prompt takes --quiet and --no-edit.\n"
             "\n"
             "Exit status: 0 ok; 1 a script error, an unreadable file, or a summary's value\n"
             "or gradient that is not finite (stderr names the value that first went\n"
@@ -351,6 +351,10 @@ int cli_cmd_eval(int argc, char **argv) {
     int stop, status = eval_parse_options(argc, argv, &o, &stop);
     if (!stop && o.nsrc == 0) {
         if (isatty(STDIN_FILENO)) {
+            if (o.output || o.summary || o.json || o.dot || o.formula || o.repr)
+                fprintf(stderr, "micrograd eval: --output, --summary, --json, --dot, --formula "
+                                "and --repr are for scripts; the prompt shows each value as "
+                                "it is typed\n");
             status = eval_prompt(&o);
             eval_opts_free(&o);
             return status;

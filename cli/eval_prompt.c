@@ -130,9 +130,11 @@ static line_status edit_line(line_reader *r, const char **line, size_t *len) {
 }
 #endif
 
+/* The prompt goes to stderr, as Python's does without readline: with stdout redirected,
+ * the file gets the results and the terminal the prompts. */
 static line_status plain_line(line_reader *r, const char **line, size_t *len) {
-    fputs(r->prompt, stdout);
     fflush(stdout);
+    fputs(r->prompt, stderr);
     errno = 0;
     ssize_t n = getline(&r->buf, &r->cap, stdin);
     if (interrupted || (n < 0 && errno == EINTR)) {

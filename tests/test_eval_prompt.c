@@ -46,7 +46,9 @@ static long now_ms(void) {
     return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void start(session *s, const char *mode, const char *history) {
+/* Starts `micrograd eval [mode]` on a new pseudo-terminal, the history in the file given,
+ * its standard output to the file out (NULL: the terminal). */
+static void start_to(session *s, const char *mode, const char *history, const char *out) {
     memset(s, 0, sizeof *s);
     s->master = posix_openpt(O_RDWR | O_NOCTTY);
     assert_true(s->master >= 0);
@@ -66,14 +68,20 @@ static void start(session *s, const char *mode, const char *history) {
         ioctl(fd, TIOCSCTTY, 0);
         dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
         if (fd > 2) close(fd);
+        if (out && ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 || dup2(fd, 1) < 0))
+            _exit(126);
         close(s->master);
         setenv("TERM", "dumb", 1);
         setenv("HOME", tu_tmpdir(), 1);
         setenv("MICROGRAD_HISTORY", history, 1);
-        const char *argv[] = {MG_CLI, "eval", mode, NULL};
+        const char *argv[] = {MG_CLI, "eval", mode, NULL}; /* mode may be NULL */
         execv(MG_CLI, (char *const *)argv);
         _exit(127);
     }
+}
+
+static void start(session *s, const char *mode, const char *history) {
+    start_to(s, mode, history, NULL);
 }
 
 /* Reads what the terminal shows for up to ms; 0 at the end (the command left). */
@@ -179,8 +187,7 @@ static void test_prompt_edit(void **state) {
     char history[1024];
     snprintf(history, sizeof history, "%s", tu_path("history"));
     session s;
-    start(&s, "--quiet", history); /* --quiet: any option but --no-edit */
-    /* notes are off with --quiet: the import line shows nothing */
+    start(&s, "--quiet", history); /* notes are off: the import line shows nothing */
     expect(&s, "Ctrl-D leaves.");
     expect(&s, ">>> ");
     line(&s, "a = Value(2.0); b = a**3", NULL);
@@ -188,9 +195,11 @@ static void test_prompt_edit(void **state) {
     line(&s, "import math", NULL);
     line(&s, "print('done')", "\ndone\n");
     type(&s, "\x04");
+    pump(&s, 200);
+    assert_null(strstr(s.log, "note:"));
     assert_int_equal(finish(&s), 0);
 
-    start(&s, "--summary", history); /* a second session */
+    start(&s, NULL, history); /* a second session */
     session_steps(&s);
     assert_int_equal(finish(&s), 0);
 #ifdef MG_HAVE_LIBEDIT
@@ -202,7 +211,7 @@ static void test_prompt_edit(void **state) {
         fail_msg("history file:\n%s", h);
     free(h);
     /* a third session recalls the last line of the second, a.grad, with Ctrl-P */
-    start(&s, "--summary", history);
+    start(&s, NULL, history);
     expect(&s, ">>> ");
     type(&s, "\x10\r");
     expect(&s, "error: undefined name 'a'");
@@ -223,10 +232,34 @@ static void test_prompt_plain(void **state) {
     assert_null(tu_read_file(history, NULL)); /* no line editing, no history */
 }
 
+/* Standard output to a file, standard input the terminal: the results go to the file and
+ * the prompts to the terminal (stderr), as Python's do; no line editing without a
+ * terminal to draw on. */
+static void test_prompt_output_to_file(void **state) {
+    (void)state;
+    char out[1024];
+    snprintf(out, sizeof out, "%s", tu_path("results.txt"));
+    session s;
+    start_to(&s, NULL, "", out);
+    expect(&s, "(plain input). Ctrl-D leaves.\n>>> ");
+    line(&s, "a = Value(2.0); b = a**2", NULL);
+    line(&s, "grad(b, a).data", NULL);
+    line(&s, "print(b)", NULL);
+    type(&s, "\x04");
+    pump(&s, 200);
+    assert_null(strstr(s.log, "4.0"));
+    assert_int_equal(finish(&s), 0);
+    char *text = tu_read_file(out, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, "4.0\nValue(data=4.0, grad=0.0)\n\n");
+    free(text);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prompt_edit),
         cmocka_unit_test(test_prompt_plain),
+        cmocka_unit_test(test_prompt_output_to_file),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     tu_cleanup();
