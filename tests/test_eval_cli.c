@@ -385,6 +385,23 @@ static void test_statements(void **state) {
     }
 }
 
+/* The README's scripts, as files in examples/scripts/: micrograd's README word for word,
+ * and the lecture's nudge cell. */
+static void test_example_scripts(void **state) {
+    (void)state;
+    const char *readme = MG_SOURCE_DIR "/examples/scripts/readme.py";
+    char *text = tu_read_file(readme, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, tu_readme_script);
+    free(text);
+    tu_run_result r = RUN(NULL, "-q", readme);
+    expect(r, 0, readme_printed, "");
+    tu_run_free(&r);
+    r = RUN(NULL, MG_SOURCE_DIR "/examples/scripts/nudge.py");
+    expect(r, 0, "-7.286496\n", "");
+    tu_run_free(&r);
+}
+
 /* --summary after a script that ran backward (or set grads) itself: the summary is the
  * output's derivative, computed once on grads set to 0; the grads the script left are put
  * back, so its own numbers (and a drawing) neither double nor change. */
@@ -554,6 +571,7 @@ int main(void) {
         cmocka_unit_test(test_dot_option),   cmocka_unit_test(test_formula_option),
         cmocka_unit_test(test_statements),   cmocka_unit_test(test_summary_after_backward),
         cmocka_unit_test(test_sources_in_order), cmocka_unit_test(test_gradient_values),
+        cmocka_unit_test(test_example_scripts),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     tu_cleanup();
