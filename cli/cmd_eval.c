@@ -212,7 +212,7 @@ const char *eval_source_name(const eval_source *src) {
 /* The scripts' run: one context, one script, and how much of their notes and output the
  * command has shown. */
 typedef struct eval_run {
-    const eval_opts *o;
+    eval_opts *o;       /* its sources keep their text once read, for a run again */
     mg_ctx *ctx;
     mg_script *s;
     size_t *note_end;  /* for each source run: the script's number of notes after it */
@@ -346,29 +346,10 @@ static int finish(eval_run *r) {
     return status;
 }
 
-int cli_cmd_eval(int argc, char **argv) {
-    eval_opts o;
-    int stop, status = eval_parse_options(argc, argv, &o, &stop);
-    if (!stop && o.nsrc == 0) {
-        if (isatty(STDIN_FILENO)) {
-            if (o.output || o.summary || o.json || o.dot || o.formula || o.repr)
-                fprintf(stderr, "micrograd eval: --output, --summary, --json, --dot, --formula "
-                                "and --repr are for scripts; the prompt shows each value as "
-                                "it is typed\n");
-            status = eval_prompt(&o);
-            eval_opts_free(&o);
-            return status;
-        }
-        if (!add_source(&o, "-")) { /* standard input, as `eval -` */
-            app_error("out of memory");
-            stop = 1, status = APP_FAIL;
-        }
-    }
-    if (stop) {
-        eval_opts_free(&o);
-        return status;
-    }
-    eval_run r = {&o, NULL, NULL, calloc(o.nsrc, sizeof *r.note_end), 0, 0};
+/* Runs the scripts o names and shows the outcome; returns the exit status. */
+static int run_scripts(eval_opts *o) {
+    eval_run r = {o, NULL, NULL, calloc(o->nsrc, sizeof *r.note_end), 0, 0};
+    int status;
     if (!r.note_end) {
         app_error("out of memory");
         status = APP_FAIL;
@@ -382,6 +363,27 @@ int cli_cmd_eval(int argc, char **argv) {
     free(r.note_end);
     mg_script_free(r.s);
     mg_ctx_free(r.ctx);
+    return status;
+}
+
+static int prompt(const eval_opts *o) {
+    if (o->output || o->summary || o->json || o->dot || o->formula || o->repr)
+        fprintf(stderr, "micrograd eval: --output, --summary, --json, --dot, --formula and "
+                        "--repr are for scripts; the prompt shows each value as it is typed\n");
+    return eval_prompt(o);
+}
+
+int cli_cmd_eval(int argc, char **argv) {
+    eval_opts o;
+    int stop, status = eval_parse_options(argc, argv, &o, &stop);
+    if (!stop && o.nsrc == 0 && isatty(STDIN_FILENO)) {
+        status = prompt(&o);
+    } else if (!stop && o.nsrc == 0 && !add_source(&o, "-")) { /* stdin, as `eval -` */
+        app_error("out of memory");
+        status = APP_FAIL;
+    } else if (!stop) {
+        status = run_scripts(&o);
+    }
     eval_opts_free(&o);
     return status;
 }
