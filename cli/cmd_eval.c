@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #ifdef MG_HAVE_LIBEDIT
-#define EDITING "libedit: line editing and history"
+#define EDITING "yes"
 #else
-#define EDITING "this build has no libedit: a plain prompt"
+#define EDITING "no, a plain prompt"
 #endif
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 /* ==== options ========================================================================== */
 
@@ -74,10 +76,12 @@ static void usage(FILE *out) {
             "\n"
             "The prompt (>>>, and ... while a bracket or a triple-quoted string is open):\n"
             "each statement runs as it is typed, a bare expression prints its value (a.grad\n"
-            "prints 6.0), an error prints one line and the session goes on, Ctrl-D leaves.\n"
-            "Line editing and history: " EDITING ". The history is kept in\n"
-            "~/.micrograd_history, or in the file MICROGRAD_HISTORY names (set but empty:\n"
-            "in memory only). The prompt takes --quiet and --no-edit.\n"
+            "prints 6.0), an error prints one line and the session goes on; Ctrl-C drops\n"
+            "the statement being typed, Ctrl-D leaves. Line editing and history come from\n"
+            "libedit (in this build: " EDITING "); the history ("
+            STRINGIFY(EVAL_HISTORY_LINES) " lines) is kept in\n"
+            "~/.micrograd_history, or in the file MICROGRAD_HISTORY names (set but empty: in\n"
+            "memory only). The prompt takes --quiet and --no-edit.\n"
             "\n"
             "Exit status: 0 ok; 1 a script error, an unreadable file, or a summary's value\n"
             "or gradient that is not finite (stderr names the value that first went\n"

@@ -68,6 +68,9 @@ int eval_outputs(mg_ctx *ctx, mg_value out, const eval_opts *o);
 
 /* ==== the prompt (eval_prompt.c) =========================================================== */
 
+/* The lines of history the prompt keeps (a number, as the help prints it). */
+#define EVAL_HISTORY_LINES 1000
+
 /* Runs the interactive prompt on standard input until end of file; returns the exit
  * status (APP_OK; APP_FAIL when out of memory at the start). */
 int eval_prompt(const eval_opts *o);

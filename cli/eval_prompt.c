@@ -22,7 +22,6 @@
 
 #define PROMPT_FIRST ">>> "
 #define PROMPT_MORE "... "
-#define HISTORY_SIZE 1000
 
 /* ==== Ctrl-C ============================================================================== */
 
@@ -85,7 +84,7 @@ static int edit_open(line_reader *r) {
     r->el = el_init("micrograd", stdin, stdout, stderr);
     r->hist = history_init();
     if (!r->el || !r->hist) return 0;
-    history(r->hist, &ev, H_SETSIZE, HISTORY_SIZE);
+    history(r->hist, &ev, H_SETSIZE, EVAL_HISTORY_LINES);
     history(r->hist, &ev, H_SETUNIQUE, 1);
     el_set(r->el, EL_CLIENTDATA, (void *)r);
     el_set(r->el, EL_PROMPT, edit_prompt);
