@@ -2,9 +2,10 @@
  * the largest: every value checked, combinations checked), the demos' (demo_parse, here
  * with a spec that takes every option) and eval's (eval_parse_options: its scripts kept in
  * the order given, -e lines joined). The input is argument strings separated by NUL
- * bytes; the first byte picks the parser (bit 1: eval; else bit 0: demo or train). A parse must end in "go on" with every value
- * in its documented range, or in exit status 0 (--help) or 2 (a usage error, one message);
- * nothing else is acceptable. Their messages go to /dev/null while they run. */
+ * bytes; the first byte picks the parser (bit 1: eval; else bit 0: demo or train). A
+ * parse must end in "go on" with every value in its documented range, or in exit status 0
+ * (--help) or 2 (a usage error, one message), or for eval 1 (out of memory); nothing else
+ * is acceptable. Their messages go to /dev/null while they run. */
 #include "fuzz_common.h"
 
 #include <fcntl.h>

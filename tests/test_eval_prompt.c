@@ -164,7 +164,8 @@ static void session_steps(session *s) {
     expect(s, "... ");
     line(s, "  1)", NULL);
     line(s, "c", "\nValue(data=3.0, grad=0.0)\n");
-    line(s, "y = a +* 2", "error: expected a number, a name or '(', found '*' (line 1, column 8)\n");
+    line(s, "y = a +* 2",
+         "error: expected a number, a name or '(', found '*' (line 1, column 8)\n");
     line(s, "a.data", "\n2.0\n");                                /* the session went on */
     line(s, "grad(grad(b, a), a)", "\nValue(data=2.0, grad=0.0)\n");
     line(s, "import math", "note: import ignored\n");
