@@ -114,7 +114,7 @@ static line_status edit_line(line_reader *r, const char **line, size_t *len) {
     if (!got || n <= 0) return LINE_EOF;
     size_t k = (size_t)n;
     if (k > 0 && got[k - 1] == '\n') k--;
-    if (k > 0 && k < SIZE_MAX - 1) { /* the history takes the line without its newline */
+    if (k > 0) { /* the history takes the line without its newline */
         char *entry = malloc(k + 1);
         if (entry) {
             HistEvent ev;
