@@ -1061,16 +1061,23 @@ mg_dataset *mg_dataset_yinyang(mg_rng *rng, size_t n, double r_small, double r_b
  * with Python's precedence (** binds tighter than a unary minus on its left and is
  * right-associative: -2**2 is -4, 2**3**2 is 512), unary - and +, parentheses, Value(2.0)
  * and Value(2.0, label='a') (or data=2.0), tanh exp log relu sigmoid as methods (x.tanh())
- * or functions (tanh(x)), x.data and x.grad (plain floats), x.label (a string), strings
- * ('...', "...", triple-quoted, r'...', Python's escapes; adjacent ones joined, + joins
- * two) and f-strings: f'...{EXPR}...{EXPR!r}...{EXPR:SPEC}...{EXPR=}...', {{ and }} for
- * braces. SPEC is Python's format mini-language,
+ * or functions (tanh(x)), grad(y, x) (below), x.data and x.grad (plain floats), x.label (a
+ * string), strings ('...', "...", triple-quoted, r'...', Python's escapes; adjacent ones
+ * joined, + joins two) and f-strings: f'...{EXPR}...{EXPR!r}...{EXPR:SPEC}...{EXPR=}...',
+ * {{ and }} for braces. SPEC is Python's format mini-language,
  *     [[fill]align][sign][z][#][0][width][, or _][.precision][type]
  * with align < > ^ =, sign + - space, and type b d o x X n (ints) or e E f F g G n % or none
  * (ints and floats; none is repr-like), s or none (strings): '.4f', '.2e', '>8', 'd', ',',
  * '.1%', '+', '*^12,.2f' print what Python prints. A spec Python rejects (':d' of a float,
  * a precision for an int, any spec on a Value) is an error that names it; widths and
  * precisions are at most 10000, and fields nested in a spec are not supported.
+ * grad(y, x) is d y / d x as a Value (mg_gradient, section 6): the derivative's own graph
+ * appended to the tape, at the current data, without touching any grad. It prints, draws,
+ * takes part in expressions and differentiates again; y need not depend on x (then 0):
+ *     x = Value(3.0); y = x**3
+ *     print(grad(y, x).data, grad(grad(y, x), x).data)      # 27.0 18.0
+ * y and x must be Values; another count of arguments, a keyword, a number, a string or
+ * None is an error that names grad(y, x).
  * Numbers are kept as Python keeps them: int + - * ** int is an int while it is exact in a
  * double (|n| <= 2^53; past that it becomes a float), / gives a float; print(6) prints 6,
  * print(6.0) prints 6.0, floats print as repr (mg_fmt_repr: -7.286496, 1e-05). A Value

@@ -8,7 +8,7 @@ purpose=${1:-build}
 
 # package:what-it-gives. Required ones first; the build cannot go on without them.
 required="gcc:compiler cmake:build pkg-config:library-detection"
-optional="ninja-build:fast-builds libcairo2-dev:plots libgraphviz-dev:graph-rendering graphviz:dot-program zlib1g-dev:gzipped-IDX libjansson-dev:model-files"
+optional="ninja-build:fast-builds libcairo2-dev:plots libgraphviz-dev:graph-rendering graphviz:dot-program zlib1g-dev:gzipped-IDX libjansson-dev:model-files libedit-dev:line-editing"
 case "$purpose" in
   test) optional="$optional libcmocka-dev:unit-tests clang:clang-build libclang-rt-14-dev:clang-sanitizers libomp-14-dev:clang-openmp valgrind:memcheck" ;;
   bench) optional="$optional python3-torch:PyTorch-baseline python3-numpy:PyTorch-baseline libopenblas0-pthread:PyTorch-BLAS libopenblas0-serial:PyTorch-serial-BLAS-candidate dataset-fashion-mnist:Fashion-MNIST" ;;

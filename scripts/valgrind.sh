@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # valgrind.sh DIR - runs every test program of the build in DIR, and a tour of the
-# `micrograd` command (drawing, plotting, training, saving, predicting), under valgrind's
-# memcheck. Passes when no run reports an invalid access, an uninitialised value or a
+# `micrograd` command (scripts and the prompt, drawing, plotting, training, saving,
+# predicting), under valgrind's memcheck. Passes when no run reports an invalid access, an uninitialised value or a
 # leak (definite or indirect) other than the reviewed ones in scripts/valgrind.supp.
 # Forked children (graphviz's renderer) are checked too: each process writes its own log,
 # and any log with something in it fails the run. Prints "skipped" and succeeds when
@@ -30,6 +30,34 @@ run() { # name command...
   fi
 }
 
+# run_fails NAME COMMAND...: the same for a command that must fail with exit status 1.
+run_fails() {
+  local name=$1; shift
+  "${vg[@]}" "$@" >"$work/$name.out" 2>&1
+  local rc=$?
+  if [ $rc = 1 ]; then
+    echo "  ok      $name (exit 1, as it should)"
+  else
+    echo "  FAILED  $name (exit $rc, not 1)"; sed 's/^/    /' "$work/$name.out" | tail -20; status=1
+  fi
+}
+
+# run_tty NAME FEED COMMAND...: the command on a pseudo-terminal (script(1)), valgrind inside
+# it, with what FEED (a shell command) prints typed in. The prompt reads raw keys only
+# while it waits: FEED pauses before each line, as a person would.
+run_tty() {
+  local name=$1 feed=$2; shift 2
+  if ! command -v script >/dev/null 2>&1; then
+    echo "  skipped $name (no script(1): apt-get install bsdutils)"; return
+  fi
+  if sh -c "$feed" | MICROGRAD_HISTORY="$work/history" timeout 120 \
+       script -qec "$(printf '%q ' "${vg[@]}" "$@")" /dev/null >"$work/$name.out" 2>&1; then
+    echo "  ok      $name"
+  else
+    echo "  FAILED  $name (exit $?)"; sed 's/^/    /' "$work/$name.out" | tail -20; status=1
+  fi
+}
+
 echo "==== valgrind: test programs"
 for t in "$dir"/tests/test_*; do
   [ -x "$t" ] || continue
@@ -44,6 +72,17 @@ csv="$root/examples/data/iris.csv"
 b = a * 3 + a.tanh()' --dot g.svg --formula
   run eval-png "$m" eval -e 'x = -3.0
 y = (x * 2).relu() + x**2' --dot g.png --json
+  run eval-python "$m" eval -e 'x = Value(3.0, label="x"); y = x**3; y.backward()' \
+    -e 'print(f"{grad(y, x).data:.1f}", grad(grad(y, x), x), x.grad)' -e 'g = grad(y, x)' \
+    --summary --dot gg.svg --formula
+  printf 'a = Value(2.0)\nb = a*a\nprint(b)\n' >stdin.py
+  run eval-stdin "$m" eval --json <stdin.py
+  run_fails eval-error "$m" eval -e 'a = Value(1.0)' -e 'print(a)' -e 'print(a +* 2)'
+  lines="sleep 3; for l in 'a = Value(2.0); b = a**3' 'grad(grad(b, a), a)' 'c = (a +' ' 1)' \
+         'print(c, a.grad)' 'x +* 1' 'import math'; do printf '%s\r' \"\$l\"; sleep 1; done; \
+         sleep 1; printf '\004'"
+  run_tty eval-prompt "$lines" "$m" eval
+  run_tty eval-prompt-plain "$lines" "$m" eval --no-edit
   run demo-moons "$m" demo moons --steps 5 --out pictures --graph moons.svg
   run demo-yinyang "$m" demo yinyang --steps 3
   run demo-neuron "$m" demo neuron --graph neuron.png --formula

@@ -128,6 +128,21 @@ static const print_case prints[] = {
     {"data", "a = Value(2.0)\nb = a * 3\na.data = 5\nc = a * 3\na.grad += 2\na.grad *= 3\n"
              "print(b.data, c.data, a.grad)\nb.backward()\nprint(a.grad)\n",
      "6.0 15.0 6.0\n9.0\n"},
+    /* grad(y, x): d y / d x as a Value, differentiated again; the leaves' grads untouched
+     * (micrograd's PR #8: x**3 at 3 gives 27, 18, 6, 0; f = 2*x*x*y + y*x gives
+     * f_xy = f_yx = 4x + 1, f_yy = 0, f_xx = 4y) */
+    {"gradients", "x = Value(3.0); y = x**3\n"
+                  "print(grad(y, x).data, grad(grad(y, x), x).data)\n"
+                  "print(grad(grad(grad(y, x), x), x),\n"
+                  "      grad(grad(grad(grad(y, x), x), x), x).data)\n"
+                  "g = grad(y, x) * 2 + 1\nprint(g.data, x.grad, grad(g, x).data)\n"
+                  "u = Value(2.0); v = Value(5.0); f = 2*u*u*v + v*u\n"
+                  "print(grad(grad(f, u), v).data, grad(grad(f, v), u).data, "
+                  "grad(grad(f, v), v).data, grad(grad(f, u), u).data)\n"
+                  "print(grad(x, x).data, grad(u, x).data, grad(y, x).data)\n"
+                  "d = grad(y, x); d.backward(); print(x.grad)\n",
+     "27.0 18.0\nValue(data=6.0, grad=0.0) 0.0\n55.0 0.0 36.0\n9.0 9.0 0.0 20.0\n"
+     "1.0 0.0 27.0\n18.0\n"},
     /* imports, drawings and IPython lines are skipped; bare expressions evaluated */
     {"ignored", "import math\nfrom micrograd.engine import Value\n%matplotlib inline\n"
                 "a = Value(1.0)\ndraw_dot(a)\na\nprint('ok')\n",
@@ -277,6 +292,16 @@ static const bad_case bad[] = {
     {"print(1, file=x)", 1, 10, "print(file=...) is not supported"},
     {"print(sep='', 1)", 1, 15, "positional argument after a keyword"},
     {"print(1 2)", 1, 9, "expected ',' or ')' in print(...), found '2'"},
+    /* grad(y, x) */
+    {"x = Value(1.0)\ny = grad(x)", 2, 5, "grad(y, x) takes two Values, y and x (1 given)"},
+    {"x = Value(1.0)\ny = grad(x, x, x)", 2, 5, "grad(y, x) takes two Values, y and x (3 given)"},
+    {"x = Value(1.0)\ny = grad(x, 2.0)", 2, 13, "grad(y, x): x is a float, not a Value"},
+    {"x = Value(1.0)\ny = grad(2 * 3, x)", 2, 10, "grad(y, x): y is an int, not a Value"},
+    {"x = Value(1.0)\ny = grad(x, 'x')", 2, 13, "grad(y, x): x is a string, not a Value"},
+    {"x = Value(1.0)\ny = grad(x, x.backward())", 2, 13, "grad(y, x): x is None"},
+    {"x = Value(1.0)\ny = grad(x, x=x)", 2, 13, "grad(y, x) takes no keyword arguments"},
+    {"x = Value(1.0)\ny = grad(x, x) ** grad", 2, 19, "undefined name 'grad'"},
+    {"y = gradient(1)", 1, 5, "unknown function 'gradient' (known: Value, grad, tanh"},
 };
 
 static void test_errors(void **state) {
@@ -547,10 +572,12 @@ static int oom_scenario(void) {
     int through = 0;
     if (s) {
         through = oom_run(s, prints[0].src, 0) &&
-                  oom_run(s, "print(f'{L.data:.3f}', L, sep='|')\nx = 3\nx * 2\n'it'\n",
+                  oom_run(s, "print(f'{L.data:.3f}', L, sep='|')\nx = 3\nx * 2\n'it'\n"
+                             "grad(grad(L, a), b)\n",
                           MG_SCRIPT_ECHO | MG_SCRIPT_PYTHON) &&
                   !strcmp(mg_script_printed(s, NULL),
-                          "-7.286496\n-7.286|Value(data=-7.286496, grad=0.0)\n6\n'it'\n");
+                          "-7.286496\n-7.286|Value(data=-7.286496, grad=0.0)\n6\n'it'\n"
+                          "Value(data=-1.96, grad=0.0)\n");
         long saved = oom_at;
         oom_at = -1;
         mg_script_clear_printed(s);

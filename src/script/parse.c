@@ -291,13 +291,15 @@ static int parse_keyword(parser *p, callargs *a) {
     return 1;
 }
 
-static int parse_args(parser *p, callargs *a) {
+/* nokw: NULL, or the message for a call that takes no keyword arguments. */
+static int parse_args(parser *p, callargs *a, const char *nokw) {
     memset(a, 0, sizeof *a);
     char buf[48];
     while (p->cur.kind != T_RPAR) {
         const token *nx = p->cur.kind == T_NAME ? mg__script_peek(p) : &p->cur;
         if (!nx) return 0;
         if (p->cur.kind == T_NAME && nx->kind == T_ASSIGN) {
+            if (nokw) return FAIL(p, &p->cur, "%s", nokw);
             if (!parse_keyword(p, a)) return 0;
         } else {
             if (a->nkw)
@@ -350,11 +352,32 @@ static int make_value(parser *p, const token *name, const callargs *a, sv *out) 
     return 1;
 }
 
-/* NAME(...) with cur on '(': Value(...), a function form of an op, or draw_dot(...). */
+/* grad(y, x): d y / d x as a Value appended to the tape (mg_gradient), so it prints, draws
+ * and differentiates again like any other value; the leaves' grads are not touched. */
+static int make_gradient(parser *p, const token *name, const callargs *a, sv *out) {
+    static const char *const arg[] = {"y", "x"};
+    if (a->npos != 2)
+        return FAIL(p, name, "grad(y, x) takes two Values, y and x (%d given): d y / d x",
+                    a->npos);
+    for (int k = 0; k < 2; k++)
+        if (a->pos[k].kind != SV_VALUE)
+            return mg__script_fail(p, a->pos[k].line, a->pos[k].col, MG_STATUS_FORMAT,
+                                   "grad(y, x): %s is %s, not a Value (write Value(...) around "
+                                   "a number)",
+                                   arg[k], mg__script_kind_desc(a->pos[k].kind));
+    mg_value d = mg_gradient(p->ctx, a->pos[0].v, a->pos[1].v);
+    if (!mg_ok(d)) return mg__script_engine_fail(p, name->line, name->col);
+    *out = val_sv(d, name->line, name->col);
+    return 1;
+}
+
+/* NAME(...) with cur on '(': Value(...), grad(y, x), a function form of an op, or
+ * draw_dot(...). */
 static int parse_call(parser *p, const token *name, sv *out) {
     char buf[48];
     mg_op fn = call_op(p, name);
     int is_value = mg__script_tok_is(p, name, "Value");
+    int is_grad = mg__script_tok_is(p, name, "grad");
     if (!p->legacy && mg__script_tok_is(p, name, "draw_dot")) {
         if (!skip_args(p)) return 0;
         p->effect = EFFECT_DRAW;
@@ -363,14 +386,16 @@ static int parse_call(parser *p, const token *name, sv *out) {
     }
     if (!p->legacy && mg__script_tok_is(p, name, "print"))
         return FAIL(p, name, "print(...) is a statement here: write it on a line of its own");
-    if (fn == MG_OP_COUNT && !is_value)
-        return FAIL(p, name, "unknown function %s (known: Value, tanh, exp, log, relu, sigmoid)",
+    if (fn == MG_OP_COUNT && !is_value && !is_grad)
+        return FAIL(p, name,
+                    "unknown function %s (known: Value, grad, tanh, exp, log, relu, sigmoid)",
                     mg__script_tok_desc(p, name, buf, sizeof buf));
     if (!enter(p, &p->cur) || !mg__script_advance(p)) return 0;
     callargs a;
-    if (!parse_args(p, &a)) return 0;
+    if (!parse_args(p, &a, is_grad ? "grad(y, x) takes no keyword arguments" : NULL)) return 0;
     p->nest--;
     if (is_value) return make_value(p, name, &a, out);
+    if (is_grad) return make_gradient(p, name, &a, out);
     mg__script_clip(p->src + name->start, name->end - name->start, buf, sizeof buf);
     if (a.npos != 1 || a.nkw)
         return FAIL(p, name, "%s() takes exactly one argument (%d given)", buf, a.npos + a.nkw);
@@ -427,7 +452,7 @@ static int parse_method(parser *p, sv *x) {
                     x->kind == SV_STR ? "a string" : "a number", what);
     if (!enter(p, &p->cur) || !mg__script_advance(p)) return 0;
     callargs a;
-    if (!parse_args(p, &a)) return 0;
+    if (!parse_args(p, &a, NULL)) return 0;
     p->nest--;
     if (a.npos || a.nkw)
         return FAIL(p, &name, "%s() takes no arguments (%d given)",
