@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"train", cli_cmd_train, "train a model on a CSV file, Fashion-MNIST or a generated set"},
     {"predict", cli_cmd_predict, "predict with a saved model"},
     {"info", cli_cmd_info, "describe a saved model"},
+    {"playground", cli_cmd_playground, "write the playground: train in the browser (one HTML page)"},
     {NULL, NULL, NULL},
 };
 
@@ -25,7 +26,7 @@ static void usage(FILE *out) {
                  "A scalar-valued autograd engine and neural-network trainer (micrograd in C).\n\n"
                  "Commands:\n");
     for (const cli_command *c = commands; c->name; c++)
-        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+        fprintf(out, "  %-11s %s\n", c->name, c->summary);
     fprintf(out, "\n'micrograd COMMAND --help' describes a command's options.\n"
                  "'micrograd --version' prints the version.\n");
 }
