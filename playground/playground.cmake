@@ -127,7 +127,25 @@ if(MG_PLAYGROUND_BUILT)
 endif()
 
 # ---- tests --------------------------------------------------------------------------------
-if(MG_BUILD_TESTS AND TARGET test_playground_cli AND MG_PLAYGROUND_BUILT)
-  target_compile_definitions(test_playground_cli PRIVATE MG_HAVE_PLAYGROUND=1
-                             MG_PLAYGROUND_PAGE="${MG_PLAYGROUND_PAGE}")
+# The page's module under Node and the page in headless Chromium; each exits 77 (skipped)
+# when what it needs is missing, the page included.
+if(MG_BUILD_TESTS)
+  add_executable(pg_native ${CMAKE_SOURCE_DIR}/tests/playground/pg_native.c
+                 ${CMAKE_SOURCE_DIR}/playground/pg.c ${CMAKE_SOURCE_DIR}/playground/pg_view.c)
+  set_target_properties(pg_native PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  target_include_directories(pg_native PRIVATE ${CMAKE_SOURCE_DIR}/playground)
+  target_link_libraries(pg_native PRIVATE micrograd_static)
+  set(mg_pg_env "MG_PLAYGROUND_BUILT=${MG_PLAYGROUND_BUILT}" "MG_PLAYGROUND_WASM=${MG_PLAYGROUND_WASM}"
+      "MG_PLAYGROUND_PAGE=${MG_PLAYGROUND_PAGE}" "MG_CLI=$<TARGET_FILE:micrograd>"
+      "MG_PG_NATIVE=$<TARGET_FILE:pg_native>" "MG_PLAYGROUND_HINT=${MG_PLAYGROUND_HINT}")
+  add_test(NAME playground_node COMMAND ${CMAKE_SOURCE_DIR}/tests/playground/run.sh node)
+  add_test(NAME playground_browser COMMAND ${CMAKE_SOURCE_DIR}/tests/playground/run.sh browser)
+  set_tests_properties(playground_node playground_browser PROPERTIES
+    ENVIRONMENT "${mg_pg_env}" SKIP_RETURN_CODE 77 TIMEOUT 600)
+  # the browser test takes both cores' worth of Chromium: not beside the others
+  set_tests_properties(playground_browser PROPERTIES RUN_SERIAL TRUE)
+  if(TARGET test_playground_cli AND MG_PLAYGROUND_BUILT)
+    target_compile_definitions(test_playground_cli PRIVATE MG_HAVE_PLAYGROUND=1
+                               MG_PLAYGROUND_PAGE="${MG_PLAYGROUND_PAGE}")
+  endif()
 endif()
