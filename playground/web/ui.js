@@ -57,6 +57,17 @@
   const pct = (a) => (isFinite(a) ? (100 * a).toFixed(1) + '%' : '–');
   const num = (x) => (isFinite(x) ? (Math.abs(x) >= 1e-3 ? x.toFixed(4) : x.toExponential(3)) : '–');
 
+  /* The command as shell lines of about 64 characters, an option never cut. */
+  function wrap(command) {
+    const lines = [''];
+    for (const part of command.split(/ (?=--)/)) {
+      const line = lines[lines.length - 1];
+      if (line && line.length + part.length > 62) lines.push('    ' + part);
+      else lines[lines.length - 1] = line ? line + ' ' + part : part;
+    }
+    return lines.join(' \\\n');
+  }
+
   function onData(m) {
     Object.assign(view, { train: m.train, val: m.val, extent: m.extent, nclasses: m.nclasses, nout: m.nout,
                           loss: settings.loss, grid: null, selected: null, curve: [] });
@@ -82,21 +93,27 @@
     $('val-loss').textContent = num(m.valLoss);
     $('train-accuracy').textContent = pct(m.trainAccuracy);
     $('val-accuracy').textContent = pct(m.valAccuracy);
-    $('command').textContent = m.steps ? m.command : m.command + '   # take a step first: --steps needs 1 or more';
+    view.command = m.command;
+    $('command').textContent = wrap(m.command) + (m.steps ? '' : '\n# take a step first: --steps needs 1 or more');
     $('exact-loss').textContent = isFinite(m.trainLoss) ? String(m.trainLoss) : '–';
     $('exact-val-loss').textContent = isFinite(m.valLoss) ? String(m.valLoss) : '–';
     redraw();
   }
 
-  let drawPending = false;
+  /* At most one drawing a frame; while playing, the network (hundreds of SVG edges: the
+   * costliest drawing) a few times a second. */
+  let drawPending = false, networkDrawn = 0;
   function redraw() {
     if (drawPending) return;
     drawPending = true;
-    requestAnimationFrame(() => {
+    requestAnimationFrame((t) => {
       drawPending = false;
       D.boundary($('boundary'), view);
       D.curves($('curves'), view.curve);
-      if (view.network) D.network($('network'), view.network, { loss: view.loss, nclasses: view.nclasses });
+      if (view.network && (!view.playing || t - networkDrawn > 250)) {
+        D.network($('network'), view.network, { loss: view.loss, nclasses: view.nclasses });
+        networkDrawn = t;
+      }
     });
   }
 
@@ -282,7 +299,7 @@
     $('play').addEventListener('click', () => {
       if (!view.ready) return;
       setPlaying(!view.playing);
-      send({ type: view.playing ? 'play' : 'pause' });
+      send({ type: view.playing ? 'play' : 'pause' }); /* a pause answers with an update: drawn whole */
       if (view.playing && view.error) status(readyText());
     });
     $('step').addEventListener('click', () => {
@@ -292,7 +309,7 @@
     });
     $('reset').addEventListener('click', restart);
     $('copy-command').addEventListener('click', () => {
-      const text = $('command').textContent;
+      const text = view.command || '';
       if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => {});
     });
 
