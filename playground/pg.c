@@ -74,7 +74,7 @@ static int parse_count(pg_session *s, const char *opt, const char *v, unsigned l
 
 static int parse_size(pg_session *s, const char *opt, const char *v, size_t lo, size_t hi,
                       size_t *out) {
-    unsigned long long x;
+    unsigned long long x = 0;
     if (parse_count(s, opt, v, lo, hi, &x)) return -1;
     *out = (size_t)x;
     return 0;
@@ -125,7 +125,7 @@ static int option_index(const char *name) {
 
 /* Option k's value v into o. 0, or -1 with the message. */
 static int parse_option(pg_session *s, int k, const char *v, pg_opts *o) {
-    unsigned long long x;
+    unsigned long long x = 0;
     int empty = !*v;
     switch (k) {
     case OPT_DATA:
