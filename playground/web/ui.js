@@ -348,7 +348,7 @@
     const p = m.which ? view.val : view.train, i = m.index;
     const loss = g.nodes[g.loss].data;
     $('graph-title').textContent = `Loss graph of ${m.which ? 'validation' : 'training'} row ${i} ` +
-      `(class ${p.y[i]}, at ${p.x[2 * i].toFixed(3)}, ${p.x[2 * i + 1].toFixed(3)}), step ${view.steps}`;
+      `(class ${p.y[i]}, at ${p.x[2 * i].toFixed(3)}, ${p.x[2 * i + 1].toFixed(3)}), after ${m.steps} steps`;
     $('graph-note').textContent = `loss ${loss}; ${g.nodes.length} values` +
       (r.folded ? ` (${r.folded} parameters drawn inside their dot values: hover one to see them)` : '') +
       '. Each box is label | data | grad; grad is d loss / d value after backward from the loss. ' +

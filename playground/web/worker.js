@@ -117,7 +117,7 @@ function playgroundLoop(port, api, budgetMs) {
     },
     graph(m) {
       const graph = session.graph(m.which, m.index);
-      port.post({ type: 'graph', which: m.which, index: m.index, graph, dot: session.dot() });
+      port.post({ type: 'graph', which: m.which, index: m.index, steps: session.steps(), graph, dot: session.dot() });
     },
   };
   port.listen(async (m) => {
