@@ -178,23 +178,23 @@ def run(page, browser, screenshot):
         click(d, "graph-close")
         wait("the graph to close", lambda: not state(d)["graphOpen"], 5)
 
-        # another dataset: a new run that goes on playing
+        # another dataset: a new run that goes on playing (each change is a message to the
+        # worker, answered within a chunk of steps: wait for the page to show it)
         d.find_element(By.CSS_SELECTOR, '#datasets button[data-data="circles"]').click()
-        wait("circles", lambda: state(d)["data"] == "circles" and state(d)["nclasses"] == 2, 10)
-        wait("circles to train", lambda: state(d)["steps"] > 50, 20)
-        check("--data circles" in text(d, "command"), text(d, "command"))
+        wait("the command of a circles run", lambda: "--data circles" in text(d, "command"), 10)
+        wait("circles to train", lambda: state(d)["steps"] > 50 and "--data circles" in text(d, "command"), 20)
 
         # one more layer
         click(d, "add-layer")
-        wait("three hidden layers", lambda: state(d)["layers"] == [16, 16, 16], 5)
+        check(state(d)["layers"] == [16, 16, 16], f"layers {state(d)['layers']} after adding one")
+        wait("the command of a run with three hidden layers", lambda: "--layers 16,16,16" in text(d, "command"), 10)
         nodes = wait("the network to be redrawn",
                      lambda: (lambda n: n if n == 2 + 16 * 3 + 2 else 0)(
                          len(d.find_elements(By.CSS_SELECTOR, "#network circle"))), 10)
-        check("--layers 16,16,16" in text(d, "command"), text(d, "command"))
         # spiral: three classes
         d.find_element(By.CSS_SELECTOR, '#datasets button[data-data="spiral"]').click()
-        wait("spiral with 3 classes", lambda: state(d)["data"] == "spiral" and state(d)["nclasses"] == 3, 10)
-        wait("spiral to train", lambda: state(d)["steps"] > 50, 20)
+        wait("spiral with 3 classes", lambda: "--data spiral" in text(d, "command") and state(d)["nclasses"] == 3, 10)
+        wait("spiral to train", lambda: state(d)["steps"] > 50 and "--data spiral" in text(d, "command"), 20)
         report["network_nodes"] = nodes
 
         # pause, reset, step
@@ -210,9 +210,10 @@ def run(page, browser, screenshot):
         # back to moons for the picture
         d.find_element(By.CSS_SELECTOR, '#datasets button[data-data="moons"]').click()
         click(d, "remove-layer")
-        wait("moons", lambda: state(d)["data"] == "moons" and state(d)["layers"] == [16, 16], 10)
+        wait("moons", lambda: "--data moons" in text(d, "command") and "--layers 16,16 " in text(d, "command"), 10)
         click(d, "play")
-        wait("moons at 95% again", lambda: percent(text(d, "train-accuracy")) >= 95, 60)
+        wait("moons at 95% again", lambda: percent(text(d, "train-accuracy")) >= 95 and
+             "--data moons" in text(d, "command"), 60)
         click(d, "play")
         time.sleep(0.5)
         d.execute_script("window.scrollTo(0, 0)")
