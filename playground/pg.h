@@ -16,7 +16,8 @@
  * reads numbers through the pointers the getters return (into the module's memory: valid
  * until the next call that changes the session).
  *
- * Every function taking a session accepts NULL where it says so; none prints or exits.
+ * Every function is safe on a NULL session (it then returns -1, 0, NaN, "" or NULL); none
+ * prints or exits.
  */
 #ifndef MG_PLAYGROUND_PG_H
 #define MG_PLAYGROUND_PG_H
