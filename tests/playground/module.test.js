@@ -1,8 +1,9 @@
 /* module.test.js - the playground's WebAssembly module under Node (node --test): it trains
  * moons to 100%, and its numbers are the native library's: step by step against the same
- * session code compiled natively (pg_native), and at the end of runs against
- * `micrograd train` run with the command line the session itself prints. The native
- * numbers are made here, by the binaries of this build, not kept as literals.
+ * session code compiled natively (pg_native), and against `micrograd train` run with the
+ * command line the session itself prints: after each of moons' first 30 steps, and at
+ * the end of every chunk of six runs. The native numbers are made here, by the binaries
+ * of this build, not kept as literals.
  *
  * Environment (set by CTest, see playground/playground.cmake): MG_PLAYGROUND_WASM,
  * MG_CLI, MG_PG_NATIVE. */
@@ -130,6 +131,17 @@ for (const run of RUNS) {
     s.free();
   });
 }
+
+test('step by step as `micrograd train`: moons, its first 30 steps one by one', async () => {
+  const s = await session();
+  for (let k = 1; k <= 30; k++) {
+    s.train(1);
+    const j = train(s.command());
+    near(s.loss(TRAIN), j.train_loss, `moons: train_loss after step ${k}`);
+    near(s.loss(VAL), j.val_loss, `moons: val_loss after step ${k}`);
+  }
+  s.free();
+});
 
 test('the loss graph of one row: data and grad on every node', async () => {
   const s = await session({ layers: '4,4' });
