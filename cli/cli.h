@@ -14,5 +14,6 @@ int cli_cmd_info(int argc, char **argv);
 int cli_cmd_demo(int argc, char **argv);
 int cli_cmd_train(int argc, char **argv);
 int cli_cmd_data(int argc, char **argv);
+int cli_cmd_playground(int argc, char **argv);
 
 #endif

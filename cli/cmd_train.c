@@ -130,6 +130,7 @@ static void config(const train_opts *o, mg_loss_kind loss, int has_val, size_t p
                    mg_train_config *cfg) {
     mg_train_config_init(cfg);
     cfg->loss = loss;
+    cfg->l2 = o->l2;
     mg_optim_config_init(&cfg->optim, o->optimizer);
     if (!isnan(o->lr)) cfg->optim.lr = o->lr;
     else if (o->optimizer == MG_OPTIM_ADAMW) cfg->optim.lr = TRAIN_DEFAULT_ADAMW_LR;
@@ -214,6 +215,7 @@ static mg_status fill_info(mg_model_info *info, const train_opts *o, const train
     if (oc->schedule == MG_LR_LINEAR) setting(info, &st, err, "lr_decay", "linear:%g", oc->decay);
     else setting(info, &st, err, "lr_decay", "none");
     setting(info, &st, err, "weight_decay", "%g", oc->weight_decay);
+    if (cfg->l2 > 0) setting(info, &st, err, "l2", "%g", cfg->l2);
     setting(info, &st, err, "batch", "%zu", o->batch);
     if (o->steps) setting(info, &st, err, "steps", "%zu", o->steps);
     else setting(info, &st, err, "epochs", "%zu", o->epochs);

@@ -18,6 +18,7 @@ static const cli_command commands[] = {
     {"predict", cli_cmd_predict, "predict with a saved model"},
     {"info", cli_cmd_info, "describe a saved model"},
     {"data", cli_cmd_data, "write a generated dataset (moons, circles, blobs, ...) as CSV"},
+    {"playground", cli_cmd_playground, "write the playground: train in the browser (one HTML page)"},
     {NULL, NULL, NULL},
 };
 
@@ -26,7 +27,7 @@ static void usage(FILE *out) {
                  "A scalar-valued autograd engine and neural-network trainer (micrograd in C).\n\n"
                  "Commands:\n");
     for (const cli_command *c = commands; c->name; c++)
-        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+        fprintf(out, "  %-11s %s\n", c->name, c->summary);
     fprintf(out, "\n'micrograd COMMAND --help' describes a command's options.\n"
                  "'micrograd --version' prints the version.\n");
 }

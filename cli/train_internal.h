@@ -49,6 +49,7 @@ typedef struct train_opts {
     /* optimisation */
     mg_optim_kind optimizer;
     double lr, momentum, weight_decay; /* NaN: the optimiser's default */
+    double l2;                 /* --l2: alpha of the L2 term added to each batch's loss */
     mg_lr_schedule schedule;
     double decay;              /* MG_LR_LINEAR: the fraction of lr lost by the end */
     size_t batch;              /* 0: full batch */

@@ -69,6 +69,8 @@ static void usage(FILE *out) {
             "                         (default: none)\n"
             "      --weight-decay X   decoupled weight decay (default: sgd 0, momentum 0,\n"
             "                         adamw 0.01)\n"
+            "      --l2 X             add X * (the sum of the squared parameters) to each\n"
+            "                         batch's loss, micrograd's reg_loss (default: 0)\n"
             "      --batch N          samples per step, 0 = the whole training set\n"
             "                         (default: %d)\n"
             "      --epochs N         passes over the training data (default: %d)\n"
@@ -228,7 +230,7 @@ enum {
     OPT_MAX_TRAIN, OPT_MAX_TEST, OPT_VAL, OPT_STD, OPT_NO_STD, OPT_LAYERS, OPT_ACT, OPT_LOSS,
     OPT_OPTIM, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_WD, OPT_BATCH, OPT_EPOCHS, OPT_STEPS,
     OPT_SEED, OPT_THREADS, OPT_EAGER, OPT_PLOT, OPT_JSON, OPT_CHECKPOINT, OPT_EVERY, OPT_RESUME,
-    OPT_CHECK_NUMERICS, OPT_MAX_MEMORY
+    OPT_CHECK_NUMERICS, OPT_MAX_MEMORY, OPT_L2
 };
 
 static const struct option longopts[] = {
@@ -245,6 +247,7 @@ static const struct option longopts[] = {
     {"lr", required_argument, NULL, OPT_LR},          {"momentum", required_argument, NULL, OPT_MOMENTUM},
     {"lr-decay", required_argument, NULL, OPT_DECAY},
     {"weight-decay", required_argument, NULL, OPT_WD}, {"batch", required_argument, NULL, OPT_BATCH},
+    {"l2", required_argument, NULL, OPT_L2},
     {"epochs", required_argument, NULL, OPT_EPOCHS},  {"steps", required_argument, NULL, OPT_STEPS},
     {"seed", required_argument, NULL, OPT_SEED},      {"threads", required_argument, NULL, OPT_THREADS},
     {"eager", no_argument, NULL, OPT_EAGER},          {"save", required_argument, NULL, 's'},
@@ -301,6 +304,7 @@ static int set_option(int c, const char *v, train_opts *o) {
     case OPT_MOMENTUM: return parse_range("--momentum", v, 0.0, 0, 1.0, 1, &o->momentum);
     case OPT_DECAY: return parse_decay(v, o);
     case OPT_WD: return parse_range("--weight-decay", v, 0.0, 0, 1e6, 0, &o->weight_decay);
+    case OPT_L2: return parse_range("--l2", v, 0.0, 0, 1e6, 0, &o->l2);
     case OPT_BATCH: return parse_size("--batch", v, 0, 1000000000L, &o->batch);
     case OPT_EPOCHS: return parse_size("--epochs", v, 1, 1000000000L, &o->epochs);
     case OPT_STEPS: return parse_size("--steps", v, 1, 1000000000L, &o->steps);

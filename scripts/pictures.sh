@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # pictures.sh - regenerates the pictures the README shows (docs/*.png) with the command:
 # the walkthrough's graph L drawn by `micrograd eval --dot`, and the moons demo's decision
-# boundary and loss curve from `micrograd demo moons --out`.
+# boundary and loss curve from `micrograd demo moons --out`; and, when the playground is
+# built and Chromium with selenium is there, the playground page training on moons (the
+# browser test's screenshot).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/deps.sh" build
@@ -15,3 +17,12 @@ mkdir -p "$root/docs"
 mv "$root/docs/boundary.png" "$root/docs/moons_boundary.png"
 mv "$root/docs/loss.png" "$root/docs/moons_loss.png"
 echo "wrote docs/graph.png, docs/moons_boundary.png, docs/moons_loss.png"
+page="$root/build/playground/micrograd-playground.html"
+if [ -f "$page" ] && command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 &&
+   /usr/bin/python3 -c 'import selenium' 2>/dev/null &&
+   /usr/bin/python3 "$root/tests/playground/browser_test.py" "$page" "$(command -v chromium)" \
+     --screenshot "$root/docs/playground.png" >/dev/null; then
+  echo "wrote docs/playground.png"
+else
+  echo "docs/playground.png left as it is (needs the playground built, chromium, chromium-driver, python3-selenium)"
+fi

@@ -93,6 +93,8 @@ y = (x * 2).relu() + x**2' --dot g.png --json
   run predict "$m" predict --model iris.safetensors --data "$csv" --proba --out p.csv
   run info "$m" info --model iris.safetensors --formula
   run bad-model sh -c "! \"\$@\"" _ "$m" predict --model "$csv" --data "$csv"
+  [ -f "$dir/playground/micrograd-playground.html" ] && run playground "$m" playground --out page.html
+  [ -x "$dir/tests/pg_native" ] && run pg-native "$dir/tests/pg_native" layers=4,4 val=0.3 5,20
 })
 
 bad=0
