@@ -1389,35 +1389,55 @@ mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_o
  * - Fields: RFC 4180. A field in double quotes may hold the delimiter, line breaks and
  *   doubled quotes (""); a quote inside an unquoted field is an error. Spaces (and tabs,
  *   unless tab is the delimiter) around a field are dropped. Lines end in \n, \r\n or
- *   \r; a UTF-8 byte order mark is skipped; blank lines may trail but not interrupt the
- *   data; a NUL byte is an error. Every row has as many fields as the first.
+ *   \r; a UTF-8 byte order mark is skipped; a NUL byte is an error. Blank lines (and
+ *   lines of empty cells only, as spreadsheets export empty rows) are skipped anywhere;
+ *   the report counts those before or between rows. Every row has as many fields as the
+ *   first; a delimiter ending every line (an empty last column) is ignored, and so is one
+ *   ending a row that has one field more than the first with that field empty.
  * - Delimiter: ',', ';' or tab; 0 detects it as the most frequent of the three outside
  *   quotes on the first line (ties: tab, then ';', then ',').
+ * - Numbers: an optional sign, digits with an optional decimal mark, an optional exponent
+ *   (1e-3); no hex, inf or nan, no thousands separators. The decimal mark is '.' or ','
+ *   (European files: "17,99"); 0 detects ',' when the delimiter is ';' or tab and, outside
+ *   quotes, a digit-comma-digit is more frequent than a digit-point-digit. A cell that
+ *   would be a number with the other mark is an error that says so. Every feature cell
+ *   must be a number: an empty or non-numeric cell is an error naming the file, line,
+ *   column and the column's name.
  * - Header: with MG_CSV_HEADER_AUTO the first row is a header when one of its cells is
- *   not a number where the row below has a number (a file of one row: when none of its
- *   cells is a number; for a model, also when it holds all the model's feature names).
- * - Numbers: decimal with '.', an optional exponent (1e-3); no hex, inf or nan. Every
- *   feature cell must be one: an empty or non-numeric cell is an error naming the file,
- *   line, column and the column's name.
+ *   not a number where the row below has a number, or when it is 0,1,...,k-1 (k >= 2,
+ *   after an optional empty cell) followed by a name: what pandas writes for a table made
+ *   from an array (a file of one row: when none of its cells is a number; for a model,
+ *   also when it holds all the model's feature names).
  * - Target: the column named by `target` (a header name, else a 0-based column number,
- *   negative counting from the end), the last column by default; all other columns are
- *   features, in file order.
+ *   negative counting from the end), the last column by default.
+ * - Features: every other column, in file order, less those `drop` names; or with
+ *   `select`, the columns it names, in its order. A column is named by its header name,
+ *   else by its 0-based number; naming one the file lacks, or the target, is an error.
+ *   A pandas index is left out: a first column without a name (an empty header cell, or
+ *   "Unnamed: 0") holding a different whole number on every row (report: index_dropped);
+ *   without that it stays a feature. Features that look like row identifiers (a
+ *   different whole number on every row of a file of MG_CSV_ID_MIN_ROWS rows or more, or
+ *   named id, *_id, index or row in any case) are kept, and listed in the report's
+ *   suspects so the caller can warn: an identifier lets a model learn the row order.
  * - Task: classification when some target is not a number, or every target is an
  *   integer and there are at most MG_CSV_AUTO_MAX_CLASSES distinct values; regression
  *   otherwise (MG_CSV_TASK_* forces either). Classes are sorted, numerically when every
  *   label is a number ("2" before "10"), else by bytes; labels that are numbers are the
  *   same class when equal in value ("7" and "7.0"), and the class keeps the text seen
  *   first. A classification target needs at least 2 classes.
- * - For a model (opt->nfeat > 0): the file's columns are matched to the model's
- *   features by name when the file has a header and the model has names (extra columns
- *   are ignored; a missing feature is an error), else by position: nfeat columns, or
- *   nfeat + 1 with the target (`target` when it names a column, else the last). With
- *   opt->nclasses > 0 target labels are mapped to the model's classes (same text, else
- *   same number; an unknown label is an error). A file without a target column gives a
- *   dataset with y NULL. mg_csv_options_for_model fills these from a loaded model. */
+ * - For a model (opt->nfeat > 0): the model's dropped columns (mg_model_info.drop) are
+ *   left out first (by name, or by number in a file without a header; those the file
+ *   lacks are no matter); then the file's columns are matched to the model's features by
+ *   name when the file has a header and the model has names (extra columns are ignored;
+ *   a missing feature is an error), else by position: nfeat columns, or nfeat + 1 with the
+ *   target (`target` when it names a column, else the last). With opt->nclasses > 0
+ *   target labels are mapped to the model's classes (same text, else same number; an
+ *   unknown label is an error). A file without a target column gives a dataset with y
+ *   NULL. mg_csv_options_for_model fills these from a loaded model. */
 
 #define MG_CSV_AUTO_MAX_CLASSES 20
 #define MG_CSV_MAX_COLUMNS 1048576 /* wider rows are refused before anything is allocated */
+#define MG_CSV_ID_MIN_ROWS 20      /* fewer rows of distinct whole numbers prove nothing */
 
 typedef enum mg_csv_header {
     MG_CSV_HEADER_AUTO = 0, /* detect (see above) */
@@ -1431,13 +1451,57 @@ typedef enum mg_csv_task {
     MG_CSV_TASK_REGRESS    /* numbers; a non-numeric target is an error */
 } mg_csv_task;
 
+/* A feature column that looks like a row identifier (see the rules above). */
+typedef struct mg_csv_suspect {
+    char *column;   /* its header name, or its 0-based number ("0") without a header: what
+                       `drop` takes to leave it out */
+    size_t feature; /* the feature it is */
+    int distinct;   /* 1: a different whole number on every row */
+    int named;      /* 1: named like an identifier */
+} mg_csv_suspect;
+
+/* What a load decided and noticed, for the caller to show or keep. It owns its strings
+ * and arrays: free with mg_csv_report_free. */
+typedef struct mg_csv_report {
+    char delimiter;         /* the delimiter used */
+    char decimal;           /* the decimal mark used, '.' or ',' */
+    int header;             /* 1: the first row was a header */
+    int numbered_header;    /* 1: ... taken as one because it is 0,1,...,k-1 and a name */
+    int trailing_delimiter; /* 1: lines end with a delimiter (an empty column, ignored) */
+    size_t blank_lines;     /* blank lines skipped before or between rows */
+    size_t ncols;           /* the file's columns (an ignored empty last one not counted) */
+    int index_dropped;      /* 1: the first column was a pandas index and was left out */
+    size_t nunused;
+    char **unused;          /* [nunused] the columns neither a feature nor the target, in
+                               file order: header names, or 0-based numbers without a
+                               header (the index and dropped columns among them): what a
+                               model keeps as mg_model_info.drop */
+    size_t nsuspects;
+    mg_csv_suspect *suspects; /* [nsuspects] training loads only */
+    size_t nkept;
+    char **kept;            /* [nkept = n * opt->nkeep] the text of the `keep` columns' cells,
+                               row by row */
+} mg_csv_report;
+
 typedef struct mg_csv_options {
     char delimiter;       /* ',', ';' or '\t'; 0 = detect (default) */
+    char decimal;         /* '.' or ','; 0 = detect (default) */
     mg_csv_header header; /* MG_CSV_HEADER_AUTO */
     const char *target;   /* the target column (name or number); NULL = the last column;
                              for a model: the target's name, NULL = none looked for by
                              name (by position: the last) */
     mg_csv_task task;     /* MG_CSV_TASK_AUTO; ignored for a model */
+    const char *const *drop;   /* [ndrop] columns to leave out (names or numbers) */
+    size_t ndrop;
+    const char *const *select; /* [nselect] the feature columns, in this order (names or
+                                  numbers); 0 = every column not dropped. Training only */
+    size_t nselect;
+    const char *const *keep;   /* [nkeep] columns whose cells' text the report keeps (an
+                                  id to copy beside predictions); each may be a feature */
+    size_t nkeep;
+    mg_csv_report *report;     /* NULL, or where the load says what it decided: filled on
+                                  success, left empty on failure (its old contents are not
+                                  freed) */
     /* Loading rows for a trained model (all 0 / NULL for a training load): */
     size_t nfeat;                     /* the model's inputs (> 0 selects this mode) */
     const char *const *feature_names; /* [nfeat] or NULL */
@@ -1449,8 +1513,8 @@ typedef struct mg_csv_options {
 void mg_csv_options_init(mg_csv_options *opt);
 typedef struct mg_model_info mg_model_info; /* section 14d */
 /* Sets opt (initialised first) to load rows for a model: mlp's nin, and the feature
- * names (when info has one per input), target name and classes of its file's info
- * (info may be NULL), borrowed (keep info alive while opt is used). */
+ * names (when info has one per input), target name, classes and dropped columns of its
+ * file's info (info may be NULL), borrowed (keep info alive while opt is used). */
 void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp,
                               const mg_model_info *info);
 /* Loads a CSV file (opt NULL = defaults). Returns a new dataset (free with
@@ -1458,13 +1522,16 @@ void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp,
  * a model, its feature names), class_names the labels as written. NULL on failure with
  * err: MG_STATUS_IO (cannot open/read), MG_STATUS_FORMAT ("path:line:col: message": bad
  * quoting, ragged rows, a missing or non-numeric cell, empty file, header only, one
- * class only, a label the model does not know), MG_STATUS_INVALID (no such target
- * column), MG_STATUS_NOMEM. */
+ * class only, a label the model does not know), MG_STATUS_INVALID (no such target,
+ * dropped, selected or kept column; the target dropped or selected; no feature left;
+ * decimal commas with ',' as the delimiter), MG_STATUS_NOMEM. */
 mg_dataset *mg_csv_load(const char *path, const mg_csv_options *opt, mg_err *err);
 /* The same from len bytes of text (need not be NUL-terminated; copied); name is used in
  * messages ("<csv>" when NULL). */
 mg_dataset *mg_csv_parse(const char *text, size_t len, const char *name,
                          const mg_csv_options *opt, mg_err *err);
+/* Frees what a load put in r and empties it. Safe on NULL. */
+void mg_csv_report_free(mg_csv_report *r);
 
 /* 14b. IDX files: the format of MNIST and Fashion-MNIST. An image file has
  * the magic 0x00000803 (unsigned bytes, 3 dimensions: count, rows, columns; any number
@@ -1560,6 +1627,14 @@ typedef struct mg_model_info {
     char **feature_names;       /* [nfeat] */
     char *target_name;          /* or NULL */
     mg_standardizer standardize; /* nfeat 0 = none */
+    mg_standardizer target_scale; /* regression: the network was trained on targets
+                                   (y - mean) / std (nfeat 1); its output times std plus
+                                   mean is in the target's units. nfeat 0 = none */
+    size_t ndrop;
+    char **drop;                /* [ndrop] the training file's columns that were neither
+                                   a feature nor the target (names, or 0-based numbers for a
+                                   file without a header): rows for the model leave them
+                                   out too (mg_csv_options_for_model) */
     int has_loss;               /* 1 when `loss` says how the model was trained */
     mg_loss_kind loss;          /* decides what one output means: a logit (BCE) or a
                                    score (hinge); both give class 1 when > 0 */
@@ -1580,6 +1655,14 @@ mg_status mg_model_info_set_dataset(mg_model_info *info, const mg_dataset *d, mg
 /* Copies s into info's standardisation (replacing it). MG_STATUS_NOMEM. */
 mg_status mg_model_info_set_standardizer(mg_model_info *info, const mg_standardizer *s,
                                          mg_err *err);
+/* Copies s (a regression's target scale, of the model's outputs) into info's
+ * target_scale (replacing it). MG_STATUS_NOMEM. */
+mg_status mg_model_info_set_target_scale(mg_model_info *info, const mg_standardizer *s,
+                                         mg_err *err);
+/* Copies n column names (or numbers) into info's drop list (replacing it; n 0 empties
+ * it), as a CSV load's report gives them (mg_csv_report.unused). MG_STATUS_NOMEM. */
+mg_status mg_model_info_set_drop(mg_model_info *info, size_t n, const char *const *columns,
+                                 mg_err *err);
 /* Adds a metric, or replaces the value of the one with that name. MG_STATUS_NOMEM. */
 mg_status mg_model_info_set_metric(mg_model_info *info, const char *name, double value,
                                    mg_err *err);
