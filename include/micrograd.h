@@ -16,7 +16,8 @@
  *  11. Datasets                              mg_dataset_*
  *  12. Scripts                               mg_script_*
  *  13. Pictures and formulas                 mg_graph_*, mg_plot_*, mg_formula_*
- *  14. Files                                 mg_csv_*, mg_idx_*, mg_model_*, mg_outfile_*
+ *  14. Files                                 mg_csv_*, mg_idx_*, mg_model_*, mg_predictor_*,
+ *                                            mg_outfile_*
  *
  * 1. OVERVIEW AND OWNERSHIP
  *
@@ -669,11 +670,16 @@ int mg_layer_forward(mg_ctx *ctx, const mg_mlp *m, size_t l, const mg_value *x, 
  * the call allocates and frees. */
 int mg_mlp_forward(mg_ctx *ctx, const mg_mlp *m, const mg_value *x, mg_value *out);
 /* Forward of plain numbers x[m->nin] into out[mg_mlp_nout(m)], on a scratch part of the
- * tape that is dropped before returning (the tape is left as it was). MG_STATUS_NOMEM or
+ * tape that is dropped before returning (the tape is left as it was). The bare network:
+ * x must be what it was trained on, so for a model trained on standardised features (as
+ * `micrograd train` does) the standardised row, and out is its raw outputs; for a model
+ * file use mg_predictor_run (section 14d), which standardises the raw row and reads the
+ * outputs as labels, probabilities or values in the target's units. MG_STATUS_NOMEM or
  * MG_STATUS_NUMERIC (a non-finite output; out is still filled). */
 mg_status mg_mlp_predict(mg_ctx *ctx, const mg_mlp *m, const double *x, double *out,
                          mg_err *err);
-/* Forward of n rows at once: x[n][m->nin] row-major into out[n][mg_mlp_nout(m)], through a
+/* Forward of n rows at once (standardised as for mg_mlp_predict; mg_predictor_decode reads
+ * the outputs): x[n][m->nin] row-major into out[n][mg_mlp_nout(m)], through a
  * graph of one row recorded once and replayed over blocks of rows (section 9), with
  * `threads` threads (0: the idle cores, see THREADS in section 1; results do not depend
  * on it). The same numbers as mg_mlp_predict row by row, to rounding. The tape is left
@@ -807,6 +813,9 @@ typedef struct mg_metrics {
     double accuracy; /* fraction right, 0 .. 1 (classification; NaN for MSE) */
     size_t correct;  /* samples right (classification) */
     double rmse;     /* sqrt(mean squared error) (MSE; NaN for classification) */
+    double mae;      /* mean absolute error (MSE; NaN for classification). Both in the units
+                        of the targets given: times the target scale's std when they were
+                        standardised (mg_standardizer_fit_target) */
 } mg_metrics;
 
 /* What the callback sees after each step. */
@@ -834,11 +843,13 @@ typedef struct mg_train_config {
     mg_loss_kind loss;      /* MG_LOSS_KIND_MSE */
     int subtract_max;       /* MG_LOSS_KIND_CE: 1, the stable form (see mg_loss_softmax_ce) */
     double l2;              /* alpha of mg_loss_l2 added to the batch loss: 0 (none) */
-    mg_optim_config optim;  /* mg_optim_config_init(MG_OPTIM_SGD); a linear schedule with
-                               steps 0 is spread over the whole run */
+    mg_optim_config optim;  /* mg_optim_config_init(MG_OPTIM_ADAMW) with lr
+                               MG_TRAIN_DEFAULT_LR (for another optimiser, call
+                               mg_optim_config_init on it: its own lr); a linear schedule
+                               with steps 0 is spread over the whole run */
     size_t steps;           /* > 0: this many updates; 0: `epochs` passes over the data */
-    size_t epochs;          /* 1 */
-    size_t batch_size;      /* 0: the full training set every step */
+    size_t epochs;          /* MG_TRAIN_DEFAULT_EPOCHS */
+    size_t batch_size;      /* MG_TRAIN_DEFAULT_BATCH; 0: the full training set every step */
     int shuffle;            /* 1: a new order each epoch (mini-batch only), from rng */
     size_t eval_every;      /* > 0: val metrics before steps 0, k, 2k, ...: 0 */
     mg_rng *rng;            /* NULL: the context's */
@@ -868,7 +879,23 @@ typedef struct mg_train_result {
     mg_metrics val;   /* the same on val (n = 0 without val) */
 } mg_train_result;
 
-/* Fills cfg with the defaults shown above. */
+/* The training defaults: mg_train_config_init's, and so `micrograd train`'s, which starts
+ * from it. */
+#define MG_TRAIN_DEFAULT_LR 0.01    /* AdamW's rate: 10x PyTorch's 0.001 suits small MLPs */
+#define MG_TRAIN_DEFAULT_EPOCHS 20
+#define MG_TRAIN_DEFAULT_BATCH 32
+
+/* Fills cfg with the defaults shown above: AdamW (lr MG_TRAIN_DEFAULT_LR, weight decay
+ * 0.01), MG_TRAIN_DEFAULT_EPOCHS epochs of shuffled batches of MG_TRAIN_DEFAULT_BATCH, the
+ * loss MSE. What `micrograd train` does with them, so a program can do the same: load
+ * the rows (mg_csv_load), hold out --val rows after mg_dataset_shuffle with a xorshift
+ * generator seeded with --seed (42; the context's, mg_rng_seed(mg_ctx_rng(ctx), seed)),
+ * standardise the features (mg_standardizer_fit on the training rows, then
+ * mg_standardizer_apply to every split) and, for a regression, the targets
+ * (mg_standardizer_fit_target, mg_standardizer_apply_target); make mg_mlp_new(ctx, nfeat,
+ * 3, {16, 16, nout}, {relu, relu, linear}, MG_INIT_SCALED, NULL) with nout the classes
+ * for ce and 1 otherwise; take loss ce for classes and mse for numbers; mg_train; keep
+ * the scales and the dataset's names in an mg_model_info for mg_model_save. */
 void mg_train_config_init(mg_train_config *cfg);
 /* The arithmetic of a run of cfg over nsamples training samples, as mg_train plans it:
  * *batch the samples a step takes (cfg->batch_size, or all of them when that is 0 or
@@ -959,9 +986,18 @@ typedef struct mg_dataset {
 /* A dataset of n rows (n may be 0) of nfeat features, x and y zeroed, no names. NULL:
  * MG_STATUS_INVALID for nfeat 0, MG_STATUS_NOMEM (sizes that overflow included). */
 mg_dataset *mg_dataset_new(size_t n, size_t nfeat, size_t nclasses, mg_err *err);
+/* A dataset of the caller's own arrays, copied in one call: x[n * nfeat] row-major, y[n]
+ * (class indices 0 .. nclasses-1 as doubles, or values for nclasses 0; NULL: zeros),
+ * class_names[nclasses] and feature_names[nfeat] (each may be NULL; NULL entries stay
+ * NULL). The caller keeps its arrays. NULL: MG_STATUS_INVALID for nfeat 0 or a y that is
+ * not a class (naming the row), MG_STATUS_NOMEM. */
+mg_dataset *mg_dataset_from_arrays(size_t n, size_t nfeat, const double *x, const double *y,
+                                   size_t nclasses, const char *const *class_names,
+                                   const char *const *feature_names, mg_err *err);
 /* Frees the dataset, its arrays and its names. Fill a dataset of your own through
- * mg_dataset_new's arrays rather than replacing them: whatever it points at is freed here
- * with the library's allocator. Safe to call on NULL. */
+ * mg_dataset_new's arrays (or make it with mg_dataset_from_arrays) rather than replacing
+ * them: whatever it points at is freed here with the library's allocator. Safe to call
+ * on NULL. */
 void mg_dataset_free(mg_dataset *d);
 /* A copy of rows start .. start+count-1 (names copied too). NULL: MG_STATUS_INVALID when
  * the rows are not all in d, MG_STATUS_NOMEM. */
@@ -1587,6 +1623,18 @@ void mg_standardizer_apply(const mg_standardizer *s, mg_dataset *d);
 void mg_standardizer_apply_row(const mg_standardizer *s, double *row);
 /* Frees the arrays and leaves s empty (nfeat 0). Safe on NULL. */
 void mg_standardizer_free(mg_standardizer *s);
+/* A regression's targets, the same way: fits s (nfeat 1; its old contents are not freed)
+ * to d->y, so that training sees targets of mean 0 and std 1 whatever their units (a
+ * price of 300,000 would otherwise swamp every gradient); a model trained on them
+ * predicts (y - mean) / std, and output * std + mean is in the target's units (what
+ * mg_predictor_run gives, with the scale kept as mg_model_info.target_scale). RMSE and MAE
+ * measured on scaled targets are the target's own times std. MG_STATUS_INVALID for a
+ * classification set or no rows, MG_STATUS_NUMERIC for a non-finite target,
+ * MG_STATUS_NOMEM. */
+mg_status mg_standardizer_fit_target(mg_standardizer *s, const mg_dataset *d, mg_err *err);
+/* Scales d's targets in place: y' = (y - mean) / std. Does nothing when s->nfeat is 0 or d
+ * has no targets; s must be a target scale and d a regression set (asserted). */
+void mg_standardizer_apply_target(const mg_standardizer *s, mg_dataset *d);
 
 /* 14d. Model files, in the safetensors format, so that other tools
  * (Python's safetensors, numpy) can read the weights: an 8-byte little-endian header
@@ -1698,6 +1746,59 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
 /* 1 when this build reads and writes model files (it has jansson), else 0: a program can
  * check before hours of training that it will be able to save the result. */
 int mg_model_files_available(void);
+
+/* PREDICTING WITH A SAVED MODEL: after mg_model_load, make a predictor and run it on each
+ * raw row. It is THE call after mg_model_load: a model file keeps how its training saw the
+ * data (the features' standardisation, a regression target's scale, the class labels,
+ * the loss), and the predictor applies all of it, whereas mg_mlp_predict runs the bare
+ * network on inputs that must already be standardised and gives raw outputs.
+ *
+ *     mg_model_info info;
+ *     mg_mlp *m = mg_model_load("iris.safetensors", ctx, &info, &err);
+ *     mg_predictor *p = mg_predictor_new(ctx, m, &info, &err);
+ *     double row[4] = {5.1, 3.5, 1.4, 0.2};     // raw, in the order of info.feature_names
+ *     mg_prediction r;
+ *     mg_predictor_run(p, row, &r, &err);
+ *     printf("%s %.3f\n", r.label, r.proba[r.cls]); // "setosa 0.999"
+ *
+ * A classifier's prediction is the class of its largest output (one output: class 1 when
+ * it is > 0), with the probabilities its loss implies: the softmax of the outputs for ce,
+ * sigmoid(output) for class 1 and its complement for class 0 for bce (also when the file
+ * does not say its loss); a hinge model's outputs are scores with no probabilities. A
+ * regressor's prediction is its output times the target scale's std plus its mean: in
+ * the target's own units. */
+typedef struct mg_prediction {
+    size_t cls;             /* classifier: the predicted class, 0 .. nclasses-1 */
+    const char *label;      /* classifier: its label as in the training data; NULL else */
+    size_t nproba;          /* nclasses when the loss gives probabilities, else 0 */
+    const double *proba;    /* [nproba] each class's probability, summing to 1 */
+    double value;           /* regressor: outputs[0]; classifier: NaN */
+    size_t nout;
+    const double *outputs;  /* [nout] regressor: every output in the target's units;
+                               classifier: the network's raw outputs (logits or scores) */
+} mg_prediction;
+
+typedef struct mg_predictor mg_predictor;
+
+/* A predictor for mlp (its parameters on ctx) with info (the model file's, or NULL for a
+ * bare network: no standardisation, outputs as they are), both borrowed: keep them alive
+ * while it is used. NULL: MG_STATUS_INVALID when info does not fit mlp (a standardisation
+ * of another width, outputs that do not match the classes, a target scale of a
+ * classifier), MG_STATUS_NOMEM. Not thread-safe; one per thread (a context is not either). */
+mg_predictor *mg_predictor_new(mg_ctx *ctx, const mg_mlp *mlp, const mg_model_info *info,
+                               mg_err *err);
+/* Safe to call on NULL. */
+void mg_predictor_free(mg_predictor *p);
+/* Predicts from x[mlp->nin], one raw row in the model's feature order (info->feature_names
+ * when it has them; mg_csv_options_for_model lays out a CSV file's rows so). The tape is
+ * left as it was. *pred's arrays and label stay valid until the next call on p and its
+ * free. MG_STATUS_NUMERIC when an output is not finite (pred is still filled),
+ * MG_STATUS_NOMEM. */
+mg_status mg_predictor_run(mg_predictor *p, const double *x, mg_prediction *pred, mg_err *err);
+/* The same reading of outputs[nout] that a caller got from the network itself (from
+ * mg_mlp_predict_rows over many standardised rows, say): fills pred as mg_predictor_run
+ * does. */
+void mg_predictor_decode(mg_predictor *p, const double *outputs, mg_prediction *pred);
 
 /* 14e. Writing a file: complete or not at all. Every file the library writes (model
  * files and checkpoints, graph drawings, plots) and the command's own files go through

@@ -18,10 +18,11 @@ void mg_train_config_init(mg_train_config *cfg) {
     cfg->loss = MG_LOSS_KIND_MSE;
     cfg->subtract_max = 1;
     cfg->l2 = 0.0;
-    mg_optim_config_init(&cfg->optim, MG_OPTIM_SGD);
+    mg_optim_config_init(&cfg->optim, MG_OPTIM_ADAMW);
+    cfg->optim.lr = MG_TRAIN_DEFAULT_LR;
     cfg->steps = 0;
-    cfg->epochs = 1;
-    cfg->batch_size = 0;
+    cfg->epochs = MG_TRAIN_DEFAULT_EPOCHS;
+    cfg->batch_size = MG_TRAIN_DEFAULT_BATCH;
     cfg->shuffle = 1;
     cfg->eval_every = 0;
     cfg->rng = NULL;
@@ -358,7 +359,7 @@ static mg_status run_step(train_run *r, size_t step, mg_mark base, mg_train_prog
     }
     size_t bsz = r->n - r->pos < r->nb ? r->n - r->pos : r->nb;
     const size_t *rows = r->order + r->pos;
-    step_result sr = {0.0, 0.0, {0, 0, 0.0, 0.0}};
+    step_result sr = {0.0, 0.0, {0, 0, 0.0, 0.0, 0.0}};
     st = r->compiled ? compiled_step(r, rows, bsz, step, &sr, err)
                      : eager_step(r, rows, bsz, step, &sr, err);
     if (st) return st;
