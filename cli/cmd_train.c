@@ -155,6 +155,8 @@ static void config(const train_opts *o, mg_loss_kind loss, int has_val, size_t p
     if (!isnan(o->momentum)) cfg->optim.momentum = o->momentum;
     if (!isnan(o->weight_decay)) cfg->optim.weight_decay = o->weight_decay;
     cfg->optim.schedule = o->schedule;
+    if (o->schedule == MG_LR_AUTO) /* as mg_train takes it, so the plan and settings say so */
+        cfg->optim.schedule = loss == MG_LOSS_KIND_MSE ? MG_LR_LINEAR : MG_LR_CONSTANT;
     cfg->optim.decay = o->decay;
     cfg->steps = o->steps;
     cfg->epochs = o->steps ? 0 : o->epochs;

@@ -81,8 +81,9 @@ static void usage_training(FILE *out) {
             "      --lr X             learning rate (default: sgd %g, momentum %g, adamw %g)\n"
             "      --momentum X       momentum: mu in [0, 1) (default: %g)\n"
             "      --lr-decay D       none, or linear / linear:F: the rate falls linearly and\n"
-            "                         has lost the fraction F (default 0.9) by the last step\n"
-            "                         (default: none)\n"
+            "                         has lost the fraction F (default 0.9) by the last step;\n"
+            "                         or auto: linear for a regression, none for classes\n"
+            "                         (default: auto)\n"
             "      --weight-decay X   decoupled weight decay (default: sgd 0, momentum 0,\n"
             "                         adamw %g)\n"
             "      --batch N          samples per step, 0 = the whole training set\n"
@@ -213,6 +214,11 @@ static int parse_seed(const char *s, uint64_t *out) {
 }
 
 static int parse_decay(const char *s, train_opts *o) {
+    if (!strcmp(s, "auto")) {
+        o->schedule = MG_LR_AUTO;
+        o->decay = 0.9;
+        return APP_OK;
+    }
     if (!strcmp(s, "none")) {
         o->schedule = MG_LR_CONSTANT;
         return APP_OK;
@@ -226,7 +232,7 @@ static int parse_decay(const char *s, train_opts *o) {
         o->schedule = MG_LR_LINEAR;
         return parse_range("--lr-decay linear:F", s + 7, 0.0, 0, 1.0, 0, &o->decay);
     }
-    return app_usage_error(CMD, "--lr-decay must be none, linear or linear:F, got '%s'", s);
+    return app_usage_error(CMD, "--lr-decay must be auto, none, linear or linear:F, got '%s'", s);
 }
 
 /* A size in bytes with an optional K, M or G (powers of 1024): at least 1M. */
@@ -384,8 +390,8 @@ static void set_defaults(train_opts *o) {
     mg_train_config_init(&cfg);
     o->optimizer = cfg.optim.kind;
     o->lr = o->momentum = o->weight_decay = NAN;
-    o->schedule = MG_LR_CONSTANT;
-    o->decay = 0.9;
+    o->schedule = cfg.optim.schedule;
+    o->decay = cfg.optim.decay;
     o->batch = cfg.batch_size;
     o->seed = TRAIN_DEFAULT_SEED;
     o->standardize = -1;

@@ -738,9 +738,13 @@ typedef enum mg_optim_kind {
 
 typedef enum mg_lr_schedule {
     MG_LR_CONSTANT = 0, /* lr at every step */
-    MG_LR_LINEAR        /* lr * (1 - decay * k/steps) at step k (0-based), micrograd's
+    MG_LR_LINEAR,       /* lr * (1 - decay * k/steps) at step k (0-based), micrograd's
                            1.0 - 0.9*k/100 with decay 0.9; held at its last value past
                            `steps` */
+    MG_LR_AUTO          /* mg_train's default: MG_LR_LINEAR for MSE (a regression's error
+                           pays for the noise of the last steps; its decay is 0.9 unless
+                           set), MG_LR_CONSTANT for the classification losses. mg_optim_new
+                           refuses it: mg_train resolves it first */
 } mg_lr_schedule;
 
 typedef struct mg_optim_config {
@@ -844,9 +848,10 @@ typedef struct mg_train_config {
     int subtract_max;       /* MG_LOSS_KIND_CE: 1, the stable form (see mg_loss_softmax_ce) */
     double l2;              /* alpha of mg_loss_l2 added to the batch loss: 0 (none) */
     mg_optim_config optim;  /* mg_optim_config_init(MG_OPTIM_ADAMW) with lr
-                               MG_TRAIN_DEFAULT_LR (for another optimiser, call
-                               mg_optim_config_init on it: its own lr); a linear schedule
-                               with steps 0 is spread over the whole run */
+                               MG_TRAIN_DEFAULT_LR and schedule MG_LR_AUTO (for another
+                               optimiser, call mg_optim_config_init on it: its own lr, a
+                               constant rate); a linear schedule with steps 0 is spread
+                               over the whole run */
     size_t steps;           /* > 0: this many updates; 0: `epochs` passes over the data */
     size_t epochs;          /* MG_TRAIN_DEFAULT_EPOCHS */
     size_t batch_size;      /* MG_TRAIN_DEFAULT_BATCH; 0: the full training set every step */
@@ -886,7 +891,8 @@ typedef struct mg_train_result {
 #define MG_TRAIN_DEFAULT_BATCH 32
 
 /* Fills cfg with the defaults shown above: AdamW (lr MG_TRAIN_DEFAULT_LR, weight decay
- * 0.01), MG_TRAIN_DEFAULT_EPOCHS epochs of shuffled batches of MG_TRAIN_DEFAULT_BATCH, the
+ * 0.01, the rate decaying linearly by 90% over a regression's run, constant for a
+ * classifier: MG_LR_AUTO), MG_TRAIN_DEFAULT_EPOCHS epochs of shuffled batches of MG_TRAIN_DEFAULT_BATCH, the
  * loss MSE. What `micrograd train` does with them, so a program can do the same: load
  * the rows (mg_csv_load), hold out --val rows after mg_dataset_shuffle with a xorshift
  * generator seeded with --seed (42; the context's, mg_rng_seed(mg_ctx_rng(ctx), seed)),
