@@ -377,6 +377,56 @@ static void test_json(void **state) {
     tu_run_free(&r);
 }
 
+/* ==== examples/predict.c ==================================================================== */
+
+/* The example program a C programmer copies predicts what `micrograd predict` does: the
+ * same labels for a classifier (columns in another order, an extra one), the same values
+ * (to the 10 digits it prints) for a regressor. */
+static void test_example_predict(void **state) {
+    (void)state;
+    if (tu_model_files_missing()) skip();
+    char model[512];
+    snprintf(model, sizeof model, "%s", tu_path("example.safetensors"));
+    const char *example = MG_EXAMPLES_DIR "/predict";
+    tu_run_result r = RUN(NULL, "train", "--data", TABLES "iris_index.csv", "-q", "--save", model);
+    expect_status(r, 0);
+    tu_run_free(&r);
+    const char *rows = "note,petal width (cm),petal length (cm),sepal width (cm),sepal length (cm)\n"
+                       "a,0.2,1.4,3.5,5.1\nb,1.5,4.5,3.2,6.4\nc,2.3,5.2,3.0,6.7\n";
+    r = tu_run((const char *const[]){example, model, NULL}, rows);
+    expect_status(r, 0);
+    assert_string_equal(r.out, "setosa\nversicolor\nvirginica\n");
+    tu_run_free(&r);
+    r = tu_run((const char *const[]){MG_CLI, "predict", "-m", model, "-d", "-", NULL}, rows);
+    assert_string_equal(r.out, "prediction\nsetosa\nversicolor\nvirginica\n");
+    tu_run_free(&r);
+    /* A regressor: prices in dollars, as predict writes them. */
+    r = RUN(NULL, "train", "--data", TABLES "houses.csv", "-q", "--save", model);
+    expect_status(r, 0);
+    tu_run_free(&r);
+    char *csv = tu_read_file(TABLES "houses.csv", NULL);
+    tu_run_result a = tu_run((const char *const[]){example, model, NULL}, csv);
+    tu_run_result b = tu_run((const char *const[]){MG_CLI, "predict", "-m", model, "-d", "-", "-q",
+                                                   NULL}, csv);
+    expect_status(a, 0);
+    expect_status(b, 0);
+    assert_int_equal(tu_count(a.out, "\n"), 200);
+    const char *p = a.out, *q = strchr(b.out, '\n') + 1;
+    for (int i = 0; i < 200; i++) {
+        char *pe, *qe;
+        double x = strtod(p, &pe), y = strtod(q, &qe);
+        if (!(fabs(x - y) <= 1e-9 * fabs(y)) || y < 10000) fail_msg("row %d: %.17g and %.17g", i, x, y);
+        p = pe + 1, q = qe + 1;
+    }
+    tu_run_free(&a);
+    tu_run_free(&b);
+    free(csv);
+    r = tu_run((const char *const[]){example, TABLES "houses.csv", NULL}, "a\n1\n");
+    expect_status(r, 1);
+    expect_in(r.err, "predict: " TABLES "houses.csv: not a micrograd model file");
+    tu_run_free(&r);
+}
+
 /* ==== help ================================================================================== */
 
 /* Every option of every help starts its own line: no "  -x, --opt" or "  --opt" after
@@ -433,6 +483,7 @@ int main(void) {
         cmocka_unit_test(test_regression_like_least_squares),
         cmocka_unit_test(test_loss_on_numbers),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_example_predict),
         cmocka_unit_test(test_help_layout),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
