@@ -131,7 +131,10 @@ static void describe(const char *path, const mg_mlp *m, const mg_model_info *inf
                mg_fmt_repr(info->target_scale.std[0], buf2, sizeof buf2));
     if (info->ndrop) {
         printf("columns left out: ");
-        put_list(info->drop, info->ndrop);
+        for (size_t i = 0; i < info->ndrop; i++) {
+            fputs(i ? ", " : "", stdout);
+            put_text(info->drop[i][0] ? info->drop[i] : "(no name: an index)");
+        }
         putchar('\n');
     }
     if (info->train_state)

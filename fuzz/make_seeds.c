@@ -109,8 +109,10 @@ static void make_model(const model_seed *s) {
     /* The last seed is a checkpoint: the training state of a 6-sample run after 4 steps. */
     size_t order[6] = {3, 0, 5, 1, 4, 2};
     double moments[2][64] = {{0}};
-    mg_train_state ts = {4, 1, 2, 6, order, {0x9e3779b97f4a7c15u, 1, -0.5}, 4, m->nparams,
-                         moments[0], moments[1]};
+    mg_train_state ts = {4, 1, 2, 6, order,
+                         {.kind = MG_RNG_XORSHIFT, .state = 0x9e3779b97f4a7c15u, .has_spare = 1,
+                          .spare = -0.5},
+                         4, m->nparams, moments[0], moments[1]};
     if (s == &models[sizeof models / sizeof models[0] - 1]) {
         if (m->nparams > 64) die("checkpoint seed too large", NULL);
         for (size_t i = 0; i < m->nparams; i++) moments[0][i] = 0.01 * (double)i, moments[1][i] = 1e-4;
