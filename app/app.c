@@ -11,23 +11,86 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The command is one process that prints its errors: the last one is kept for --json. */
+static char last_error[1024];
+
+const char *app_last_error(void) { return last_error; }
+
 void app_error(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fputs("micrograd: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "micrograd: %s\n", last_error);
 }
 
 int app_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "micrograd %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'micrograd %s --help'.\n", cmd);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "micrograd %s: %s\nTry 'micrograd %s --help'.\n", cmd, last_error, cmd);
     return APP_USAGE;
+}
+
+void app_warning(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "micrograd %s: warning: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void app_note(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "micrograd %s: note: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void app_json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+void app_json_number(FILE *f, double x) {
+    char buf[32];
+    fputs(isfinite(x) ? mg_fmt_repr(x, buf, sizeof buf) : "null", f);
+}
+
+char **app_parse_columns(const char *cmd, const char *opt, const char *s, size_t *count) {
+    size_t n = 1, len = strlen(s);
+    for (const char *p = s; *p; p++) n += *p == ',';
+    char **v = malloc(n * sizeof *v + len + 1);
+    if (!v) {
+        app_error("out of memory");
+        return NULL;
+    }
+    char *text = (char *)(v + n);
+    memcpy(text, s, len + 1);
+    for (size_t k = 0; k < n; k++) {
+        v[k] = text;
+        char *comma = strchr(text, ',');
+        if (comma) *comma = '\0';
+        if (!*text) {
+            free(v);
+            app_usage_error(cmd, "%s expects column names or numbers separated by commas, got "
+                                 "'%s'", opt, s);
+            return NULL;
+        }
+        text = comma ? comma + 1 : text + strlen(text);
+    }
+    *count = n;
+    return v;
 }
 
 int app_parse_double(const char *cmd, const char *opt, const char *s, double *out) {

@@ -7,11 +7,33 @@
 #include <micrograd.h>
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Exit statuses: success, a failure (bad data, a failed step), a usage error. */
 enum { APP_OK = 0, APP_FAIL = 1, APP_USAGE = 2 };
 
 /* ==== messages ========================================================================== */
+
+/* The last message app_error or app_usage_error printed ("" before any), for a command
+ * that also reports its failure as JSON. */
+const char *app_last_error(void);
+/* Prints "micrograd CMD: warning: <message>" on stderr (a problem that is not an error). */
+void app_warning(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Prints "micrograd CMD: note: <message>" on stderr (what was decided, for the record). */
+void app_note(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Writes s as a JSON string (quotes, backslashes and control characters escaped). */
+void app_json_string(FILE *f, const char *s);
+/* Writes x as a JSON number in its shortest exact form (Python's repr); null when not
+ * finite. */
+void app_json_number(FILE *f, double x);
 
 /* Prints "micrograd: <message>" on stderr. */
 void app_error(const char *fmt, ...)
@@ -33,6 +55,10 @@ int app_usage_error(const char *cmd, const char *fmt, ...)
  * On failure prints a usage error naming the option and returns 0. */
 int app_parse_double(const char *cmd, const char *opt, const char *s, double *out);
 int app_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out);
+/* A comma-separated list of column names or numbers ("id,row" or "0,3"): a new array of
+ * *count pointers into one block with the texts (free the array with free). Empty
+ * entries are refused. NULL after printing a usage error (or out of memory). */
+char **app_parse_columns(const char *cmd, const char *opt, const char *s, size_t *count);
 /* A comma-separated list of positive integers ("16,16"); at most max entries. */
 int app_parse_sizes(const char *cmd, const char *opt, const char *s, size_t *out, size_t max,
                     size_t *count);

@@ -103,7 +103,9 @@ static void config(mg_train_config *cfg, size_t steps) {
     mg_train_config_init(cfg);
     cfg->loss = MG_LOSS_KIND_HINGE;
     cfg->l2 = 1e-4;
+    mg_optim_config_init(&cfg->optim, MG_OPTIM_SGD);
     cfg->optim.lr = 1.0;
+    cfg->batch_size = 0;
     cfg->optim.schedule = MG_LR_LINEAR;
     cfg->steps = steps;
 }

@@ -15,7 +15,7 @@
 
 typedef struct info_opts {
     const char *model;
-    int formula;
+    int formula, json;
     long precision;  /* digits of numbers in the formula; -1 exact */
     long max_params; /* --formula refuses bigger models */
 } info_opts;
@@ -30,6 +30,8 @@ static void usage(FILE *out) {
             "\n"
             "Options:\n"
             "  -m, --model FILE       the model file (required)\n"
+            "  -j, --json             print the description as one JSON object instead (exact\n"
+            "                         numbers; the standardisation's means and deviations)\n"
             "  -f, --formula          also print the network as a formula of its inputs (one\n"
             "                         per output; the standardisation included), in Python\n"
             "                         syntax that `micrograd eval` accepts\n"
@@ -50,6 +52,7 @@ static int parse_options(int argc, char **argv, info_opts *o, int *stop) {
     enum { OPT_MAX_PARAMS = 256 };
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},     {"formula", no_argument, NULL, 'f'},
+        {"json", no_argument, NULL, 'j'},
         {"precision", required_argument, NULL, 'p'}, {"max-params", required_argument, NULL, OPT_MAX_PARAMS},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
@@ -60,9 +63,10 @@ static int parse_options(int argc, char **argv, info_opts *o, int *stop) {
     int c;
     opterr = 0;
     optind = 0; /* a fresh parse (glibc: 0 resets its state entirely) */
-    while ((c = getopt_long(argc, argv, ":m:fp:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:fjp:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
+        case 'j': o->json = 1; break;
         case 'f': o->formula = 1; break;
         case 'p':
             if (!app_parse_long(CMD, "--precision", optarg, -1, 17, &o->precision)) return APP_USAGE;
@@ -78,6 +82,7 @@ static int parse_options(int argc, char **argv, info_opts *o, int *stop) {
     }
     if (optind < argc) return app_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!o->model) return app_usage_error(CMD, "no model: give --model FILE");
+    if (o->json && o->formula) return app_usage_error(CMD, "give --json or --formula, not both");
     *stop = 0;
     return APP_OK;
 }
@@ -97,7 +102,7 @@ static void put_list(char *const *v, size_t n) {
 }
 
 static void describe(const char *path, const mg_mlp *m, const mg_model_info *info) {
-    char buf[32];
+    char buf[32], buf2[32];
     printf("model: ");
     put_text(path);
     printf("\narchitecture: %zu inputs", m->nin);
@@ -120,6 +125,18 @@ static void describe(const char *path, const mg_mlp *m, const mg_model_info *inf
         put_text(info->target_name);
     }
     printf("\nstandardised inputs: %s\n", info->standardize.nfeat ? "yes" : "no");
+    if (info->target_scale.nfeat)
+        printf("target scale: trained on (target - %s) / %s\n",
+               mg_fmt_repr(info->target_scale.mean[0], buf, sizeof buf),
+               mg_fmt_repr(info->target_scale.std[0], buf2, sizeof buf2));
+    if (info->ndrop) {
+        printf("columns left out: ");
+        for (size_t i = 0; i < info->ndrop; i++) {
+            fputs(i ? ", " : "", stdout);
+            put_text(info->drop[i][0] ? info->drop[i] : "(no name: an index)");
+        }
+        putchar('\n');
+    }
     if (info->train_state)
         printf("checkpoint: after step %zu (epoch %zu, sample %zu of %zu); train --resume "
                "continues it\n",
@@ -137,6 +154,81 @@ static void describe(const char *path, const mg_mlp *m, const mg_model_info *inf
         put_text(info->settings[k].value);
         putchar('\n');
     }
+}
+
+/* ==== JSON ============================================================================== */
+
+static void json_strings(const char *key, char *const *v, size_t n) {
+    printf(",\"%s\":[", key);
+    for (size_t i = 0; i < n; i++) {
+        if (i) putchar(',');
+        app_json_string(stdout, v[i]);
+    }
+    putchar(']');
+}
+
+static void json_numbers(const double *v, size_t n) {
+    putchar('[');
+    for (size_t i = 0; i < n; i++) {
+        if (i) putchar(',');
+        app_json_number(stdout, v[i]);
+    }
+    putchar(']');
+}
+
+/* A standardisation as {"mean": [...], "std": [...]}, or null. */
+static void json_scale(const char *key, const mg_standardizer *s) {
+    printf(",\"%s\":", key);
+    if (!s->nfeat) {
+        fputs("null", stdout);
+        return;
+    }
+    printf("{\"mean\":");
+    json_numbers(s->mean, s->nfeat);
+    printf(",\"std\":");
+    json_numbers(s->std, s->nfeat);
+    putchar('}');
+}
+
+/* The description as one JSON object: numbers in their shortest exact form. */
+static void describe_json(const char *path, const mg_mlp *m, const mg_model_info *info) {
+    printf("{\"model\":");
+    app_json_string(stdout, path);
+    printf(",\"inputs\":%zu,\"layers\":[", m->nin);
+    for (size_t l = 0; l < m->nlayers; l++) printf("%s%zu", l ? "," : "", m->sizes[l]);
+    printf("],\"activations\":[");
+    for (size_t l = 0; l < m->nlayers; l++) printf("%s\"%s\"", l ? "," : "", mg_act_name(m->acts[l]));
+    printf("],\"parameters\":%zu,\"task\":\"%s\"", m->nparams,
+           info->nclasses ? "classification" : "regression");
+    if (info->nclasses) json_strings("classes", info->class_names, info->nclasses);
+    printf(",\"loss\":");
+    if (info->has_loss) app_json_string(stdout, mg_loss_kind_name(info->loss));
+    else fputs("null", stdout);
+    json_strings("features", info->feature_names, info->nfeat);
+    printf(",\"target\":");
+    if (info->target_name) app_json_string(stdout, info->target_name);
+    else fputs("null", stdout);
+    json_scale("standardize", &info->standardize);
+    json_scale("target_scale", &info->target_scale);
+    json_strings("drop", info->drop, info->ndrop);
+    printf(",\"metrics\":{");
+    for (size_t k = 0; k < info->nmetrics; k++) {
+        if (k) putchar(',');
+        app_json_string(stdout, info->metrics[k].name);
+        putchar(':');
+        app_json_number(stdout, info->metrics[k].value);
+    }
+    printf("},\"settings\":{");
+    for (size_t k = 0; k < info->nsettings; k++) {
+        if (k) putchar(',');
+        app_json_string(stdout, info->settings[k].name);
+        putchar(':');
+        app_json_string(stdout, info->settings[k].value);
+    }
+    printf("},\"checkpoint_step\":");
+    if (info->train_state) printf("%zu", info->train_state->step);
+    else fputs("null", stdout);
+    printf("}\n");
 }
 
 /* ==== the formula ======================================================================== */
@@ -197,7 +289,8 @@ int cli_cmd_info(int argc, char **argv) {
     if (stop) return status;
     app_model cm;
     if ((status = app_model_load(o.model, &cm)) == APP_OK) {
-        describe(o.model, cm.m, &cm.info);
+        if (o.json) describe_json(o.model, cm.m, &cm.info);
+        else describe(o.model, cm.m, &cm.info);
         if (o.formula) status = print_formula(cm.ctx, cm.m, &cm.info, &o);
         if (fflush(stdout) != 0 || ferror(stdout)) {
             app_error("cannot write to standard output");

@@ -18,7 +18,10 @@
 
 typedef struct predict_opts {
     const char *model, *data, *out, *target;
+    char **keep;          /* --keep's columns (one block), or NULL */
+    size_t nkeep;
     char delimiter;       /* 0: detect */
+    char decimal;         /* 0: detect */
     mg_csv_header header;
     int proba, quiet;
     long limit;           /* 0: all rows */
@@ -31,12 +34,13 @@ static void usage(FILE *out) {
             "\n"
             "Runs a saved model over each row of a CSV file and writes the predictions as CSV:\n"
             "a header line 'prediction' and one line per row with the predicted class label\n"
-            "(as written in the training data) or number. The file's columns are matched to\n"
-            "the model's features by name when both have names (other columns are ignored),\n"
-            "else by position (the model's inputs, optionally followed by the target). The\n"
-            "model's standardisation is applied. When the rows include the target (the\n"
-            "model's target column, or --target), the accuracy (classifiers) or the RMSE\n"
-            "(regressors) goes to standard error.\n"
+            "(as written in the training data) or number (in the target's own units). The\n"
+            "file's columns are matched to the model's features by name when both have names\n"
+            "(other columns, and those training left out, are ignored), else by position (the\n"
+            "model's inputs, optionally followed by the target). The model's standardisation\n"
+            "is applied. When the rows include the target (the model's target column, or\n"
+            "--target), the accuracy (classifiers) or the RMSE and MAE (regressors) go to\n"
+            "standard error.\n"
             "\n"
             "Options:\n"
             "  -m, --model FILE     the model file, as saved by training (required)\n"
@@ -49,10 +53,13 @@ static void usage(FILE *out) {
             "                       or for a one-output classifier sigmoid(output) for the\n"
             "                       second class (not for hinge-loss models, whose outputs are\n"
             "                       scores)\n"
+            "  -k, --keep COLS      copy these columns (names or 0-based numbers, separated by\n"
+            "                       commas: an id) into the output, before the prediction\n"
             "  -t, --target NAME    the target column, by name or 0-based number (default: the\n"
             "                       model's target name; without a header, the column after the\n"
             "                       features)\n"
             "      --delimiter C    ',', ';' or 'tab' (default: detect from the first line)\n"
+            "      --decimal C      the decimal mark, '.' or ',' (default: detect)\n"
             "      --header         the first row is a header (default: detect)\n"
             "      --no-header      the first row is data\n"
             "  -n, --limit N        predict the first N rows only (default: all)\n"
@@ -74,7 +81,7 @@ static void usage(FILE *out) {
 }
 
 static int parse_options(int argc, char **argv, predict_opts *o, int *stop) {
-    enum { OPT_DELIM = 256, OPT_HEADER, OPT_NO_HEADER, OPT_THREADS };
+    enum { OPT_DELIM = 256, OPT_HEADER, OPT_NO_HEADER, OPT_THREADS, OPT_DECIMAL };
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},     {"data", required_argument, NULL, 'd'},
         {"out", required_argument, NULL, 'o'},       {"proba", no_argument, NULL, 'p'},
@@ -82,6 +89,7 @@ static int parse_options(int argc, char **argv, predict_opts *o, int *stop) {
         {"header", no_argument, NULL, OPT_HEADER},   {"no-header", no_argument, NULL, OPT_NO_HEADER},
         {"limit", required_argument, NULL, 'n'},     {"quiet", no_argument, NULL, 'q'},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"keep", required_argument, NULL, 'k'},      {"decimal", required_argument, NULL, OPT_DECIMAL},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -89,12 +97,21 @@ static int parse_options(int argc, char **argv, predict_opts *o, int *stop) {
     int c;
     opterr = 0;
     optind = 0; /* a fresh parse (glibc: 0 resets its state entirely) */
-    while ((c = getopt_long(argc, argv, ":m:d:o:pt:n:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:d:o:pk:t:n:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case 'd': o->data = optarg; break;
         case 'o': o->out = optarg; break;
         case 'p': o->proba = 1; break;
+        case 'k':
+            free(o->keep);
+            if (!(o->keep = app_parse_columns(CMD, "--keep", optarg, &o->nkeep))) return APP_USAGE;
+            break;
+        case OPT_DECIMAL:
+            if (strcmp(optarg, ".") && strcmp(optarg, ","))
+                return app_usage_error(CMD, "--decimal must be '.' or ',', got '%s'", optarg);
+            o->decimal = optarg[0];
+            break;
         case 't': o->target = optarg; break;
         case 'q': o->quiet = 1; break;
         case OPT_HEADER: o->header = MG_CSV_HEADER_YES; break;
@@ -118,6 +135,8 @@ static int parse_options(int argc, char **argv, predict_opts *o, int *stop) {
     if (optind < argc) return app_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!o->model) return app_usage_error(CMD, "no model: give --model FILE");
     if (!o->data) return app_usage_error(CMD, "no data: give --data FILE");
+    if (o->nkeep && !strncmp(o->data, "fashion-mnist", 13))
+        return app_usage_error(CMD, "--keep is for CSV files: Fashion-MNIST has no columns to keep");
     *stop = 0;
     return APP_OK;
 }
@@ -125,7 +144,7 @@ static int parse_options(int argc, char **argv, predict_opts *o, int *stop) {
 /* ==== loading the rows =================================================================== */
 
 static mg_dataset *load_rows(const predict_opts *o, const mg_mlp *m, const mg_model_info *info,
-                             mg_err *err) {
+                             mg_csv_report *rep, mg_err *err) {
     if (!strncmp(o->data, "fashion-mnist", 13) && (!o->data[13] || o->data[13] == ':')) {
         mg_dataset *test = NULL;
         const char *dir = o->data[13] ? o->data + 14 : NULL;
@@ -143,7 +162,10 @@ static mg_dataset *load_rows(const predict_opts *o, const mg_mlp *m, const mg_mo
     mg_csv_options opt;
     mg_csv_options_for_model(&opt, m, info);
     opt.delimiter = o->delimiter;
+    opt.decimal = o->decimal;
     opt.header = o->header;
+    opt.keep = (const char *const *)o->keep, opt.nkeep = o->nkeep;
+    opt.report = rep;
     if (o->target) opt.target = o->target;
     return app_csv_load(o->data, &opt, err);
 }
@@ -169,35 +191,17 @@ static void put_number(FILE *f, double x) {
     fputs(mg_fmt_repr(x, buf, sizeof buf), f);
 }
 
-/* Class probabilities from the outputs into p[nclasses]. */
-static void probabilities(const double *out, size_t nout, size_t nclasses, double *p) {
-    if (nout == 1) { /* sigmoid, in the form that does not overflow */
-        double z = out[0], e = exp(-fabs(z));
-        p[1] = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-        p[0] = 1 - p[1];
-        return;
+static void write_header(FILE *f, const predict_opts *o, const mg_model_info *info, size_t nout) {
+    for (size_t k = 0; k < o->nkeep; k++) {
+        put_field(f, o->keep[k]);
+        fputc(',', f);
     }
-    double top = out[0], sum = 0;
-    for (size_t k = 1; k < nout; k++) top = out[k] > top ? out[k] : top;
-    for (size_t k = 0; k < nclasses; k++) sum += p[k] = exp(out[k] - top);
-    for (size_t k = 0; k < nclasses; k++) p[k] /= sum;
-}
-
-static size_t predicted_class(const double *out, size_t nout) {
-    if (nout == 1) return out[0] > 0;
-    size_t best = 0;
-    for (size_t k = 1; k < nout; k++)
-        if (out[k] > out[best]) best = k;
-    return best;
-}
-
-static void write_header(FILE *f, const mg_model_info *info, size_t nout, int proba) {
     if (!info->nclasses && nout > 1) {
         for (size_t k = 0; k < nout; k++) fprintf(f, "%soutput_%zu", k ? "," : "", k + 1);
     } else {
         fputs("prediction", f);
     }
-    for (size_t k = 0; proba && k < info->nclasses; k++) {
+    for (size_t k = 0; o->proba && k < info->nclasses; k++) {
         char name[300];
         snprintf(name, sizeof name, "p_%s", info->class_names[k]);
         fputc(',', f);
@@ -209,122 +213,148 @@ static void write_header(FILE *f, const mg_model_info *info, size_t nout, int pr
 /* The running score against the targets. */
 typedef struct score {
     size_t n, correct;
-    double sq; /* sum of squared errors */
+    double sq, abs; /* sums of squared and absolute errors */
 } score;
 
-/* Predicts every row into f. Returns APP_OK or APP_FAIL (message printed). */
+/* One row's line: the kept cells, the prediction (and probabilities), scored against the
+ * row's target when it has one. */
+static void write_row(FILE *f, const predict_opts *o, const mg_dataset *d, const mg_csv_report *rep,
+                      size_t i, const mg_prediction *r, score *sc) {
+    for (size_t k = 0; k < o->nkeep; k++) {
+        put_field(f, rep->kept[i * o->nkeep + k]);
+        fputc(',', f);
+    }
+    if (r->label) {
+        put_field(f, r->label);
+        for (size_t k = 0; o->proba && k < r->nproba; k++) {
+            fputc(',', f);
+            put_number(f, r->proba[k]);
+        }
+        if (d->y) sc->correct += (double)r->cls == d->y[i];
+    } else {
+        for (size_t k = 0; k < r->nout; k++) {
+            if (k) fputc(',', f);
+            put_number(f, r->outputs[k]);
+        }
+        if (d->y) sc->sq += (r->value - d->y[i]) * (r->value - d->y[i]), sc->abs += fabs(r->value - d->y[i]);
+    }
+    fputc('\n', f);
+    sc->n += d->y != NULL;
+}
+
+/* Runs the standardised rows i0 .. i0+rows-1 through the network into outs. APP_OK or
+ * APP_FAIL (message printed). */
+static int run_block(mg_ctx *ctx, const mg_mlp *m, const mg_dataset *d, const predict_opts *o,
+                     size_t i0, size_t rows, double *outs) {
+    mg_err err = {0};
+    size_t nout = mg_mlp_nout(m);
+    mg_status st = mg_mlp_predict_rows(ctx, m, rows, d->x + i0 * d->nfeat, outs, (int)o->threads,
+                                       &err);
+    if (st == MG_STATUS_NUMERIC) {
+        size_t bad = 0;
+        while (bad + 1 < rows * nout && isfinite(outs[bad])) bad++;
+        app_error("%s: row %zu: the model's output is not finite", o->data, i0 + bad / nout + 1);
+    } else if (st) {
+        app_error("%s: %s", o->data, err.msg);
+    }
+    return st ? APP_FAIL : APP_OK;
+}
+
+/* Predicts every row into f, the network's outputs read by the library's predictor
+ * (labels, probabilities, values in the target's units). APP_OK or APP_FAIL. */
 static int predict_rows(mg_ctx *ctx, mg_mlp *m, const mg_model_info *info, mg_dataset *d,
-                        const predict_opts *o, FILE *f, score *sc) {
+                        const mg_csv_report *rep, const predict_opts *o, FILE *f, score *sc) {
     size_t nout = mg_mlp_nout(m), n = d->n;
     if (o->limit && (size_t)o->limit < n) n = (size_t)o->limit;
     enum { BLOCK = 4096 }; /* rows run through the model at once */
-    double *outs = malloc(BLOCK * nout * sizeof *outs), *p = malloc((info->nclasses + 1) * sizeof *p);
-    if (!outs || !p) {
+    mg_err err = {0};
+    double *outs = malloc(BLOCK * nout * sizeof *outs);
+    mg_predictor *p = outs ? mg_predictor_new(ctx, m, info, &err) : NULL;
+    if (!p) {
+        app_error("%s", outs ? err.msg : "out of memory");
         free(outs);
-        free(p);
-        app_error("out of memory");
         return APP_FAIL;
     }
     mg_standardizer_apply(&info->standardize, d);
-    write_header(f, info, nout, o->proba);
+    write_header(f, o, info, nout);
     int status = APP_OK;
     for (size_t i = 0; i < n && status == APP_OK; i++) {
-        if (i % BLOCK == 0) {
-            mg_err err = {0};
-            size_t rows = n - i < BLOCK ? n - i : BLOCK;
-            mg_status st = mg_mlp_predict_rows(ctx, m, rows, d->x + i * d->nfeat, outs,
-                                               (int)o->threads, &err);
-            if (st == MG_STATUS_NUMERIC) {
-                size_t bad = 0;
-                while (bad + 1 < rows * nout && isfinite(outs[bad])) bad++;
-                app_error("%s: row %zu: the model's output is not finite", o->data,
-                          i + bad / nout + 1);
-            } else if (st) {
-                app_error("%s: %s", o->data, err.msg);
-            }
-            if (st) {
-                status = APP_FAIL;
-                break;
-            }
-        }
-        const double *out = outs + (i % BLOCK) * nout;
-        if (info->nclasses) {
-            size_t c = predicted_class(out, nout);
-            put_field(f, info->class_names[c]);
-            if (o->proba) {
-                probabilities(out, nout, info->nclasses, p);
-                for (size_t k = 0; k < info->nclasses; k++) {
-                    fputc(',', f);
-                    put_number(f, p[k]);
-                }
-            }
-            if (d->y) sc->correct += (double)c == d->y[i];
-        } else {
-            for (size_t k = 0; k < nout; k++) {
-                if (k) fputc(',', f);
-                put_number(f, out[k]);
-            }
-            if (d->y) sc->sq += (out[0] - d->y[i]) * (out[0] - d->y[i]);
-        }
-        fputc('\n', f);
-        sc->n += d->y != NULL;
+        if (i % BLOCK == 0) status = run_block(ctx, m, d, o, i, n - i < BLOCK ? n - i : BLOCK, outs);
+        if (status != APP_OK) break;
+        mg_prediction r;
+        mg_predictor_decode(p, outs + (i % BLOCK) * nout, &r);
+        write_row(f, o, d, rep, i, &r, sc);
     }
+    mg_predictor_free(p);
     free(outs);
-    free(p);
     return status;
 }
 
 /* ==== the command ======================================================================== */
 
-static void report(const mg_model_info *info, const score *sc, size_t nrows) {
+static void report(const mg_model_info *info, const score *sc) {
     if (!sc->n) return;
     if (info->nclasses)
         fprintf(stderr, "accuracy %.6f (%zu of %zu rows)\n", (double)sc->correct / (double)sc->n,
                 sc->correct, sc->n);
     else
-        fprintf(stderr, "rmse %.6g (%zu rows)\n", sqrt(sc->sq / (double)sc->n), nrows);
+        fprintf(stderr, "rmse %.6g, mae %.6g (%zu rows)\n", sqrt(sc->sq / (double)sc->n),
+                sc->abs / (double)sc->n, sc->n);
+}
+
+/* The predictions to --out (complete or not at all, through the library's file writer)
+ * or standard output. APP_OK or APP_FAIL. */
+static int write_predictions(const predict_opts *o, app_model *cm, mg_dataset *d,
+                             const mg_csv_report *rep, score *sc) {
+    mg_err err = {0};
+    mg_outfile *out = o->out ? mg_outfile_open(o->out, &err) : NULL;
+    if (o->out && !out) {
+        app_error("%s", err.msg);
+        return APP_FAIL;
+    }
+    FILE *f = out ? mg_outfile_stream(out) : stdout;
+    int status = predict_rows(cm->ctx, cm->m, &cm->info, d, rep, o, f, sc);
+    if (out && status != APP_OK) {
+        mg_outfile_abort(out);
+    } else if (out && mg_outfile_commit(out, &err)) {
+        app_error("%s", err.msg);
+        status = APP_FAIL;
+    } else if (!out && (fflush(stdout) != 0 || ferror(stdout))) {
+        app_error("cannot write the predictions: %s", strerror(errno));
+        status = APP_FAIL;
+    }
+    return status;
 }
 
 int cli_cmd_predict(int argc, char **argv) {
     predict_opts o;
     int stop, status = parse_options(argc, argv, &o, &stop);
-    if (stop) return status;
     app_model cm;
-    if ((status = app_model_load(o.model, &cm)) != APP_OK) return status;
+    if (stop || (status = app_model_load(o.model, &cm)) != APP_OK) {
+        free(o.keep);
+        return status;
+    }
     mg_err err = {0};
     mg_dataset *d = NULL;
+    mg_csv_report rep;
+    memset(&rep, 0, sizeof rep);
     const mg_model_info *info = &cm.info;
     if (o.proba && !info->nclasses) {
         status = app_usage_error(CMD, "--proba needs a classifier; %s predicts numbers", o.model);
     } else if (o.proba && info->has_loss && info->loss == MG_LOSS_KIND_HINGE) {
         status = app_usage_error(CMD, "--proba: %s was trained with the hinge loss; its outputs "
                                       "are scores, not probabilities", o.model);
-    } else if (!(d = load_rows(&o, cm.m, info, &err))) {
+    } else if (!(d = load_rows(&o, cm.m, info, &rep, &err))) {
         app_error("%s", err.msg);
         status = APP_FAIL;
     } else {
-        score sc = {0, 0, 0};
-        /* --out: complete or not at all, through the library's file writer. */
-        mg_outfile *out = o.out ? mg_outfile_open(o.out, &err) : NULL;
-        if (o.out && !out) {
-            app_error("%s", err.msg);
-            status = APP_FAIL;
-        } else {
-            FILE *f = out ? mg_outfile_stream(out) : stdout;
-            status = predict_rows(cm.ctx, cm.m, info, d, &o, f, &sc);
-            if (out && status != APP_OK) {
-                mg_outfile_abort(out);
-            } else if (out && mg_outfile_commit(out, &err)) {
-                app_error("%s", err.msg);
-                status = APP_FAIL;
-            } else if (!out && (fflush(stdout) != 0 || ferror(stdout))) {
-                app_error("cannot write the predictions: %s", strerror(errno));
-                status = APP_FAIL;
-            }
-        }
-        if (status == APP_OK && !o.quiet) report(info, &sc, sc.n);
+        score sc = {0, 0, 0, 0};
+        status = write_predictions(&o, &cm, d, &rep, &sc);
+        if (status == APP_OK && !o.quiet) report(info, &sc);
     }
+    mg_csv_report_free(&rep);
     mg_dataset_free(d);
     app_model_free(&cm);
+    free(o.keep);
     return status;
 }

@@ -64,6 +64,23 @@ static int check_outputs(const train_opts *o) {
     return !o->plot || pictures_make_dir(CMD, "--plot", o->plot);
 }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The distinct targets of d (0 when out of memory), for a message. */
+static size_t distinct_values(const mg_dataset *d) {
+    double *y = malloc(d->n * sizeof *y);
+    if (!y) return 0;
+    memcpy(y, d->y, d->n * sizeof *y);
+    qsort(y, d->n, sizeof *y, cmp_double);
+    size_t n = d->n > 0;
+    for (size_t i = 1; i < d->n; i++) n += y[i] != y[i - 1];
+    free(y);
+    return n;
+}
+
 /* The loss: the one asked for if it fits the data, else CE for classes, MSE for numbers.
  * APP_OK or APP_USAGE. */
 static int choose_loss(const train_opts *o, const mg_dataset *d, mg_loss_kind *loss) {
@@ -72,13 +89,16 @@ static int choose_loss(const train_opts *o, const mg_dataset *d, mg_loss_kind *l
     if (*loss == MG_LOSS_KIND_MSE && k)
         return app_usage_error(CMD, "--loss mse needs numeric targets; %s has %zu classes", o->data, k);
     if ((*loss == MG_LOSS_KIND_BCE || *loss == MG_LOSS_KIND_HINGE) && k != 2) {
-        if (!k) return app_usage_error(CMD, "--loss %s needs 2 classes; %s has numeric targets",
-                                       mg_loss_kind_name(*loss), o->data);
+        if (!k) return app_usage_error(CMD, "--loss %s needs 2 classes; the target of %s holds "
+                                            "numbers (%zu distinct values)",
+                                       mg_loss_kind_name(*loss), o->data, distinct_values(d));
         return app_usage_error(CMD, "--loss %s needs 2 classes; %s has %zu", mg_loss_kind_name(*loss),
                                o->data, k);
     }
     if (*loss == MG_LOSS_KIND_CE && !k)
-        return app_usage_error(CMD, "--loss ce needs classes; %s has numeric targets", o->data);
+        return app_usage_error(CMD, "--loss ce needs classes; the target of %s holds numbers (%zu "
+                                    "distinct values): use --loss mse, or --task classify to make "
+                                    "each value a class", o->data, distinct_values(d));
     return APP_OK;
 }
 
@@ -128,15 +148,16 @@ static mg_mlp *make_model(mg_ctx *ctx, const train_opts *o, const mg_dataset *d,
 /* mg_train's settings from the options (the callback is set by the caller). */
 static void config(const train_opts *o, mg_loss_kind loss, int has_val, size_t per_epoch,
                    mg_train_config *cfg) {
-    mg_train_config_init(cfg);
+    mg_train_config_init(cfg); /* the library's defaults are the command's */
     cfg->loss = loss;
     cfg->l2 = o->l2;
-    mg_optim_config_init(&cfg->optim, o->optimizer);
+    if (o->optimizer != cfg->optim.kind) mg_optim_config_init(&cfg->optim, o->optimizer);
     if (!isnan(o->lr)) cfg->optim.lr = o->lr;
-    else if (o->optimizer == MG_OPTIM_ADAMW) cfg->optim.lr = TRAIN_DEFAULT_ADAMW_LR;
     if (!isnan(o->momentum)) cfg->optim.momentum = o->momentum;
     if (!isnan(o->weight_decay)) cfg->optim.weight_decay = o->weight_decay;
     cfg->optim.schedule = o->schedule;
+    if (o->schedule == MG_LR_AUTO) /* as mg_train takes it, so the plan and settings say so */
+        cfg->optim.schedule = loss == MG_LOSS_KIND_MSE ? MG_LR_LINEAR : MG_LR_CONSTANT;
     cfg->optim.decay = o->decay;
     cfg->steps = o->steps;
     cfg->epochs = o->steps ? 0 : o->epochs;
@@ -202,6 +223,11 @@ static mg_status fill_info(mg_model_info *info, const train_opts *o, const train
     char layers[64 * MG_MLP_MAX_LAYERS];
     mg_status st = mg_model_info_set_dataset(info, d->train, err);
     if (!st && d->standardize.nfeat) st = mg_model_info_set_standardizer(info, &d->standardize, err);
+    if (!st && d->target_scale.nfeat)
+        st = mg_model_info_set_target_scale(info, &d->target_scale, err);
+    if (!st && d->report.nunused)
+        st = mg_model_info_set_drop(info, d->report.nunused, (const char *const *)d->report.unused,
+                                    err);
     info->has_loss = 1;
     info->loss = cfg->loss;
     if (!st) st = train_set_metrics(info, r, err);
@@ -306,17 +332,17 @@ static void restore_signals(const struct sigaction old[2]) {
 /* The message after a stop by a signal; the exit status 130. */
 static int report_stop(step_ctx *c, size_t per_epoch, size_t nb, size_t ntrain) {
     size_t done = c->stopped_step;
+    char where[512];
     train_progress_finish(&c->prog, NULL, done);
-    fprintf(stderr,
-            "micrograd: train: stopped by %s after step %zu of %zu (epoch %zu, sample %zu of %zu)",
-            interrupted == SIGTERM ? "SIGTERM" : "SIGINT", done, c->prog.nsteps_total,
-            done / per_epoch + 1, done % per_epoch * nb, ntrain);
     if (c->stop_file && !c->failed)
-        fprintf(stderr, "; saved to %s: continue with --resume %s and the same options\n",
-                c->stop_file, c->stop_file);
+        snprintf(where, sizeof where, "saved to %s: continue with --resume %s and the same options",
+                 c->stop_file, c->stop_file);
     else
-        fprintf(stderr, "; %s\n", c->failed ? "the checkpoint could not be written"
-                                             : "nothing saved (no --checkpoint or --save)");
+        snprintf(where, sizeof where, "%s", c->failed ? "the checkpoint could not be written"
+                                                      : "nothing saved (no --checkpoint or --save)");
+    app_error("train: stopped by %s after step %zu of %zu (epoch %zu, sample %zu of %zu); %s",
+              interrupted == SIGTERM ? "SIGTERM" : "SIGINT", done, c->prog.nsteps_total,
+              done / per_epoch + 1, done % per_epoch * nb, ntrain, where);
     return 130;
 }
 
@@ -372,6 +398,7 @@ static int prepare(train_run *t) {
     sc->every = o->checkpoint ? (o->every ? o->every : t->per_epoch) : 0;
     train_progress_init(&sc->prog, o, t->loss, t->n, (t->nsteps + t->per_epoch - 1) / t->per_epoch,
                         has_val);
+    if (t->d->target_scale.nfeat) sc->prog.scale = t->d->target_scale.std[0];
     sc->prog.nsteps_total = t->nsteps;
     config(o, t->loss, has_val, t->per_epoch, &t->cfg);
     t->cfg.callback = on_step;
@@ -420,12 +447,18 @@ static int measure(train_run *t) {
                 (double)(r->steps % t->per_epoch * t->nb) / (double)t->n;
     r->seconds = t->res.seconds;
     r->parameters = t->m->nparams;
+    r->scaled = t->d->target_scale.nfeat != 0;
     mg_err err = {0};
-    if (!t->d->test ||
-        !mg_evaluate(t->ctx, t->m, t->d->test, t->loss, t->cfg.subtract_max, &r->test, &err))
-        return APP_OK;
-    app_error("evaluating the test split: %s", err.msg);
-    return APP_FAIL;
+    if (t->d->test &&
+        mg_evaluate(t->ctx, t->m, t->d->test, t->loss, t->cfg.subtract_max, &r->test, &err)) {
+        app_error("evaluating the test split: %s", err.msg);
+        return APP_FAIL;
+    }
+    /* A regression trained on standardised targets: errors in the target's own units. */
+    double sd = r->scaled ? t->d->target_scale.std[0] : 1.0;
+    mg_metrics *m[3] = {&r->train, &r->val, &r->test};
+    for (int k = 0; k < 3; k++) m[k]->rmse *= sd, m[k]->mae *= sd;
+    return APP_OK;
 }
 
 /* --save FILE. */
@@ -482,14 +515,34 @@ static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
     return status;
 }
 
+/* --json on a failure: the message as a JSON object on standard output. */
+static int json_failure(int status) {
+    printf("{\"error\":");
+    app_json_string(stdout, app_last_error());
+    printf(",\"exit\":%d}\n", status);
+    fflush(stdout);
+    return status;
+}
+
+/* Whether --json is among the arguments (asked before they are known to be valid). */
+static int wants_json(int argc, char **argv) {
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--json")) return 1;
+    return 0;
+}
+
 int cli_cmd_train(int argc, char **argv) {
     train_opts o;
     int stop, status = train_parse_options(argc, argv, &o, &stop);
-    if (stop) return status;
+    if (stop) {
+        train_opts_free(&o);
+        return status != APP_OK && wants_json(argc, argv) ? json_failure(status) : status;
+    }
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) {
         app_error("out of memory");
-        return APP_FAIL;
+        train_opts_free(&o);
+        return o.json ? json_failure(APP_FAIL) : APP_FAIL;
     }
     mg_rng_seed(mg_ctx_rng(ctx), o.seed);
     train_data d;
@@ -499,5 +552,6 @@ int cli_cmd_train(int argc, char **argv) {
         train_data_free(&d);
     }
     mg_ctx_free(ctx);
-    return status;
+    train_opts_free(&o);
+    return status != APP_OK && o.json ? json_failure(status) : status;
 }

@@ -31,7 +31,10 @@ typedef struct train_opts {
     const char *fashion_dir;   /* fashion-mnist:DIR, or NULL for the default */
     /* CSV */
     const char *target;
+    char **drop, **features;   /* --drop and --features lists (one block each), or NULL */
+    size_t ndrop, nfeatures;
     char delimiter;            /* 0: detect */
+    char decimal;              /* 0: detect */
     mg_csv_header header;
     mg_csv_task task;
     /* generators */
@@ -70,17 +73,16 @@ typedef struct train_opts {
     size_t max_memory;         /* --max-memory: bytes of the graph's tape, 0 = no cap */
 } train_opts;
 
-/* Default --samples of the generators, --epochs, --batch, --seed, --layers. */
+/* Default --samples of the generators and --seed; the training defaults (--optimizer,
+ * --lr, --epochs, --batch) are mg_train_config_init's. */
 #define TRAIN_DEFAULT_SAMPLES 200
-#define TRAIN_DEFAULT_EPOCHS 20
-#define TRAIN_DEFAULT_BATCH 32
 #define TRAIN_DEFAULT_SEED 42
-/* AdamW's default learning rate here; SGD and momentum take the library's (0.1). */
-#define TRAIN_DEFAULT_ADAMW_LR 0.01
 
 /* Parses argv into *o. Returns APP_OK with *stop 0 to go on; otherwise the exit status
  * (APP_OK after --help, APP_USAGE after a usage error, already printed) with *stop 1. */
 int train_parse_options(int argc, char **argv, train_opts *o, int *stop);
+/* Frees the lists train_parse_options made (after a failed parse too). */
+void train_opts_free(train_opts *o);
 /* The name of a generator source ("moons"), or NULL for CSV and Fashion-MNIST. */
 const char *train_generator_name(train_source s);
 
@@ -92,6 +94,8 @@ typedef struct train_data {
                                        the boundary picture (2 features and classes), or NULL */
     size_t nrows;                   /* rows loaded for training and validation */
     mg_standardizer standardize;    /* nfeat 0: none */
+    mg_standardizer target_scale;   /* a regression's target scale; nfeat 0: none */
+    mg_csv_report report;           /* what loading a CSV file decided (empty otherwise) */
 } train_data;
 
 /* Loads, limits, splits and standardises the data as o says, drawing from rng (the
@@ -124,6 +128,7 @@ typedef struct train_progress {
     size_t skip;                  /* samples of the current epoch done before a resume */
     size_t nsteps_total;          /* the run's planned steps */
     int oom;                      /* a curve could not grow (it is cut short) */
+    double scale;                 /* the target scale's std: rmse in the target's units */
     int drawn;                    /* a bar is on the terminal's current line */
 } train_progress;
 
@@ -146,6 +151,8 @@ typedef struct train_outcome {
     double epochs;                /* passes over the training data, fractional with --steps */
     double seconds;
     size_t parameters;
+    int scaled;                   /* the targets were standardised: the loss is on the scaled
+                                     targets, rmse and mae are in the target's units */
     const char *saved;            /* the model file written, or NULL */
 } train_outcome;
 

@@ -13,7 +13,7 @@
 
 /* ==== help ============================================================================== */
 
-static void usage(FILE *out) {
+static void usage_data(FILE *out) {
     fprintf(out,
             "Usage: micrograd train --data DATA [OPTIONS]\n"
             "\n"
@@ -28,13 +28,20 @@ static void usage(FILE *out) {
             "                         moons, circles, blobs, spiral, xor, yinyang (required)\n"
             "  -t, --target COL       CSV: the target column, by name or 0-based number\n"
             "                         (default: the last column)\n"
+            "      --drop COLS        CSV: leave these columns out (names or 0-based numbers,\n"
+            "                         separated by commas: an id, a row number); the model\n"
+            "                         keeps the list, so `predict` leaves them out too\n"
+            "      --features COLS    CSV: use only these columns as features, in this order\n"
+            "                         (default: every column but the target and --drop)\n"
             "      --delimiter C      CSV: ',', ';' or 'tab' (default: detect)\n"
+            "      --decimal C        CSV: the decimal mark, '.' or ',' (default: detect: ','\n"
+            "                         when cells are separated by ';' or tabs and numbers are\n"
+            "                         written 17,99)\n"
             "      --header           CSV: the first row is a header (default: detect)\n"
             "      --no-header        CSV: the first row is data\n"
             "      --task T           CSV: auto, classify or regress (default: auto: classes\n"
             "                         when a target is not a number, or all are integers with\n"
-            "                         at most %d values; --loss mse means regress, another\n"
-            "                         loss classify)\n"
+            "                         at most %d values; --loss mse means regress)\n"
             "      --samples N        generators: points (default: %d)\n"
             "      --noise X          generators: noise (default: moons 0.1, circles 0.1,\n"
             "                         blobs 1 (the spread), spiral 0.2, xor 0.1; yinyang has none)\n"
@@ -45,10 +52,20 @@ static void usage(FILE *out) {
             "      --val FRACTION     hold out this fraction of the training rows, after a\n"
             "                         shuffle with --seed, for validation (0 < F < 1;\n"
             "                         default: none)\n"
-            "      --standardize      scale each feature to mean 0 and standard deviation 1\n"
-            "                         with the training rows' numbers, kept in the model\n"
-            "                         (default: on for CSV and generators, off for images)\n"
-            "      --no-standardize   use the features as they are\n"
+            "      --standardize      scale each feature (and a regression's target) to mean 0\n"
+            "                         and standard deviation 1 with the training rows' numbers,\n"
+            "                         kept in the model (default: on for CSV and generators,\n"
+            "                         off for images)\n"
+            "      --no-standardize   use the features and targets as they are\n",
+            MG_FASHION_MNIST_DIR, MG_CSV_AUTO_MAX_CLASSES, TRAIN_DEFAULT_SAMPLES);
+}
+
+static void usage_training(FILE *out) {
+    mg_train_config cfg;
+    mg_optim_config sgd;
+    mg_train_config_init(&cfg);
+    mg_optim_config_init(&sgd, MG_OPTIM_SGD);
+    fprintf(out,
             "\n"
             "Model and loss:\n"
             "      --layers SIZES     hidden layer sizes, e.g. 16,16 or 128 (default: 16,16);\n"
@@ -59,28 +76,34 @@ static void usage(FILE *out) {
             "                         (2 classes) or mse (regression) (default: ce for\n"
             "                         classes, mse for numbers)\n"
             "\n"
-            "Optimisation:\n"
-            "      --optimizer O      sgd, momentum or adamw (default: adamw)\n"
-            "      --lr X             learning rate (default: sgd 0.1, momentum 0.1,\n"
-            "                         adamw %g)\n"
-            "      --momentum X       momentum: mu in [0, 1) (default: 0.9)\n"
+            "Optimisation (the defaults are the library's, mg_train_config_init):\n"
+            "      --optimizer O      sgd, momentum or adamw (default: %s)\n"
+            "      --lr X             learning rate (default: sgd %g, momentum %g, adamw %g)\n"
+            "      --momentum X       momentum: mu in [0, 1) (default: %g)\n"
             "      --lr-decay D       none, or linear / linear:F: the rate falls linearly and\n"
-            "                         has lost the fraction F (default 0.9) by the last step\n"
-            "                         (default: none)\n"
+            "                         has lost the fraction F (default 0.9) by the last step;\n"
+            "                         or auto: linear for a regression, none for classes\n"
+            "                         (default: auto)\n"
             "      --weight-decay X   decoupled weight decay (default: sgd 0, momentum 0,\n"
-            "                         adamw 0.01)\n"
+            "                         adamw %g)\n"
             "      --l2 X             add X * (the sum of the squared parameters) to each\n"
             "                         batch's loss, micrograd's reg_loss (default: 0)\n"
             "      --batch N          samples per step, 0 = the whole training set\n"
-            "                         (default: %d)\n"
-            "      --epochs N         passes over the training data (default: %d)\n"
+            "                         (default: %zu)\n"
+            "      --epochs N         passes over the training data (default: %zu)\n"
             "      --steps N          optimiser steps instead of --epochs\n"
             "      --seed N           random seed: data, split, weights, order (default: %d)\n"
             "      --threads N        threads for the batched replay, 0 = the idle cores\n"
             "                         (default: 0; results do not depend on it)\n"
             "      --eager            build every sample's graph each step (as micrograd\n"
             "                         does) instead of replaying a recorded one: same numbers,\n"
-            "                         slower\n"
+            "                         slower\n",
+            mg_optim_name(cfg.optim.kind), sgd.lr, sgd.lr, cfg.optim.lr, sgd.momentum,
+            cfg.optim.weight_decay, cfg.batch_size, cfg.epochs, TRAIN_DEFAULT_SEED);
+}
+
+static void usage_output(FILE *out) {
+    fprintf(out,
             "\n"
             "Output:\n"
             "  -s, --save FILE        save the model (safetensors, with its classes, features,\n"
@@ -89,8 +112,9 @@ static void usage(FILE *out) {
             "      --plot DIR         write DIR/loss.png (training and validation loss) and,\n"
             "                         for 2 features and classes, DIR/boundary.png\n"
             "      --json             print the final metrics as one JSON object on standard\n"
-            "                         output (the summary then goes to standard error)\n"
-            "  -q, --quiet            no progress and no summary\n"
+            "                         output (the summary then goes to standard error); on a\n"
+            "                         failure the object is {\"error\": MESSAGE, \"exit\": STATUS}\n"
+            "  -q, --quiet            no progress, no notes and no summary (warnings stay)\n"
             "\n"
             "Long runs:\n"
             "      --checkpoint FILE  save the model with the training state (sample order,\n"
@@ -107,22 +131,27 @@ static void usage(FILE *out) {
             "                         the eager path); without it each step's loss and\n"
             "                         gradients are checked\n"
             "      --max-memory SIZE  cap the graph's memory (e.g. 512M, 2G): past it a\n"
-            "                         clear error instead of swapping (default: no cap)"
+            "                         clear error instead of swapping (default: no cap)\n"
             "  -h, --help             show this help\n"
             "\n"
-            "Progress goes to standard error: a live bar per epoch on a terminal, else one\n"
-            "line per epoch. The summary (train, val, test metrics) goes to standard output.\n"
+            "Progress, notes and warnings go to standard error: a live bar per epoch on a\n"
+            "terminal, else one line per epoch. The summary (train, val, test metrics) goes to\n"
+            "standard output. A regression's RMSE and MAE are in the target's own units.\n"
             "\n"
             "Exit status: 0 ok; 1 unreadable or malformed data, a failed step (a loss that is\n"
             "not finite), a model or picture that cannot be written; 2 a usage error.\n"
             "\n"
             "Examples:\n"
             "  micrograd train --data iris.csv --val 0.2 --save iris.safetensors\n"
+            "  micrograd train --data wine.csv --drop id --save wine.safetensors\n"
             "  micrograd train --data moons --layers 16,16 --plot pictures\n"
-            "  micrograd train --data fashion-mnist --layers 128 --epochs 1 --save fashion.safetensors\n",
-            MG_FASHION_MNIST_DIR, MG_CSV_AUTO_MAX_CLASSES, TRAIN_DEFAULT_SAMPLES,
-            TRAIN_DEFAULT_ADAMW_LR, TRAIN_DEFAULT_BATCH, TRAIN_DEFAULT_EPOCHS,
-            TRAIN_DEFAULT_SEED);
+            "  micrograd train --data fashion-mnist --layers 128 --epochs 1 --save fashion.safetensors\n");
+}
+
+static void usage(FILE *out) {
+    usage_data(out);
+    usage_training(out);
+    usage_output(out);
 }
 
 /* ==== values ============================================================================= */
@@ -187,6 +216,11 @@ static int parse_seed(const char *s, uint64_t *out) {
 }
 
 static int parse_decay(const char *s, train_opts *o) {
+    if (!strcmp(s, "auto")) {
+        o->schedule = MG_LR_AUTO;
+        o->decay = 0.9;
+        return APP_OK;
+    }
     if (!strcmp(s, "none")) {
         o->schedule = MG_LR_CONSTANT;
         return APP_OK;
@@ -200,7 +234,7 @@ static int parse_decay(const char *s, train_opts *o) {
         o->schedule = MG_LR_LINEAR;
         return parse_range("--lr-decay linear:F", s + 7, 0.0, 0, 1.0, 0, &o->decay);
     }
-    return app_usage_error(CMD, "--lr-decay must be none, linear or linear:F, got '%s'", s);
+    return app_usage_error(CMD, "--lr-decay must be auto, none, linear or linear:F, got '%s'", s);
 }
 
 /* A size in bytes with an optional K, M or G (powers of 1024): at least 1M. */
@@ -219,6 +253,15 @@ static int parse_memory(const char *s, size_t *out) {
     return APP_OK;
 }
 
+/* A list of columns, replacing one given before. */
+static int parse_columns(const char *opt, const char *s, char ***out, size_t *n) {
+    char **v = app_parse_columns(CMD, opt, s, n);
+    if (!v) return APP_USAGE;
+    free(*out);
+    *out = v;
+    return APP_OK;
+}
+
 static int parse_enum(const char *opt, const char *s, int ok, const char *allowed) {
     return ok ? APP_OK : app_usage_error(CMD, "%s must be %s, got '%s'", opt, allowed, s);
 }
@@ -230,7 +273,7 @@ enum {
     OPT_MAX_TRAIN, OPT_MAX_TEST, OPT_VAL, OPT_STD, OPT_NO_STD, OPT_LAYERS, OPT_ACT, OPT_LOSS,
     OPT_OPTIM, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_WD, OPT_BATCH, OPT_EPOCHS, OPT_STEPS,
     OPT_SEED, OPT_THREADS, OPT_EAGER, OPT_PLOT, OPT_JSON, OPT_CHECKPOINT, OPT_EVERY, OPT_RESUME,
-    OPT_CHECK_NUMERICS, OPT_MAX_MEMORY, OPT_L2
+    OPT_CHECK_NUMERICS, OPT_MAX_MEMORY, OPT_L2, OPT_DROP, OPT_FEATURES, OPT_DECIMAL
 };
 
 static const struct option longopts[] = {
@@ -257,6 +300,8 @@ static const struct option longopts[] = {
     {"every", required_argument, NULL, OPT_EVERY},    {"resume", required_argument, NULL, OPT_RESUME},
     {"check-numerics", no_argument, NULL, OPT_CHECK_NUMERICS},
     {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+    {"drop", required_argument, NULL, OPT_DROP},      {"features", required_argument, NULL, OPT_FEATURES},
+    {"decimal", required_argument, NULL, OPT_DECIMAL},
     {NULL, 0, NULL, 0},
 };
 
@@ -325,6 +370,13 @@ static int set_option(int c, const char *v, train_opts *o) {
         return *v ? APP_OK : app_usage_error(CMD, "--resume needs a checkpoint file");
     case OPT_CHECK_NUMERICS: o->check_numerics = 1; return APP_OK;
     case OPT_MAX_MEMORY: return parse_memory(v, &o->max_memory);
+    case OPT_DROP: return parse_columns("--drop", v, &o->drop, &o->ndrop);
+    case OPT_FEATURES: return parse_columns("--features", v, &o->features, &o->nfeatures);
+    case OPT_DECIMAL:
+        if (strcmp(v, ".") && strcmp(v, ","))
+            return app_usage_error(CMD, "--decimal must be '.' or ',', got '%s'", v);
+        o->decimal = v[0];
+        return APP_OK;
     }
     return app_usage_error(CMD, "unknown option");
 }
@@ -338,25 +390,32 @@ static void set_defaults(train_opts *o) {
     o->layers[0] = o->layers[1] = 16;
     o->nlayers = 2;
     o->act = MG_ACT_RELU;
-    o->optimizer = MG_OPTIM_ADAMW;
+    mg_train_config cfg; /* the library's defaults are the command's */
+    mg_train_config_init(&cfg);
+    o->optimizer = cfg.optim.kind;
     o->lr = o->momentum = o->weight_decay = NAN;
-    o->schedule = MG_LR_CONSTANT;
-    o->decay = 0.9;
-    o->batch = TRAIN_DEFAULT_BATCH;
+    o->schedule = cfg.optim.schedule;
+    o->decay = cfg.optim.decay;
+    o->batch = cfg.batch_size;
     o->seed = TRAIN_DEFAULT_SEED;
     o->standardize = -1;
 }
 
 /* Options that only make sense together, checked once all are known. */
 static int check_combinations(train_opts *o) {
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
     int csv = o->source == TRAIN_SRC_CSV, gen = train_generator_name(o->source) != NULL;
     if (!o->data) return app_usage_error(CMD, "no data: give --data FILE or a dataset name");
     if (o->epochs && o->steps) return app_usage_error(CMD, "give --epochs or --steps, not both");
-    if (!o->epochs && !o->steps) o->epochs = TRAIN_DEFAULT_EPOCHS;
+    if (!o->epochs && !o->steps) o->epochs = cfg.epochs;
     if (!csv && (o->target || o->delimiter || o->header != MG_CSV_HEADER_AUTO ||
-                 o->task != MG_CSV_TASK_AUTO))
-        return app_usage_error(CMD, "--target, --delimiter, --header, --no-header and --task "
-                                    "are for CSV files, not '%s'", o->data);
+                 o->task != MG_CSV_TASK_AUTO || o->ndrop || o->nfeatures || o->decimal))
+        return app_usage_error(CMD, "--target, --drop, --features, --delimiter, --decimal, "
+                                    "--header, --no-header and --task are for CSV files, not "
+                                    "'%s'", o->data);
+    if (o->decimal == ',' && o->delimiter == ',')
+        return app_usage_error(CMD, "--decimal , needs another --delimiter (';' or tab)");
     if (!gen && (o->samples || !isnan(o->noise) || o->classes))
         return app_usage_error(CMD, "--samples, --noise and --classes are for the generators "
                                     "(moons, circles, ...), not '%s'", o->data);
@@ -377,6 +436,13 @@ static int check_combinations(train_opts *o) {
     if (!o->samples) o->samples = TRAIN_DEFAULT_SAMPLES;
     if (o->standardize < 0) o->standardize = o->source != TRAIN_SRC_FASHION;
     return APP_OK;
+}
+
+void train_opts_free(train_opts *o) {
+    free(o->drop);
+    free(o->features);
+    o->drop = o->features = NULL;
+    o->ndrop = o->nfeatures = 0;
 }
 
 int train_parse_options(int argc, char **argv, train_opts *o, int *stop) {

@@ -19,6 +19,7 @@ void train_progress_init(train_progress *p, const train_opts *o, mg_loss_kind lo
     p->ntrain = ntrain;
     p->nepochs = nepochs;
     p->has_val = has_val;
+    p->scale = 1.0;
 }
 
 void train_progress_free(train_progress *p) {
@@ -64,6 +65,11 @@ static double metric_of(const mg_metrics *m, mg_loss_kind loss) {
     return loss == MG_LOSS_KIND_MSE ? m->rmse : m->accuracy;
 }
 
+/* The metric of val for an epoch line: a regression's RMSE in the target's units. */
+static double val_metric(const train_progress *p, const mg_metrics *val) {
+    return p->loss == MG_LOSS_KIND_MSE ? val->rmse * p->scale : val->accuracy;
+}
+
 /* Losses and RMSEs with 6 significant digits, accuracies with 4 decimals. */
 static void print_number(FILE *f, const char *name, double x, int accuracy) {
     fprintf(f, accuracy ? " %s %.4f" : " %s %.6g", name, x);
@@ -79,7 +85,7 @@ static void print_epoch(train_progress *p, const mg_metrics *val) {
     print_number(f, metric_name(p->loss), p->pending_metric, acc);
     if (val && val->n) {
         print_number(f, "val_loss", val->loss, 0);
-        print_number(f, acc ? "val_accuracy" : "val_rmse", metric_of(val, p->loss), acc);
+        print_number(f, acc ? "val_accuracy" : "val_rmse", val_metric(p, val), acc);
     }
     fprintf(f, " (%.2f s)\n", p->pending_seconds);
     fflush(f);
@@ -89,7 +95,7 @@ static void print_epoch(train_progress *p, const mg_metrics *val) {
 /* The running metric of the epoch so far. */
 static double running_metric(const train_progress *p) {
     double n = (double)(p->seen ? p->seen : 1);
-    return p->loss == MG_LOSS_KIND_MSE ? sqrt(p->sq_sum / n) : (double)p->correct / n;
+    return p->loss == MG_LOSS_KIND_MSE ? sqrt(p->sq_sum / n) * p->scale : (double)p->correct / n;
 }
 
 /* "epoch 3/20 [########----------------]  31%  12345/s ETA 0:03 loss 0.4123 acc 0.8750" */
@@ -155,17 +161,19 @@ void train_progress_finish(train_progress *p, const mg_metrics *val, size_t step
 
 /* ==== the summary ========================================================================= */
 
-static void summary_line(FILE *f, const char *split, const mg_metrics *m, mg_loss_kind loss) {
+static void summary_line(FILE *f, const char *split, const train_outcome *r, const mg_metrics *m) {
     if (!m->n) return;
-    fprintf(f, "%s: loss %.6g, ", split, m->loss);
-    if (loss == MG_LOSS_KIND_MSE) fprintf(f, "rmse %.6g (%zu rows)\n", m->rmse, m->n);
-    else fprintf(f, "accuracy %.6f (%zu of %zu rows)\n", m->accuracy, m->correct, m->n);
+    fprintf(f, "%s: loss %.6g%s, ", split, m->loss, r->scaled ? " (on standardised targets)" : "");
+    if (r->loss == MG_LOSS_KIND_MSE)
+        fprintf(f, "rmse %.6g, mae %.6g (%zu rows)\n", m->rmse, m->mae, m->n);
+    else
+        fprintf(f, "accuracy %.6f (%zu of %zu rows)\n", m->accuracy, m->correct, m->n);
 }
 
 void train_print_summary(FILE *f, const train_outcome *r) {
-    summary_line(f, "train", &r->train, r->loss);
-    summary_line(f, "val", &r->val, r->loss);
-    summary_line(f, "test", &r->test, r->loss);
+    summary_line(f, "train", r, &r->train);
+    summary_line(f, "val", r, &r->val);
+    summary_line(f, "test", r, &r->test);
     fprintf(f, "%zu step%s, %.4g epoch%s, %.2f s, %zu parameters\n", r->steps, r->steps == 1 ? "" : "s",
             r->epochs, r->epochs == 1 ? "" : "s", r->seconds, r->parameters);
     if (r->saved) fprintf(f, "model saved to %s\n", r->saved);
@@ -174,48 +182,33 @@ void train_print_summary(FILE *f, const train_outcome *r) {
 
 /* ==== JSON ================================================================================= */
 
-/* A JSON string: quotes, backslashes and control characters escaped; other bytes as they
- * are (paths are UTF-8 in practice). */
-static void json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-/* A JSON number, exact (%.17g reads back as the same double); null when not finite. */
-static void json_number(FILE *f, double x) {
-    if (isfinite(x)) fprintf(f, "%.17g", x);
-    else fputs("null", f);
-}
-
 static void json_split(FILE *f, const char *split, const mg_metrics *m, mg_loss_kind loss) {
     if (!m->n) return;
     fprintf(f, ",\"%s_loss\":", split);
-    json_number(f, m->loss);
+    app_json_number(f, m->loss);
     fprintf(f, ",\"%s_%s\":", split, metric_name(loss));
-    json_number(f, metric_of(m, loss));
+    app_json_number(f, metric_of(m, loss));
+    if (loss == MG_LOSS_KIND_MSE) {
+        fprintf(f, ",\"%s_mae\":", split);
+        app_json_number(f, m->mae);
+    }
     fprintf(f, ",\"%s_samples\":%zu", split, m->n);
 }
 
 void train_print_json(FILE *f, const train_opts *o, const train_outcome *r) {
     fputs("{\"data\":", f);
-    json_string(f, o->data);
+    app_json_string(f, o->data);
     fprintf(f, ",\"task\":\"%s\",\"loss\":\"%s\",\"parameters\":%zu,\"steps\":%zu,\"epochs\":",
             r->loss == MG_LOSS_KIND_MSE ? "regression" : "classification", mg_loss_kind_name(r->loss),
             r->parameters, r->steps);
-    json_number(f, r->epochs);
+    app_json_number(f, r->epochs);
     fputs(",\"seconds\":", f);
-    json_number(f, r->seconds);
+    app_json_number(f, r->seconds);
     json_split(f, "train", &r->train, r->loss);
     json_split(f, "val", &r->val, r->loss);
     json_split(f, "test", &r->test, r->loss);
     fputs(",\"model\":", f);
-    if (r->saved) json_string(f, r->saved);
+    if (r->saved) app_json_string(f, r->saved);
     else fputs("null", f);
     fputs("}\n", f);
     fflush(f);
@@ -233,6 +226,8 @@ mg_status train_set_metrics(mg_model_info *info, const train_outcome *r, mg_err 
         mg_status st = mg_model_info_set_metric(info, name, m[k]->loss, err);
         snprintf(name, sizeof name, "%s_%s", splits[k], metric_name(r->loss));
         if (!st) st = mg_model_info_set_metric(info, name, metric_of(m[k], r->loss), err);
+        snprintf(name, sizeof name, "%s_mae", splits[k]);
+        if (!st && r->loss == MG_LOSS_KIND_MSE) st = mg_model_info_set_metric(info, name, m[k]->mae, err);
         if (st) return st;
     }
     return MG_STATUS_OK;

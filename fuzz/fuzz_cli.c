@@ -49,6 +49,9 @@ static void check_train(const train_opts *o) {
     FZ_CHECK(o->standardize == 0 || o->standardize == 1, "standardize %d", o->standardize);
     FZ_CHECK(!o->every || o->checkpoint, "--every without --checkpoint");
     FZ_CHECK(o->samples > 0, "samples 0");
+    for (size_t k = 0; k < o->ndrop; k++) FZ_CHECK(o->drop[k][0], "an empty --drop column");
+    for (size_t k = 0; k < o->nfeatures; k++) FZ_CHECK(o->features[k][0], "an empty --features column");
+    FZ_CHECK(o->decimal == 0 || o->decimal == '.' || o->decimal == ',', "decimal %d", o->decimal);
 }
 
 static void check_demo(const demo_opts *o) {
@@ -116,6 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         quiet(0);
         if (!stop) check_train(&o);
         else FZ_CHECK(rc == 0 || rc == 2, "train_parse_options returned %d", rc);
+        train_opts_free(&o);
     }
     return 0;
 }

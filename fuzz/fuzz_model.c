@@ -41,6 +41,13 @@ static void same_info(const mg_model_info *a, const mg_model_info *b) {
     for (size_t j = 0; j < s->nfeat; j++)
         FZ_CHECK(same_number(s->mean[j], t->mean[j]) && same_number(s->std[j], t->std[j]),
                  "standardisation %zu", j);
+    const mg_standardizer *ts = &a->target_scale, *tt = &b->target_scale;
+    FZ_CHECK(ts->nfeat == tt->nfeat, "target scale width");
+    for (size_t j = 0; j < ts->nfeat; j++)
+        FZ_CHECK(same_number(ts->mean[j], tt->mean[j]) && same_number(ts->std[j], tt->std[j]),
+                 "target scale %zu", j);
+    FZ_CHECK(a->ndrop == b->ndrop, "dropped columns");
+    for (size_t k = 0; k < a->ndrop; k++) FZ_CHECK(same_str(a->drop[k], b->drop[k]), "drop %zu", k);
     FZ_CHECK(a->nmetrics == b->nmetrics && a->nsettings == b->nsettings, "metric count");
     for (size_t k = 0; k < a->nmetrics; k++) {
         double v;

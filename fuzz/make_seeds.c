@@ -51,6 +51,9 @@ static const model_seed models[] = {
      0},
     {"hinge_sigmoid.safetensors", 2, 2, {2, 1}, {MG_ACT_SIGMOID, MG_ACT_LINEAR}, 2, 1,
      MG_LOSS_KIND_HINGE, 0, 0, 1},
+    /* extras 2: a target scale (format version 2) and dropped columns too */
+    {"regress_scaled_drop.safetensors", 3, 2, {2, 1}, {MG_ACT_RELU, MG_ACT_LINEAR}, 0, 1,
+     MG_LOSS_KIND_MSE, 1, 1, 2},
     {"ce_2_4_3.safetensors", 2, 3, {4, 4, 3}, {MG_ACT_RELU, MG_ACT_TANH, MG_ACT_LINEAR}, 3, 1,
      MG_LOSS_KIND_CE, 1, 1, 1},
 };
@@ -95,11 +98,21 @@ static void make_model(const model_seed *s) {
             mg_model_info_set_setting(&info, "optimizer", "adamw", &err))
             die(s->name, &err);
     }
+    if (s->extras == 2) {
+        double mean = 300000, sd = 37500.5;
+        mg_standardizer ts1 = {1, &mean, &sd};
+        const char *drop[2] = {"id", ""};
+        if (mg_model_info_set_target_scale(&info, &ts1, &err) ||
+            mg_model_info_set_drop(&info, 2, drop, &err))
+            die(s->name, &err);
+    }
     /* The last seed is a checkpoint: the training state of a 6-sample run after 4 steps. */
     size_t order[6] = {3, 0, 5, 1, 4, 2};
     double moments[2][64] = {{0}};
-    mg_train_state ts = {4, 1, 2, 6, order, {0x9e3779b97f4a7c15u, 1, -0.5}, 4, m->nparams,
-                         moments[0], moments[1]};
+    mg_train_state ts = {4, 1, 2, 6, order,
+                         {.kind = MG_RNG_XORSHIFT, .state = 0x9e3779b97f4a7c15u, .has_spare = 1,
+                          .spare = -0.5},
+                         4, m->nparams, moments[0], moments[1]};
     if (s == &models[sizeof models / sizeof models[0] - 1]) {
         if (m->nparams > 64) die("checkpoint seed too large", NULL);
         for (size_t i = 0; i < m->nparams; i++) moments[0][i] = 0.01 * (double)i, moments[1][i] = 1e-4;

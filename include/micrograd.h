@@ -16,7 +16,8 @@
  *  11. Datasets                              mg_dataset_*
  *  12. Scripts                               mg_script_*
  *  13. Pictures and formulas                 mg_graph_*, mg_plot_*, mg_formula_*
- *  14. Files                                 mg_csv_*, mg_idx_*, mg_model_*, mg_outfile_*
+ *  14. Files                                 mg_csv_*, mg_idx_*, mg_model_*, mg_predictor_*,
+ *                                            mg_outfile_*
  *
  * 1. OVERVIEW AND OWNERSHIP
  *
@@ -669,11 +670,16 @@ int mg_layer_forward(mg_ctx *ctx, const mg_mlp *m, size_t l, const mg_value *x, 
  * the call allocates and frees. */
 int mg_mlp_forward(mg_ctx *ctx, const mg_mlp *m, const mg_value *x, mg_value *out);
 /* Forward of plain numbers x[m->nin] into out[mg_mlp_nout(m)], on a scratch part of the
- * tape that is dropped before returning (the tape is left as it was). MG_STATUS_NOMEM or
+ * tape that is dropped before returning (the tape is left as it was). The bare network:
+ * x must be what it was trained on, so for a model trained on standardised features (as
+ * `micrograd train` does) the standardised row, and out is its raw outputs; for a model
+ * file use mg_predictor_run (section 14d), which standardises the raw row and reads the
+ * outputs as labels, probabilities or values in the target's units. MG_STATUS_NOMEM or
  * MG_STATUS_NUMERIC (a non-finite output; out is still filled). */
 mg_status mg_mlp_predict(mg_ctx *ctx, const mg_mlp *m, const double *x, double *out,
                          mg_err *err);
-/* Forward of n rows at once: x[n][m->nin] row-major into out[n][mg_mlp_nout(m)], through a
+/* Forward of n rows at once (standardised as for mg_mlp_predict; mg_predictor_decode reads
+ * the outputs): x[n][m->nin] row-major into out[n][mg_mlp_nout(m)], through a
  * graph of one row recorded once and replayed over blocks of rows (section 9), with
  * `threads` threads (0: the idle cores, see THREADS in section 1; results do not depend
  * on it). The same numbers as mg_mlp_predict row by row, to rounding. The tape is left
@@ -732,9 +738,13 @@ typedef enum mg_optim_kind {
 
 typedef enum mg_lr_schedule {
     MG_LR_CONSTANT = 0, /* lr at every step */
-    MG_LR_LINEAR        /* lr * (1 - decay * k/steps) at step k (0-based), micrograd's
+    MG_LR_LINEAR,       /* lr * (1 - decay * k/steps) at step k (0-based), micrograd's
                            1.0 - 0.9*k/100 with decay 0.9; held at its last value past
                            `steps` */
+    MG_LR_AUTO          /* mg_train's default: MG_LR_LINEAR for MSE (a regression's error
+                           pays for the noise of the last steps; its decay is 0.9 unless
+                           set), MG_LR_CONSTANT for the classification losses. mg_optim_new
+                           refuses it: mg_train resolves it first */
 } mg_lr_schedule;
 
 typedef struct mg_optim_config {
@@ -807,6 +817,9 @@ typedef struct mg_metrics {
     double accuracy; /* fraction right, 0 .. 1 (classification; NaN for MSE) */
     size_t correct;  /* samples right (classification) */
     double rmse;     /* sqrt(mean squared error) (MSE; NaN for classification) */
+    double mae;      /* mean absolute error (MSE; NaN for classification). Both in the units
+                        of the targets given: times the target scale's std when they were
+                        standardised (mg_standardizer_fit_target) */
 } mg_metrics;
 
 /* What the callback sees after each step. */
@@ -834,11 +847,14 @@ typedef struct mg_train_config {
     mg_loss_kind loss;      /* MG_LOSS_KIND_MSE */
     int subtract_max;       /* MG_LOSS_KIND_CE: 1, the stable form (see mg_loss_softmax_ce) */
     double l2;              /* alpha of mg_loss_l2 added to the batch loss: 0 (none) */
-    mg_optim_config optim;  /* mg_optim_config_init(MG_OPTIM_SGD); a linear schedule with
-                               steps 0 is spread over the whole run */
+    mg_optim_config optim;  /* mg_optim_config_init(MG_OPTIM_ADAMW) with lr
+                               MG_TRAIN_DEFAULT_LR and schedule MG_LR_AUTO (for another
+                               optimiser, call mg_optim_config_init on it: its own lr, a
+                               constant rate); a linear schedule with steps 0 is spread
+                               over the whole run */
     size_t steps;           /* > 0: this many updates; 0: `epochs` passes over the data */
-    size_t epochs;          /* 1 */
-    size_t batch_size;      /* 0: the full training set every step */
+    size_t epochs;          /* MG_TRAIN_DEFAULT_EPOCHS */
+    size_t batch_size;      /* MG_TRAIN_DEFAULT_BATCH; 0: the full training set every step */
     int shuffle;            /* 1: a new order each epoch (mini-batch only), from rng */
     size_t eval_every;      /* > 0: val metrics before steps 0, k, 2k, ...: 0 */
     mg_rng *rng;            /* NULL: the context's */
@@ -868,7 +884,24 @@ typedef struct mg_train_result {
     mg_metrics val;   /* the same on val (n = 0 without val) */
 } mg_train_result;
 
-/* Fills cfg with the defaults shown above. */
+/* The training defaults: mg_train_config_init's, and so `micrograd train`'s, which starts
+ * from it. */
+#define MG_TRAIN_DEFAULT_LR 0.01    /* AdamW's rate: 10x PyTorch's 0.001 suits small MLPs */
+#define MG_TRAIN_DEFAULT_EPOCHS 20
+#define MG_TRAIN_DEFAULT_BATCH 32
+
+/* Fills cfg with the defaults shown above: AdamW (lr MG_TRAIN_DEFAULT_LR, weight decay
+ * 0.01, the rate decaying linearly by 90% over a regression's run, constant for a
+ * classifier: MG_LR_AUTO), MG_TRAIN_DEFAULT_EPOCHS epochs of shuffled batches of MG_TRAIN_DEFAULT_BATCH, the
+ * loss MSE. What `micrograd train` does with them, so a program can do the same: load
+ * the rows (mg_csv_load), hold out --val rows after mg_dataset_shuffle with a xorshift
+ * generator seeded with --seed (42; the context's, mg_rng_seed(mg_ctx_rng(ctx), seed)),
+ * standardise the features (mg_standardizer_fit on the training rows, then
+ * mg_standardizer_apply to every split) and, for a regression, the targets
+ * (mg_standardizer_fit_target, mg_standardizer_apply_target); make mg_mlp_new(ctx, nfeat,
+ * 3, {16, 16, nout}, {relu, relu, linear}, MG_INIT_SCALED, NULL) with nout the classes
+ * for ce and 1 otherwise; take loss ce for classes and mse for numbers; mg_train; keep
+ * the scales and the dataset's names in an mg_model_info for mg_model_save. */
 void mg_train_config_init(mg_train_config *cfg);
 /* The arithmetic of a run of cfg over nsamples training samples, as mg_train plans it:
  * *batch the samples a step takes (cfg->batch_size, or all of them when that is 0 or
@@ -959,9 +992,18 @@ typedef struct mg_dataset {
 /* A dataset of n rows (n may be 0) of nfeat features, x and y zeroed, no names. NULL:
  * MG_STATUS_INVALID for nfeat 0, MG_STATUS_NOMEM (sizes that overflow included). */
 mg_dataset *mg_dataset_new(size_t n, size_t nfeat, size_t nclasses, mg_err *err);
+/* A dataset of the caller's own arrays, copied in one call: x[n * nfeat] row-major, y[n]
+ * (class indices 0 .. nclasses-1 as doubles, or values for nclasses 0; NULL: zeros),
+ * class_names[nclasses] and feature_names[nfeat] (each may be NULL; NULL entries stay
+ * NULL). The caller keeps its arrays. NULL: MG_STATUS_INVALID for nfeat 0 or a y that is
+ * not a class (naming the row), MG_STATUS_NOMEM. */
+mg_dataset *mg_dataset_from_arrays(size_t n, size_t nfeat, const double *x, const double *y,
+                                   size_t nclasses, const char *const *class_names,
+                                   const char *const *feature_names, mg_err *err);
 /* Frees the dataset, its arrays and its names. Fill a dataset of your own through
- * mg_dataset_new's arrays rather than replacing them: whatever it points at is freed here
- * with the library's allocator. Safe to call on NULL. */
+ * mg_dataset_new's arrays (or make it with mg_dataset_from_arrays) rather than replacing
+ * them: whatever it points at is freed here with the library's allocator. Safe to call
+ * on NULL. */
 void mg_dataset_free(mg_dataset *d);
 /* A copy of rows start .. start+count-1 (names copied too). NULL: MG_STATUS_INVALID when
  * the rows are not all in d, MG_STATUS_NOMEM. */
@@ -1405,35 +1447,55 @@ mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_o
  * - Fields: RFC 4180. A field in double quotes may hold the delimiter, line breaks and
  *   doubled quotes (""); a quote inside an unquoted field is an error. Spaces (and tabs,
  *   unless tab is the delimiter) around a field are dropped. Lines end in \n, \r\n or
- *   \r; a UTF-8 byte order mark is skipped; blank lines may trail but not interrupt the
- *   data; a NUL byte is an error. Every row has as many fields as the first.
+ *   \r; a UTF-8 byte order mark is skipped; a NUL byte is an error. Blank lines (and
+ *   lines of empty cells only, as spreadsheets export empty rows) are skipped anywhere;
+ *   the report counts those before or between rows. Every row has as many fields as the
+ *   first; a delimiter ending every line (an empty last column) is ignored, and so is one
+ *   ending a row that has one field more than the first with that field empty.
  * - Delimiter: ',', ';' or tab; 0 detects it as the most frequent of the three outside
  *   quotes on the first line (ties: tab, then ';', then ',').
+ * - Numbers: an optional sign, digits with an optional decimal mark, an optional exponent
+ *   (1e-3); no hex, inf or nan, no thousands separators. The decimal mark is '.' or ','
+ *   (European files: "17,99"); 0 detects ',' when the delimiter is ';' or tab and, outside
+ *   quotes, a digit-comma-digit is more frequent than a digit-point-digit. A cell that
+ *   would be a number with the other mark is an error that says so. Every feature cell
+ *   must be a number: an empty or non-numeric cell is an error naming the file, line,
+ *   column and the column's name.
  * - Header: with MG_CSV_HEADER_AUTO the first row is a header when one of its cells is
- *   not a number where the row below has a number (a file of one row: when none of its
- *   cells is a number; for a model, also when it holds all the model's feature names).
- * - Numbers: decimal with '.', an optional exponent (1e-3); no hex, inf or nan. Every
- *   feature cell must be one: an empty or non-numeric cell is an error naming the file,
- *   line, column and the column's name.
+ *   not a number where the row below has a number, or when it is 0,1,...,k-1 (k >= 2,
+ *   after an optional empty cell) followed by a name: what pandas writes for a table made
+ *   from an array (a file of one row: when none of its cells is a number; for a model,
+ *   also when it holds all the model's feature names).
  * - Target: the column named by `target` (a header name, else a 0-based column number,
- *   negative counting from the end), the last column by default; all other columns are
- *   features, in file order.
+ *   negative counting from the end), the last column by default.
+ * - Features: every other column, in file order, less those `drop` names; or with
+ *   `select`, the columns it names, in its order. A column is named by its header name,
+ *   else by its 0-based number; naming one the file lacks, or the target, is an error.
+ *   A pandas index is left out: a first column without a name (an empty header cell, or
+ *   "Unnamed: 0") holding a different whole number on every row (report: index_dropped);
+ *   without that it stays a feature. Features that look like row identifiers (a
+ *   different whole number on every row of a file of MG_CSV_ID_MIN_ROWS rows or more, or
+ *   named id, *_id, index or row in any case) are kept, and listed in the report's
+ *   suspects so the caller can warn: an identifier lets a model learn the row order.
  * - Task: classification when some target is not a number, or every target is an
  *   integer and there are at most MG_CSV_AUTO_MAX_CLASSES distinct values; regression
  *   otherwise (MG_CSV_TASK_* forces either). Classes are sorted, numerically when every
  *   label is a number ("2" before "10"), else by bytes; labels that are numbers are the
  *   same class when equal in value ("7" and "7.0"), and the class keeps the text seen
  *   first. A classification target needs at least 2 classes.
- * - For a model (opt->nfeat > 0): the file's columns are matched to the model's
- *   features by name when the file has a header and the model has names (extra columns
- *   are ignored; a missing feature is an error), else by position: nfeat columns, or
- *   nfeat + 1 with the target (`target` when it names a column, else the last). With
- *   opt->nclasses > 0 target labels are mapped to the model's classes (same text, else
- *   same number; an unknown label is an error). A file without a target column gives a
- *   dataset with y NULL. mg_csv_options_for_model fills these from a loaded model. */
+ * - For a model (opt->nfeat > 0): the model's dropped columns (mg_model_info.drop) are
+ *   left out first (by name, or by number in a file without a header; those the file
+ *   lacks are no matter); then the file's columns are matched to the model's features by
+ *   name when the file has a header and the model has names (extra columns are ignored;
+ *   a missing feature is an error), else by position: nfeat columns, or nfeat + 1 with the
+ *   target (`target` when it names a column, else the last). With opt->nclasses > 0
+ *   target labels are mapped to the model's classes (same text, else same number; an
+ *   unknown label is an error). A file without a target column gives a dataset with y
+ *   NULL. mg_csv_options_for_model fills these from a loaded model. */
 
 #define MG_CSV_AUTO_MAX_CLASSES 20
 #define MG_CSV_MAX_COLUMNS 1048576 /* wider rows are refused before anything is allocated */
+#define MG_CSV_ID_MIN_ROWS 20      /* fewer rows of distinct whole numbers prove nothing */
 
 typedef enum mg_csv_header {
     MG_CSV_HEADER_AUTO = 0, /* detect (see above) */
@@ -1447,13 +1509,57 @@ typedef enum mg_csv_task {
     MG_CSV_TASK_REGRESS    /* numbers; a non-numeric target is an error */
 } mg_csv_task;
 
+/* A feature column that looks like a row identifier (see the rules above). */
+typedef struct mg_csv_suspect {
+    char *column;   /* its header name, or its 0-based number ("0") without a header: what
+                       `drop` takes to leave it out */
+    size_t feature; /* the feature it is */
+    int distinct;   /* 1: a different whole number on every row */
+    int named;      /* 1: named like an identifier */
+} mg_csv_suspect;
+
+/* What a load decided and noticed, for the caller to show or keep. It owns its strings
+ * and arrays: free with mg_csv_report_free. */
+typedef struct mg_csv_report {
+    char delimiter;         /* the delimiter used */
+    char decimal;           /* the decimal mark used, '.' or ',' */
+    int header;             /* 1: the first row was a header */
+    int numbered_header;    /* 1: ... taken as one because it is 0,1,...,k-1 and a name */
+    int trailing_delimiter; /* 1: lines end with a delimiter (an empty column, ignored) */
+    size_t blank_lines;     /* blank lines skipped before or between rows */
+    size_t ncols;           /* the file's columns (an ignored empty last one not counted) */
+    int index_dropped;      /* 1: the first column was a pandas index and was left out */
+    size_t nunused;
+    char **unused;          /* [nunused] the columns neither a feature nor the target, in
+                               file order: header names, or 0-based numbers without a
+                               header (the index and dropped columns among them): what a
+                               model keeps as mg_model_info.drop */
+    size_t nsuspects;
+    mg_csv_suspect *suspects; /* [nsuspects] training loads only */
+    size_t nkept;
+    char **kept;            /* [nkept = n * opt->nkeep] the text of the `keep` columns' cells,
+                               row by row */
+} mg_csv_report;
+
 typedef struct mg_csv_options {
     char delimiter;       /* ',', ';' or '\t'; 0 = detect (default) */
+    char decimal;         /* '.' or ','; 0 = detect (default) */
     mg_csv_header header; /* MG_CSV_HEADER_AUTO */
     const char *target;   /* the target column (name or number); NULL = the last column;
                              for a model: the target's name, NULL = none looked for by
                              name (by position: the last) */
     mg_csv_task task;     /* MG_CSV_TASK_AUTO; ignored for a model */
+    const char *const *drop;   /* [ndrop] columns to leave out (names or numbers) */
+    size_t ndrop;
+    const char *const *select; /* [nselect] the feature columns, in this order (names or
+                                  numbers); 0 = every column not dropped. Training only */
+    size_t nselect;
+    const char *const *keep;   /* [nkeep] columns whose cells' text the report keeps (an
+                                  id to copy beside predictions); each may be a feature */
+    size_t nkeep;
+    mg_csv_report *report;     /* NULL, or where the load says what it decided: filled on
+                                  success, left empty on failure (its old contents are not
+                                  freed) */
     /* Loading rows for a trained model (all 0 / NULL for a training load): */
     size_t nfeat;                     /* the model's inputs (> 0 selects this mode) */
     const char *const *feature_names; /* [nfeat] or NULL */
@@ -1465,8 +1571,8 @@ typedef struct mg_csv_options {
 void mg_csv_options_init(mg_csv_options *opt);
 typedef struct mg_model_info mg_model_info; /* section 14d */
 /* Sets opt (initialised first) to load rows for a model: mlp's nin, and the feature
- * names (when info has one per input), target name and classes of its file's info
- * (info may be NULL), borrowed (keep info alive while opt is used). */
+ * names (when info has one per input), target name, classes and dropped columns of its
+ * file's info (info may be NULL), borrowed (keep info alive while opt is used). */
 void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp,
                               const mg_model_info *info);
 /* Loads a CSV file (opt NULL = defaults). Returns a new dataset (free with
@@ -1474,13 +1580,16 @@ void mg_csv_options_for_model(mg_csv_options *opt, const mg_mlp *mlp,
  * a model, its feature names), class_names the labels as written. NULL on failure with
  * err: MG_STATUS_IO (cannot open/read), MG_STATUS_FORMAT ("path:line:col: message": bad
  * quoting, ragged rows, a missing or non-numeric cell, empty file, header only, one
- * class only, a label the model does not know), MG_STATUS_INVALID (no such target
- * column), MG_STATUS_NOMEM. */
+ * class only, a label the model does not know), MG_STATUS_INVALID (no such target,
+ * dropped, selected or kept column; the target dropped or selected; no feature left;
+ * decimal commas with ',' as the delimiter), MG_STATUS_NOMEM. */
 mg_dataset *mg_csv_load(const char *path, const mg_csv_options *opt, mg_err *err);
 /* The same from len bytes of text (need not be NUL-terminated; copied); name is used in
  * messages ("<csv>" when NULL). */
 mg_dataset *mg_csv_parse(const char *text, size_t len, const char *name,
                          const mg_csv_options *opt, mg_err *err);
+/* Frees what a load put in r and empties it. Safe on NULL. */
+void mg_csv_report_free(mg_csv_report *r);
 
 /* 14b. IDX files: the format of MNIST and Fashion-MNIST. An image file has
  * the magic 0x00000803 (unsigned bytes, 3 dimensions: count, rows, columns; any number
@@ -1536,6 +1645,18 @@ void mg_standardizer_apply(const mg_standardizer *s, mg_dataset *d);
 void mg_standardizer_apply_row(const mg_standardizer *s, double *row);
 /* Frees the arrays and leaves s empty (nfeat 0). Safe on NULL. */
 void mg_standardizer_free(mg_standardizer *s);
+/* A regression's targets, the same way: fits s (nfeat 1; its old contents are not freed)
+ * to d->y, so that training sees targets of mean 0 and std 1 whatever their units (a
+ * price of 300,000 would otherwise swamp every gradient); a model trained on them
+ * predicts (y - mean) / std, and output * std + mean is in the target's units (what
+ * mg_predictor_run gives, with the scale kept as mg_model_info.target_scale). RMSE and MAE
+ * measured on scaled targets are the target's own times std. MG_STATUS_INVALID for a
+ * classification set or no rows, MG_STATUS_NUMERIC for a non-finite target,
+ * MG_STATUS_NOMEM. */
+mg_status mg_standardizer_fit_target(mg_standardizer *s, const mg_dataset *d, mg_err *err);
+/* Scales d's targets in place: y' = (y - mean) / std. Does nothing when s->nfeat is 0 or d
+ * has no targets; s must be a target scale and d a regression set (asserted). */
+void mg_standardizer_apply_target(const mg_standardizer *s, mg_dataset *d);
 
 /* 14d. Model files, in the safetensors format, so that other tools
  * (Python's safetensors, numpy) can read the weights: an 8-byte little-endian header
@@ -1576,6 +1697,14 @@ typedef struct mg_model_info {
     char **feature_names;       /* [nfeat] */
     char *target_name;          /* or NULL */
     mg_standardizer standardize; /* nfeat 0 = none */
+    mg_standardizer target_scale; /* regression: the network was trained on targets
+                                   (y - mean) / std (nfeat 1); its output times std plus
+                                   mean is in the target's units. nfeat 0 = none */
+    size_t ndrop;
+    char **drop;                /* [ndrop] the training file's columns that were neither
+                                   a feature nor the target (names, or 0-based numbers for a
+                                   file without a header): rows for the model leave them
+                                   out too (mg_csv_options_for_model) */
     int has_loss;               /* 1 when `loss` says how the model was trained */
     mg_loss_kind loss;          /* decides what one output means: a logit (BCE) or a
                                    score (hinge); both give class 1 when > 0 */
@@ -1596,6 +1725,14 @@ mg_status mg_model_info_set_dataset(mg_model_info *info, const mg_dataset *d, mg
 /* Copies s into info's standardisation (replacing it). MG_STATUS_NOMEM. */
 mg_status mg_model_info_set_standardizer(mg_model_info *info, const mg_standardizer *s,
                                          mg_err *err);
+/* Copies s (a regression's target scale, of the model's outputs) into info's
+ * target_scale (replacing it). MG_STATUS_NOMEM. */
+mg_status mg_model_info_set_target_scale(mg_model_info *info, const mg_standardizer *s,
+                                         mg_err *err);
+/* Copies n column names (or numbers) into info's drop list (replacing it; n 0 empties
+ * it), as a CSV load's report gives them (mg_csv_report.unused). MG_STATUS_NOMEM. */
+mg_status mg_model_info_set_drop(mg_model_info *info, size_t n, const char *const *columns,
+                                 mg_err *err);
 /* Adds a metric, or replaces the value of the one with that name. MG_STATUS_NOMEM. */
 mg_status mg_model_info_set_metric(mg_model_info *info, const char *name, double value,
                                    mg_err *err);
@@ -1631,6 +1768,59 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
 /* 1 when this build reads and writes model files (it has jansson), else 0: a program can
  * check before hours of training that it will be able to save the result. */
 int mg_model_files_available(void);
+
+/* PREDICTING WITH A SAVED MODEL: after mg_model_load, make a predictor and run it on each
+ * raw row. It is THE call after mg_model_load: a model file keeps how its training saw the
+ * data (the features' standardisation, a regression target's scale, the class labels,
+ * the loss), and the predictor applies all of it, whereas mg_mlp_predict runs the bare
+ * network on inputs that must already be standardised and gives raw outputs.
+ *
+ *     mg_model_info info;
+ *     mg_mlp *m = mg_model_load("iris.safetensors", ctx, &info, &err);
+ *     mg_predictor *p = mg_predictor_new(ctx, m, &info, &err);
+ *     double row[4] = {5.1, 3.5, 1.4, 0.2};     // raw, in the order of info.feature_names
+ *     mg_prediction r;
+ *     mg_predictor_run(p, row, &r, &err);
+ *     printf("%s %.3f\n", r.label, r.proba[r.cls]); // "setosa 0.999"
+ *
+ * A classifier's prediction is the class of its largest output (one output: class 1 when
+ * it is > 0), with the probabilities its loss implies: the softmax of the outputs for ce,
+ * sigmoid(output) for class 1 and its complement for class 0 for bce (also when the file
+ * does not say its loss); a hinge model's outputs are scores with no probabilities. A
+ * regressor's prediction is its output times the target scale's std plus its mean: in
+ * the target's own units. */
+typedef struct mg_prediction {
+    size_t cls;             /* classifier: the predicted class, 0 .. nclasses-1 */
+    const char *label;      /* classifier: its label as in the training data; NULL else */
+    size_t nproba;          /* nclasses when the loss gives probabilities, else 0 */
+    const double *proba;    /* [nproba] each class's probability, summing to 1 */
+    double value;           /* regressor: outputs[0]; classifier: NaN */
+    size_t nout;
+    const double *outputs;  /* [nout] regressor: every output in the target's units;
+                               classifier: the network's raw outputs (logits or scores) */
+} mg_prediction;
+
+typedef struct mg_predictor mg_predictor;
+
+/* A predictor for mlp (its parameters on ctx) with info (the model file's, or NULL for a
+ * bare network: no standardisation, outputs as they are), both borrowed: keep them alive
+ * while it is used. NULL: MG_STATUS_INVALID when info does not fit mlp (a standardisation
+ * of another width, outputs that do not match the classes, a target scale of a
+ * classifier), MG_STATUS_NOMEM. Not thread-safe; one per thread (a context is not either). */
+mg_predictor *mg_predictor_new(mg_ctx *ctx, const mg_mlp *mlp, const mg_model_info *info,
+                               mg_err *err);
+/* Safe to call on NULL. */
+void mg_predictor_free(mg_predictor *p);
+/* Predicts from x[mlp->nin], one raw row in the model's feature order (info->feature_names
+ * when it has them; mg_csv_options_for_model lays out a CSV file's rows so). The tape is
+ * left as it was. *pred's arrays and label stay valid until the next call on p and its
+ * free. MG_STATUS_NUMERIC when an output is not finite (pred is still filled),
+ * MG_STATUS_NOMEM. */
+mg_status mg_predictor_run(mg_predictor *p, const double *x, mg_prediction *pred, mg_err *err);
+/* The same reading of outputs[nout] that a caller got from the network itself (from
+ * mg_mlp_predict_rows over many standardised rows, say): fills pred as mg_predictor_run
+ * does. */
+void mg_predictor_decode(mg_predictor *p, const double *outputs, mg_prediction *pred);
 
 /* 14e. Writing a file: complete or not at all. Every file the library writes (model
  * files and checkpoints, graph drawings, plots) and the command's own files go through

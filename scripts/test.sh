@@ -53,18 +53,15 @@ if ! "$root/scripts/valgrind.sh" "$root/build-test"; then status=1; fi
 echo "==== fuzz (short run)"
 if ! "$root/scripts/fuzz.sh" 12; then status=1; fi
 
-# The installed library, header and pkg-config file are enough to build a program.
+# The installed library, header, micrograd.pc and CMake package are enough to build a
+# program: examples/predict.c against a fresh, moved prefix, with pkg-config alone and with
+# find_package(micrograd), predicting what the installed command predicts.
 echo "==== install check"
-prefix=$(mktemp -d)
-if cmake --install "$root/build-test" --prefix "$prefix" >/dev/null \
-   && PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig" \
-      sh -c 'cc -std=c11 -o "$1/readme_expr" "$2" $(pkg-config --define-variable=prefix="$1" --cflags --libs micrograd) -Wl,-rpath,"$1/lib"' _ "$prefix" "$root/examples/readme_expr.c" \
-   && [ "$("$prefix/readme_expr" | head -1)" = "24.7041" ]; then
+if "$root/scripts/install_check.sh" "$root/build-test"; then
   echo "==== install check passed"
 else
   echo "==== install check FAILED"; status=1
 fi
-rm -rf "$prefix"
 
 # The command built without the playground says so and how to get it (exit 1): a sysroot
 # that does not exist hides wasi-libc, as on a machine without the toolchain.

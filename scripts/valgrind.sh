@@ -95,6 +95,12 @@ y = (x * 2).relu() + x**2' --dot g.png --json
   run bad-model sh -c "! \"\$@\"" _ "$m" predict --model "$csv" --data "$csv"
   [ -f "$dir/playground/micrograd-playground.html" ] && run playground "$m" playground --out page.html
   [ -x "$dir/tests/pg_native" ] && run pg-native "$dir/tests/pg_native" layers=4,4 val=0.3 5,20
+  tables="$root/tests/data/tables"
+  run train-table "$m" train --data "$tables/wine_id.csv" --drop id --epochs 2 --save wine.safetensors
+  run predict-keep "$m" predict --model wine.safetensors --data "$tables/wine_european.csv" --keep alcohol,hue --out w.csv
+  run train-regress "$m" train --data "$tables/houses.csv" --epochs 2 --val 0.2 --save houses.safetensors --json
+  run info-json "$m" info --model houses.safetensors --json
+  run train-json-error sh -c "! \"\$@\"" _ "$m" train --data "$tables/houses.csv" --loss ce --json
 })
 
 bad=0

@@ -297,8 +297,15 @@ static const bad_case bad_cases[] = {
     {"a,b,c\n1,2\0,x\n", 13, MG_STATUS_FORMAT, "t.csv:2:4: NUL byte (not a text file?)"},
     {"a\n1\n2\n", 0, MG_STATUS_FORMAT,
      "t.csv:1:1: one column only: need feature columns and a target (is the delimiter right?)"},
-    {"a,b,c\n1,2,x\n\n3,4,y\n", 0, MG_STATUS_FORMAT,
-     "t.csv:3:1: empty line in the middle of the data"},
+    {"a,b,c\n1,2,x,\n3,4,y,5\n", 0, MG_STATUS_FORMAT,
+     "t.csv:3:7: a value in the last column, empty on the first lines (taken as a delimiter "
+     "ending each line)"},
+    {"a;b;c\n1.5;2,5;x\n3.5;4;y\n", 0, MG_STATUS_FORMAT,
+     "t.csv:2:5: column 'b': not a number '2,5' (a decimal comma, but the decimal mark is '.'; "
+     "read it with decimal ',')"},
+    {"a;b;c\n1,5;2.5;x\n3,5;4;y\n", 0, MG_STATUS_FORMAT,
+     "t.csv:2:5: column 'b': not a number '2.5' (a decimal point, but the decimal mark is ','; "
+     "read it with decimal '.')"},
 };
 
 static void test_bad_inputs(void **state) {
@@ -470,6 +477,229 @@ static void test_random_inputs(void **state) {
     }
 }
 
+/* ==== tables as people export them (tests/data/tables/, made by make_tables.py) ========= */
+
+#define TABLES MG_SOURCE_DIR "/tests/data/tables/"
+
+/* What loading one exported table must give: the rule it shows, and what the report and
+ * the dataset say. */
+typedef struct table_case {
+    const char *file, *rule;
+    size_t n, nfeat, nclasses;
+    char delimiter, decimal;
+    int header, numbered, trailing, index_dropped;
+    size_t blank_lines;
+    const char *unused;   /* the unused columns joined by '|', "" for none */
+    const char *suspects; /* the suspects as "column:distinct:named" joined by '|' */
+    const char *feature0, *class0;
+    double x00, x01;      /* row 0's first two features */
+} table_case;
+
+static const table_case table_cases[] = {
+    {"iris_index.csv", "a pandas index (empty header cell, 0..n-1) is left out", 150, 4, 3,
+     ',', '.', 1, 0, 0, 1, 0, "", "", "sepal length (cm)", "setosa", 5.1, 3.5},
+    {"wine_id.csv", "an id column is kept, and reported as a suspect (CRLF)", 178, 14, 3, ',',
+     '.', 1, 0, 0, 0, 0, "", "id:1:1", "id", "class_0", 1, 14.23},
+    {"wine_european.csv", "';' and decimal commas are detected", 178, 13, 3, ';', ',', 1, 0, 0,
+     0, 0, "", "", "alcohol", "class_0", 14.23, 1.71},
+    {"digits_numbered.csv", "a header 0,1,...,63,label over string labels", 120, 64, 10, ',',
+     '.', 1, 1, 0, 0, 0, "", "", "0", "eight", 0, 0},
+    {"cancer_bom.csv", "a UTF-8 byte order mark, CRLF, names with spaces", 80, 30, 2, ',', '.',
+     1, 0, 0, 0, 0, "", "", "mean radius", "benign", 17.99, 10.38},
+    {"iris_trailing.csv", "a delimiter ending every line, blank lines in the data", 30, 4, 3,
+     ',', '.', 1, 0, 1, 0, 2, "", "", "sepal length (cm)", "setosa", 5.1, 3.5},
+    {"houses.csv", "prices: a regression", 200, 4, 0, ',', '.', 1, 0, 0, 0, 0, "", "", "sqft",
+     NULL, 968, 1},
+    {"diabetes.csv", "scikit-learn's unscaled diabetes table: a regression", 442, 10, 0, ',',
+     '.', 1, 0, 0, 0, 0, "", "", "age", NULL, 59, 2},
+};
+
+static void join_report(const mg_csv_report *r, char *unused, char *suspects, size_t size) {
+    unused[0] = suspects[0] = '\0';
+    for (size_t k = 0; k < r->nunused; k++)
+        snprintf(unused + strlen(unused), size - strlen(unused), "%s%s", k ? "|" : "", r->unused[k]);
+    for (size_t k = 0; k < r->nsuspects; k++)
+        snprintf(suspects + strlen(suspects), size - strlen(suspects), "%s%s:%d:%d", k ? "|" : "",
+                 r->suspects[k].column, r->suspects[k].distinct, r->suspects[k].named);
+}
+
+static void test_exported_tables(void **state) {
+    (void)state;
+    for (size_t k = 0; k < sizeof table_cases / sizeof *table_cases; k++) {
+        const table_case *c = &table_cases[k];
+        char path[512], unused[256], suspects[256];
+        snprintf(path, sizeof path, TABLES "%s", c->file);
+        mg_csv_report rep;
+        mg_csv_options opt;
+        mg_csv_options_init(&opt);
+        opt.report = &rep;
+        mg_err err = {0};
+        mg_dataset *d = mg_csv_load(path, &opt, &err);
+        if (!d) fail_msg("%s (%s): %s", c->file, c->rule, err.msg);
+        join_report(&rep, unused, suspects, sizeof unused);
+        if (d->n != c->n || d->nfeat != c->nfeat || d->nclasses != c->nclasses ||
+            rep.delimiter != c->delimiter || rep.decimal != c->decimal ||
+            rep.header != c->header || rep.numbered_header != c->numbered ||
+            rep.trailing_delimiter != c->trailing || rep.index_dropped != c->index_dropped ||
+            rep.blank_lines != c->blank_lines || strcmp(unused, c->unused) ||
+            strcmp(suspects, c->suspects))
+            fail_msg("%s (%s): n %zu nfeat %zu classes %zu delim '%c' decimal '%c' header %d "
+                     "numbered %d trailing %d index %d blank %zu unused '%s' suspects '%s'",
+                     c->file, c->rule, d->n, d->nfeat, d->nclasses, rep.delimiter, rep.decimal,
+                     rep.header, rep.numbered_header, rep.trailing_delimiter, rep.index_dropped,
+                     rep.blank_lines, unused, suspects);
+        assert_string_equal(d->feature_names[0], c->feature0);
+        if (c->class0) assert_string_equal(d->class_names[0], c->class0);
+        ASSERT_NEAR(d->x[0], c->x00, 0);
+        ASSERT_NEAR(d->x[1], c->x01, 0);
+        mg_csv_report_free(&rep);
+        mg_dataset_free(d);
+    }
+}
+
+/* One rule, one small file: what the report and the dataset say. */
+typedef struct rule_case {
+    const char *rule, *text;
+    const char *drop, *select, *keep, *target; /* drop/select/keep: one column each, or NULL */
+    char decimal;
+    mg_csv_header header;
+    size_t n, nfeat;
+    double x0;           /* row 0's first feature */
+    const char *unused;  /* joined by '|' */
+    size_t blank_lines;
+    int index_dropped;
+    const char *kept0;   /* row 0's kept cell */
+} rule_case;
+
+static const rule_case rule_cases[] = {
+    {"drop by name", "id,a,b,y\n7,1,2,u\n9,3,4,v\n", "id", NULL, NULL, NULL, 0, 0, 2, 2, 1, "id", 0,
+     0, NULL},
+    {"drop by number", "7,1,2,u\n9,3,4,v\n", "0", NULL, NULL, NULL, 0, 0, 2, 2, 1, "0", 0, 0, NULL},
+    {"select one feature", "a,b,c,y\n1,2,3,u\n4,5,6,v\n", NULL, "c", NULL, NULL, 0, 0, 2, 1, 3,
+     "a|b", 0, 0, NULL},
+    {"keep an id and drop it", "id,a,y\nr1,1,u\nr2,2,v\n", "id", NULL, "id", NULL, 0, 0, 2, 1, 1,
+     "id", 0, 0, "r1"},
+    {"an index not 0..n-1 but distinct stays out", ",a,y\n5,1,u\n2,2,v\n9,3,u\n", NULL, NULL, NULL,
+     NULL, 0, 0, 3, 1, 1, "", 0, 1, NULL},
+    {"a nameless column with repeats is a feature", ",a,y\n5,1,u\n5,2,v\n", NULL, NULL, NULL, NULL,
+     0, 0, 2, 2, 5, "", 0, 0, NULL},
+    {"an index and one feature", ",y\n0,u\n1,v\n", NULL, NULL, NULL, NULL, 0, 0, 2, 1, 0, "", 0, 0,
+     NULL},
+    {"blank and empty-cell lines are skipped", "a,b,y\n\n1,2,u\n,,\n\n3,4,v\n\n", NULL, NULL, NULL,
+     NULL, 0, 0, 2, 2, 1, "", 3, 0, NULL},
+    {"decimal commas forced with a tab", "a\tb\ty\n1,5\t2\tu\n3\t4,25\tv\n", NULL, NULL, NULL, NULL,
+     ',', 0, 2, 2, 1.5, "", 0, 0, NULL},
+    {"a decimal point forced on ';'", "a;b;y\n1.5;2;u\n3;4;v\n", NULL, NULL, NULL, NULL, '.', 0, 2,
+     2, 1.5, "", 0, 0, NULL},
+    {"a regression target with decimal commas", "a;y\n1;17,99\n2;3,5\n", NULL, NULL, NULL, NULL, 0,
+     0, 2, 1, 1, "", 0, 0, NULL},
+    {"rows ending with a delimiter, the header not", "a,b,y\n1,2,u,\n3,4,v,\n", NULL, NULL, NULL,
+     NULL, 0, 0, 2, 2, 1, "", 0, 0, NULL},
+    {"0,1 and a name over string labels", "0,1,label\n5,6,cat\n7,8,dog\n", NULL, NULL, NULL, NULL, 0,
+     0, 2, 2, 5, "", 0, 0, NULL},
+    {"0,1 and a name forced to be data", "0,1,lab\n5,6,cat\n7,8,dog\n", NULL, NULL, NULL, NULL, 0,
+     MG_CSV_HEADER_NO, 3, 2, 0, "", 0, 0, NULL},
+    {"an index with 0..k-1 and a name", ",0,1,label\n0,5,6,cat\n1,7,8,dog\n", NULL, NULL, NULL, NULL,
+     0, 0, 2, 2, 5, "", 0, 1, NULL},
+};
+
+static void test_rules(void **state) {
+    (void)state;
+    for (size_t k = 0; k < sizeof rule_cases / sizeof *rule_cases; k++) {
+        const rule_case *c = &rule_cases[k];
+        mg_csv_report rep;
+        mg_csv_options opt;
+        mg_csv_options_init(&opt);
+        opt.report = &rep;
+        opt.decimal = c->decimal;
+        opt.header = c->header;
+        opt.target = c->target;
+        opt.drop = c->drop ? &c->drop : NULL, opt.ndrop = c->drop != NULL;
+        opt.select = c->select ? &c->select : NULL, opt.nselect = c->select != NULL;
+        opt.keep = c->keep ? &c->keep : NULL, opt.nkeep = c->keep != NULL;
+        mg_err err = {0};
+        mg_dataset *d = mg_csv_parse(c->text, strlen(c->text), "t.csv", &opt, &err);
+        if (!d) fail_msg("%s: %s", c->rule, err.msg);
+        char unused[256], suspects[256];
+        join_report(&rep, unused, suspects, sizeof unused);
+        if (d->n != c->n || d->nfeat != c->nfeat || d->x[0] != c->x0 || strcmp(unused, c->unused) ||
+            rep.blank_lines != c->blank_lines || rep.index_dropped != c->index_dropped ||
+            (c->kept0 && (rep.nkept != d->n || strcmp(rep.kept[0], c->kept0))))
+            fail_msg("%s: n %zu nfeat %zu x0 %g unused '%s' blank %zu index %d", c->rule, d->n,
+                     d->nfeat, d->x[0], unused, rep.blank_lines, rep.index_dropped);
+        mg_csv_report_free(&rep);
+        mg_dataset_free(d);
+    }
+}
+
+/* Columns named that the file lacks, or that cannot be dropped or selected. */
+static void test_column_errors(void **state) {
+    (void)state;
+    static const struct {
+        const char *drop, *select, *keep;
+        const char *msg;
+    } cases[] = {
+        {"nope", NULL, NULL, "t.csv: no column 'nope' to drop (3 columns; give a header name or a "
+                             "0-based number)"},
+        {"y", NULL, NULL, "t.csv: column 'y' is the target: it cannot be dropped"},
+        {NULL, "y", NULL, "t.csv: feature column 'y' is the target"},
+        {"a", "a", NULL, "t.csv: feature column 'a' is also dropped"},
+        {NULL, "7", NULL, "t.csv: no column '7' to use as a feature (3 columns; give a header name "
+                          "or a 0-based number)"},
+        {NULL, NULL, "id", "t.csv: no column 'id' to keep (3 columns; give a header name or a "
+                           "0-based number)"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        mg_csv_options opt;
+        mg_csv_options_init(&opt);
+        opt.drop = cases[k].drop ? &cases[k].drop : NULL, opt.ndrop = cases[k].drop != NULL;
+        opt.select = cases[k].select ? &cases[k].select : NULL, opt.nselect = cases[k].select != NULL;
+        opt.keep = cases[k].keep ? &cases[k].keep : NULL, opt.nkeep = cases[k].keep != NULL;
+        mg_err err = {0};
+        assert_null(mg_csv_parse("a,b,y\n1,2,u\n3,4,v\n", 18, "t.csv", &opt, &err));
+        assert_int_equal(err.status, MG_STATUS_INVALID);
+        assert_string_equal(err.msg, cases[k].msg);
+    }
+    const char *both[2] = {"a", "b"};
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    opt.drop = both, opt.ndrop = 2;
+    mg_err err = {0};
+    assert_null(mg_csv_parse("a,b,y\n1,2,u\n3,4,v\n", 18, "t.csv", &opt, &err));
+    assert_string_equal(err.msg, "t.csv: no feature columns left (all dropped)");
+    opt.ndrop = 0;
+    opt.decimal = ',';
+    opt.delimiter = ',';
+    assert_null(mg_csv_parse("a,b\n1,2\n", 8, "t.csv", &opt, &err));
+    assert_string_equal(err.msg, "t.csv: decimal commas need another delimiter (';' or tab)");
+}
+
+/* A model's dropped columns are left out of its rows: by name, or by number without a
+ * header, so the rest match by position. */
+static void test_model_drop(void **state) {
+    (void)state;
+    const char *feats[] = {"a", "b"}, *by_name[] = {"id"}, *by_number[] = {"0"};
+    mg_csv_options opt;
+    mg_csv_options_init(&opt);
+    opt.nfeat = 2;
+    opt.feature_names = feats;
+    opt.drop = by_name, opt.ndrop = 1;
+    mg_dataset *d = parse("id,b,a\n7,2,1\n", &opt);
+    expect_x(d, 1, 2, (const double[]){1, 2});
+    mg_dataset_free(d);
+    opt.feature_names = NULL;
+    opt.drop = by_number;
+    d = parse("7,1,2\n8,3,4\n", &opt);
+    expect_x(d, 2, 2, (const double[]){1, 2, 3, 4});
+    assert_null(d->y);
+    mg_dataset_free(d);
+    /* The file must have the training file's layout: column 0 is the one left out. */
+    mg_err err = {0};
+    assert_null(mg_csv_parse("1,2\n3,4\n", 8, "t.csv", &opt, &err));
+    assert_string_equal(err.msg, "t.csv:1:1: 1 columns, but the model takes 2 features (2 "
+                                 "columns, or 3 with the target)");
+}
+
 static int teardown_all(void **state) {
     (void)state;
     tu_cleanup();
@@ -494,6 +724,10 @@ int main(void) {
         cmocka_unit_test(test_widest_file),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_random_inputs),
+        cmocka_unit_test(test_exported_tables),
+        cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_column_errors),
+        cmocka_unit_test(test_model_drop),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
 }

@@ -68,6 +68,58 @@ static mg_mlp *load_ok(const char *path, mg_ctx *ctx, mg_model_info *info) {
     return m;
 }
 
+/* A regression's target scale and the training file's unused columns come back; the
+ * file says version 2 only when it has a target scale (a version-1 reader keeps reading
+ * the others); metrics are written in their shortest exact form. */
+static void test_target_scale_and_drop(void **state) {
+    (void)state;
+    NEEDS_JANSSON();
+    mg_ctx *ctx = mg_ctx_new(), *ctx2 = mg_ctx_new();
+    mg_err err = {0};
+    const size_t sizes[] = {1};
+    mg_mlp *m = mg_mlp_new(ctx, 2, 1, sizes, NULL, MG_INIT_UNIFORM, NULL, &err);
+    mg_model_info info, got;
+    mg_model_info_init(&info);
+    double mean = 300000, sd = 37500.25;
+    mg_standardizer t = {1, &mean, &sd};
+    const char *drop[] = {"id", ""};
+    assert_int_equal(mg_model_info_set_target_scale(&info, &t, &err), 0);
+    assert_int_equal(mg_model_info_set_drop(&info, 2, drop, &err), 0);
+    assert_int_equal(mg_model_info_set_metric(&info, "test_rmse", 0.1, &err), 0);
+    assert_int_equal(mg_model_info_set_metric(&info, "test_mae", 1.0 / 3.0, &err), 0);
+    const char *path = tu_path("scaled.safetensors");
+    save_ok(path, ctx, m, &info);
+    char *text = tu_read_file(path, NULL);
+    assert_non_null(strstr(text + 8, "\"format_version\":\"2\""));
+    assert_non_null(strstr(text + 8, "{\\\"test_rmse\\\":0.1,\\\"test_mae\\\":0.3333333333333333}"));
+    free(text);
+    mg_mlp *m2 = load_ok(path, ctx2, &got);
+    assert_int_equal(got.target_scale.nfeat, 1);
+    assert_true(got.target_scale.mean[0] == mean && got.target_scale.std[0] == sd);
+    assert_int_equal(got.ndrop, 2);
+    assert_string_equal(got.drop[0], "id");
+    assert_string_equal(got.drop[1], "");
+    mg_mlp_free(m2);
+    mg_model_info_free(&got);
+    /* Without a target scale: version 1. A classifier cannot have one. */
+    mg_standardizer_free(&info.target_scale);
+    save_ok(path, ctx, m, &info);
+    text = tu_read_file(path, NULL);
+    assert_non_null(strstr(text + 8, "\"format_version\":\"1\""));
+    free(text);
+    assert_int_equal(mg_model_info_set_target_scale(&info, &t, &err), 0);
+    info.nclasses = 2;
+    info.class_names = (char *[]){"a", "b"};
+    assert_int_equal(mg_model_save(path, ctx, m, &info, &err), MG_STATUS_INVALID);
+    assert_non_null(strstr(err.msg, "a target scale is for a regressor, one per output"));
+    info.nclasses = 0;
+    info.class_names = NULL;
+    mg_model_info_free(&info);
+    mg_mlp_free(m);
+    mg_ctx_free(ctx);
+    mg_ctx_free(ctx2);
+}
+
 /* ==== round trip =========================================================================== */
 
 static void test_round_trip(void **state) {
@@ -290,9 +342,10 @@ typedef struct bad_st {
 
 static const bad_st bad_files[] = {
     {"{" META_OK "," WEIGHT_OK "," BIAS_OK "}", 4000, 3, 2, MG_STATUS_FORMAT,
-     "header length 4000 is past the end of the file (%zu bytes)"},
-    {"{" META_OK "," WEIGHT_OK "," BIAS_OK "}", 0, 3, 2, MG_STATUS_FORMAT, "header length 0 is not plausible"},
-    {"[1]     ", -1, 3, 2, MG_STATUS_FORMAT, "the header is not a JSON object"},
+     "cut short: its header needs 4000 bytes after the 8-byte length; the file has %zu bytes"},
+    {"{" META_OK "," WEIGHT_OK "," BIAS_OK "}", 0, 3, 2, MG_STATUS_FORMAT,
+     "not a micrograd model file (its safetensors header length 0 is not plausible)"},
+    {"[1]     ", -1, 3, 2, MG_STATUS_FORMAT, "not a micrograd model file (no safetensors header)"},
     {"{\"a\":", -1, 3, 2, MG_STATUS_FORMAT,
      "bad JSON in the header at byte 13: *"},
     {"{" META_OK "," WEIGHT_OK "," BIAS_OK ",\"layers.0.bias\":{}}", -1, 3, 2, MG_STATUS_FORMAT,
@@ -325,8 +378,8 @@ static const bad_st bad_files[] = {
      "tensor 'layers.0.weight' holds nan at entry 1"},
     {"{" WEIGHT_OK "," BIAS_OK "}", -1, 3, 2, MG_STATUS_FORMAT,
      "no 'format' in the metadata (not a micrograd model?)"},
-    {"{\"__metadata__\":{\"format\":\"micrograd-mlp\",\"format_version\":\"2\"}," WEIGHT_OK "," BIAS_OK "}",
-     -1, 3, 2, MG_STATUS_FORMAT, "format version '2'; this build reads version 1"},
+    {"{\"__metadata__\":{\"format\":\"micrograd-mlp\",\"format_version\":\"3\"}," WEIGHT_OK "," BIAS_OK "}",
+     -1, 3, 2, MG_STATUS_FORMAT, "format version '3'; this build reads versions 1 and 2"},
     {"{\"__metadata__\":{\"format\":\"micrograd-mlp\",\"format_version\":\"1\",\"nin\":2}," WEIGHT_OK
      "," BIAS_OK "}", -1, 3, 2, MG_STATUS_FORMAT, "metadata 'nin' is not a string"},
     {"{\"__metadata__\":{\"format\":\"micrograd-mlp\",\"format_version\":\"1\",\"nin\":\"-2\"}," WEIGHT_OK
@@ -355,7 +408,25 @@ static const bad_st bad_files[] = {
      ",\"standardize.mean\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[24,40]},"
      "\"standardize.std\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[40,56]}}",
      -1, 7, 2, MG_STATUS_FORMAT, "tensor 'standardize.std' holds 0 at entry 1 (must be > 0)"},
+    {"{" META_OK "," WEIGHT_OK "," BIAS_OK
+     ",\"target.mean\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[24,32]},"
+     "\"target.std\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[32,40]}}",
+     -1, 5, 2, MG_STATUS_FORMAT, "tensor 'target.std' holds 0 at entry 0 (must be > 0)"},
+    {"{" META_OK "," WEIGHT_OK "," BIAS_OK
+     ",\"target.mean\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[24,40]},"
+     "\"target.std\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[40,56]}}",
+     -1, 7, 2, MG_STATUS_FORMAT, "tensor 'target.mean' has shape [2]; the architecture needs [1]"},
+    {"{\"__metadata__\":{\"format\":\"micrograd-mlp\",\"format_version\":\"1\",\"nin\":\"2\","
+     "\"sizes\":\"[1]\",\"activations\":\"[\\\"linear\\\"]\",\"task\":\"regression\","
+     "\"drop\":\"\\\"id\\\"\"}," WEIGHT_OK "," BIAS_OK "}",
+     -1, 3, 2, MG_STATUS_FORMAT, "metadata 'drop' is not a JSON list"},
 };
+
+#define CLASSIFIER_WITH_TARGET "{\"__metadata__\":{\"format\":\"micrograd-mlp\",\"format_version\":\"2\",\"nin\":\"2\"," \
+     "\"sizes\":\"[1]\",\"activations\":\"[\\\"linear\\\"]\",\"task\":\"classification\"," \
+     "\"classes\":\"[\\\"a\\\",\\\"b\\\"]\"}," WEIGHT_OK "," BIAS_OK \
+     ",\"target.mean\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[24,32]}," \
+     "\"target.std\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[32,40]}}"
 
 static void test_bad_files(void **state) {
     (void)state;
@@ -383,10 +454,18 @@ static void test_bad_files(void **state) {
         assert_int_equal(info.nclasses + info.nmetrics + info.nsettings, 0);
     }
     mg_err err = {0};
+    /* A classifier cannot have a target scale (its own values: a std of 10). */
+    write_st(path, CLASSIFIER_WITH_TARGET, -1, (const double[]){1, 2, 0.5, 100, 10}, 5);
+    assert_null(mg_model_load(path, ctx, NULL, &err));
+    assert_non_null(strstr(err.msg, ": a classifier with a target scale (target.mean, target.std)"));
     tu_write_file(path, "\x10\0\0", 3);
     assert_null(mg_model_load(path, ctx, NULL, &err));
     char want[1200];
-    snprintf(want, sizeof want, "%s: 3 bytes: too short for a safetensors file (8-byte header length)", path);
+    snprintf(want, sizeof want, "%s: not a micrograd model file (no safetensors header)", path);
+    assert_string_equal(err.msg, want);
+    /* Text is not a model, whatever its first 8 bytes would make as a length. */
+    tu_write_file(path, "sepal_length,sepal_width,species\n5.1,3.5,setosa\n", (size_t)-1);
+    assert_null(mg_model_load(path, ctx, NULL, &err));
     assert_string_equal(err.msg, want);
     assert_null(mg_model_load(tu_path("absent.safetensors"), ctx, NULL, &err));
     assert_int_equal(err.status, MG_STATUS_IO);
@@ -687,6 +766,7 @@ static void test_devices_refused(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_target_scale_and_drop),
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_hand_made),
         cmocka_unit_test(test_bad_files),

@@ -303,6 +303,21 @@ static int record(void *user, const mg_train_progress *p) {
     return s->stop_after && s->calls == s->stop_after;
 }
 
+/* The defaults are `micrograd train`'s (the command starts from them). */
+static void test_train_defaults(void **state) {
+    (void)state;
+    mg_train_config cfg;
+    mg_train_config_init(&cfg);
+    assert_int_equal(cfg.optim.kind, MG_OPTIM_ADAMW);
+    assert_true(cfg.optim.lr == MG_TRAIN_DEFAULT_LR && MG_TRAIN_DEFAULT_LR == 0.01);
+    assert_true(cfg.optim.weight_decay == 0.01);
+    assert_int_equal(cfg.epochs, MG_TRAIN_DEFAULT_EPOCHS);
+    assert_int_equal(cfg.batch_size, MG_TRAIN_DEFAULT_BATCH);
+    assert_int_equal(cfg.steps, 0);
+    assert_int_equal(cfg.loss, MG_LOSS_KIND_MSE);
+    assert_int_equal(cfg.shuffle, 1);
+}
+
 static void test_train_minibatch_epochs(void **state) {
     mg_ctx *ctx = *state;
     mg_dataset *d = line_data();
@@ -341,6 +356,8 @@ static void test_train_converges_no_growth(void **state) {
     mg_mlp *m = linear_model(ctx, 1);
     mg_train_config cfg;
     mg_train_config_init(&cfg);
+    mg_optim_config_init(&cfg.optim, MG_OPTIM_SGD); /* full-batch gradient descent */
+    cfg.batch_size = 0;
     cfg.steps = 2000;
     cfg.optim.lr = 0.5;
     seen s = {.ctx = ctx};
@@ -391,6 +408,7 @@ static void test_train_nonfinite(void **state) {
     mg_mlp *m = linear_model(ctx, 1);
     mg_train_config cfg;
     mg_train_config_init(&cfg);
+    mg_optim_config_init(&cfg.optim, MG_OPTIM_SGD);
     cfg.steps = 1000;
     cfg.optim.lr = 100.0;
     mg_train_result res;
@@ -420,6 +438,7 @@ static void test_train_out_of_memory(void **state) {
     mg_train_config_init(&cfg);
     cfg.loss = MG_LOSS_KIND_HINGE;
     cfg.steps = 3;
+    cfg.batch_size = 0;
     cfg.eager = 1; /* 400 samples' graphs at once do not fit */
     mg_train_result res;
     mg_err err;
@@ -530,7 +549,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_neuron, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_gradcheck_tanh_mse, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_gradcheck_relu_ce, tu_ctx_setup, tu_ctx_teardown),
-        cmocka_unit_test_setup_teardown(test_train_minibatch_epochs, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_train_defaults, tu_ctx_setup, tu_ctx_teardown),
+cmocka_unit_test_setup_teardown(test_train_minibatch_epochs, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_train_converges_no_growth, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_train_val_and_stop, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_train_nonfinite, tu_ctx_setup, tu_ctx_teardown),

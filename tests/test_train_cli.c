@@ -312,7 +312,7 @@ static void test_usage_errors(void **state) {
         {{"--data", "moons", "--act", "linear"}, 2, "--act must be relu, tanh or sigmoid, got 'linear'"},
         {{"--data", "moons", "--loss", "l1"}, 2, "--loss must be ce, bce, hinge or mse, got 'l1'"},
         {{"--data", "moons", "--optimizer", "adam"}, 2, "--optimizer must be sgd, momentum or adamw"},
-        {{"--data", "moons", "--lr-decay", "cosine"}, 2, "--lr-decay must be none, linear or linear:F"},
+        {{"--data", "moons", "--lr-decay", "cosine"}, 2, "--lr-decay must be auto, none, linear or linear:F"},
         {{"--data", "moons", "--momentum", "0.5"}, 2, "--momentum is for --optimizer momentum"},
         {{"--data", "moons", "--seed", "-1"}, 2, "--seed expects a whole number"},
         {{"--data", "moons", "--threads", "-2"}, 2, "--threads must be between 0 and"},

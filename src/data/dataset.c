@@ -86,6 +86,31 @@ mg_dataset *mg_dataset_slice(const mg_dataset *d, size_t start, size_t count, mg
     return s;
 }
 
+mg_dataset *mg_dataset_from_arrays(size_t n, size_t nfeat, const double *x, const double *y,
+                                   size_t nclasses, const char *const *class_names,
+                                   const char *const *feature_names, mg_err *err) {
+    MG_ASSERT(x || !n, "x is NULL");
+    for (size_t i = 0; y && nclasses && i < n; i++)
+        if (!(y[i] >= 0.0 && y[i] < (double)nclasses && y[i] == floor(y[i]))) {
+            mg_err_set(err, MG_STATUS_INVALID, "row %zu: target %g is not a class 0 .. %zu", i,
+                       y[i], nclasses - 1);
+            return NULL;
+        }
+    mg_dataset *d = mg_dataset_new(n, nfeat, nclasses, err);
+    if (!d) return NULL;
+    if (n) memcpy(d->x, x, n * nfeat * sizeof *d->x);
+    if (n && y) memcpy(d->y, y, n * sizeof *d->y);
+    int ok = 1;
+    d->class_names = nclasses ? copy_names((char *const *)class_names, nclasses, &ok) : NULL;
+    d->feature_names = copy_names((char *const *)feature_names, nfeat, &ok);
+    if (!ok) {
+        mg_dataset_free(d);
+        mg_err_set(err, MG_STATUS_NOMEM, "out of memory copying a dataset's names");
+        return NULL;
+    }
+    return d;
+}
+
 /* ==== shuffling, splits, counts ========================================================== */
 
 static void swap_rows(void *user, size_t i, size_t j) {

@@ -24,6 +24,32 @@ static mg_status alloc_arrays(mg_standardizer *s, size_t nfeat, mg_err *err) {
     return MG_STATUS_OK;
 }
 
+/* The mean and population std of n numbers `stride` apart. Two passes (mean, then squared
+ * deviations): one-pass formulas lose digits when the mean is large compared with the
+ * spread. A constant column gets std 1 and its value as the mean. */
+static void fit_column(const double *x, size_t n, size_t stride, double *mean, double *std) {
+    double sum = 0, lo = x[0], hi = x[0];
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        sum += v;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    if (lo == hi) {
+        *mean = lo;
+        *std = 1.0;
+        return;
+    }
+    double m = sum / (double)n, ss = 0;
+    for (size_t i = 0; i < n; i++) {
+        double dx = x[i * stride] - m;
+        ss += dx * dx;
+    }
+    double sd = sqrt(ss / (double)n);
+    *mean = m;
+    *std = sd > 0 && isfinite(sd) ? sd : 1.0;
+}
+
 mg_status mg_standardizer_fit(mg_standardizer *s, const mg_dataset *d, mg_err *err) {
     s->nfeat = 0;
     s->mean = s->std = NULL;
@@ -35,31 +61,32 @@ mg_status mg_standardizer_fit(mg_standardizer *s, const mg_dataset *d, mg_err *e
                               "cannot standardise: feature %zu of row %zu is not finite",
                               i % d->nfeat + 1, i / d->nfeat + 1);
     if (alloc_arrays(s, d->nfeat, err)) return MG_STATUS_NOMEM;
-    /* Two passes (mean, then squared deviations): one-pass formulas lose digits when the
-     * mean is large compared with the spread. */
-    for (size_t j = 0; j < d->nfeat; j++) {
-        double sum = 0, lo = d->x[j], hi = d->x[j];
-        for (size_t i = 0; i < d->n; i++) {
-            double x = d->x[i * d->nfeat + j];
-            sum += x;
-            lo = x < lo ? x : lo;
-            hi = x > hi ? x : hi;
-        }
-        if (lo == hi) {
-            s->mean[j] = lo;
-            s->std[j] = 1.0;
-            continue;
-        }
-        double mean = sum / (double)d->n, ss = 0;
-        for (size_t i = 0; i < d->n; i++) {
-            double dx = d->x[i * d->nfeat + j] - mean;
-            ss += dx * dx;
-        }
-        double sd = sqrt(ss / (double)d->n);
-        s->mean[j] = mean;
-        s->std[j] = sd > 0 && isfinite(sd) ? sd : 1.0;
-    }
+    for (size_t j = 0; j < d->nfeat; j++)
+        fit_column(d->x + j, d->n, d->nfeat, &s->mean[j], &s->std[j]);
     return MG_STATUS_OK;
+}
+
+mg_status mg_standardizer_fit_target(mg_standardizer *s, const mg_dataset *d, mg_err *err) {
+    s->nfeat = 0;
+    s->mean = s->std = NULL;
+    if (d->nclasses)
+        return mg_err_set(err, MG_STATUS_INVALID, "cannot standardise class labels (%zu classes)",
+                          d->nclasses);
+    if (!d->n || !d->y)
+        return mg_err_set(err, MG_STATUS_INVALID, "cannot standardise an empty target");
+    for (size_t i = 0; i < d->n; i++)
+        if (!isfinite(d->y[i]))
+            return mg_err_set(err, MG_STATUS_NUMERIC,
+                              "cannot standardise: the target of row %zu is not finite", i + 1);
+    if (alloc_arrays(s, 1, err)) return MG_STATUS_NOMEM;
+    fit_column(d->y, d->n, 1, &s->mean[0], &s->std[0]);
+    return MG_STATUS_OK;
+}
+
+void mg_standardizer_apply_target(const mg_standardizer *s, mg_dataset *d) {
+    if (!s->nfeat || !d->y) return;
+    MG_ASSERT(s->nfeat == 1 && !d->nclasses, "a target scale is one number pair, for a regression");
+    for (size_t i = 0; i < d->n; i++) d->y[i] = (d->y[i] - s->mean[0]) / s->std[0];
 }
 
 mg_status mg_standardizer_copy(mg_standardizer *dst, const mg_standardizer *src, mg_err *err) {

@@ -14,6 +14,8 @@ void mg_model_info_free(mg_model_info *info) {
     mg__files_strvfree(info->feature_names, info->nfeat);
     mg__free(info->target_name);
     mg_standardizer_free(&info->standardize);
+    mg_standardizer_free(&info->target_scale);
+    mg__files_strvfree(info->drop, info->ndrop);
     for (size_t i = 0; i < info->nmetrics; i++) mg__free(info->metrics[i].name);
     mg__free(info->metrics);
     for (size_t i = 0; i < info->nsettings; i++) {
@@ -68,6 +70,26 @@ mg_status mg_model_info_set_standardizer(mg_model_info *info, const mg_standardi
     if (mg_standardizer_copy(&copy, s, err)) return MG_STATUS_NOMEM;
     mg_standardizer_free(&info->standardize);
     info->standardize = copy;
+    return MG_STATUS_OK;
+}
+
+mg_status mg_model_info_set_target_scale(mg_model_info *info, const mg_standardizer *s,
+                                         mg_err *err) {
+    mg_standardizer copy;
+    if (mg_standardizer_copy(&copy, s, err)) return MG_STATUS_NOMEM;
+    mg_standardizer_free(&info->target_scale);
+    info->target_scale = copy;
+    return MG_STATUS_OK;
+}
+
+mg_status mg_model_info_set_drop(mg_model_info *info, size_t n, const char *const *columns,
+                                 mg_err *err) {
+    char **copy = NULL;
+    for (size_t k = 0; k < n; k++) MG_ASSERT(columns[k], "a NULL column name");
+    if (mg__files_strvdup(&copy, columns, n, err)) return MG_STATUS_NOMEM;
+    mg__files_strvfree(info->drop, info->ndrop);
+    info->drop = copy;
+    info->ndrop = copy ? n : 0;
     return MG_STATUS_OK;
 }
 

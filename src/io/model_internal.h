@@ -11,6 +11,9 @@
 
 #define FORMAT_NAME "micrograd-mlp"
 #define FORMAT_VERSION "1"
+/* Version 2 adds a regression's target scale (the tensors "target.mean" and "target.std");
+ * files without one are written as version 1, so older builds still read them. */
+#define FORMAT_VERSION_TARGET "2"
 /* safetensors' own readers refuse headers past 100 MB; so does this one. */
 #define MAX_HEADER ((uint64_t)100 << 20)
 
@@ -47,7 +50,7 @@ typedef struct tensor {
     size_t begin, end; /* byte offsets in the data section */
 } tensor;
 
-#define MAX_TENSORS (2 * MG_MLP_MAX_LAYERS + 5)
+#define MAX_TENSORS (2 * MG_MLP_MAX_LAYERS + 7)
 
 /* The arrays of a checkpoint's training state (on = 0: none). */
 typedef struct state_shape {
@@ -56,10 +59,10 @@ typedef struct state_shape {
 } state_shape;
 
 /* The tensors a model has, in file order: per layer weight then bias, then the
- * standardisation, then a checkpoint's optim.m, optim.v and train.order. Returns their
- * count (at most MAX_TENSORS). */
+ * standardisation, the target scale (of the last layer's width), then a checkpoint's
+ * optim.m, optim.v and train.order. Returns their count (at most MAX_TENSORS). */
 size_t mg__model_tensors(size_t nin, size_t nlayers, const size_t *sizes, int standardize,
-                         const state_shape *ss, tensor *t);
+                         int target_scale, const state_shape *ss, tensor *t);
 /* Whether a model of nout outputs can carry info's classes and loss: NULL, or why not. */
 const char *mg__model_head_problem(size_t nout, const mg_model_info *info);
 

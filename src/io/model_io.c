@@ -36,7 +36,7 @@ void mg__model_jfree(void *p) {
 }
 
 size_t mg__model_tensors(size_t nin, size_t nlayers, const size_t *sizes, int standardize,
-                         const state_shape *ss, tensor *t) {
+                         int target_scale, const state_shape *ss, tensor *t) {
     size_t k = 0, in = nin, off = 0;
     for (size_t l = 0; l < nlayers; l++) {
         snprintf(t[k].name, sizeof t[k].name, "layers.%zu.weight", l);
@@ -50,6 +50,13 @@ size_t mg__model_tensors(size_t nin, size_t nlayers, const size_t *sizes, int st
         snprintf(t[k].name, sizeof t[k].name, "standardize.mean");
         snprintf(t[k + 1].name, sizeof t[k + 1].name, "standardize.std");
         t[k].rows = t[k + 1].rows = nin;
+        t[k].cols = t[k + 1].cols = 0;
+        k += 2;
+    }
+    if (target_scale) {
+        snprintf(t[k].name, sizeof t[k].name, "target.mean");
+        snprintf(t[k + 1].name, sizeof t[k + 1].name, "target.std");
+        t[k].rows = t[k + 1].rows = sizes[nlayers - 1];
         t[k].cols = t[k + 1].cols = 0;
         k += 2;
     }
@@ -73,6 +80,8 @@ const char *mg__model_head_problem(size_t nout, const mg_model_info *info) {
     if (nc == 1) return "a classifier needs at least 2 classes";
     if (nc && nout != nc && !(nout == 1 && nc == 2))
         return "the outputs do not match the classes (one per class, or one for two)";
+    if (info && info->target_scale.nfeat && (nc || info->target_scale.nfeat != nout))
+        return "a target scale is for a regressor, one per output";
     if (!info || !info->has_loss) return NULL;
     switch (info->loss) {
     case MG_LOSS_KIND_MSE: return nc || nout != 1 ? "an MSE model is a regressor with one output" : NULL;
@@ -97,7 +106,8 @@ typedef struct model_file {
     mg_act acts[MG_MLP_MAX_LAYERS];
     tensor found[MAX_TENSORS]; /* tensors named in the header */
     size_t nfound;
-    int state; /* 1: a checkpoint's training state is in the file */
+    int state;  /* 1: a checkpoint's training state is in the file */
+    int target; /* 1: a target scale is in the file */
 } model_file;
 
 /* A format error; every function using it has `mg_err *err`. */
@@ -241,9 +251,9 @@ static mg_status check_architecture(model_file *mf, mg_err *err) {
         return BAD("%s: not a micrograd model (format '%.40s')", mf->path, fmt);
     const char *ver = meta_str(mf, "format_version", 1, err, &bad);
     if (bad) return MG_STATUS_FORMAT;
-    if (strcmp(ver, FORMAT_VERSION))
-        return BAD("%s: format version '%.20s'; this build reads version %s", mf->path, ver,
-                   FORMAT_VERSION);
+    if (strcmp(ver, FORMAT_VERSION) && strcmp(ver, FORMAT_VERSION_TARGET))
+        return BAD("%s: format version '%.20s'; this build reads versions %s and %s", mf->path,
+                   ver, FORMAT_VERSION, FORMAT_VERSION_TARGET);
     const char *nin = meta_str(mf, "nin", 1, err, &bad);
     if (bad) return MG_STATUS_FORMAT;
     if (!parse_count(nin, 1000000000, &mf->nin))
@@ -276,18 +286,20 @@ static mg_status check_architecture(model_file *mf, mg_err *err) {
 /* The tensors named in the file must be exactly the model's, with the model's shapes;
  * want gets them with the offsets the file gives. */
 static mg_status match_tensors(model_file *mf, tensor *want, size_t *nwant, mg_err *err) {
-    int std = 0;
+    int std = 0, target = 0;
     state_shape ss = {0, 0, 0, mg_mlp_count_params(mf->nin, mf->nlayers, mf->sizes), 0};
     for (size_t i = 0; i < mf->nfound; i++) {
         const tensor *f = &mf->found[i];
         std |= !strncmp(f->name, "standardize.", 12);
+        target |= !strncmp(f->name, "target.", 7);
         ss.m |= !strcmp(f->name, "optim.m");
         ss.v |= !strcmp(f->name, "optim.v");
         if (!strcmp(f->name, "train.order")) ss.on = 1, ss.nsamples = f->rows;
     }
     if (!ss.on && (ss.m || ss.v)) return BAD("%s: optimiser state without train.order", mf->path);
     mf->state = ss.on;
-    *nwant = mg__model_tensors(mf->nin, mf->nlayers, mf->sizes, std, &ss, want);
+    mf->target = target;
+    *nwant = mg__model_tensors(mf->nin, mf->nlayers, mf->sizes, std, target, &ss, want);
     for (size_t k = 0; k < *nwant; k++) {
         size_t i = 0;
         while (i < mf->nfound && strcmp(mf->found[i].name, want[k].name)) i++;
@@ -314,15 +326,15 @@ static mg_status match_tensors(model_file *mf, tensor *want, size_t *nwant, mg_e
 /* Every number finite (and every std > 0). */
 static mg_status check_values(const model_file *mf, const tensor *t, size_t nt, mg_err *err) {
     for (size_t k = 0; k < nt; k++) {
-        int is_std = !strcmp(t[k].name, "standardize.std");
+        int is_std = !strcmp(t[k].name, "standardize.std") || !strcmp(t[k].name, "target.std");
         for (size_t off = t[k].begin; off < t[k].end; off += 8) {
             double x = get_f64(mf->data + off);
             if (!isfinite(x))
                 return mg_err_set(err, MG_STATUS_NUMERIC, "%s: tensor '%s' holds %g at entry %zu",
                                   mf->path, t[k].name, x, (off - t[k].begin) / 8);
             if (is_std && !(x > 0))
-                return BAD("%s: tensor 'standardize.std' holds %g at entry %zu (must be > 0)",
-                           mf->path, x, (off - t[k].begin) / 8);
+                return BAD("%s: tensor '%s' holds %g at entry %zu (must be > 0)", mf->path,
+                           t[k].name, x, (off - t[k].begin) / 8);
         }
     }
     return MG_STATUS_OK;
@@ -379,7 +391,15 @@ static mg_status read_names(model_file *mf, mg_model_info *info, mg_err *err) {
     if (bad) return MG_STATUS_FORMAT;
     if (loss && !(info->has_loss = mg_loss_kind_parse(loss, &info->loss)))
         return BAD("%s: unknown loss '%.20s'", mf->path, loss);
-    return MG_STATUS_OK;
+    if (classify && mf->target)
+        return BAD("%s: a classifier with a target scale (target.mean, target.std)", mf->path);
+    json_t *drop = meta_json(mf, "drop", JSON_ARRAY, 0, err, &bad);
+    if (!bad && drop) {
+        info->ndrop = json_array_size(drop);
+        st = strings_of(mf, "drop", drop, &info->drop, info->ndrop, err);
+    }
+    json_decref(drop);
+    return bad ? MG_STATUS_FORMAT : st;
 }
 
 static mg_status read_numbers(model_file *mf, mg_model_info *info, mg_err *err) {
@@ -415,16 +435,17 @@ static mg_status read_numbers(model_file *mf, mg_model_info *info, mg_err *err) 
 /* Everything about the file, short of making the model. */
 static mg_status check_file(model_file *mf, const unsigned char *buf, size_t len,
                             mg_model_info *info, tensor *want, size_t *nwant, mg_err *err) {
-    if (len < 8)
-        return BAD("%s: %zu bytes: too short for a safetensors file (8-byte header length)",
-                   mf->path, len);
+    /* A safetensors file opens with an 8-byte length and then its JSON header's '{':
+     * anything else is some other file, whatever its first 8 bytes would say. */
+    if (len < 10 || buf[8] != '{')
+        return BAD("%s: not a micrograd model file (no safetensors header)", mf->path);
     uint64_t hlen = get_u64(buf);
-    if (hlen > len - 8)
-        return BAD("%s: header length %llu is past the end of the file (%zu bytes)", mf->path,
-                   (unsigned long long)hlen, len);
     if (hlen > MAX_HEADER || hlen < 2)
-        return BAD("%s: header length %llu is not plausible", mf->path, (unsigned long long)hlen);
-    if (buf[8] != '{') return BAD("%s: the header is not a JSON object", mf->path);
+        return BAD("%s: not a micrograd model file (its safetensors header length %llu is not "
+                   "plausible)", mf->path, (unsigned long long)hlen);
+    if (hlen > len - 8)
+        return BAD("%s: cut short: its header needs %llu bytes after the 8-byte length; the "
+                   "file has %zu bytes", mf->path, (unsigned long long)hlen, len);
     json_error_t je;
     mf->root = json_loadb((const char *)buf + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &je);
     if (!mf->root)
@@ -456,18 +477,29 @@ static const tensor *find_tensor(const tensor *want, size_t nwant, const char *n
 
 static mg_status read_standardizer(const model_file *mf, const tensor *mean, const tensor *std,
                                    mg_standardizer *s, mg_err *err) {
-    s->mean = mg__malloc(mg__mul_size(mf->nin, sizeof *s->mean));
-    s->std = mg__malloc(mg__mul_size(mf->nin, sizeof *s->std));
+    size_t n = mean->rows;
+    s->mean = mg__malloc(mg__mul_size(n, sizeof *s->mean));
+    s->std = mg__malloc(mg__mul_size(n, sizeof *s->std));
     if (!s->mean || !s->std) {
         mg_standardizer_free(s);
         return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory", mf->path);
     }
-    s->nfeat = mf->nin;
-    for (size_t j = 0; j < mf->nin; j++) {
+    s->nfeat = n;
+    for (size_t j = 0; j < n; j++) {
         s->mean[j] = get_f64(mf->data + mean->begin + 8 * j);
         s->std[j] = get_f64(mf->data + std->begin + 8 * j);
     }
     return MG_STATUS_OK;
+}
+
+/* A standardisation's pair of tensors (prefix "standardize" or "target"), when present. */
+static mg_status read_pair(const model_file *mf, const tensor *want, size_t nwant,
+                           const char *prefix, mg_standardizer *s, mg_err *err) {
+    char mean[48], std[48];
+    snprintf(mean, sizeof mean, "%s.mean", prefix);
+    snprintf(std, sizeof std, "%s.std", prefix);
+    const tensor *m = find_tensor(want, nwant, mean);
+    return m ? read_standardizer(mf, m, find_tensor(want, nwant, std), s, err) : MG_STATUS_OK;
 }
 
 /* A checkpoint's training state: the metadata's counters and the tensors' arrays (the
@@ -543,11 +575,9 @@ mg_mlp *mg_model_load(const char *path, mg_ctx *ctx, mg_model_info *info, mg_err
     tensor want[MAX_TENSORS];
     size_t nwant = 0;
     mg_mlp *m = NULL;
-    const tensor *mean = NULL, *std = NULL;
     mg_status st = check_file(&mf, buf, len, inf, want, &nwant, err);
-    if (!st && (mean = find_tensor(want, nwant, "standardize.mean")))
-        st = read_standardizer(&mf, mean, (std = find_tensor(want, nwant, "standardize.std")),
-                               &inf->standardize, err);
+    if (!st) st = read_pair(&mf, want, nwant, "standardize", &inf->standardize, err);
+    if (!st) st = read_pair(&mf, want, nwant, "target", &inf->target_scale, err);
     if (!st && mf.state) st = read_state(&mf, want, nwant, &inf->train_state, err);
     if (!st) m = build_model(&mf, ctx, want, err);
     json_decref(mf.root);

@@ -47,6 +47,8 @@ static mg_status check_texts(const char *path, const mg_model_info *info, mg_err
     for (size_t k = 0; !what && k < info->nfeat; k++)
         if (!utf8_ok(info->feature_names[k])) what = "feature name", which = k + 1;
     if (!what && info->target_name && !utf8_ok(info->target_name)) what = "target name", which = 1;
+    for (size_t k = 0; !what && k < info->ndrop; k++)
+        if (!utf8_ok(info->drop[k])) what = "dropped column", which = k + 1;
     for (size_t k = 0; !what && k < info->nmetrics; k++)
         if (!utf8_ok(info->metrics[k].name)) what = "metric name", which = k + 1;
     for (size_t k = 0; !what && k < info->nsettings; k++)
@@ -78,17 +80,48 @@ static int set_json_text(json_t *meta, const char *key, json_t *val) {
     return r;
 }
 
-/* {"name": number} of the metrics; NaN and infinities, which JSON lacks, as null. */
-static json_t *metrics_object(const mg_model_info *info) {
-    json_t *m = json_object();
-    for (size_t k = 0; m && k < info->nmetrics; k++) {
-        double v = info->metrics[k].value;
-        if (json_object_set_new(m, info->metrics[k].name, isfinite(v) ? json_real(v) : json_null())) {
-            json_decref(m);
-            m = NULL;
-        }
+/* s as a JSON string at p (room for 6 bytes per byte of s, plus 2); returns the end. */
+static char *put_json_string(char *p, const char *s) {
+    *p++ = '"';
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') *p++ = '\\', *p++ = (char)c;
+        else if (c < 0x20) p += sprintf(p, "\\u%04x", c);
+        else *p++ = (char)c;
     }
-    return m;
+    *p++ = '"';
+    return p;
+}
+
+/* {"name": number} of the metrics as JSON text, each number in its shortest exact form
+ * (jansson would write 17 digits); NaN and infinities, which JSON lacks, as null. NULL
+ * when out of memory. */
+static char *metrics_text(const mg_model_info *info) {
+    size_t cap = 3;
+    for (size_t k = 0; k < info->nmetrics; k++) cap += 6 * strlen(info->metrics[k].name) + 40;
+    char *buf = mg__malloc(cap), *p = buf;
+    if (!buf) return NULL;
+    *p++ = '{';
+    for (size_t k = 0; k < info->nmetrics; k++) {
+        double v = info->metrics[k].value;
+        if (k) *p++ = ',';
+        p = put_json_string(p, info->metrics[k].name);
+        *p++ = ':';
+        if (isfinite(v)) mg_fmt_repr(v, p, 32);
+        else strcpy(p, "null");
+        p += strlen(p);
+    }
+    *p++ = '}';
+    *p = '\0';
+    return buf;
+}
+
+/* Sets meta["metrics"]; 0, or -1 when out of memory. */
+static int set_metrics(json_t *meta, const mg_model_info *info) {
+    char *text = metrics_text(info);
+    int r = text ? json_object_set_new(meta, "metrics", json_string(text)) : -1;
+    mg__free(text);
+    return r;
 }
 
 static json_t *settings_object(const mg_model_info *info) {
@@ -110,7 +143,9 @@ static json_t *metadata(const mg_mlp *mlp, const mg_model_info *info) {
         bad = json_array_append_new(sizes, json_integer((json_int_t)mlp->sizes[l])) ||
               json_array_append_new(acts, json_string(mg_act_name(mlp->acts[l])));
     bad = bad || json_object_set_new(meta, "format", json_string(FORMAT_NAME)) ||
-          json_object_set_new(meta, "format_version", json_string(FORMAT_VERSION)) ||
+          json_object_set_new(meta, "format_version",
+                              json_string(info && info->target_scale.nfeat ? FORMAT_VERSION_TARGET
+                                                                           : FORMAT_VERSION)) ||
           json_object_set_new(meta, "micrograd_version", json_string(MG_VERSION_STRING)) ||
           json_object_set_new(meta, "nin", json_string(nin));
     if (!bad) {
@@ -129,7 +164,8 @@ static json_t *metadata(const mg_mlp *mlp, const mg_model_info *info) {
             bad = json_object_set_new(meta, "target", json_string(info->target_name));
         if (!bad && info->has_loss)
             bad = json_object_set_new(meta, "loss", json_string(mg_loss_kind_name(info->loss)));
-        if (!bad && info->nmetrics) bad = set_json_text(meta, "metrics", metrics_object(info));
+        if (!bad && info->ndrop) bad = set_json_text(meta, "drop", string_list(info->drop, info->ndrop));
+        if (!bad && info->nmetrics) bad = set_metrics(meta, info);
         if (!bad && info->nsettings) bad = set_json_text(meta, "settings", settings_object(info));
         if (!bad && info->train_state) {
             char *text = mg__state_text(info->train_state);
@@ -164,6 +200,22 @@ static char *header_text(const mg_mlp *mlp, const mg_model_info *info, const ten
     return text;
 }
 
+/* A standardisation's means and stds must be finite and the stds > 0, as loading checks. */
+static int scale_ok(const mg_standardizer *s) {
+    for (size_t j = 0; j < s->nfeat; j++)
+        if (!isfinite(s->mean[j]) || !(s->std[j] > 0) || !isfinite(s->std[j])) return 0;
+    return 1;
+}
+
+/* Writes a standardisation's mean and std into the tensors t[0] and t[1]; returns 2. */
+static size_t put_pair(unsigned char *data, const tensor *t, const mg_standardizer *s) {
+    for (size_t j = 0; j < s->nfeat; j++) {
+        put_f64(data + t[0].begin + 8 * j, s->mean[j]);
+        put_f64(data + t[1].begin + 8 * j, s->std[j]);
+    }
+    return 2;
+}
+
 /* Copies the parameters into the tensors' layout, checking they are finite. */
 static mg_status gather(const char *path, const mg_ctx *ctx, const mg_mlp *mlp, const tensor *t,
                         unsigned char *data, mg_err *err) {
@@ -195,11 +247,15 @@ mg_status mg_model_save(const char *path, const mg_ctx *ctx, const mg_mlp *mlp,
         return mg_err_set(err, MG_STATUS_INVALID,
                           "%s: cannot save: %zu feature names for %zu inputs", path, info->nfeat,
                           mlp->nin);
-    int std = info && info->standardize.nfeat;
+    int std = info && info->standardize.nfeat, target = info && info->target_scale.nfeat;
     if (std && info->standardize.nfeat != mlp->nin)
         return mg_err_set(err, MG_STATUS_INVALID,
                           "%s: cannot save: a standardisation of %zu features for %zu inputs",
                           path, info->standardize.nfeat, mlp->nin);
+    if ((std && !scale_ok(&info->standardize)) || (target && !scale_ok(&info->target_scale)))
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          "%s: cannot save: a standardisation with a mean that is not finite or "
+                          "a std that is not > 0", path);
     if (info && check_texts(path, info, err)) return MG_STATUS_INVALID;
     const mg_train_state *ts = info ? info->train_state : NULL;
     if (ts && ts->nparams != mlp->nparams)
@@ -210,7 +266,7 @@ mg_status mg_model_save(const char *path, const mg_ctx *ctx, const mg_mlp *mlp,
                       ts ? ts->nsamples : 0};
 
     tensor t[MAX_TENSORS];
-    size_t nt = mg__model_tensors(mlp->nin, mlp->nlayers, mlp->sizes, std, &ss, t);
+    size_t nt = mg__model_tensors(mlp->nin, mlp->nlayers, mlp->sizes, std, target, &ss, t);
     size_t datalen = t[nt - 1].end;
     char *head = header_text(mlp, info, t, nt);
     if (!head) return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory", path);
@@ -228,13 +284,8 @@ mg_status mg_model_save(const char *path, const mg_ctx *ctx, const mg_mlp *mlp,
     unsigned char *data = buf + 8 + padded;
     mg_status st = gather(path, ctx, mlp, t, data, err);
     size_t k = 2 * mlp->nlayers;
-    if (!st && std) {
-        for (size_t j = 0; j < mlp->nin; j++) {
-            put_f64(data + t[k].begin + 8 * j, info->standardize.mean[j]);
-            put_f64(data + t[k + 1].begin + 8 * j, info->standardize.std[j]);
-        }
-        k += 2;
-    }
+    if (!st && std) k += put_pair(data, t + k, &info->standardize);
+    if (!st && target) k += put_pair(data, t + k, &info->target_scale);
     if (!st && ts) {
         if (ts->optim_m)
             for (size_t j = 0; j < ts->nparams; j++) put_f64(data + t[k].begin + 8 * j, ts->optim_m[j]);

@@ -59,6 +59,7 @@ mg_metrics mg__tally_metrics(const mg__tally *t, mg_loss_kind kind) {
     r.correct = kind == MG_LOSS_KIND_MSE ? 0 : t->correct;
     r.accuracy = kind == MG_LOSS_KIND_MSE ? NAN : (double)t->correct * inv;
     r.rmse = kind == MG_LOSS_KIND_MSE ? sqrt(t->sqerr * inv) : NAN;
+    r.mae = kind == MG_LOSS_KIND_MSE ? t->abserr * inv : NAN;
     return r;
 }
 
@@ -80,7 +81,7 @@ static mg_status nonfinite_sample(mg_ctx *ctx, mg__sample *s, const mg_dataset *
 
 mg_status mg__evaluate_eager(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, mg_metrics *res,
                              mg_err *err) {
-    mg__tally t = {0, 0, 0.0, 0.0};
+    mg__tally t = {0, 0, 0.0, 0.0, 0.0};
     for (size_t i = 0; i < d->n; i++) {
         mg_mark mark = mg_ctx_mark(ctx);
         mg_value loss = mg__sample_build(ctx, s, d, i);
@@ -101,7 +102,7 @@ mg_status mg__evaluate_eager(mg_ctx *ctx, mg__sample *s, const mg_dataset *d, mg
 
 mg_status mg__evaluate_replay(mg_ctx *ctx, mg__replay *r, const mg_dataset *d, mg_metrics *res,
                               mg_err *err) {
-    mg__tally t = {0, 0, 0.0, 0.0};
+    mg__tally t = {0, 0, 0.0, 0.0, 0.0};
     mg__sample *s = &r->sample;
     for (size_t s0 = 0; s0 < d->n; s0 += r->cap) {
         size_t k = d->n - s0 < r->cap ? d->n - s0 : r->cap;

@@ -6,6 +6,8 @@
 
 #include "core/mg_internal.h"
 
+#include <math.h>
+
 /* ==== short arrays of handles (mlp.c, loss.c) ============================================ */
 
 /* Handles a call needs for its own duration: on the stack up to MG__HANDLES_SMALL, so a
@@ -125,7 +127,7 @@ void mg__replay_free(mg__replay *r);
 /* Running totals of a loss and its metric over samples. */
 typedef struct mg__tally {
     size_t n, correct;
-    double loss, sqerr;
+    double loss, sqerr, abserr;
 } mg__tally;
 
 /* mg_prediction_correct, inline for the tallies, which run once per sample. */
@@ -149,7 +151,10 @@ static inline int mg__prediction_correct(mg_loss_kind kind, size_t nout, const d
 static inline void mg__tally_add(mg__tally *t, mg_loss_kind kind, size_t nout, const double *out,
                                  double y, double loss) {
     t->correct += (size_t)mg__prediction_correct(kind, nout, out, y);
-    if (kind == MG_LOSS_KIND_MSE) t->sqerr += (out[0] - y) * (out[0] - y);
+    if (kind == MG_LOSS_KIND_MSE) {
+        t->sqerr += (out[0] - y) * (out[0] - y);
+        t->abserr += fabs(out[0] - y);
+    }
     t->loss += loss;
     t->n++;
 }

@@ -18,10 +18,12 @@ void mg_train_config_init(mg_train_config *cfg) {
     cfg->loss = MG_LOSS_KIND_MSE;
     cfg->subtract_max = 1;
     cfg->l2 = 0.0;
-    mg_optim_config_init(&cfg->optim, MG_OPTIM_SGD);
+    mg_optim_config_init(&cfg->optim, MG_OPTIM_ADAMW);
+    cfg->optim.lr = MG_TRAIN_DEFAULT_LR;
+    cfg->optim.schedule = MG_LR_AUTO;
     cfg->steps = 0;
-    cfg->epochs = 1;
-    cfg->batch_size = 0;
+    cfg->epochs = MG_TRAIN_DEFAULT_EPOCHS;
+    cfg->batch_size = MG_TRAIN_DEFAULT_BATCH;
     cfg->shuffle = 1;
     cfg->eval_every = 0;
     cfg->rng = NULL;
@@ -187,6 +189,8 @@ static mg_status run_init(train_run *r, mg_ctx *ctx, const mg_mlp *m, const mg_d
     r->cfg = *cfg;
     r->cfg.threads = mg__threads(cfg->threads);
     mg_optim_config ocfg = cfg->optim;
+    if (ocfg.schedule == MG_LR_AUTO)
+        ocfg.schedule = cfg->loss == MG_LOSS_KIND_MSE ? MG_LR_LINEAR : MG_LR_CONSTANT;
     if (ocfg.schedule == MG_LR_LINEAR && ocfg.steps == 0) ocfg.steps = r->nsteps;
     if (ocfg.threads == 0) ocfg.threads = r->cfg.threads;
     if ((cfg->eager || cfg->check_numerics) &&
@@ -358,7 +362,7 @@ static mg_status run_step(train_run *r, size_t step, mg_mark base, mg_train_prog
     }
     size_t bsz = r->n - r->pos < r->nb ? r->n - r->pos : r->nb;
     const size_t *rows = r->order + r->pos;
-    step_result sr = {0.0, 0.0, {0, 0, 0.0, 0.0}};
+    step_result sr = {0.0, 0.0, {0, 0, 0.0, 0.0, 0.0}};
     st = r->compiled ? compiled_step(r, rows, bsz, step, &sr, err)
                      : eager_step(r, rows, bsz, step, &sr, err);
     if (st) return st;
