@@ -5,6 +5,8 @@
  * regression's target too). */
 #include "train_internal.h"
 
+#include "generate.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,20 +65,21 @@ static mg_dataset *load_csv(const train_opts *o, mg_csv_report *rep, mg_err *err
     return d;
 }
 
+/* A generator's rows: from the run's generator (the data first, then the split, the
+ * weights and the orders), or with --rng numpy from a Mersenne Twister of their own
+ * seeded as np.random.seed(--seed) seeds numpy's, as `micrograd data` draws them. */
 static mg_dataset *generate(const train_opts *o, mg_rng *rng, mg_err *err) {
-    double noise = o->noise;
-    size_t n = o->samples, k = o->classes ? o->classes : 3;
-    switch (o->source) {
-    case TRAIN_SRC_MOONS: return mg_dataset_moons(rng, n, isnan(noise) ? 0.1 : noise, err);
-    case TRAIN_SRC_CIRCLES: return mg_dataset_circles(rng, n, isnan(noise) ? 0.1 : noise, 0.5, err);
-    case TRAIN_SRC_BLOBS: return mg_dataset_blobs(rng, n, k, 2, isnan(noise) ? 1.0 : noise, err);
-    case TRAIN_SRC_SPIRAL: return mg_dataset_spiral(rng, n, k, isnan(noise) ? 0.2 : noise, err);
-    case TRAIN_SRC_XOR: return mg_dataset_xor(rng, n, isnan(noise) ? 0.1 : noise, err);
-    case TRAIN_SRC_YINYANG: return mg_dataset_yinyang(rng, n, 0.1, 0.5, err);
-    default: break;
+    const app_generator *g = app_generator_named(o->data);
+    if (!g) {
+        mg_err_set(err, MG_STATUS_INVALID, "%s: not a generator", o->data);
+        return NULL;
     }
-    mg_err_set(err, MG_STATUS_INVALID, "%s: not a generator", o->data);
-    return NULL;
+    mg_rng numpy;
+    if (o->rng == APP_RNG_NUMPY + 1) {
+        app_rng_seed(&numpy, APP_RNG_NUMPY, o->seed);
+        rng = &numpy;
+    }
+    return app_generate(g, rng, o->samples, o->noise, o->classes, err);
 }
 
 /* The first `max` rows of *d (max 0 or >= n: all). */

@@ -59,6 +59,7 @@ typedef struct train_opts {
     size_t epochs, steps;      /* exactly one is > 0 */
     double val;                /* 0: no validation split */
     uint64_t seed;
+    int rng;                   /* --rng: APP_RNG_XORSHIFT or APP_RNG_NUMPY (a generator's data) */
     int threads;               /* 0: the idle cores */
     int eager;
     int standardize;           /* -1: by the data (CSV and generators yes, images no) */

@@ -2,6 +2,8 @@
  * here, before any data is read, so a typo costs nothing. */
 #include "train_internal.h"
 
+#include "generate.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -46,6 +48,10 @@ static void usage_data(FILE *out) {
             "      --noise X          generators: noise (default: moons 0.1, circles 0.1,\n"
             "                         blobs 1 (the spread), spiral 0.2, xor 0.1; yinyang has none)\n"
             "      --classes K        blobs and spiral: classes (default: 3)\n"
+            "      --rng KIND         generators: xorshift (the project's generator) or numpy\n"
+            "                         (a Mersenne Twister seeded as np.random.seed(--seed):\n"
+            "                         moons, circles and blobs are then scikit-learn's data,\n"
+            "                         as `micrograd data` writes them) (default: xorshift)\n"
             "      --max-train N      use only the first N training rows (default: all)\n"
             "      --max-test N       fashion-mnist: use only the first N test images\n"
             "                         (default: all)\n"
@@ -273,7 +279,7 @@ enum {
     OPT_MAX_TRAIN, OPT_MAX_TEST, OPT_VAL, OPT_STD, OPT_NO_STD, OPT_LAYERS, OPT_ACT, OPT_LOSS,
     OPT_OPTIM, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_WD, OPT_BATCH, OPT_EPOCHS, OPT_STEPS,
     OPT_SEED, OPT_THREADS, OPT_EAGER, OPT_PLOT, OPT_JSON, OPT_CHECKPOINT, OPT_EVERY, OPT_RESUME,
-    OPT_CHECK_NUMERICS, OPT_MAX_MEMORY, OPT_L2, OPT_DROP, OPT_FEATURES, OPT_DECIMAL
+    OPT_CHECK_NUMERICS, OPT_MAX_MEMORY, OPT_L2, OPT_DROP, OPT_FEATURES, OPT_DECIMAL, OPT_RNG
 };
 
 static const struct option longopts[] = {
@@ -291,6 +297,7 @@ static const struct option longopts[] = {
     {"lr-decay", required_argument, NULL, OPT_DECAY},
     {"weight-decay", required_argument, NULL, OPT_WD}, {"batch", required_argument, NULL, OPT_BATCH},
     {"l2", required_argument, NULL, OPT_L2},
+    {"rng", required_argument, NULL, OPT_RNG},
     {"epochs", required_argument, NULL, OPT_EPOCHS},  {"steps", required_argument, NULL, OPT_STEPS},
     {"seed", required_argument, NULL, OPT_SEED},      {"threads", required_argument, NULL, OPT_THREADS},
     {"eager", no_argument, NULL, OPT_EAGER},          {"save", required_argument, NULL, 's'},
@@ -350,6 +357,13 @@ static int set_option(int c, const char *v, train_opts *o) {
     case OPT_DECAY: return parse_decay(v, o);
     case OPT_WD: return parse_range("--weight-decay", v, 0.0, 0, 1e6, 0, &o->weight_decay);
     case OPT_L2: return parse_range("--l2", v, 0.0, 0, 1e6, 0, &o->l2);
+    case OPT_RNG: {
+        app_rng_kind kind;
+        if (!app_rng_parse(v, &kind))
+            return app_usage_error(CMD, "--rng is xorshift or numpy, not '%s'", v);
+        o->rng = (int)kind + 1; /* 0: not given */
+        return APP_OK;
+    }
     case OPT_BATCH: return parse_size("--batch", v, 0, 1000000000L, &o->batch);
     case OPT_EPOCHS: return parse_size("--epochs", v, 1, 1000000000L, &o->epochs);
     case OPT_STEPS: return parse_size("--steps", v, 1, 1000000000L, &o->steps);
@@ -416,9 +430,12 @@ static int check_combinations(train_opts *o) {
                                     "'%s'", o->data);
     if (o->decimal == ',' && o->delimiter == ',')
         return app_usage_error(CMD, "--decimal , needs another --delimiter (';' or tab)");
-    if (!gen && (o->samples || !isnan(o->noise) || o->classes))
-        return app_usage_error(CMD, "--samples, --noise and --classes are for the generators "
-                                    "(moons, circles, ...), not '%s'", o->data);
+    if (!gen && (o->samples || !isnan(o->noise) || o->classes || o->rng))
+        return app_usage_error(CMD, "--samples, --noise, --classes and --rng are for the "
+                                    "generators (moons, circles, ...), not '%s'", o->data);
+    if (o->rng == APP_RNG_NUMPY + 1 && o->seed > UINT32_MAX)
+        return app_usage_error(CMD, "--rng numpy takes a --seed below 2^32 (numpy's), got %llu",
+                               (unsigned long long)o->seed);
     if (o->source == TRAIN_SRC_YINYANG && !isnan(o->noise))
         return app_usage_error(CMD, "--noise: yinyang has no noise");
     if (o->classes && o->source != TRAIN_SRC_BLOBS && o->source != TRAIN_SRC_SPIRAL)

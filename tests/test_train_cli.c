@@ -569,9 +569,48 @@ static void test_fashion(void **state) {
     tu_run_free(&r);
 }
 
+/* --rng: a generator's data from the project's xorshift* (the default) or, with numpy,
+ * from a Mersenne Twister seeded as np.random.seed(--seed) seeds numpy's, so moons are
+ * scikit-learn's; the rest of the run (split, weights, order) is the same either way. */
+static double json_number(const char *out, const char *key) {
+    const char *p = strstr(out, key);
+    if (!p) fail_msg("no %s in %s", key, out);
+    return strtod(p + strlen(key), NULL);
+}
+
+static void test_rng(void **state) {
+    (void)state;
+    tu_run_result a = TRAIN(NULL, "--data", "moons", "--epochs", "2", "--json");
+    tu_run_result b = TRAIN(NULL, "--data", "moons", "--epochs", "2", "--json", "--rng", "xorshift");
+    tu_run_result c = TRAIN(NULL, "--data", "moons", "--epochs", "2", "--json", "--rng", "numpy");
+    assert_int_equal(a.status, 0);
+    assert_int_equal(b.status, 0);
+    assert_int_equal(c.status, 0);
+    assert_true(json_number(a.out, "\"train_loss\":") == json_number(b.out, "\"train_loss\":"));
+    assert_true(json_number(a.out, "\"train_loss\":") != json_number(c.out, "\"train_loss\":"));
+    tu_run_free(&a);
+    tu_run_free(&b);
+    tu_run_free(&c);
+    static const struct {
+        const char *args[6];
+        const char *msg;
+    } bad[] = {
+        {{"--data", FRUIT, "--rng", "numpy"}, "--rng are for the generators"},
+        {{"--data", "moons", "--rng", "mt19937"}, "--rng is xorshift or numpy, not 'mt19937'"},
+        {{"--data", "moons", "--rng", "numpy", "--seed", "4294967296"}, "--seed below 2^32"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        tu_run_result r = TRAIN(NULL, bad[i].args[0], bad[i].args[1], bad[i].args[2],
+                                bad[i].args[3], bad[i].args[4], bad[i].args[5]);
+        if (r.status != 2 || !strstr(r.err, bad[i].msg)) fail_msg("case %zu: %d %s", i, r.status, r.err);
+        tu_run_free(&r);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classify_save_predict),
+        cmocka_unit_test(test_rng),
         cmocka_unit_test(test_regression),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_plot),
