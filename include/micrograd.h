@@ -1241,6 +1241,10 @@ typedef struct mg_graph_options {
     const char *title;         /* a caption over the graph, or NULL */
     mg_renderer renderer;      /* MG_RENDERER_AUTO */
     double timeout;            /* seconds a render may take before it is stopped: 60 */
+    int max_png_side;          /* refuse a .png longer than this many pixels on either
+                                  side (graphviz draws 96 per inch), found from a quick
+                                  layout before the slow bitmap: 4000; 0 = no limit. An
+                                  .svg has no limit: a browser scales it. */
 } mg_graph_options;
 
 /* Fills opt with the defaults shown above. */
@@ -1263,11 +1267,15 @@ mg_status mg_graph_format(const mg_ctx *ctx, mg_value root, const mg_graph_optio
  * .svg, .png. The file appears complete or not at all (written as in section 14e). When
  * no renderer is available it writes the DOT text next to path (g.svg -> g.dot) and
  * returns MG_STATUS_UNSUPPORTED with a one-line hint how to render it. Other errors as
- * mg_graph_write, plus MG_STATUS_INVALID for an unknown extension, MG_STATUS_IO. */
+ * mg_graph_write, plus MG_STATUS_INVALID for an unknown extension or a .png over
+ * max_png_side ("g.png: the picture would be 4488 x 21107 pixels, over the limit of 4000
+ * on its long side for a .png; draw it as .svg instead ..."; nothing written),
+ * MG_STATUS_IO. */
 mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
                       const char *path, mg_err *err);
 /* Renders DOT text (len bytes) to path (.svg or .png), as in section 14e, with `how` and a
- * time limit in seconds (<= 0: none). MG_STATUS_UNSUPPORTED when that renderer is not
+ * time limit in seconds (<= 0: none); no size limit (mg_graph_save has max_png_side).
+ * MG_STATUS_UNSUPPORTED when that renderer is not
  * available (nothing written), MG_STATUS_FORMAT when graphviz rejects the text (its
  * message is in err), MG_STATUS_IO, MG_STATUS_INVALID for another extension. */
 mg_status mg_graph_render(const char *dot, size_t len, const char *path, mg_renderer how,

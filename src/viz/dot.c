@@ -15,6 +15,7 @@ void mg_graph_options_init(mg_graph_options *opt) {
     opt->title = NULL;
     opt->renderer = MG_RENDERER_AUTO;
     opt->timeout = 60.0;
+    opt->max_png_side = 4000;
 }
 
 /* A number format is one conversion of a double and nothing printf could misread: the

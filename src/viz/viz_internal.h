@@ -93,4 +93,14 @@ static inline void mg__viz_utf8_clean(const char *text, char *out, size_t size) 
     out[k] = '\0';
 }
 
+/* ---- rendering (render.c) ------------------------------------------------------------ */
+
+/* Lays out DOT text with graphviz (`how`, AUTO allowed) and returns the SVG text in *svg
+ * (NUL-terminated, *n bytes, free with mg__free). Errors as mg_graph_render's, and
+ * MG_STATUS_IO when the temporary file the child writes to cannot be made or read. */
+mg_status mg__graph_render_svg(const char *dot, size_t len, mg_renderer how, double timeout,
+                               char **svg, size_t *n, mg_err *err);
+/* The size of graphviz's SVG text in points (its viewBox): 1, or 0 when it has none. */
+int mg__svg_size(const char *svg, double *w, double *h);
+
 #endif /* MG_VIZ_INTERNAL_H */
