@@ -13,7 +13,7 @@ static const demo_spec spec = {
     "lr * (1 - 0.9*k/steps) at step k. Prints 'step k loss L, accuracy A%' (the loss\n"
     "before the step's update, L2 included; the accuracy of sign(score) on the batch).",
     DEMO_OPT_SEED | DEMO_OPT_STEPS | DEMO_OPT_LR | DEMO_OPT_N | DEMO_OPT_NOISE | DEMO_OPT_BATCH |
-        DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA | DEMO_OPT_PATH,
+        DEMO_OPT_PICTURE | DEMO_OPT_OUT | DEMO_OPT_FORMULA | DEMO_OPT_PATH,
     {.seed = 1337, .steps = 100, .lr = 1.0, .n = 100, .noise = 0.1, .batch = 0},
     NULL,
 };
