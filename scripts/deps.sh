@@ -10,7 +10,7 @@ purpose=${1:-build}
 required="gcc:compiler cmake:build pkg-config:library-detection"
 optional="ninja-build:fast-builds libcairo2-dev:plots libgraphviz-dev:graph-rendering graphviz:dot-program zlib1g-dev:gzipped-IDX libjansson-dev:model-files"
 case "$purpose" in
-  test) optional="$optional libcmocka-dev:unit-tests clang:clang-build libclang-rt-14-dev:clang-sanitizers libomp-14-dev:clang-openmp valgrind:memcheck" ;;
+  test) optional="$optional libcmocka-dev:unit-tests clang:clang-build libclang-rt-14-dev:clang-sanitizers libomp-14-dev:clang-openmp valgrind:memcheck chromium:browser-test chromium-driver:browser-test python3-selenium:browser-test" ;;
   bench) optional="$optional python3-torch:PyTorch-baseline python3-numpy:PyTorch-baseline libopenblas0-pthread:PyTorch-BLAS libopenblas0-serial:PyTorch-serial-BLAS-candidate dataset-fashion-mnist:Fashion-MNIST" ;;
 esac
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test.sh - builds and runs the whole test suite: the normal build, the sanitizer build
 # (AddressSanitizer + UndefinedBehaviorSanitizer) and a clang build, all with -Werror;
-# valgrind over the tests and the command; a short fuzz run; an install check.
+# valgrind over the tests and the command; a short fuzz run; an install check. The
+# browser test needs chromium, chromium-driver and python3-selenium, which deps.sh test
+# installs as root; without them it is skipped and this script says so.
 # Exits non-zero when any build or test fails.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +24,13 @@ run_suite() { # name dir cmake-options...
 }
 
 run_suite normal "$root/build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The browser test (the backprop page in headless Chromium) skips itself, shown by CTest
+# as not run, when Chromium, its driver or selenium is missing: say so plainly.
+if [ -f "$root/build-test/browser/skipped.txt" ]; then
+  echo "==== browser test SKIPPED (not passed): $(cat "$root/build-test/browser/skipped.txt")"
+else
+  echo "==== browser test ran (the backprop page in headless Chromium)"
+fi
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite sanitizer "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DMG_SANITIZE=ON -DMG_BUILD_BENCH=OFF
 if command -v clang >/dev/null 2>&1; then
