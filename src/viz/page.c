@@ -148,53 +148,53 @@ static void page_field(void *user, uint32_t i, int which, char *buf, size_t size
 
 /* ==== the drawing ========================================================================== */
 
-/* graphviz's SVG for the page: the prolog dropped, and the <svg> element without its
- * width and height (the page's style sheet sizes it; its viewBox keeps the shape).
- * Returns the text (mg__free) or NULL with err. */
+/* Makes graphviz's SVG text fit inside the page: the prolog dropped, and the <svg>
+ * element without its width and height (the style sheet sizes it; its viewBox keeps the
+ * shape). 0 when it is no SVG. */
+static int trim_svg(char *svg) {
+    char *start = strstr(svg, "<svg");
+    if (!start) return 0;
+    memmove(svg, start, strlen(start) + 1);
+    static const char *const attrs[] = {" width=\"", " height=\""};
+    for (int a = 0; a < 2; a++) {
+        char *tag_end = strchr(svg, '>'), *at = strstr(svg, attrs[a]);
+        char *q = at && tag_end && at < tag_end ? strchr(at + strlen(attrs[a]), '"') : NULL;
+        if (q) memmove(at, q + 1, strlen(q + 1) + 1);
+    }
+    return 1;
+}
+
+/* The page's drawing: the DOT text with the page's ids and fields, laid out by graphviz.
+ * Returns the SVG text (mg__free) or NULL with err. */
 static char *page_svg(page *p, mg_err *err) {
     mg_graph_options g;
     mg_graph_options_init(&g);
     g.rankdir = p->opt->rankdir;
     g.max_nodes = 0; /* checked already, against the page's limit */
     mg__dot_page fields = {page_field, p};
+    mg_value root = mg__handle(p->ctx, p->r);
     mg__sink count = mg__sink_buffer(NULL, 0);
-    if (mg__graph_page_dot(p->ctx, mg__handle(p->ctx, p->r), &g, &fields, &count, err))
-        return NULL;
-    char *dot = mg__malloc(count.len + 1);
+    if (mg__graph_page_dot(p->ctx, root, &g, &fields, &count, err)) return NULL;
+    char *dot = mg__malloc(count.len + 1), *svg = NULL;
     if (!dot) {
         mg_err_set(err, MG_STATUS_NOMEM, "out of memory making a page");
         return NULL;
     }
     mg__sink s = mg__sink_buffer(dot, count.len + 1);
-    mg__graph_page_dot(p->ctx, mg__handle(p->ctx, p->r), &g, &fields, &s, err);
-    char *svg = NULL;
     size_t n = 0;
-    mg_status st = mg__graph_render_svg(dot, count.len, p->opt->renderer, p->opt->timeout, &svg, &n, err);
+    mg_status st = mg__graph_page_dot(p->ctx, root, &g, &fields, &s, err);
+    if (!st) st = mg__graph_render_svg(dot, count.len, p->opt->renderer, p->opt->timeout, &svg, &n, err);
     mg__free(dot);
+    if (st == MG_STATUS_UNSUPPORTED && err) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        mg_err_set(err, st, "a page needs graphviz to lay the graph out (%s); install "
+                   "graphviz or libgraphviz-dev", why);
+    }
+    if (!st && !trim_svg(svg)) st = mg_err_set(err, MG_STATUS_FORMAT, "graphviz gave no SVG picture");
     if (st) {
-        if (st == MG_STATUS_UNSUPPORTED && err) {
-            char why[sizeof err->msg];
-            snprintf(why, sizeof why, "%s", err->msg);
-            mg_err_set(err, st, "a page needs graphviz to lay the graph out (%s); install "
-                       "graphviz or libgraphviz-dev", why);
-        }
-        return NULL;
-    }
-    char *start = strstr(svg, "<svg");
-    if (!start) {
         mg__free(svg);
-        mg_err_set(err, MG_STATUS_FORMAT, "graphviz gave no SVG picture");
         return NULL;
-    }
-    memmove(svg, start, strlen(start) + 1);
-    char *tag_end = strchr(svg, '>');
-    static const char *const attrs[] = {" width=\"", " height=\""};
-    for (int a = 0; a < 2 && tag_end; a++) {
-        char *at = strstr(svg, attrs[a]);
-        char *q = at && at < tag_end ? strchr(at + strlen(attrs[a]), '"') : NULL;
-        if (!q) continue;
-        memmove(at, q + 1, strlen(q + 1) + 1);
-        tag_end = strchr(svg, '>');
     }
     return svg;
 }
