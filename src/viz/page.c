@@ -86,32 +86,47 @@ static int field_number(double x, int precision, char *buf, size_t size) {
     return snprintf(buf, size, fabs(x) < 1e15 ? "%.*f" : "%.*e", precision, x);
 }
 
+typedef struct labeled {
+    const char *label;
+    uint32_t i;
+} labeled;
+
+static int by_label(const void *a, const void *b) {
+    const labeled *x = a, *y = b;
+    int c = strcmp(x->label, y->label);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
 /* Each value's name: its label when no other value shown has it, the label with a
  * subscript (c₁, c₂, ... in creation order, as a script's c += ... makes them) when others
- * do, "v<index>" without one. Labels are made clean UTF-8 for graphviz and JSON alike. */
-static void make_names(page *p) {
+ * do, "v<index>" without one. Labels are made clean UTF-8 for graphviz and JSON alike.
+ * 0 when out of memory. */
+static int make_names(page *p) {
     const mg_ctx *ctx = p->ctx;
+    labeled *all = mg__malloc(mg__mul_size(p->nvalues, sizeof *all));
+    if (!all) return 0;
+    size_t n = 0;
     for (uint32_t i = 0; i <= p->r; i++) {
         if (!p->seen[i]) continue;
         const char *label = ctx->chars + ctx->label[i];
-        if (!*label) {
-            snprintf(p->names[i], sizeof p->names[i], "v%u", i);
-            continue;
-        }
-        mg__viz_utf8_clean(label, p->names[i], sizeof p->names[i] - 32);
-        size_t nth = 0, total = 0; /* among values shown with this label */
-        for (uint32_t j = 0; j <= p->r; j++)
-            if (p->seen[j] && !strcmp(ctx->chars + ctx->label[j], label)) {
-                total++;
-                if (j <= i) nth++;
-            }
-        if (total < 2) continue;
-        static const char *const sub[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
-        char digits[24];
-        snprintf(digits, sizeof digits, "%zu", nth);
-        for (const char *d = digits; *d; d++)
-            strcat(p->names[i], sub[*d - '0']); /* room: 32 bytes were kept */
+        if (*label) all[n++] = (labeled){label, i};
+        else snprintf(p->names[i], sizeof p->names[i], "v%u", i);
     }
+    qsort(all, n, sizeof *all, by_label);
+    static const char *const sub[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
+    for (size_t first = 0, end; first < n; first = end) { /* a run of one label */
+        for (end = first + 1; end < n && !strcmp(all[end].label, all[first].label);) end++;
+        for (size_t k = first; k < end; k++) {
+            char *name = p->names[all[k].i];
+            mg__viz_utf8_clean(all[k].label, name, sizeof p->names[0] - 40);
+            if (end - first == 1) continue;
+            char digits[24];
+            snprintf(digits, sizeof digits, "%zu", k - first + 1);
+            for (const char *d = digits; *d; d++) strcat(name, sub[*d - '0']); /* 40 kept */
+        }
+    }
+    mg__free(all);
+    return 1;
 }
 
 /* The widest grad text each value shows (at the start of backward and after each term
@@ -446,7 +461,10 @@ static void page_end(page *p) {
 static char *page_make(page *p, mg_ctx *ctx, mg_value root, const mg_page_options *opt,
                        mg_err *err) {
     if (page_begin(p, ctx, root, opt, err) || record_backward(p, err)) return NULL;
-    make_names(p);
+    if (!make_names(p)) {
+        mg_err_set(err, MG_STATUS_NOMEM, "out of memory making a page");
+        return NULL;
+    }
     measure_grads(p);
     return page_svg(p, err);
 }
