@@ -1446,8 +1446,9 @@ typedef struct mg_page_options {
                               step" with the root's name */
     mg_rankdir rankdir;    /* MG_RANKDIR_LR */
     int precision;         /* digits after the point in the graph's fields: 4 (0 .. 17);
-                              the side panel shows numbers to 6 significant digits, and
-                              hovering shows them exactly */
+                              the side panel shows a number exactly when it is short,
+                              else to 6 significant digits; hovering over a node shows
+                              its numbers exactly */
     size_t max_nodes;      /* refuse graphs of more drawn nodes (values + op nodes, as
                               mg_graph_count) than this: 1000; 0 = no limit */
     const char *source;    /* text shown in a box under the controls (the script the graph

@@ -55,8 +55,7 @@
       grad: texts.length >= 2 ? texts[texts.length - 1] : null,
       shown: {}
     };
-    var title = g && g.querySelector("title");
-    if (title) title.textContent = n.name;
+    els[n.id].title = g && g.querySelector("title"); /* the tooltip: exact numbers */
   });
   function edge(v, k) { return $("v" + v + "e" + k); }
 
@@ -232,8 +231,8 @@
       var e = els[n.id], g = st.grads[n.id];
       setText(e, "data", st.known[n.id] ? field(n.data) : "·", st.known[n.id] ? String(n.data) : "", !st.known[n.id]);
       setText(e, "grad", g === null ? "·" : field(g), g === null ? "" : String(g), g === null);
-      if (e.g) e.g.querySelector("title").textContent = n.name + ": data " + (st.known[n.id] ? n.data : "?") +
-        ", grad " + (g === null ? "?" : g);
+      var tip = n.name + ": data " + (st.known[n.id] ? n.data : "?") + ", grad " + (g === null ? "?" : g);
+      if (e.title && e.shown.title !== tip) e.title.textContent = e.shown.title = tip;
     });
     var focus = null;
     if (fr.kind === "forward") {
