@@ -270,6 +270,102 @@ def walkthrough_grads(stdout):
 
 # ---- the test ---------------------------------------------------------------------------
 
+def check_L(d, cli, work):
+    """L: every node against the walkthrough's printout, the leaves against eval; the
+    buttons back to the start and to the end again. Returns (grads checked, brightness)."""
+    page = os.path.join(work, "L.html")
+    walk = run([cli, "demo", "graph", "--html", page])
+    url = open_page(d, page)
+    data = frames_data(d)
+    n = step_to_end(d)
+    want = walkthrough_grads(walk)
+    ev = eval_json(cli, work, "L", L_SCRIPT)
+    if any(want[k] != v for k, v in ev["grads"].items()):
+        fail("demo graph and eval --json disagree: %s vs %s" % (want, ev["grads"]))
+    checked = check_numbers(d, data, want, ev["value"])
+    light = screenshot(d, os.path.join(work, "L_end.png"))
+    d.find_element("id", "first").click()
+    if frame(d)[0] != 0:
+        fail("First did not go to frame 0")
+    d.find_element("id", "last").click()
+    if frame(d)[0] != n - 1:
+        fail("Last did not go to the last frame")
+    check_numbers(d, data, want)
+    check_quiet(d, url)
+    return checked, light
+
+
+def check_neuron(d, cli, work):
+    """The tanh neuron against eval. Returns the grads checked."""
+    page = os.path.join(work, "neuron.html")
+    run([cli, "demo", "neuron", "--html", page])
+    url = open_page(d, page)
+    data = frames_data(d)
+    step_to_end(d)
+    ev = eval_json(cli, work, "neuron", NEURON_SCRIPT)
+    checked = check_numbers(d, data, ev["grads"], ev["value"])
+    check_quiet(d, url)
+    return checked
+
+
+def check_every_frame(d, cli, work, demo):
+    """A bigger graph with every kind of term (dot products, relus closed and open, tanh,
+    powers, sums): every frame shows without an error, the last one with the grads the
+    frames' terms leave."""
+    path = os.path.join(work, demo + ".html")
+    run([cli, "demo", demo, "--steps", "3", "--html", path])
+    url = open_page(d, path)
+    data = frames_data(d)
+    n = d.execute_script(
+        "var n = 1; while (document.body.getAttribute('data-frame') !="
+        " document.body.getAttribute('data-frames') - 1) {"
+        " document.getElementById('next').click(); n++; } return n;")
+    if n != len(data["forward"]) + len(data["backward"]) + 3:
+        fail("%s: %d frames shown" % (demo, n))
+    final = {node["id"]: float(node["grad"]) for node in data["nodes"]}
+    for t in data["backward"]:
+        final[t["operand"]] = float(t["after"])
+    for node in data["nodes"][:40]:
+        g = d.find_element("id", "v%d" % node["id"]).get_attribute("data-grad")
+        if float(g) != final[node["id"]]:
+            fail("%s: %s shows grad %s, its last term left %r" % (demo, node["name"], g, final[node["id"]]))
+    check_quiet(d, url)
+
+
+def check_dark_and_phone(d, work, light):
+    """Mid-backward in the system's dark theme: a dark page (the light one was light), not
+    blank. At a phone's width nothing sticks out sideways."""
+    page = os.path.join(work, "L.html")
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                      {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    url = open_page(d, page)
+    d.find_element("id", "next").click()
+    dark = screenshot(d, os.path.join(work, "L_dark.png"))
+    if not (light > 170 and dark < 90):
+        fail("themes: light page brightness %.0f, dark page %.0f" % (light, dark))
+    check_quiet(d, url)
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+    url = open_page(d, page)
+    over = d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    if over > 1:
+        fail("at a phone's width the page is %d px too wide" % over)
+    screenshot(d, os.path.join(work, "L_phone.png"))
+    check_quiet(d, url)
+
+
+def readme_screenshot(d, cli, work, path, at):
+    """The README's picture: the L page at frame `at`."""
+    page = os.path.join(work, "L.html")
+    run([cli, "demo", "graph", "--html", page])
+    d.set_window_size(1200, 640)
+    open_page(d, page)
+    d.execute_script("var s = document.getElementById('slider'); s.value = arguments[0];"
+                     "s.oninput.call(s);", at)
+    screenshot(d, path)
+    print("wrote %s" % path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)
@@ -283,76 +379,22 @@ def main():
         os.remove(stale)
     chromium, driver = find_browser(args.work)
     t0 = time.time()
-
-    L_page = os.path.join(args.work, "L.html")
-    walk = run([args.cli, "demo", "graph", "--html", L_page])
     profile = tempfile.mkdtemp(prefix="mg-chromium-")
     d = start_browser(chromium, driver, profile)
     try:
-        if args.screenshot:  # the README's picture
-            d.set_window_size(1200, 640)
-            open_page(d, L_page)
-            d.execute_script("document.getElementById('slider').value = arguments[0];"
-                             "document.getElementById('slider').oninput.call("
-                             "document.getElementById('slider'));", args.frame)
-            screenshot(d, args.screenshot)
-            print("wrote %s" % args.screenshot)
+        if args.screenshot:
+            readme_screenshot(d, args.cli, args.work, args.screenshot, args.frame)
             return 0
-
-        # L: every node against the walkthrough's printout, the leaves against eval.
-        url = open_page(d, L_page)
-        data = frames_data(d)
-        n = step_to_end(d)
-        want = walkthrough_grads(walk)
-        ev = eval_json(args.cli, args.work, "L", L_SCRIPT)
-        if any(want[k] != v for k, v in ev["grads"].items()):
-            fail("demo graph and eval --json disagree: %s vs %s" % (want, ev["grads"]))
-        checked = check_numbers(d, data, want, ev["value"])
-        light = screenshot(d, os.path.join(args.work, "L_end.png"))
-        # Back to the start and to the end again with the buttons: the same numbers.
-        d.find_element("id", "first").click()
-        if frame(d)[0] != 0:
-            fail("First did not go to frame 0")
-        d.find_element("id", "last").click()
-        if frame(d)[0] != n - 1:
-            fail("Last did not go to the last frame")
-        check_numbers(d, data, want)
-        check_quiet(d, url)
-
-        # The neuron, against eval.
-        n_page = os.path.join(args.work, "neuron.html")
-        run([args.cli, "demo", "neuron", "--html", n_page])
-        url = open_page(d, n_page)
-        data = frames_data(d)
-        step_to_end(d)
-        ev = eval_json(args.cli, args.work, "neuron", NEURON_SCRIPT)
-        checked += check_numbers(d, data, ev["grads"], ev["value"])
-        check_quiet(d, url)
-
-        # Mid-backward, in the system's dark theme: a dark page, not blank.
-        d.execute_cdp_cmd("Emulation.setEmulatedMedia",
-                          {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
-        url = open_page(d, L_page)
-        d.find_element("id", "next").click()
-        dark = screenshot(d, os.path.join(args.work, "L_dark.png"))
-        if not (light > 170 and dark < 90):
-            fail("themes: light page brightness %.0f, dark page %.0f" % (light, dark))
-        check_quiet(d, url)
-
-        # A phone's width: nothing sticks out sideways.
-        d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                          {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
-        url = open_page(d, L_page)
-        over = d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
-        if over > 1:
-            fail("at a phone's width the page is %d px too wide" % over)
-        screenshot(d, os.path.join(args.work, "L_phone.png"))
-        check_quiet(d, url)
+        checked, light = check_L(d, args.cli, args.work)
+        checked += check_neuron(d, args.cli, args.work)
+        for demo in ("toy", "moons"):
+            check_every_frame(d, args.cli, args.work, demo)
+        check_dark_and_phone(d, args.work, light)
     finally:
         d.quit()
         shutil.rmtree(profile, ignore_errors=True)
-    print("passed: %d grads read back from the page equal the engine's; no request made; "
-          "%.1f s" % (checked, time.time() - t0))
+    print("passed: %d grads read back from the pages equal the engine's; every frame of "
+          "toy's and moons' pages shown; no request made; %.1f s" % (checked, time.time() - t0))
     return 0
 
 
