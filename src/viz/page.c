@@ -42,9 +42,15 @@ typedef struct page {
     page_step *steps;    /* backward's terms, in its order */
     size_t nsteps, capsteps;
     int nomem;           /* a step could not be kept */
-    char (*names)[300];  /* [r + 1] names of the values shown */
-    int *grad_width;     /* [r + 1] the widest grad field text each value shows */
+    uint32_t *slot;      /* [r + 1] each value shown's place in `shown` */
+    struct shown {
+        char name[300];  /* the name it is shown by */
+        int grad_width;  /* the widest grad field text it shows */
+    } *shown;            /* [nvalues], in creation order */
 } page;
+
+/* What the page keeps about value i (one the root depends on). */
+static struct shown *shown_of(const page *p, uint32_t i) { return &p->shown[p->slot[i]]; }
 
 static int keep_step(void *user, const mg_backward_step *s) {
     page *p = user;
@@ -110,15 +116,15 @@ static int make_names(page *p) {
         if (!p->seen[i]) continue;
         const char *label = ctx->chars + ctx->label[i];
         if (*label) all[n++] = (labeled){label, i};
-        else snprintf(p->names[i], sizeof p->names[i], "v%u", i);
+        else snprintf(shown_of(p, i)->name, sizeof p->shown->name, "v%u", i);
     }
     qsort(all, n, sizeof *all, by_label);
     static const char *const sub[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
     for (size_t first = 0, end; first < n; first = end) { /* a run of one label */
         for (end = first + 1; end < n && !strcmp(all[end].label, all[first].label);) end++;
         for (size_t k = first; k < end; k++) {
-            char *name = p->names[all[k].i];
-            mg__viz_utf8_clean(all[k].label, name, sizeof p->names[0] - 40);
+            char *name = shown_of(p, all[k].i)->name;
+            mg__viz_utf8_clean(all[k].label, name, sizeof p->shown->name - 40);
             if (end - first == 1) continue;
             char digits[24];
             snprintf(digits, sizeof digits, "%zu", k - first + 1);
@@ -134,11 +140,12 @@ static int make_names(page *p) {
 static void measure_grads(page *p) {
     char num[64];
     for (uint32_t i = 0; i <= p->r; i++)
-        if (p->seen[i]) p->grad_width[i] = field_number(grad0(p, i), p->opt->precision, num, sizeof num);
+        if (p->seen[i])
+            shown_of(p, i)->grad_width = field_number(grad0(p, i), p->opt->precision, num, sizeof num);
     for (size_t k = 0; k < p->nsteps; k++) {
         const page_step *s = &p->steps[k];
         int w = field_number(s->after, p->opt->precision, num, sizeof num);
-        if (w > p->grad_width[s->operand]) p->grad_width[s->operand] = w;
+        if (w > shown_of(p, s->operand)->grad_width) shown_of(p, s->operand)->grad_width = w;
     }
 }
 
@@ -148,10 +155,10 @@ static void measure_grads(page *p) {
 static void page_field(void *user, uint32_t i, int which, char *buf, size_t size) {
     page *p = user;
     if (which == 0) {
-        snprintf(buf, size, "%s", p->names[i]);
+        snprintf(buf, size, "%s", shown_of(p, i)->name);
         return;
     }
-    int w = which == 2 ? p->grad_width[i]
+    int w = which == 2 ? shown_of(p, i)->grad_width
                        : field_number(p->ctx->data[i], p->opt->precision, buf, size);
     if (which == 1) {
         for (char *c = buf; *c; c++)
@@ -270,7 +277,7 @@ static void put_json_node(mg__sink *s, const page *p, uint32_t i) {
         snprintf(sym, sizeof sym, "%s", op == MG_OP_LEAF ? "" : mg_op_symbol(op));
     }
     mg__sink_printf(s, "{\"id\":%u,\"name\":", i);
-    put_json_string(s, p->names[i]);
+    put_json_string(s, shown_of(p, i)->name);
     mg__sink_printf(s, ",\"op\":\"%s\",\"sym\":", mg_op_name(op));
     put_json_string(s, sym);
     mg__sink_printf(s, ",\"role\":\"%s\",\"inputs\":[",
@@ -388,7 +395,7 @@ static void put_page(mg__sink *s, const page *p, const char *svg) {
     if (p->opt->title && *p->opt->title)
         mg__viz_utf8_clean(p->opt->title, title, sizeof title);
     else
-        snprintf(title, sizeof title, "Backpropagation of %s, step by step", p->names[p->r]);
+        snprintf(title, sizeof title, "Backpropagation of %s, step by step", shown_of(p, p->r)->name);
     mg__sink_puts(s, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                      "<meta name=\"color-scheme\" content=\"light dark\">\n"
@@ -443,18 +450,19 @@ static mg_status page_begin(page *p, mg_ctx *ctx, mg_value root, const mg_page_o
                           "the page's limit is %zu; show a smaller piece (one neuron, one "
                           "sample's loss) or raise the limit",
                           count, opt->max_nodes);
-    p->names = mg__calloc((size_t)p->r + 1, sizeof *p->names);
-    p->grad_width = mg__calloc((size_t)p->r + 1, sizeof *p->grad_width);
-    if (!p->names || !p->grad_width)
-        return mg_err_set(err, MG_STATUS_NOMEM, "out of memory making a page");
+    p->slot = mg__malloc(mg__mul_size((size_t)p->r + 1, sizeof *p->slot));
+    p->shown = mg__calloc(p->nvalues, sizeof *p->shown);
+    if (!p->slot || !p->shown) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory making a page");
+    for (uint32_t i = 0, k = 0; i <= p->r; i++)
+        if (p->seen[i]) p->slot[i] = k++;
     return MG_STATUS_OK;
 }
 
 static void page_end(page *p) {
     mg__free(p->seen);
     mg__free(p->steps);
-    mg__free(p->names);
-    mg__free(p->grad_width);
+    mg__free(p->slot);
+    mg__free(p->shown);
 }
 
 /* Everything but the writing: the frames, then the drawing. Returns the SVG (mg__free). */

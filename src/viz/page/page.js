@@ -21,12 +21,21 @@
 
   /* ---- numbers as text ---------------------------------------------------------- */
 
-  /* A field's number, as the library's page.c writes it: fixed, exponential past 1e15. */
+  /* A field's number as C's printf writes it (the drawings' "%.4f", page.c's widths):
+     fixed, exponential past 1e15, -0 with its sign, and a tie (0.03125 to 4 places)
+     rounded to even, where toFixed would round it up. */
   function field(x) {
     if (isNaN(x)) return "nan";
     if (!isFinite(x)) return x < 0 ? "-inf" : "inf";
-    return Math.abs(x) < 1e15 ? x.toFixed(P) : x.toExponential(P); /* e+15 .. e+308, as C's %e */
+    if (Math.abs(x) >= 1e15) return x.toExponential(P); /* e+15 .. e+308, as C's %e */
+    var s = x.toFixed(P), sign = x < 0 || Object.is(x, -0) ? "-" : "";
+    var t = Math.abs(x).toFixed(100), cut = t.indexOf(".") + (P ? P + 1 : 0);
+    if (/^\.?50*$/.test(t.slice(cut)) && "02468".indexOf(t.charAt(cut - 1)) >= 0)
+      return sign + t.slice(0, cut); /* a tie whose kept digit is even: C keeps it */
+    return s.charAt(0) === "-" ? s : sign + s;
   }
+  /* A number exactly, as JSON wrote it (the shortest digits that read back the same). */
+  function exact(x) { return Object.is(x, -0) ? "-0" : String(x); }
   /* A number in the panel: exact when short, else 6 significant digits. */
   function num(x) {
     if (isNaN(x)) return "nan";
@@ -229,9 +238,9 @@
     marked = [];
     D.nodes.forEach(function (n) {
       var e = els[n.id], g = st.grads[n.id];
-      setText(e, "data", st.known[n.id] ? field(n.data) : "·", st.known[n.id] ? String(n.data) : "", !st.known[n.id]);
-      setText(e, "grad", g === null ? "·" : field(g), g === null ? "" : String(g), g === null);
-      var tip = n.name + ": data " + (st.known[n.id] ? n.data : "?") + ", grad " + (g === null ? "?" : g);
+      setText(e, "data", st.known[n.id] ? field(n.data) : "·", st.known[n.id] ? exact(n.data) : "", !st.known[n.id]);
+      setText(e, "grad", g === null ? "·" : field(g), g === null ? "" : exact(g), g === null);
+      var tip = n.name + ": data " + (st.known[n.id] ? exact(n.data) : "?") + ", grad " + (g === null ? "?" : exact(g));
       if (e.title && e.shown.title !== tip) e.title.textContent = e.shown.title = tip;
     });
     var focus = null;
