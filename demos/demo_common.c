@@ -139,6 +139,25 @@ static int ext_ok(const char *path, const char *const *exts) {
     return 0;
 }
 
+/* --graph FILE or --html FILE into o; 0 after a usage error. */
+static int set_file(const char *cmd, unsigned bit, const char *v, demo_opts *o) {
+    static const char *const graph_exts[] = {".dot", ".gv", ".svg", ".png", NULL};
+    static const char *const html_exts[] = {".html", ".htm", NULL};
+    int html = bit == DEMO_OPT_HTML;
+    if (!ext_ok(v, html ? html_exts : graph_exts)) {
+        if (html)
+            app_usage_error(cmd, "--html: '%s' should end in .html", v);
+        else
+            app_usage_error(cmd, "--graph: '%s' should end in .dot, .gv, .svg or .png", v);
+        return 0;
+    }
+    if (html)
+        o->html = v;
+    else
+        o->graph = v;
+    return 1;
+}
+
 /* One option's value into o; 0 after a usage error. */
 static int set_option(const demo_spec *spec, const char *cmd, unsigned bit, const char *v,
                       demo_opts *o) {
@@ -159,24 +178,8 @@ static int set_option(const demo_spec *spec, const char *cmd, unsigned bit, cons
             }
         app_usage_error(cmd, "--data: unknown dataset '%s'", v);
         return 0;
-    case DEMO_OPT_GRAPH: {
-        static const char *const exts[] = {".dot", ".gv", ".svg", ".png", NULL};
-        if (!ext_ok(v, exts)) {
-            app_usage_error(cmd, "--graph: '%s' should end in .dot, .gv, .svg or .png", v);
-            return 0;
-        }
-        o->graph = v;
-        return 1;
-    }
-    case DEMO_OPT_HTML: {
-        static const char *const exts[] = {".html", ".htm", NULL};
-        if (!ext_ok(v, exts)) {
-            app_usage_error(cmd, "--html: '%s' should end in .html", v);
-            return 0;
-        }
-        o->html = v;
-        return 1;
-    }
+    case DEMO_OPT_GRAPH:
+    case DEMO_OPT_HTML: return set_file(cmd, bit, v, o);
     case DEMO_OPT_MAX_NODES:
         o->has_max_nodes = 1;
         return parse_size(cmd, "--max-nodes", v, 0, 100000000, &o->max_nodes);

@@ -357,8 +357,7 @@ static void test_walkthrough_formulas(void **state) {
     tu_run_free(&r);
 }
 
-/* --html FILE: backward step by step as a page, on the walkthroughs and a training demo;
- * --max-nodes and --max-png set the limits a refusal names. */
+/* --html FILE: backward step by step as a page, on the walkthroughs. */
 static void test_pages(void **state) {
     (void)state;
     if (!mg_graph_can_render(MG_RENDERER_AUTO)) {
@@ -385,8 +384,20 @@ static void test_pages(void **state) {
     free(h1);
     free(h2);
     tu_run_free(&r);
-    /* One sample's loss of the trained moons network. */
+}
+
+/* --html on a training demo: one sample's loss of the trained network; the refusals name
+ * the option that sets their limit. */
+static void test_page_limits(void **state) {
+    (void)state;
+    if (!mg_graph_can_render(MG_RENDERER_AUTO)) {
+        fprintf(stderr, "skipped: pages need graphviz (apt-get install graphviz)\n");
+        skip();
+    }
+    char a[1024];
     snprintf(a, sizeof a, "%s", tu_path("moons.html"));
+    tu_run_result r;
+    char *html;
     const char *moons[] = {MG_CLI, "demo", "moons", "--steps", "2", "--html", a, NULL};
     r = tu_run(moons, NULL);
     assert_int_equal(r.status, 0);
@@ -432,6 +443,7 @@ int main(void) {
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_options_and_graph),
         cmocka_unit_test(test_pages),
+        cmocka_unit_test(test_page_limits),
         cmocka_unit_test(test_out_pictures),
         cmocka_unit_test(test_walkthrough_formulas),
     };
