@@ -17,7 +17,7 @@ static const demo_spec spec = {
     "unit ends up 0 on every point (a 'dead relu', whose gradient is 0, so training\n"
     "cannot revive it) and the accuracy stays near 50%; the demo says so when it happens.",
     DEMO_OPT_SEED | DEMO_OPT_EPOCHS | DEMO_OPT_LR | DEMO_OPT_N | DEMO_OPT_BATCH |
-        DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA | DEMO_OPT_PATH,
+        DEMO_OPT_PICTURE | DEMO_OPT_OUT | DEMO_OPT_FORMULA | DEMO_OPT_PATH,
     {.seed = 1, .epochs = 100, .lr = 0.1, .n = 1000, .batch = 32},
     NULL,
 };

@@ -55,8 +55,13 @@ enum {
     DEMO_OPT_FORMULA = 1u << 11,
     DEMO_OPT_EAGER = 1u << 12,
     DEMO_OPT_THREADS = 1u << 13,
-    DEMO_OPT_COMPILED = 1u << 14, /* for a demo that builds its graphs by default (moons) */
-    DEMO_OPT_PATH = DEMO_OPT_EAGER | DEMO_OPT_THREADS /* every demo that calls mg_train */
+    DEMO_OPT_HTML = 1u << 14,
+    DEMO_OPT_MAX_NODES = 1u << 15,
+    DEMO_OPT_MAX_PNG = 1u << 16,
+    DEMO_OPT_COMPILED = 1u << 17, /* for a demo that builds its graphs by default (moons) */
+    DEMO_OPT_PATH = DEMO_OPT_EAGER | DEMO_OPT_THREADS, /* every demo that calls mg_train */
+    /* one sample's graph: drawn, as a page, and the limits on both */
+    DEMO_OPT_PICTURE = DEMO_OPT_GRAPH | DEMO_OPT_HTML | DEMO_OPT_MAX_NODES | DEMO_OPT_MAX_PNG
 };
 
 typedef struct demo_opts {
@@ -70,6 +75,10 @@ typedef struct demo_opts {
     const char *data;  /* --data: which dataset */
     size_t classes;    /* --classes */
     const char *graph; /* --graph FILE: draw the final sample's loss graph (.dot, .svg, .png) */
+    const char *html;  /* --html FILE: that graph's backward step by step, as a page */
+    int has_max_nodes; /* --max-nodes N given: the most nodes --graph and --html take ... */
+    size_t max_nodes;  /* ... (0: no limit); else the library's defaults */
+    int max_png;       /* --max-png N: the longest side of a --graph .png (0: no limit) */
     const char *out;   /* --out DIR: write loss.png and, for 2-D classifiers, boundary.png */
     int formula;       /* --formula: print one sample's loss graph as a formula */
     int eager;         /* --eager: build the graphs every step instead of the replay */

@@ -33,6 +33,12 @@ static const opt_info opt_infos[] = {
     {DEMO_OPT_CLASSES, "classes", "K", "number of classes"},
     {DEMO_OPT_GRAPH, "graph", "FILE", "draw one sample's loss graph after training (.dot, .gv,\n"
                                       "                     .svg or .png)"},
+    {DEMO_OPT_HTML, "html", "FILE", "write one sample's loss graph, backward step by step, as\n"
+                                    "                     a page to open in a browser (.html)"},
+    {DEMO_OPT_MAX_NODES, "max-nodes", "N", "refuse a --graph or --html graph of more nodes\n"
+                                           "                     (values and operations; 0: no limit)"},
+    {DEMO_OPT_MAX_PNG, "max-png", "N", "refuse a --graph .png longer than N pixels on a side\n"
+                                       "                     (0: no limit; an .svg has none)"},
     {DEMO_OPT_FORMULA, "formula", "", "print one sample's loss (the trained network in it) as\n"
                                       "                     a formula, shared parts named once"},
     {DEMO_OPT_OUT, "out", "DIR", "write the loss curve (DIR/loss.png) and, for 2-D\n"
@@ -64,6 +70,13 @@ static void default_text(const demo_spec *spec, unsigned bit, char *buf, size_t 
     case DEMO_OPT_EAGER:
     case DEMO_OPT_COMPILED: snprintf(buf, size, "off"); break;
     case DEMO_OPT_THREADS: snprintf(buf, size, "%d", d->threads); break;
+    case DEMO_OPT_MAX_NODES: snprintf(buf, size, "2000 for --graph, 1000 for --html"); break;
+    case DEMO_OPT_MAX_PNG: {
+        mg_graph_options g;
+        mg_graph_options_init(&g);
+        snprintf(buf, size, "%d", g.max_png_side);
+        break;
+    }
     default: snprintf(buf, size, "none"); break;
     }
 }
@@ -120,12 +133,33 @@ static int parse_range(const char *cmd, const char *opt, const char *s, double l
     return 1;
 }
 
-/* The --graph file's extension must be one mg_graph_save knows, checked before training. */
-static int graph_ext_ok(const char *path) {
+/* The --graph and --html files' extensions must be ones the library takes, checked
+ * before training: one of exts (NULL-terminated). */
+static int ext_ok(const char *path, const char *const *exts) {
     const char *dot = strrchr(path, '.');
     if (!dot || strchr(dot, '/')) return 0;
-    return !strcmp(dot, ".dot") || !strcmp(dot, ".gv") || !strcmp(dot, ".svg") ||
-           !strcmp(dot, ".png");
+    for (; *exts; exts++)
+        if (!strcmp(dot, *exts)) return 1;
+    return 0;
+}
+
+/* --graph FILE or --html FILE into o; 0 after a usage error. */
+static int set_file(const char *cmd, unsigned bit, const char *v, demo_opts *o) {
+    static const char *const graph_exts[] = {".dot", ".gv", ".svg", ".png", NULL};
+    static const char *const html_exts[] = {".html", ".htm", NULL};
+    int html = bit == DEMO_OPT_HTML;
+    if (!ext_ok(v, html ? html_exts : graph_exts)) {
+        if (html)
+            app_usage_error(cmd, "--html: '%s' should end in .html", v);
+        else
+            app_usage_error(cmd, "--graph: '%s' should end in .dot, .gv, .svg or .png", v);
+        return 0;
+    }
+    if (html)
+        o->html = v;
+    else
+        o->graph = v;
+    return 1;
 }
 
 /* One option's value into o; 0 after a usage error. */
@@ -149,12 +183,16 @@ static int set_option(const demo_spec *spec, const char *cmd, unsigned bit, cons
         app_usage_error(cmd, "--data: unknown dataset '%s'", v);
         return 0;
     case DEMO_OPT_GRAPH:
-        if (!graph_ext_ok(v)) {
-            app_usage_error(cmd, "--graph: '%s' should end in .dot, .gv, .svg or .png", v);
-            return 0;
-        }
-        o->graph = v;
+    case DEMO_OPT_HTML: return set_file(cmd, bit, v, o);
+    case DEMO_OPT_MAX_NODES:
+        o->has_max_nodes = 1;
+        return parse_size(cmd, "--max-nodes", v, 0, 100000000, &o->max_nodes);
+    case DEMO_OPT_MAX_PNG: {
+        long n;
+        if (!app_parse_long(cmd, "--max-png", v, 0, 1000000, &n)) return 0;
+        o->max_png = (int)n;
         return 1;
+    }
     case DEMO_OPT_FORMULA:
         o->formula = 1;
         return 1;
@@ -185,6 +223,9 @@ int demo_parse(const demo_spec *spec, int argc, char **argv, demo_opts *o) {
     char cmd[64];
     snprintf(cmd, sizeof cmd, "demo %s", spec->name);
     *o = spec->defaults;
+    mg_graph_options g;
+    mg_graph_options_init(&g);
+    o->max_png = g.max_png_side;
     struct option longopts[NOPTS + 2];
     size_t k = 0;
     for (size_t i = 0; i < NOPTS; i++)
@@ -342,14 +383,39 @@ static int write_pictures(const demo_spec *spec, const char *dir, demo_state *s)
     return pictures_write(&p, dir);
 }
 
+/* A failure of --graph or --html; a refusal over a limit says which option sets it. */
+static int fail_picture(const demo_spec *spec, const mg_err *err, const char *option) {
+    if (err->status != MG_STATUS_INVALID) return fail(spec, err->msg);
+    app_error("%s: %s (%s N sets it)", spec->name, err->msg, option);
+    return APP_FAIL;
+}
+
 /* --graph FILE: one sample's loss graph drawn. */
-static int draw_graph(const demo_spec *spec, const char *path, demo_state *s) {
+static int draw_graph(const demo_spec *spec, const demo_opts *o, demo_state *s) {
     if (!mg_ok(s->graph)) return fail(spec, "no graph to draw");
     mg_graph_options dopt;
     mg_graph_options_init(&dopt);
+    if (o->has_max_nodes) dopt.max_nodes = o->max_nodes;
+    dopt.max_png_side = o->max_png;
     mg_err err;
-    if (mg_graph_save(s->ctx, s->graph, &dopt, path, &err)) return fail(spec, err.msg);
-    fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, path);
+    if (mg_graph_save(s->ctx, s->graph, &dopt, o->graph, &err)) {
+        int too_many = dopt.max_nodes && mg_graph_count(s->ctx, s->graph) > dopt.max_nodes;
+        return fail_picture(spec, &err, too_many ? "--max-nodes" : "--max-png");
+    }
+    fprintf(stderr, "micrograd: %s: wrote %s\n", spec->name, o->graph);
+    return APP_OK;
+}
+
+/* --html FILE: that graph's backward, step by step, as a page. */
+static int write_page(const demo_spec *spec, const demo_opts *o, demo_state *s) {
+    if (!mg_ok(s->graph)) return fail(spec, "no graph to show");
+    mg_page_options popt;
+    mg_page_options_init(&popt);
+    if (o->has_max_nodes) popt.max_nodes = o->max_nodes;
+    mg_err err;
+    if (mg_page_save(s->ctx, s->graph, &popt, o->html, &err))
+        return fail_picture(spec, &err, "--max-nodes");
+    fprintf(stderr, "micrograd: %s: wrote %s (open it in a browser)\n", spec->name, o->html);
     return APP_OK;
 }
 
@@ -357,7 +423,8 @@ int demo_end(const demo_spec *spec, const demo_opts *o, demo_state *s) {
     int status = APP_OK;
     if (o->formula) status = print_formula(spec, s);
     if (status == APP_OK && o->out) status = write_pictures(spec, o->out, s);
-    if (status == APP_OK && o->graph) status = draw_graph(spec, o->graph, s);
+    if (status == APP_OK && o->graph) status = draw_graph(spec, o, s);
+    if (status == APP_OK && o->html) status = write_page(spec, o, s);
     demo_state_free(s);
     return status;
 }

@@ -14,7 +14,7 @@ static const demo_spec spec = {
     "shuffled mini-batches. Prints the loss after each epoch, then w, b (the answers are\n"
     "5/9 = 0.5556 and -160/9 = -17.7778) and the predictions at 32 F and 212 F.",
     DEMO_OPT_SEED | DEMO_OPT_EPOCHS | DEMO_OPT_LR | DEMO_OPT_N | DEMO_OPT_BATCH |
-        DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA | DEMO_OPT_PATH,
+        DEMO_OPT_PICTURE | DEMO_OPT_OUT | DEMO_OPT_FORMULA | DEMO_OPT_PATH,
     {.seed = 42, .epochs = 30, .lr = 0.1, .n = 1000, .batch = 32},
     NULL,
 };

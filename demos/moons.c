@@ -19,7 +19,7 @@ static const demo_spec spec = {
     "weights come from the Mersenne Twister seeded as numpy and Python seed it; `micrograd\n"
     "train --data moons` trains on the project's own xorshift draws instead.",
     DEMO_OPT_SEED | DEMO_OPT_STEPS | DEMO_OPT_LR | DEMO_OPT_N | DEMO_OPT_NOISE | DEMO_OPT_BATCH |
-        DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA | DEMO_OPT_COMPILED | DEMO_OPT_THREADS,
+        DEMO_OPT_PICTURE | DEMO_OPT_OUT | DEMO_OPT_FORMULA | DEMO_OPT_COMPILED | DEMO_OPT_THREADS,
     {.seed = 1337, .steps = 100, .lr = 1.0, .n = 100, .noise = 0.1, .batch = 0, .eager = 1},
     NULL,
 };

@@ -18,7 +18,7 @@ static const demo_spec spec = {
     "with AdamW (betas 0.9, 0.999, weight decay 1e-4) and 20% validate. Prints the training\n"
     "loss and accuracy and the validation ones every 10 steps.",
     DEMO_OPT_SEED | DEMO_OPT_STEPS | DEMO_OPT_LR | DEMO_OPT_N | DEMO_OPT_NOISE | DEMO_OPT_BATCH |
-        DEMO_OPT_DATA | DEMO_OPT_CLASSES | DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA |
+        DEMO_OPT_DATA | DEMO_OPT_CLASSES | DEMO_OPT_PICTURE | DEMO_OPT_OUT | DEMO_OPT_FORMULA |
         DEMO_OPT_PATH,
     {.seed = 42, .steps = 300, .lr = 0.02, .n = 300, .noise = 0.2, .batch = 0, .data = "spiral",
      .classes = 3},

@@ -12,7 +12,7 @@ static const demo_spec spec = {
     "uniform(-1, 1) and biases 0, fits xs = [2,3,-1], [3,-1,0.5], [0.5,1,1], [1,1,-1] to\n"
     "ys = 1, -1, -1, 1 with the loss sum((ypred - y)**2) and p -= lr * p.grad, printing\n"
     "the loss every step and the predictions at the end.",
-    DEMO_OPT_SEED | DEMO_OPT_STEPS | DEMO_OPT_LR | DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA,
+    DEMO_OPT_SEED | DEMO_OPT_STEPS | DEMO_OPT_LR | DEMO_OPT_PICTURE | DEMO_OPT_OUT | DEMO_OPT_FORMULA,
     {.seed = 42, .steps = 500, .lr = 0.05},
     NULL,
 };

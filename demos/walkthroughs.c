@@ -8,30 +8,41 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Parses the walkthroughs' few options: --help; `opt FILE` when opt is not NULL (the file
- * goes to *file); --formula when formula is not NULL (sets *formula). Usage errors read
- * like the other demos' ("micrograd demo NAME: ..."). Returns 1 when help was printed, -1
- * after a usage error (already printed), 0 to go on. */
-static int wt_args(int argc, char **argv, const char *name, const char *what, const char *opt,
-                   const char *opthelp, const char **file, int *formula) {
+/* A walkthrough's option that names a file: --graph FILE, --html FILE, --plot FILE. */
+typedef struct wt_file {
+    const char *opt;  /* "--graph" */
+    const char *help; /* its line in --help */
+    const char **file; /* where the file's name goes (left alone when not given) */
+} wt_file;
+
+/* Parses the walkthroughs' few options: --help; the nfiles `opt FILE` options; --formula
+ * when formula is not NULL (sets *formula). Usage errors read like the other demos'
+ * ("micrograd demo NAME: ..."). Returns 1 when help was printed, -1 after a usage error
+ * (already printed), 0 to go on. */
+static int wt_args(int argc, char **argv, const char *name, const char *what,
+                   const wt_file *files, size_t nfiles, int *formula) {
     char cmd[64];
     snprintf(cmd, sizeof cmd, "demo %s", name);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("Usage: micrograd demo %s [OPTIONS]\n\n%s\n\nOptions:\n", name, what);
-            char left[40];
-            snprintf(left, sizeof left, "%s FILE", opt ? opt : "");
-            if (opt) printf("  %-18s %s\n", left, opthelp);
+            for (size_t k = 0; k < nfiles; k++) {
+                char left[40];
+                snprintf(left, sizeof left, "%s FILE", files[k].opt);
+                printf("  %-18s %s\n", left, files[k].help);
+            }
             if (formula) printf("  --formula          print the result's graph as a formula\n");
             printf("  -h, --help         show this help\n");
             return 1;
         }
-        if (opt && !strcmp(argv[i], opt)) {
+        size_t k = 0;
+        while (k < nfiles && strcmp(argv[i], files[k].opt)) k++;
+        if (k < nfiles) {
             if (i + 1 == argc) {
-                app_usage_error(cmd, "option '%s' needs a value", opt);
+                app_usage_error(cmd, "option '%s' needs a value", files[k].opt);
                 return -1;
             }
-            *file = argv[++i];
+            *files[k].file = argv[++i];
             continue;
         }
         if (formula && !strcmp(argv[i], "--formula")) {
@@ -64,6 +75,18 @@ static int wt_draw(const char *name, mg_ctx *ctx, mg_value v, const char *path) 
     return APP_OK;
 }
 
+/* Writes v's backprop page to path (--html); returns an exit status. */
+static int wt_page(const char *name, mg_ctx *ctx, mg_value v, const char *path) {
+    if (!path) return APP_OK;
+    mg_err err;
+    if (mg_page_save(ctx, v, NULL, path, &err) != MG_STATUS_OK) {
+        app_error("%s: --html %s: %s", name, path, err.msg);
+        return APP_FAIL;
+    }
+    fprintf(stderr, "micrograd: %s: wrote %s (open it in a browser)\n", name, path);
+    return APP_OK;
+}
+
 static const char *R(double x, char *buf) { return mg_fmt_repr(x, buf, 32); }
 
 /* ==== derivative: the slope of f by nudging x ============================================ */
@@ -76,9 +99,11 @@ static double f_for_plot(void *user, double x) {
 
 int walkthrough_derivative(int argc, char **argv) {
     const char *plot = NULL;
+    const wt_file files[] = {
+        {"--plot", "draw f on [-5, 5] with its tangent at x = 3 (.png or .svg)", &plot}};
     int a = wt_args(argc, argv, "derivative",
-                    "The derivative of f(x) = 3x^2 - 4x + 5 by finite differences.", "--plot",
-                    "draw f on [-5, 5] with its tangent at x = 3 (.png or .svg)", &plot, NULL);
+                    "The derivative of f(x) = 3x^2 - 4x + 5 by finite differences.", files, 1,
+                    NULL);
     if (a) return a > 0 ? APP_OK : APP_USAGE;
     char b1[32], b2[32], b3[32];
     printf("f(x) = 3x^2 - 4x + 5; f(3.0) = %s\n", R(f_quadratic(3.0), b1));
@@ -109,7 +134,7 @@ int walkthrough_derivative(int argc, char **argv) {
 int walkthrough_expression(int argc, char **argv) {
     int a = wt_args(argc, argv, "expression",
                     "d = a*b + c with a = 2, b = -3, c = 10, and its slope along each input.",
-                    NULL, NULL, NULL, NULL);
+                    NULL, 0, NULL);
     if (a) return a > 0 ? APP_OK : APP_USAGE;
     const char *names[3] = {"a", "b", "c"};
     char b1[32], b2[32], b3[32];
@@ -140,13 +165,15 @@ int walkthrough_expression(int argc, char **argv) {
 /* ==== graph: L = (a*b + c) * f, backward, and one step along the gradient =============== */
 
 int walkthrough_graph(int argc, char **argv) {
-    const char *graph = NULL;
+    const char *graph = NULL, *html = NULL;
     int formula = 0;
+    const wt_file files[] = {
+        {"--graph", "draw the graph after backward (.dot, .svg or .png)", &graph},
+        {"--html", "write backward step by step as a page for a browser (.html)", &html}};
     int a = wt_args(argc, argv, "graph",
                     "L = (a*b + c) * f: forward, backward, and one step of 0.01 along the\n"
                     "gradients.",
-                    "--graph", "draw the graph after backward (.dot, .svg or .png)", &graph,
-                    &formula);
+                    files, 2, &formula);
     if (a) return a > 0 ? APP_OK : APP_USAGE;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return 1;
@@ -167,7 +194,8 @@ int walkthrough_graph(int argc, char **argv) {
     char buf[96];
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         printf("%-2s %s\n", mg_label(ctx, all[i]), mg_value_repr(ctx, all[i], buf, sizeof buf));
-    if (wt_draw("graph", ctx, L, graph) || wt_formula("graph", ctx, L, formula)) {
+    if (wt_draw("graph", ctx, L, graph) || wt_page("graph", ctx, L, html) ||
+        wt_formula("graph", ctx, L, formula)) {
         mg_ctx_free(ctx);
         return 1;
     }
@@ -208,13 +236,16 @@ static mg_value neuron(mg_ctx *ctx, int from_exp, mg_value *leaves) {
 }
 
 int walkthrough_neuron(int argc, char **argv) {
-    const char *graph = NULL;
+    const char *graph = NULL, *html = NULL, *html_exp = NULL;
     int formula = 0;
+    const wt_file files[] = {
+        {"--graph", "draw the tanh neuron after backward (.dot, .svg or .png)", &graph},
+        {"--html", "write the tanh neuron's backward step by step as a page (.html)", &html},
+        {"--html-exp", "the same for the neuron with tanh built from exp", &html_exp}};
     int a = wt_args(argc, argv, "neuron",
                     "The neuron o = tanh(x1*w1 + x2*w2 + b), backward, and the same with tanh\n"
                     "built from exp.",
-                    "--graph", "draw the tanh neuron after backward (.dot, .svg or .png)", &graph,
-                    &formula);
+                    files, 3, &formula);
     if (a) return a > 0 ? APP_OK : APP_USAGE;
     mg_ctx *ctx = mg_ctx_new();
     if (!ctx) return 1;
@@ -229,7 +260,10 @@ int walkthrough_neuron(int argc, char **argv) {
         for (int k = 0; k < 5; k++)
             printf("  %-2s grad %7.4f  (%s)\n", mg_label(ctx, leaves[k]),
                    mg_grad(ctx, leaves[k]), R(mg_grad(ctx, leaves[k]), b1));
-        if (!from_exp && (wt_draw("neuron", ctx, o, graph) || wt_formula("neuron", ctx, o, formula))) {
+        int bad = from_exp ? wt_page("neuron", ctx, o, html_exp)
+                           : wt_draw("neuron", ctx, o, graph) || wt_page("neuron", ctx, o, html) ||
+                                 wt_formula("neuron", ctx, o, formula);
+        if (bad) {
             mg_ctx_free(ctx);
             return 1;
         }

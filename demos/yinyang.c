@@ -16,7 +16,7 @@ static const demo_spec spec = {
     "every step, L exact (Python's repr); with the defaults every number equals the\n"
     "reference's. --graph draws the loss graph of the point (0, 0) of class 0, as the\n"
     "reference does at the end.",
-    DEMO_OPT_SEED | DEMO_OPT_STEPS | DEMO_OPT_LR | DEMO_OPT_GRAPH | DEMO_OPT_OUT | DEMO_OPT_FORMULA |
+    DEMO_OPT_SEED | DEMO_OPT_STEPS | DEMO_OPT_LR | DEMO_OPT_PICTURE | DEMO_OPT_OUT | DEMO_OPT_FORMULA |
         DEMO_OPT_PATH,
     {.seed = 42, .steps = 100, .lr = 0.1},
     NULL,

@@ -15,7 +15,7 @@
  *  10. Networks                              mg_mlp_*, mg_loss_*, mg_optim_*, mg_train
  *  11. Datasets                              mg_dataset_*
  *  12. Scripts                               mg_script_*
- *  13. Pictures and formulas                 mg_graph_*, mg_plot_*, mg_formula_*
+ *  13. Pictures, formulas, backprop pages     mg_graph_*, mg_plot_*, mg_formula_*, mg_page_*
  *  14. Files                                 mg_csv_*, mg_idx_*, mg_model_*, mg_predictor_*,
  *                                            mg_outfile_*
  *
@@ -1260,7 +1260,7 @@ size_t mg_script_nnotes(const mg_script *s);
 const char *mg_script_note(const mg_script *s, size_t i, size_t *line);
 
 /* ---------------------------------------------------------------------------------------
- * 13. PICTURES AND FORMULAS: DOT graphs, rendering, plots, formula printing
+ * 13. PICTURES AND FORMULAS: DOT graphs, rendering, plots, formula printing, backprop pages
  * ------------------------------------------------------------------------------------- */
 
 /* 13a. Graph drawings. The DOT text of the graph behind a value is written by the library
@@ -1299,6 +1299,10 @@ typedef struct mg_graph_options {
     const char *title;         /* a caption over the graph, or NULL */
     mg_renderer renderer;      /* MG_RENDERER_AUTO */
     double timeout;            /* seconds a render may take before it is stopped: 60 */
+    int max_png_side;          /* refuse a .png longer than this many pixels on either
+                                  side (graphviz draws 96 per inch), found from a quick
+                                  layout before the slow bitmap: 4000; 0 = no limit. An
+                                  .svg has no limit: a browser scales it. */
 } mg_graph_options;
 
 /* Fills opt with the defaults shown above. */
@@ -1321,11 +1325,15 @@ mg_status mg_graph_format(const mg_ctx *ctx, mg_value root, const mg_graph_optio
  * .svg, .png. The file appears complete or not at all (written as in section 14e). When
  * no renderer is available it writes the DOT text next to path (g.svg -> g.dot) and
  * returns MG_STATUS_UNSUPPORTED with a one-line hint how to render it. Other errors as
- * mg_graph_write, plus MG_STATUS_INVALID for an unknown extension, MG_STATUS_IO. */
+ * mg_graph_write, plus MG_STATUS_INVALID for an unknown extension or a .png over
+ * max_png_side ("g.png: the picture would be 4488 x 21107 pixels, over the limit of 4000
+ * on its long side for a .png; draw it as .svg instead ..."; nothing written),
+ * MG_STATUS_IO. */
 mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
                       const char *path, mg_err *err);
 /* Renders DOT text (len bytes) to path (.svg or .png), as in section 14e, with `how` and a
- * time limit in seconds (<= 0: none). MG_STATUS_UNSUPPORTED when that renderer is not
+ * time limit in seconds (<= 0: none); no size limit (mg_graph_save has max_png_side).
+ * MG_STATUS_UNSUPPORTED when that renderer is not
  * available (nothing written), MG_STATUS_FORMAT when graphviz rejects the text (its
  * message is in err), MG_STATUS_IO, MG_STATUS_INVALID for another extension. */
 mg_status mg_graph_render(const char *dot, size_t len, const char *path, mg_renderer how,
@@ -1438,6 +1446,91 @@ mg_status mg_formula_write(const mg_ctx *ctx, mg_value root, const mg_formula_op
 /* The same into buf like snprintf (see mg_graph_format). */
 mg_status mg_formula_format(const mg_ctx *ctx, mg_value root, const mg_formula_options *opt,
                             char *buf, size_t size, size_t *len, mg_err *err);
+
+/* 13d. Backprop pages: backward step by step, in ONE self-contained HTML file a learner
+ * opens in any current browser, from disk (file://): no server, no network, nothing
+ * fetched (the page says so to the browser too: its Content-Security-Policy allows no
+ * fetch at all). It shows root's graph, laid out once by graphviz and inlined as SVG (so
+ * nothing moves: every number field is laid out as wide as the widest number it will
+ * show), and steps through
+ *   - the forward pass: each value computed from its inputs, in creation order, with the
+ *     tape's data ("e = a * b = 2 * -3 = -6");
+ *   - backward, one chain-rule term at a time, in backward's order: the value passing its
+ *     gradient on and the edge it goes along highlighted, a side panel with the term and
+ *     its numbers ("dL/da += dL/de * de/da = -2 * -3 = 6") and why the local derivative
+ *     is what it is ("e = a * b, so de/da = b"), the receiving grad's running value
+ *     updated in the graph (a value used twice gets two += terms);
+ * with step, back, play (at a chosen speed), a slider over every frame, and keys (Left,
+ * Right, Space, Home, End). It scales to the window (phones too), follows the system's
+ * light or dark theme, and colours nodes by role as the drawings do (13a).
+ *
+ * The numbers are the engine's, never recomputed in the browser: the forward frames show
+ * the values' data as they are on the tape, and the backward frames are the terms
+ * mg_backward_steps reports, leaves' grads starting from 0, so the last frame holds what
+ * mg_backward leaves after zeroing the leaves, bit for bit. The context is left as it was
+ * (its grads are put back after the recording).
+ *
+ * The frames' data sit in the page as JSON, in <script type="application/json"
+ * id="mg-frames">, for tests and tools: {"format": "micrograd-backprop", "version": 1,
+ * "root": ID, "precision": P, "nodes": [...], "forward": [ID, ...], "backward": [...]}:
+ *   nodes     the values root depends on, in creation order: {"id": tape index, "name":
+ *             the name shown (label; c₁, c₂, ... when several share one; v<id> without),
+ *             "op": mg_op_name, "sym": the op node's text ("*", "**2"), "role": "leaf",
+ *             "param", "input", "const" or "op", "inputs": [operand ids as drawn: a
+ *             powc's exponent is in its sym], "bias": 0 or 1 (dot values only), "data",
+ *             "grad": the grad when backward starts (1 at the root, else 0)}
+ *   forward   the ids of the values computed, in the order computed (creation order)
+ *   backward  the terms, in order: {"value", "operand" (ids), "k" (operand number),
+ *             "added" (false where nothing is added: a closed relu), "grad", "local",
+ *             "term", "before", "after"} as mg_backward_step's fields
+ * Numbers are exact (the shortest decimal that reads back as the same double); NaN and
+ * the infinities are the strings "NaN", "Infinity", "-Infinity". In the SVG, value i is
+ * the element id "v<i>", its op node "v<i>op", the edge from its op node "v<i>e" and
+ * from its operand k "v<i>e<k>"; while the page runs, each value's element carries the
+ * shown numbers exactly in data-data and data-grad attributes.
+ *
+ * A command gives its user the page as `--html FILE`, after building the graph and
+ * before (or after) its own backward:
+ *
+ *     mg_page_options po;
+ *     mg_page_options_init(&po);
+ *     po.source = script_text;          // optional: shown under "The script"
+ *     if (mg_page_save(ctx, out, &po, "page.html", &err) != MG_STATUS_OK)
+ *         fprintf(stderr, "micrograd: --html page.html: %s\n", err.msg);
+ */
+
+typedef struct mg_page_options {
+    const char *title;     /* the page's heading; NULL = "Backpropagation of NAME, step by
+                              step" with the root's name */
+    mg_rankdir rankdir;    /* MG_RANKDIR_LR */
+    int precision;         /* digits after the point in the graph's fields: 4 (0 .. 17);
+                              the side panel shows a number exactly when it is short,
+                              else to 6 significant digits; hovering over a node shows
+                              its numbers exactly */
+    size_t max_nodes;      /* refuse graphs of more drawn nodes (values + op nodes, as
+                              mg_graph_count) than this: 1000; 0 = no limit */
+    const char *source;    /* text shown in a box under the controls (the script the graph
+                              came from), or NULL */
+    mg_renderer renderer;  /* how graphviz lays the graph out: MG_RENDERER_AUTO (needs
+                              libgvc or the dot program; MG_RENDERER_NONE cannot make a
+                              page) */
+    double timeout;        /* seconds the layout may take: 60 */
+} mg_page_options;
+
+/* Fills opt with the defaults shown above. */
+void mg_page_options_init(mg_page_options *opt);
+/* Writes the page of root's graph to out (opt NULL = defaults). ctx is used as a scratch
+ * for one recorded backward and left as it was. Returns MG_STATUS_OK; MG_STATUS_INVALID
+ * for MG_NULL, a bad precision, or a graph over max_nodes ("graph too large to animate:
+ * 1234 nodes (values and their operations), the page's limit is 1000; ...", before
+ * anything is written); MG_STATUS_UNSUPPORTED without graphviz; MG_STATUS_FORMAT when
+ * graphviz fails; MG_STATUS_IO; MG_STATUS_NOMEM. */
+mg_status mg_page_write(mg_ctx *ctx, mg_value root, const mg_page_options *opt, FILE *out,
+                        mg_err *err);
+/* The same to path, which must end in .html or .htm (else MG_STATUS_INVALID), written as
+ * in section 14e (complete or not at all). */
+mg_status mg_page_save(mg_ctx *ctx, mg_value root, const mg_page_options *opt, const char *path,
+                       mg_err *err);
 
 /* ---------------------------------------------------------------------------------------
  * 14. FILES: CSV and IDX loaders, model files, writing files

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # pictures.sh - regenerates the pictures the README shows (docs/*.png) with the command:
-# the walkthrough's graph L drawn by `micrograd eval --dot`, and the moons demo's decision
-# boundary and loss curve from `micrograd demo moons --out`; and, when the playground is
-# built and Chromium with selenium is there, the playground page training on moons (the
-# browser test's screenshot).
+# the walkthrough's graph L drawn by `micrograd eval --dot`, the moons demo's decision
+# boundary and loss curve from `micrograd demo moons --out`, the backprop page of L
+# (`micrograd demo graph --html`) mid-backward, screenshot by headless Chromium (the
+# browser test's script; skipped with a note when Chromium or selenium is missing), and,
+# when the playground is built, the playground page training on moons.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/deps.sh" build
@@ -17,6 +18,13 @@ mkdir -p "$root/docs"
 mv "$root/docs/boundary.png" "$root/docs/moons_boundary.png"
 mv "$root/docs/loss.png" "$root/docs/moons_loss.png"
 echo "wrote docs/graph.png, docs/moons_boundary.png, docs/moons_loss.png"
+# Frame 9 of the L page: backward's fifth term, dL/da += dL/de * de/da = -2 * -3 = 6.
+if "$root/tests/browser/run.sh" "$mg" "$root/build/browser" --screenshot "$root/docs/page.png" \
+     --frame 9 >/dev/null; then
+  echo "wrote docs/page.png"
+else
+  echo "docs/page.png not remade: $(cat "$root/build/browser/skipped.txt" 2>/dev/null || echo "the browser failed")"
+fi
 page="$root/build/playground/micrograd-playground.html"
 if [ -f "$page" ] && command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 &&
    /usr/bin/python3 -c 'import selenium' 2>/dev/null &&

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "micrograd.h"
 #include "testutil.h"
 
 /* ==== running ============================================================================ */
@@ -425,6 +426,78 @@ static void test_walkthrough_formulas(void **state) {
     tu_run_free(&r);
 }
 
+/* --html FILE: backward step by step as a page, on the walkthroughs. */
+static void test_pages(void **state) {
+    (void)state;
+    if (!mg_graph_can_render(MG_RENDERER_AUTO)) {
+        fprintf(stderr, "skipped: pages need graphviz (apt-get install graphviz)\n");
+        skip();
+    }
+    char a[1024], b[1024];
+    snprintf(a, sizeof a, "%s", tu_path("L.html"));
+    tu_run_result r = run_cli("graph", "--html", a, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "wrote"));
+    char *html = tu_read_file(a, NULL);
+    assert_non_null(html);
+    assert_true(!strncmp(html, "<!DOCTYPE html>", 15) && strstr(html, "id=\"mg-frames\""));
+    free(html);
+    tu_run_free(&r);
+    snprintf(b, sizeof b, "%s", tu_path("neuron_exp.html"));
+    snprintf(a, sizeof a, "%s", tu_path("neuron.html"));
+    const char *argv[] = {MG_CLI, "demo", "neuron", "--html", a, "--html-exp", b, NULL};
+    r = tu_run(argv, NULL);
+    assert_int_equal(r.status, 0);
+    char *h1 = tu_read_file(a, NULL), *h2 = tu_read_file(b, NULL);
+    assert_true(h1 && h2 && strstr(h1, "\"op\":\"tanh\"") && strstr(h2, "\"op\":\"exp\""));
+    free(h1);
+    free(h2);
+    tu_run_free(&r);
+}
+
+/* --html on a training demo: one sample's loss of the trained network; the refusals name
+ * the option that sets their limit. */
+static void test_page_limits(void **state) {
+    (void)state;
+    if (!mg_graph_can_render(MG_RENDERER_AUTO)) {
+        fprintf(stderr, "skipped: pages need graphviz (apt-get install graphviz)\n");
+        skip();
+    }
+    char a[1024];
+    snprintf(a, sizeof a, "%s", tu_path("moons.html"));
+    tu_run_result r;
+    char *html;
+    const char *moons[] = {MG_CLI, "demo", "moons", "--steps", "2", "--html", a, NULL};
+    r = tu_run(moons, NULL);
+    assert_int_equal(r.status, 0);
+    html = tu_read_file(a, NULL);
+    assert_true(html && strstr(html, "\"name\":\"L2.N0.b\""));
+    free(html);
+    tu_run_free(&r);
+    const char *small[] = {MG_CLI, "demo", "moons", "--steps", "2", "--html", a, "--max-nodes", "100", NULL};
+    r = tu_run(small, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "graph too large to animate: 477 nodes"));
+    assert_non_null(strstr(r.err, "(--max-nodes N sets it)"));
+    tu_run_free(&r);
+    snprintf(a, sizeof a, "%s", tu_path("toy.png"));
+    const char *png[] = {MG_CLI, "demo", "toy", "--steps", "2", "--graph", a, "--max-png", "200", NULL};
+    r = tu_run(png, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "draw it as .svg instead"));
+    assert_non_null(strstr(r.err, "(--max-png N sets it)"));
+    tu_run_free(&r);
+    r = run_cli("toy", "--html", "a.png", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--html: 'a.png' should end in .html"));
+    tu_run_free(&r);
+    r = run_cli("moons", "--help", NULL, NULL);
+    assert_non_null(strstr(r.out, "--html FILE"));
+    assert_non_null(strstr(r.out, "--max-png N"));
+    assert_non_null(strstr(r.out, "(default: 4000)"));
+    tu_run_free(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yinyang_reference),
@@ -439,6 +512,8 @@ int main(void) {
         cmocka_unit_test(test_list_and_help),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_options_and_graph),
+        cmocka_unit_test(test_pages),
+        cmocka_unit_test(test_page_limits),
         cmocka_unit_test(test_out_pictures),
         cmocka_unit_test(test_walkthrough_formulas),
     };

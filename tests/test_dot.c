@@ -106,6 +106,7 @@ static void test_options(void **state) {
     assert_int_equal(o.rankdir, MG_RANKDIR_LR);
     assert_string_equal(o.number_format, "%.4f");
     assert_int_equal(o.max_nodes, 2000);
+    assert_int_equal(o.max_png_side, 4000);
     o.rankdir = MG_RANKDIR_TB;
     o.number_format = "%.2e";
     o.show_grad = 0;
@@ -419,6 +420,42 @@ static void test_size_limit(void **state) {
     assert_int_equal(mg_graph_format(ctx, x, &o, NULL, 0, NULL, &err), MG_STATUS_OK);
 }
 
+/* A .png longer than max_png_side is refused before graphviz makes the bitmap, saying how
+ * large it would be and to draw an .svg instead; the size it names is the bitmap's. */
+static void test_png_limit(void **state) {
+    mg_ctx *ctx = *state;
+    if (!mg_graph_can_render(MG_RENDERER_AUTO)) {
+        print_message("skipped: no graphviz to render with\n");
+        skip();
+    }
+    mg_value x = mg_leaf_ex(ctx, 1.0, MG_ROLE_LEAF, "x");
+    for (int k = 0; k < 12; k++) x = mg_addf(ctx, x, 1.0); /* a long row, left to right */
+    mg_graph_options o;
+    mg_graph_options_init(&o);
+    o.max_png_side = 1000;
+    mg_err err = {0, ""};
+    int before = tu_dir_entries();
+    assert_int_equal(mg_graph_save(ctx, x, &o, tu_path("long.png"), &err), MG_STATUS_INVALID);
+    assert_non_null(strstr(err.msg, "long.png: the picture would be "));
+    assert_non_null(strstr(err.msg, "over the limit of 1000 on its long side for a .png"));
+    assert_non_null(strstr(err.msg, "draw it as .svg"));
+    assert_int_equal(tu_dir_entries(), before);
+    unsigned want_w = 0, want_h = 0;
+    const char *size = strstr(err.msg, "would be ");
+    assert_int_equal(sscanf(size, "would be %u x %u", &want_w, &want_h), 2);
+    assert_true(want_w > 1000 && want_h < 1000);
+    /* An .svg has no limit; with the limit off the .png is made, of the size named. */
+    assert_int_equal(mg_graph_save(ctx, x, &o, tu_path("long.svg"), &err), MG_STATUS_OK);
+    o.max_png_side = 0;
+    if (mg_graph_save(ctx, x, &o, tu_path("long.png"), &err)) fail_msg("%s", err.msg);
+    unsigned w = 0, h = 0;
+    assert_true(tu_png_size(tu_path("long.png"), &w, &h));
+    assert_int_equal(w, want_w);
+    assert_int_equal(h, want_h);
+    o.max_png_side = (int)want_w; /* at the limit exactly: made */
+    assert_int_equal(mg_graph_save(ctx, x, &o, tu_path("long.png"), &err), MG_STATUS_OK);
+}
+
 /* The writer's promises (micrograd.h section 14e) for drawings: DOT text written as
  * bytes, and pictures that graphviz's library (in a child) or the `dot` program write by
  * name. */
@@ -497,6 +534,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_fallback, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_render_errors, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_render_timeout, tu_ctx_setup, tu_ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_png_limit, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_size_limit, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_writer_promises, tu_ctx_setup, tu_ctx_teardown),
         cmocka_unit_test_setup_teardown(test_example, tu_ctx_setup, tu_ctx_teardown),

@@ -279,7 +279,7 @@ static void diagonal(void *user, double x, double y, double *out, size_t nout) {
 }
 #endif
 
-/* Pictures: a graph rendered to SVG and a loss curve to PNG (when the libraries are
+/* Pictures: a graph rendered to SVG and PNG, its backprop page, and a loss curve to PNG (when the libraries are
  * there: their own allocations are theirs, the library's buffers around them are
  * counted). */
 static int pictures(void) {
@@ -295,6 +295,15 @@ static int pictures(void) {
         mg_backward(ctx, L);
         if (mg_graph_save(ctx, L, NULL, tu_path("oom.svg"), &err)) {
             if (err.status != MG_STATUS_NOMEM) fail_msg("graph: %s", err.msg);
+            rc = 1;
+        }
+        /* a .png is laid out as SVG text in memory first, for its size */
+        if (!rc && mg_graph_save(ctx, L, NULL, tu_path("oom-g.png"), &err)) {
+            if (err.status != MG_STATUS_NOMEM) fail_msg("graph png: %s", err.msg);
+            rc = 1;
+        }
+        if (!rc && mg_page_save(ctx, L, NULL, tu_path("oom.html"), &err)) {
+            if (err.status != MG_STATUS_NOMEM) fail_msg("page: %s", err.msg);
             rc = 1;
         }
     }

@@ -321,7 +321,8 @@ static void test_boundary_two(void **state) {
 #endif
 }
 
-/* Three classes by argmax: left blue, middle red, right green (the palette's order). */
+/* Three classes by argmax: left red, middle blue, right green (class 0 red and class 1
+ * blue, as with two classes, then the palette). */
 static void test_boundary_three(void **state) {
     (void)state;
     NEED_CAIRO();
@@ -339,9 +340,9 @@ static void test_boundary_three(void **state) {
     /* Sample between the points, at 3/4 height, away from markers and the legend. */
     int y = im.h * 70 / 100;
     uint32_t l = im.px[y * im.w + im.w * 22 / 100], m = im.px[y * im.w + im.w * 52 / 100],
-             r = im.px[y * im.w + im.w * 85 / 100];
-    if (!(B(l) > R(l) + 30 && B(l) > G(l))) fail_msg("left is not blue: %06x", l);
-    if (!(R(m) > B(m) + 30 && R(m) > G(m) + 30)) fail_msg("middle is not red: %06x", m);
+             r = im.px[y * im.w + im.w * 75 / 100];
+    if (!(R(l) > B(l) + 30 && R(l) > G(l) + 30)) fail_msg("left is not red: %06x", l);
+    if (!(B(m) > R(m) + 30 && B(m) > G(m))) fail_msg("middle is not blue: %06x", m);
     if (!(G(r) > R(r) + 30 && G(r) > B(r))) fail_msg("right is not green: %06x", r);
     free(im.px);
     /* Classes must be integers in range. */
@@ -362,6 +363,104 @@ static void test_boundary_three(void **state) {
     assert_int_equal(mg_plot_boundary(tu_path("bad.png"), score_three, NULL, 3, 3, xy, cls, &o, &err),
                      MG_STATUS_INVALID);
     assert_false(file_exists(tu_path("bad.png")));
+#endif
+}
+
+#ifdef MG_HAVE_CAIRO
+/* Pixels of im within 2 of colour c, in columns [x0, x1). */
+static int count_color(const image *im, uint32_t c, int x0, int x1) {
+    int n = 0;
+    for (int y = 0; y < im->h; y++)
+        for (int x = x0; x < x1 && x < im->w; x++) n += near(im->px[y * im->w + x], c, 2);
+    return n;
+}
+
+/* The longest row of pixels within 2 of colour c in columns [x0, x1): a box's edge. */
+static int longest_run(const image *im, uint32_t c, int x0, int x1) {
+    int best = 0;
+    for (int y = 0; y < im->h; y++)
+        for (int x = x0, run = 0; x < x1 && x < im->w; x++) {
+            run = near(im->px[y * im->w + x], c, 2) ? run + 1 : 0;
+            if (run > best) best = run;
+        }
+    return best;
+}
+
+/* Class markers' exact colours in one picture of points all of class k: (red, blue). */
+static void marker_colors(size_t nout, double cls, int *red, int *blue) {
+    double xy[8] = {-0.5, 0.5, 0.5, 0.5, -0.5, -0.5, 0.5, -0.5}, c[4] = {cls, cls, cls, cls};
+    mg_plot_options o;
+    mg_plot_options_init(&o);
+    o.legend = 0;
+    mg_err err = {0, ""};
+    const char *path = tu_path("colors.png");
+    if (mg_plot_boundary(path, nout == 1 ? score_y : score_three, NULL, nout, 4, xy, c, &o, &err))
+        fail_msg("%s", err.msg);
+    image im = load_png(path);
+    *red = count_color(&im, 0xd62728, 0, im.w);
+    *blue = count_color(&im, 0x1f77b4, 0, im.w);
+    free(im.px);
+}
+#endif
+
+/* A class has one colour in every picture: class 0 red, class 1 blue, with two classes
+ * (one score) or with three (argmax), as the markers show. */
+static void test_boundary_class_colors(void **state) {
+    (void)state;
+    NEED_CAIRO();
+#ifdef MG_HAVE_CAIRO
+    int red, blue;
+    marker_colors(1, -1, &red, &blue); /* two classes, -1/+1 labels */
+    assert_true(red > 40 && blue == 0);
+    marker_colors(1, 0, &red, &blue); /* two classes, 0/1 labels */
+    assert_true(red > 40 && blue == 0);
+    marker_colors(3, 0, &red, &blue);
+    assert_true(red > 40 && blue == 0);
+    marker_colors(1, 1, &red, &blue);
+    assert_true(blue > 40 && red == 0);
+    marker_colors(3, 1, &red, &blue);
+    assert_true(blue > 40 && red == 0);
+#endif
+}
+
+/* The legend stays off the data: with points everywhere in the plot area, corners
+ * included, it is drawn right of the area's frame, and nothing of it inside. */
+static void test_boundary_legend_outside(void **state) {
+    (void)state;
+    NEED_CAIRO();
+#ifdef MG_HAVE_CAIRO
+    enum { K = 15 };
+    double xy[2 * K * K], cls[K * K];
+    for (int i = 0; i < K; i++)
+        for (int j = 0; j < K; j++) {
+            xy[2 * (i * K + j)] = -1 + 2.0 * i / (K - 1);
+            xy[2 * (i * K + j) + 1] = -1 + 2.0 * j / (K - 1);
+            cls[i * K + j] = j < K / 2 ? 0 : 1;
+        }
+    for (int nout = 1; nout <= 3; nout += 2) {
+        mg_plot_options o;
+        mg_plot_options_init(&o);
+        mg_err err = {0, ""};
+        const char *path = tu_path("legend.png");
+        if (mg_plot_boundary(path, nout == 1 ? score_y : score_three, NULL, (size_t)nout, K * K,
+                             xy, cls, &o, &err))
+            fail_msg("%s", err.msg);
+        image im = load_png(path);
+        /* The frame's right edge: the rightmost column mostly of the frame's dark grey. */
+        int frame = -1;
+        for (int x = 0; x < im.w; x++) {
+            int n = 0;
+            for (int y = 0; y < im.h; y++) n += near(im.px[y * im.w + x], 0x404040, 3);
+            if (n > im.h / 2) frame = x;
+        }
+        assert_true(frame > im.w / 2 && frame < im.w - 40);
+        /* The legend's markers and box are right of it; its light grey box edge is not in it. */
+        assert_true(count_color(&im, 0xd62728, frame + 1, im.w) > 20);
+        assert_true(count_color(&im, 0x1f77b4, frame + 1, im.w) > 20);
+        assert_true(longest_run(&im, 0xb3b3b3, frame + 1, im.w) > 40);
+        assert_true(longest_run(&im, 0xb3b3b3, 0, frame) < 10);
+        free(im.px);
+    }
 #endif
 }
 
@@ -463,7 +562,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_availability), cmocka_unit_test(test_function),
         cmocka_unit_test(test_loss),         cmocka_unit_test(test_boundary_two),
-        cmocka_unit_test(test_boundary_three), cmocka_unit_test(test_files),
+        cmocka_unit_test(test_boundary_three), cmocka_unit_test(test_boundary_class_colors),
+        cmocka_unit_test(test_boundary_legend_outside), cmocka_unit_test(test_files),
         cmocka_unit_test(test_example),      cmocka_unit_test(test_writer_promises),
     };
     return cmocka_run_group_tests_name("plot", tests, NULL, cleanup);

@@ -15,6 +15,7 @@ void mg_graph_options_init(mg_graph_options *opt) {
     opt->title = NULL;
     opt->renderer = MG_RENDERER_AUTO;
     opt->timeout = 60.0;
+    opt->max_png_side = 4000;
 }
 
 /* A number format is one conversion of a double and nothing printf could misread: the
@@ -145,8 +146,46 @@ size_t mg_graph_count(const mg_ctx *ctx, mg_value root) {
     return count;
 }
 
+static const char *role_class(const mg_ctx *ctx, uint32_t i) {
+    static const char *const names[] = {"leaf", "param", "input", "const", "op"};
+    return mg__name_of(names, MG__COUNT(names), ctx->role[i]);
+}
+
+/* Value i's record: "{ label | data D | grad G }" (without braces top to bottom), with
+ * the page's names and fields when page is not NULL. */
+static void write_record(const mg_ctx *ctx, uint32_t i, uint32_t r, const mg_graph_options *o,
+                         const mg__dot_page *page, mg__sink *s) {
+    /* micrograd's "{ label | data | grad }": braces turn the fields sideways, which with
+     * LR lays them out in one row; with TB the fields are in one row without them. */
+    const char *open = o->rankdir == MG_RANKDIR_TB ? "" : "{ ";
+    const char *close = o->rankdir == MG_RANKDIR_TB ? "" : " }";
+    char num[512];
+    mg__sink_printf(s, "  v%u [shape=record", i);
+    if (page) mg__sink_printf(s, ", id=\"v%u\", class=\"value %s%s\"", i,
+                              role_class(ctx, i), i == r ? " root" : "");
+    if (o->colors) mg__sink_printf(s, ", style=filled, fillcolor=\"%s\"", fill_of(ctx, i, r));
+    mg__sink_printf(s, ", label=\"%s", open);
+    if (page) page->field(page->user, i, 0, num, sizeof num);
+    put_escaped(s, page ? num : ctx->chars + ctx->label[i], 1);
+    mg__sink_puts(s, " | data ");
+    if (page)
+        page->field(page->user, i, 1, num, sizeof num);
+    else
+        snprintf(num, sizeof num, o->number_format, ctx->data[i]);
+    put_escaped(s, num, 1);
+    if (o->show_grad) {
+        if (page)
+            page->field(page->user, i, 2, num, sizeof num);
+        else
+            snprintf(num, sizeof num, o->number_format, ctx->grad[i]);
+        mg__sink_puts(s, " | grad ");
+        put_escaped(s, num, 1);
+    }
+    mg__sink_printf(s, "%s\"];\n", close);
+}
+
 static void write_graph(const mg_ctx *ctx, uint32_t r, const uint8_t *seen,
-                        const mg_graph_options *o, mg__sink *s) {
+                        const mg_graph_options *o, const mg__dot_page *page, mg__sink *s) {
     const char *font = "Helvetica,Arial,sans-serif";
     mg__sink_printf(s, "digraph micrograd {\n  graph [rankdir=%s, fontname=\"%s\"",
                     o->rankdir == MG_RANKDIR_TB ? "TB" : "LR", font);
@@ -157,41 +196,35 @@ static void write_graph(const mg_ctx *ctx, uint32_t r, const uint8_t *seen,
     }
     mg__sink_printf(s, "];\n  node [fontname=\"%s\", fontsize=14];\n  edge [arrowsize=0.8];\n",
                     font);
-    /* micrograd's "{ label | data | grad }": braces turn the fields sideways, which with
-     * LR lays them out in one row; with TB the fields are in one row without them. */
-    const char *open = o->rankdir == MG_RANKDIR_TB ? "" : "{ ";
-    const char *close = o->rankdir == MG_RANKDIR_TB ? "" : " }";
-    char num[512], sym[64];
+    char sym[64];
     for (uint32_t i = 0; i <= r; i++) {
         if (!seen[i]) continue;
-        mg__sink_printf(s, "  v%u [shape=record", i);
-        if (o->colors) mg__sink_printf(s, ", style=filled, fillcolor=\"%s\"", fill_of(ctx, i, r));
-        mg__sink_printf(s, ", label=\"%s", open);
-        put_escaped(s, ctx->chars + ctx->label[i], 1);
-        snprintf(num, sizeof num, o->number_format, ctx->data[i]);
-        mg__sink_puts(s, " | data ");
-        put_escaped(s, num, 1);
-        if (o->show_grad) {
-            snprintf(num, sizeof num, o->number_format, ctx->grad[i]);
-            mg__sink_puts(s, " | grad ");
-            put_escaped(s, num, 1);
-        }
-        mg__sink_printf(s, "%s\"];\n", close);
+        write_record(ctx, i, r, o, page, s);
         if (ctx->op[i] == MG_OP_LEAF) continue;
         op_text(ctx, i, sym, sizeof sym);
-        mg__sink_printf(s, "  v%uop [label=\"", i);
+        mg__sink_printf(s, "  v%uop [", i);
+        if (page) mg__sink_printf(s, "id=\"v%uop\", class=\"opnode\", ", i);
+        mg__sink_puts(s, "label=\"");
         put_escaped(s, sym, 0);
-        mg__sink_printf(s, "\"];\n  v%uop -> v%u;\n", i, i);
+        mg__sink_printf(s, "\"];\n  v%uop -> v%u", i, i);
+        mg__sink_puts(s, page ? "" : ";\n");
+        if (page) mg__sink_printf(s, " [id=\"v%ue\"];\n", i);
         uint32_t pair[2], n;
         const uint32_t *in = mg__live_operands(ctx, i, pair, &n);
-        for (uint32_t k = 0; k < n; k++) mg__sink_printf(s, "  v%u -> v%uop;\n", in[k], i);
+        for (uint32_t k = 0; k < n; k++) {
+            mg__sink_printf(s, "  v%u -> v%uop", in[k], i);
+            if (page)
+                mg__sink_printf(s, " [id=\"v%ue%u\"];\n", i, k);
+            else
+                mg__sink_puts(s, ";\n");
+        }
     }
     mg__sink_puts(s, "}\n");
 }
 
 /* Checks the arguments and the size, then writes; nothing is written on a refusal. */
 static mg_status dot_to_sink(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
-                             mg__sink *s, mg_err *err) {
+                             const mg__dot_page *page, mg__sink *s, mg_err *err) {
     mg_graph_options defaults;
     if (!opt) {
         mg_graph_options_init(&defaults);
@@ -214,7 +247,7 @@ static mg_status dot_to_sink(const mg_ctx *ctx, mg_value root, const mg_graph_op
                           "piece (one sample's loss, one neuron) or raise the limit",
                           count, opt->max_nodes);
     }
-    write_graph(ctx, r, seen, opt, s);
+    write_graph(ctx, r, seen, opt, page, s);
     mg__free(seen);
     if (s->failed) return mg_err_set(err, MG_STATUS_IO, "writing the DOT text failed");
     return MG_STATUS_OK;
@@ -224,7 +257,7 @@ mg_status mg_graph_write(const mg_ctx *ctx, mg_value root, const mg_graph_option
                        mg_err *err) {
     MG_ASSERT(out != NULL, "mg_graph_write to a NULL FILE");
     mg__sink s = {out, NULL, 0, 0, 0};
-    mg_status st = dot_to_sink(ctx, root, opt, &s, err);
+    mg_status st = dot_to_sink(ctx, root, opt, NULL, &s, err);
     if (st == MG_STATUS_OK && (fflush(out) != 0 || ferror(out)))
         return mg_err_set(err, MG_STATUS_IO, "writing the DOT text failed");
     return st;
@@ -234,7 +267,12 @@ mg_status mg_graph_format(const mg_ctx *ctx, mg_value root, const mg_graph_optio
                         size_t size, size_t *len, mg_err *err) {
     MG_ASSERT(buf != NULL || size == 0, "mg_graph_format to a NULL buffer of nonzero size");
     mg__sink s = mg__sink_buffer(buf, size);
-    mg_status st = dot_to_sink(ctx, root, opt, &s, err);
+    mg_status st = dot_to_sink(ctx, root, opt, NULL, &s, err);
     if (len) *len = st == MG_STATUS_OK ? s.len : 0;
     return st;
+}
+
+mg_status mg__graph_page_dot(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
+                             const mg__dot_page *page, mg__sink *s, mg_err *err) {
+    return dot_to_sink(ctx, root, opt, page, s, err);
 }

@@ -302,7 +302,7 @@ void mg__plot_axes(mg__plot *p, double x0, double x1, double y0, double y1, int 
     double wmax = 0;
     for (int k = 0; k < yt->n; k++) wmax = fmax(wmax, text_width(p, yt->label[k], fs_tick, 0));
     double left = 10 * s + (ylabel && *ylabel ? fs_label + gap : 0) + wmax + gap + tick;
-    double right = p->width - 20 * s;
+    double right = p->width - 20 * s - (p->legend_width > 0 ? p->legend_width + 10 * s : 0);
     linear_ticks(x0, x1, (right - left) / (80 * s), xt);
     p->left = left, p->right = right, p->top = top, p->bottom = bottom;
 
@@ -468,15 +468,27 @@ void mg__plot_marker(mg__plot *p, double x, double y, mg__rgb c, double radius) 
 
 /* ==== legend ===================================================================================== */
 
-void mg__plot_legend(mg__plot *p, size_t n, const mg__legend_item *items) {
-    if (n == 0) return;
-    cairo_t *cr = p->cr;
+/* The legend box's size for these items. */
+static void legend_size(mg__plot *p, size_t n, const mg__legend_item *items, double *bw, double *bh) {
     double s = p->font_scale, fs = 11 * s, row = 18 * s, sample = 24 * s, pad = 8 * s;
     double w = 0;
     for (size_t k = 0; k < n; k++) w = fmax(w, text_width(p, items[k].text, fs, 0));
-    double bw = pad + sample + pad + w + pad, bh = pad + n * row + pad * 0.5;
-    /* The corner with the least drawn under it; ties keep the earlier (upper right). */
-    double inset = 10 * s, best = -1, bx = 0, by = 0;
+    *bw = pad + sample + pad + w + pad;
+    *bh = pad + n * row + pad * 0.5;
+}
+
+void mg__plot_reserve_legend(mg__plot *p, size_t n, const mg__legend_item *items) {
+    double bh;
+    p->legend_width = 0;
+    if (n) legend_size(p, n, items, &p->legend_width, &bh);
+    /* A long class name must not squeeze the plot away: at most a third of the width. */
+    if (p->legend_width > p->width / 3) p->legend_width = p->width / 3;
+}
+
+/* The corner of the plot area with the least drawn under a box of bw x bh; ties keep the
+ * earlier (upper right). */
+static void emptiest_corner(const mg__plot *p, double bw, double bh, double *bx, double *by) {
+    double inset = 10 * p->font_scale, best = -1;
     for (int corner = 0; corner < 4; corner++) {
         double x = corner % 2 ? p->left + inset : p->right - inset - bw;
         double y = corner < 2 ? p->top + inset : p->bottom - inset - bh;
@@ -488,7 +500,21 @@ void mg__plot_legend(mg__plot *p, size_t n, const mg__legend_item *items) {
                 if (cx0 + cw > x && cx0 < x + bw && cy0 + ch > y && cy0 < y + bh)
                     load += p->occupied[r][c];
             }
-        if (best < 0 || load < best) best = load, bx = x, by = y;
+        if (best < 0 || load < best) best = load, *bx = x, *by = y;
+    }
+}
+
+void mg__plot_legend(mg__plot *p, size_t n, const mg__legend_item *items) {
+    if (n == 0) return;
+    cairo_t *cr = p->cr;
+    double s = p->font_scale, fs = 11 * s, row = 18 * s, sample = 24 * s, pad = 8 * s;
+    double bw, bh, bx = 0, by = 0;
+    legend_size(p, n, items, &bw, &bh);
+    if (p->legend_width > 0) {
+        bw = fmin(bw, p->legend_width);
+        bx = p->right + 10 * s, by = p->top;
+    } else {
+        emptiest_corner(p, bw, bh, &bx, &by);
     }
     cairo_rectangle(cr, crisp(bx), crisp(by), floor(bw), floor(bh));
     cairo_set_source_rgba(cr, 1, 1, 1, 0.88);
@@ -496,6 +522,9 @@ void mg__plot_legend(mg__plot *p, size_t n, const mg__legend_item *items) {
     cairo_set_source_rgb(cr, 0.7, 0.7, 0.7);
     cairo_set_line_width(cr, 1.0);
     cairo_stroke(cr);
+    cairo_save(cr); /* a name too long for the box is cut at its edge */
+    cairo_rectangle(cr, bx, by, bw, bh);
+    cairo_clip(cr);
     for (size_t k = 0; k < n; k++) {
         double cy = by + pad + (k + 0.5) * row, sx = bx + pad;
         cairo_save(cr);
@@ -522,6 +551,7 @@ void mg__plot_legend(mg__plot *p, size_t n, const mg__legend_item *items) {
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         text(p, items[k].text, sx + sample + pad, cy, fs, 0, 0.0, 0.5, 0);
     }
+    cairo_restore(cr);
 }
 
 #else

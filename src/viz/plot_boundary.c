@@ -19,12 +19,10 @@ mg_status mg_plot_boundary(const char *path, mg_plot_score_fn score, void *user,
 
 #else
 
-/* Classes' colours: with two classes the negative one is red and the positive one blue,
- * as in micrograd's picture; with more, the palette in order. */
-static mg__rgb class_color(size_t k, size_t nclasses) {
-    if (nclasses == 2) return mg__plot_color(k == 0 ? 1 : 0);
-    return mg__plot_color(k);
-}
+/* A class's colour, the same however many classes a picture has: class 0 (the negative
+ * one of two) red and class 1 blue, as in micrograd's moons picture, then the palette's
+ * green, orange, ... */
+static mg__rgb class_color(size_t k) { return mg__plot_color(k < 2 ? 1 - k : k); }
 
 /* The class of grid sample s (nout scores) and how sure the classifier is (0 .. 1);
  * -1 when a score is not finite. */
@@ -68,7 +66,6 @@ static int paint_map(mg__plot *p, const double *sc, size_t nout, size_t nx, size
     cairo_surface_flush(img);
     unsigned char *px = cairo_image_surface_get_data(img);
     int stride = cairo_image_surface_get_stride(img);
-    size_t nclasses = nout == 1 ? 2 : nout;
     for (int j = 0; j < h; j++)
         for (int i = 0; i < w; i++) {
             const double *s = sc + ((size_t)j * (size_t)w + (size_t)i) * nout;
@@ -76,7 +73,7 @@ static int paint_map(mg__plot *p, const double *sc, size_t nout, size_t nx, size
             int k = classify(s, nout, &sure);
             mg__rgb c = {0.85, 0.85, 0.85};
             if (k >= 0) {
-                mg__rgb base = class_color((size_t)k, nclasses);
+                mg__rgb base = class_color((size_t)k);
                 double a = 0.12 + 0.38 * sure; /* pale where unsure, stronger where sure */
                 c.r = 1 - a * (1 - base.r), c.g = 1 - a * (1 - base.g), c.b = 1 - a * (1 - base.b);
             }
@@ -215,7 +212,6 @@ static double *grid_scores(mg_plot_score_fn score, void *user, size_t nout, cons
 static void draw_lines_and_points(mg__plot *p, const double *sc, size_t nout, size_t nx, size_t ny,
                                   size_t n, const double *xy, const double *cls) {
     double s = p->font_scale;
-    size_t nclasses = nout == 1 ? 2 : nout;
     mg__plot_clip(p);
     for (size_t c = 0; c < (nout == 1 ? 1 : nout); c++) contour(p, sc, nout, c, nx, ny);
     cairo_set_source_rgba(p->cr, 0.15, 0.15, 0.15, 0.9);
@@ -224,24 +220,23 @@ static void draw_lines_and_points(mg__plot *p, const double *sc, size_t nout, si
     cairo_stroke(p->cr);
     for (size_t i = 0; i < n; i++) {
         size_t k = (size_t)point_class(cls[i], nout);
-        mg__plot_marker(p, xy[2 * i], xy[2 * i + 1], class_color(k, nclasses), 4.2 * s);
+        mg__plot_marker(p, xy[2 * i], xy[2 * i + 1], class_color(k), 4.2 * s);
     }
     mg__plot_unclip(p);
 }
 
-/* A legend of the classes (nclasses <= 16), named by opt's class_names or "class K". */
-static void classes_legend(mg__plot *p, const mg_plot_options *opt, size_t nclasses) {
-    mg__legend_item items[16];
-    char names[16][32]; /* "class " and up to 20 digits */
+/* The legend's entries for the classes (nclasses <= 16), named by opt's class_names or
+ * "class K" (written to names). */
+static void legend_items(const mg_plot_options *opt, size_t nclasses, mg__legend_item *items,
+                         char (*names)[32]) {
     for (size_t k = 0; k < nclasses; k++) {
         const char *name = opt->class_names ? opt->class_names[k] : NULL;
         if (!name) {
             snprintf(names[k], sizeof names[k], "class %zu", k);
             name = names[k];
         }
-        items[k] = (mg__legend_item){name, class_color(k, nclasses), 1};
+        items[k] = (mg__legend_item){name, class_color(k), 1};
     }
-    mg__plot_legend(p, nclasses, items);
 }
 
 mg_status mg_plot_boundary(const char *path, mg_plot_score_fn score, void *user, size_t nout,
@@ -267,6 +262,13 @@ mg_status mg_plot_boundary(const char *path, mg_plot_score_fn score, void *user,
 
     mg__plot p;
     if ((st = mg__plot_begin(&p, path, opt, err))) return st;
+    /* The legend goes beside the plot area, where it cannot hide a point: the points fill
+     * the area up to its margins, corners included. */
+    size_t nclasses = nout == 1 ? 2 : nout, nitems = opt->legend && nclasses <= 16 ? nclasses : 0;
+    mg__legend_item items[16];
+    char names[16][32]; /* "class " and up to 20 digits */
+    legend_items(opt, nitems, items, names);
+    mg__plot_reserve_legend(&p, nitems, items);
     mg__plot_axes(&p, r.x0, r.x1, r.y0, r.y1, 0, opt->title ? opt->title : "decision boundary",
                   opt->xlabel ? opt->xlabel : "x1", opt->ylabel ? opt->ylabel : "x2");
     /* Square cells: as many rows as the area's shape asks for. */
@@ -281,8 +283,7 @@ mg_status mg_plot_boundary(const char *path, mg_plot_score_fn score, void *user,
     draw_lines_and_points(&p, sc, nout, nx, ny, n, xy, cls);
     mg__free(sc);
     mg__plot_frame(&p);
-    size_t nclasses = nout == 1 ? 2 : nout;
-    if (opt->legend && nclasses <= 16) classes_legend(&p, opt, nclasses);
+    mg__plot_legend(&p, nitems, items);
     return mg__plot_end(&p, err);
 }
 

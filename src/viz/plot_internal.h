@@ -49,6 +49,7 @@ typedef struct mg__plot {
     mg__ticks xt, yt;
     uint16_t occupied[MG__OCC_ROWS][MG__OCC_COLS]; /* what is drawn where: the legend goes
                                                      to the emptiest corner */
+    double legend_width; /* > 0: the legend has this strip right of the plot area */
 } mg__plot;
 
 /* Checks path's extension and the size, opens path with the file writer and creates the
@@ -75,8 +76,12 @@ void mg__plot_polyline(mg__plot *p, size_t n, const double *x, const double *y, 
 /* A round marker at data (x, y), filled with c and outlined dark. */
 void mg__plot_marker(mg__plot *p, double x, double y, mg__rgb c, double radius);
 /* A legend box in the corner of the plot area with the least drawn in it (lines and
- * markers drawn so far), the upper right one when they tie. */
+ * markers drawn so far), the upper right one when they tie; or, after
+ * mg__plot_reserve_legend, at the top of the strip kept for it right of the area. */
 void mg__plot_legend(mg__plot *p, size_t n, const mg__legend_item *items);
+/* Keeps a strip right of the plot area wide enough for the legend of these items, so that
+ * mg__plot_legend draws it outside the area; call before mg__plot_axes. n = 0: none. */
+void mg__plot_reserve_legend(mg__plot *p, size_t n, const mg__legend_item *items);
 /* Finishes the file and commits it (renamed into place); frees the surface either way. */
 mg_status mg__plot_end(mg__plot *p, mg_err *err);
 /* Frees everything and abandons the file: the old one stays (after an error before _end). */

@@ -8,6 +8,7 @@
 #include "viz_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -92,10 +93,10 @@ static int collect_child(pid_t pid, int msg_fd, int out_fd, FILE *out, int *out_
 
 #ifdef MG_HAVE_GVC
 static char gv_errors[512]; /* in the child only */
-/* The parent's writer, in the child only: the child leaves with _exit from a function
- * that never returns, so nothing else is sure to point at it, and a leak checker
- * following the child would report the parent's memory as lost. */
-static mg_outfile *volatile gv_writer; /* volatile: a store nothing reads is kept */
+/* The parent's output (its writer or stream), in the child only: the child leaves with
+ * _exit from a function that never returns, so nothing else is sure to point at it, and
+ * a leak checker following the child would report the parent's memory as lost. */
+static void *volatile gv_keep; /* volatile: a store nothing reads is kept */
 
 static int gv_capture(char *text) {
     size_t n = strlen(gv_errors);
@@ -144,25 +145,26 @@ static void gv_render(const char *dot, size_t len, const char *format, FILE *out
 
 /* Runs in the child: renders, reports on fd, and leaves without running the program's
  * exit handlers. */
-static void gv_child(const char *dot, size_t len, const char *format, mg_outfile *out, int fd) {
-    gv_writer = out;
+static void gv_child(const char *dot, size_t len, const char *format, FILE *out, void *keep,
+                     int fd) {
+    gv_keep = keep;
     int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) dup2(devnull, 2); /* plugins and fontconfig may print */
     agseterrf(gv_capture);
     char msg[700];
-    gv_render(dot, len, format, mg_outfile_stream(out), msg, sizeof msg);
+    gv_render(dot, len, format, out, msg, sizeof msg);
     ssize_t w = write(fd, msg, strlen(msg));
     (void)w;
     _exit(0);
 }
 
-/* The child writes to its copy of out's stream, on the same file (the parent's copy stays
- * empty). */
-static mg_status render_library(const char *dot, size_t len, const char *format, mg_outfile *out,
-                                const char *fpath, double timeout, mg_err *err) {
+/* The child writes to its copy of the stream out, on the same file (the parent's copy
+ * stays empty). keep is what the parent holds out through (see gv_keep). */
+static mg_status render_library(const char *dot, size_t len, const char *format, FILE *out,
+                                void *keep, const char *fpath, double timeout, mg_err *err) {
     int fds[2];
     if (pipe(fds) != 0) return mg_err_set(err, MG_STATUS_IO, "cannot start graphviz: %s", strerror(errno));
-    fflush(mg_outfile_stream(out));
+    fflush(out);
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -171,7 +173,7 @@ static mg_status render_library(const char *dot, size_t len, const char *format,
     }
     if (pid == 0) {
         close(fds[0]);
-        gv_child(dot, len, format, out, fds[1]);
+        gv_child(dot, len, format, out, keep, fds[1]);
     }
     close(fds[1]);
     char msg[700];
@@ -285,6 +287,31 @@ int mg_graph_can_render(mg_renderer how) {
     return 0;
 }
 
+/* Resolves AUTO and checks that `how` can run here; MG_STATUS_UNSUPPORTED saying why not. */
+static mg_status pick_renderer(mg_renderer *how, mg_err *err) {
+    if (*how == MG_RENDERER_AUTO)
+        *how = mg_graph_can_render(MG_RENDERER_LIBRARY) ? MG_RENDERER_LIBRARY : MG_RENDERER_PROGRAM;
+    if (mg_graph_can_render(*how)) return MG_STATUS_OK;
+    return mg_err_set(err, MG_STATUS_UNSUPPORTED,
+                      *how == MG_RENDERER_LIBRARY ? "built without graphviz's library (libgvc)"
+                      : *how == MG_RENDERER_PROGRAM ? "the graphviz program 'dot' is not on PATH"
+                                                    : "rendering is switched off");
+}
+
+/* Renders to stream with a renderer pick_renderer accepted; fpath names the target in
+ * messages, keep is what the caller holds stream through (see gv_keep). */
+static mg_status render_to(const char *dot, size_t len, const char *format, FILE *stream,
+                           void *keep, const char *fpath, mg_renderer how, double timeout,
+                           mg_err *err) {
+#ifdef MG_HAVE_GVC
+    if (how == MG_RENDERER_LIBRARY)
+        return render_library(dot, len, format, stream, keep, fpath, timeout, err);
+#else
+    (void)keep;
+#endif
+    return render_program(dot, len, format, stream, fpath, timeout, err);
+}
+
 mg_status mg_graph_render(const char *dot, size_t len, const char *fpath, mg_renderer how,
                         double timeout, mg_err *err) {
     MG_ASSERT(dot != NULL && fpath != NULL, "mg_graph_render of NULL");
@@ -293,28 +320,79 @@ mg_status mg_graph_render(const char *dot, size_t len, const char *fpath, mg_ren
     if (strcmp(ext, "svg") && strcmp(ext, "png"))
         return mg_err_set(err, MG_STATUS_INVALID,
                           "%s: unknown picture format '%s' (use .svg or .png)", fpath, ext);
-    if (how == MG_RENDERER_AUTO)
-        how = mg_graph_can_render(MG_RENDERER_LIBRARY) ? MG_RENDERER_LIBRARY : MG_RENDERER_PROGRAM;
-    if (!mg_graph_can_render(how))
-        return mg_err_set(err, MG_STATUS_UNSUPPORTED,
-                          how == MG_RENDERER_LIBRARY ? "built without graphviz's library (libgvc)"
-                          : how == MG_RENDERER_PROGRAM ? "the graphviz program 'dot' is not on PATH"
-                                                       : "rendering is switched off");
+    mg_status st = pick_renderer(&how, err);
+    if (st) return st;
     mg_err e;
     mg_outfile *out = mg_outfile_open(fpath, &e);
     if (!out) return mg__err_forward(err, &e);
-    mg_status st;
-#ifdef MG_HAVE_GVC
-    if (how == MG_RENDERER_LIBRARY)
-        st = render_library(dot, len, ext, out, fpath, timeout, err);
-    else
-#endif
-        st = render_program(dot, len, ext, mg_outfile_stream(out), fpath, timeout, err);
+    st = render_to(dot, len, ext, mg_outfile_stream(out), out, fpath, how, timeout, err);
     if (st) {
         mg_outfile_abort(out);
         return st;
     }
     return mg_outfile_commit(out, err);
+}
+
+/* ==== SVG text in memory ===================================================================== */
+
+mg_status mg__graph_render_svg(const char *dot, size_t len, mg_renderer how, double timeout,
+                               char **svg, size_t *n, mg_err *err) {
+    *svg = NULL;
+    *n = 0;
+    mg_status st = pick_renderer(&how, err);
+    if (st) return st;
+    /* The child writes where the parent can read it back: an anonymous file. */
+    FILE *tmp = tmpfile();
+    if (!tmp) return mg_err_set(err, MG_STATUS_IO, "cannot make a temporary file: %s", strerror(errno));
+    st = render_to(dot, len, "svg", tmp, tmp, "the SVG text", how, timeout, err);
+    long size = 0;
+    if (!st && (fseek(tmp, 0, SEEK_END) != 0 || (size = ftell(tmp)) <= 0 ||
+                fseek(tmp, 0, SEEK_SET) != 0))
+        st = mg_err_set(err, MG_STATUS_IO, "cannot read graphviz's SVG text back");
+    char *text = st ? NULL : mg__malloc((size_t)size + 1);
+    if (!st && !text) st = mg_err_set(err, MG_STATUS_NOMEM, "out of memory reading an SVG picture");
+    if (!st && fread(text, 1, (size_t)size, tmp) != (size_t)size)
+        st = mg_err_set(err, MG_STATUS_IO, "cannot read graphviz's SVG text back");
+    fclose(tmp);
+    if (st) {
+        mg__free(text);
+        return st;
+    }
+    text[size] = '\0';
+    *svg = text;
+    *n = (size_t)size;
+    return MG_STATUS_OK;
+}
+
+int mg__svg_size(const char *svg, double *w, double *h) {
+    const char *v = strstr(svg, "viewBox=\"");
+    double x0, y0;
+    return v && sscanf(v + 9, "%lf %lf %lf %lf", &x0, &y0, w, h) == 4 && *w > 0 && *h > 0;
+}
+
+/* ==== the PNG size limit ====================================================================== */
+
+/* Refuses a PNG that would be larger than max_side on its long side: graphviz lays the
+ * graph out once for an SVG (quick), whose size in points says the PNG's in pixels at
+ * graphviz's 96 dots per inch, before the (slow) bitmap is made. */
+static mg_status check_png_size(const char *dot, size_t len, const char *fpath,
+                                const mg_graph_options *o, mg_err *err) {
+    if (o->max_png_side <= 0) return MG_STATUS_OK;
+    char *svg = NULL;
+    size_t n = 0;
+    mg_status st = mg__graph_render_svg(dot, len, o->renderer, o->timeout, &svg, &n, err);
+    if (st) return st;
+    double w = 0, h = 0;
+    int known = mg__svg_size(svg, &w, &h);
+    mg__free(svg);
+    if (!known) return MG_STATUS_OK; /* graphviz will say what is wrong, if anything */
+    double pw = ceil(w * 96.0 / 72.0), ph = ceil(h * 96.0 / 72.0);
+    if (fmax(pw, ph) <= (double)o->max_png_side) return MG_STATUS_OK;
+    return mg_err_set(err, MG_STATUS_INVALID,
+                      "%s: the picture would be %.0f x %.0f pixels, over the limit of %d on "
+                      "its long side for a .png; draw it as .svg instead (a browser opens it "
+                      "at any size), or raise the limit",
+                      fpath, pw, ph, o->max_png_side);
 }
 
 /* ==== drawing a value's graph to a file ========================================================== */
@@ -340,6 +418,8 @@ mg_status mg_graph_save(const mg_ctx *ctx, mg_value root, const mg_graph_options
     if (!text) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory drawing a graph");
     st = mg_graph_format(ctx, root, opt, text, len + 1, NULL, err);
     if (!st && text_only) st = mg_file_write(fpath, text, len, err);
+    if (!st && !strcmp(ext, "png") && mg_graph_can_render(opt->renderer))
+        st = check_png_size(text, len, fpath, opt, err);
     if (!st && !text_only) {
         mg_err why;
         st = mg_graph_render(text, len, fpath, opt->renderer, opt->timeout, &why);

@@ -93,4 +93,32 @@ static inline void mg__viz_utf8_clean(const char *text, char *out, size_t size) 
     out[k] = '\0';
 }
 
+/* ---- a page's drawing (dot.c) ------------------------------------------------------- */
+
+/* What the backprop page's drawing changes in mg_graph_write's DOT text: stable ids that
+ * its script finds the SVG's elements by (value i "v<i>", its op node "v<i>op", the edge
+ * from the op node to the value "v<i>e", from operand k to the op node "v<i>e<k>"),
+ * classes by role ("value param", "root" added for the root; "opnode"; no '-', which
+ * graphviz would write as an entity), and the
+ * label and number fields from the caller: field(user, i, which, buf, size) writes value
+ * i's name (which 0), data field text (1) or grad field text (2) into buf. */
+typedef struct mg__dot_page {
+    void (*field)(void *user, uint32_t i, int which, char *buf, size_t size);
+    void *user;
+} mg__dot_page;
+
+/* mg_graph_write's DOT text, with the page's changes, to s. Errors as mg_graph_write's. */
+mg_status mg__graph_page_dot(const mg_ctx *ctx, mg_value root, const mg_graph_options *opt,
+                             const mg__dot_page *page, mg__sink *s, mg_err *err);
+
+/* ---- rendering (render.c) ------------------------------------------------------------ */
+
+/* Lays out DOT text with graphviz (`how`, AUTO allowed) and returns the SVG text in *svg
+ * (NUL-terminated, *n bytes, free with mg__free). Errors as mg_graph_render's, and
+ * MG_STATUS_IO when the temporary file the child writes to cannot be made or read. */
+mg_status mg__graph_render_svg(const char *dot, size_t len, mg_renderer how, double timeout,
+                               char **svg, size_t *n, mg_err *err);
+/* The size of graphviz's SVG text in points (its viewBox): 1, or 0 when it has none. */
+int mg__svg_size(const char *svg, double *w, double *h);
+
 #endif /* MG_VIZ_INTERNAL_H */
