@@ -69,6 +69,8 @@ static void usage(FILE *out) {
             "  -d, --dot FILE       draw the output's graph with every node's data and grad;\n"
             "                       the extension picks the format: .dot, .svg or .png\n"
             "      --rankdir DIR    the drawing's direction: LR (default) or TB\n"
+            "      --html FILE      write the output's backward, step by step, as one page to\n"
+            "                       open in a browser (self-contained: no network, no server)\n"
             "  -f, --formula        print the output as one formula, with labels\n"
             "      --formula-numbers  the same with the numbers in place of the labels\n"
             "      --no-edit        the prompt without line editing and history\n"
@@ -91,7 +93,8 @@ static void usage(FILE *out) {
             "  micrograd eval -e \"a = Value(2.0); b = Value(-3.0)\" -e \"L = (a*b + 10) * -2\"\n"
             "  micrograd eval -e \"x = Value(3.0); y = x**3\" \\\n"
             "                 -e \"print(grad(y, x).data, grad(grad(y, x), x).data)\"\n"
-            "  micrograd eval lecture.py --summary --dot L.svg\n");
+            "  micrograd eval lecture.py --summary --dot L.svg\n"
+            "  micrograd eval lecture.py --html L.html   # then open L.html in a browser\n");
 }
 
 /* A new source at the end of the list; NULL when out of memory. */
@@ -120,7 +123,7 @@ static int add_expr(eval_opts *o, const char *line) {
     return 1;
 }
 
-enum { OPT_RANKDIR = 256, OPT_FORMULA_NUMBERS, OPT_NO_EDIT };
+enum { OPT_RANKDIR = 256, OPT_FORMULA_NUMBERS, OPT_NO_EDIT, OPT_HTML };
 
 /* One option; returns APP_OK, or an exit status to stop with (*help set after --help). */
 static int take_option(int c, const char *arg, eval_opts *o, int *help) {
@@ -150,6 +153,7 @@ static int take_option(int c, const char *arg, eval_opts *o, int *help) {
     case 'f': o->formula = 1; return APP_OK;
     case OPT_FORMULA_NUMBERS: o->formula = 2; return APP_OK;
     case OPT_NO_EDIT: o->no_edit = 1; return APP_OK;
+    case OPT_HTML: o->html = arg; return APP_OK;
     case 'h':
         usage(stdout);
         *help = 1;
@@ -174,6 +178,7 @@ int eval_parse_options(int argc, char **argv, eval_opts *o, int *stop) {
         {"formula", no_argument, NULL, 'f'},
         {"formula-numbers", no_argument, NULL, OPT_FORMULA_NUMBERS},
         {"no-edit", no_argument, NULL, OPT_NO_EDIT},
+        {"html", required_argument, NULL, OPT_HTML},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

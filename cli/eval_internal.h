@@ -37,6 +37,7 @@ typedef struct eval_opts {
     mg_rankdir rankdir; /* --rankdir LR|TB */
     int formula;        /* --formula: 1 with labels, 2 with numbers */
     int no_edit;        /* --no-edit: a plain prompt, no line editing or history */
+    const char *html;   /* --html FILE: backward step by step as a page */
 } eval_opts;
 
 /* Fills o from argv (argv[0] is "eval"); returns APP_OK, or the exit status to stop with

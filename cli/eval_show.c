@@ -259,6 +259,16 @@ int eval_outputs(mg_ctx *ctx, mg_value out, const eval_opts *o) {
             return APP_FAIL;
         }
     }
+    if (o->html) { /* one backward of the output from zeroed grads; the context is kept */
+        mg_page_options po;
+        mg_page_options_init(&po);
+        po.rankdir = o->rankdir;
+        po.source = o->nsrc == 1 ? o->src[0].text : NULL; /* the script, shown beside it */
+        if (mg_page_save(ctx, out, &po, o->html, &err) != MG_STATUS_OK) {
+            app_error("--html %s: %s", o->html, err.msg);
+            return APP_FAIL;
+        }
+    }
     return APP_OK;
 }
 

@@ -192,14 +192,31 @@ static void check_engine(mg_ctx *ctx, mg_value root, const replay *r) {
         if (r->shown[i]) ASSERT_SAME(r->grad[i], mg_grad(ctx, mg_at(ctx, i)));
 }
 
-/* The replay against `micrograd eval --json` on the same script: the output's value and
- * every leaf's grad, by the names eval prints. */
+/* The replay against `micrograd eval --json --html` on the same script: eval's page
+ * replays the same, and the output's value and every leaf's grad are eval's, by the names
+ * eval prints. */
 static void check_eval(const scripted *sc, mg_ctx *ctx, const replay *r) {
-    const char *path = tu_path("script.py");
+    char path[512], page[512]; /* tu_path's buffer is reused by every call */
+    snprintf(path, sizeof path, "%s", tu_path("script.py"));
+    snprintf(page, sizeof page, "%s", tu_path("eval.html"));
     tu_write_file(path, sc->text, (size_t)-1);
-    const char *argv[] = {MG_CLI, "eval", "--json", "-q", path, NULL};
+    const char *argv[] = {MG_CLI, "eval", "--json", "-q", "--html", page, path, NULL};
     tu_run_result run = tu_run(argv, NULL);
-    if (run.status != 0) fail_msg("eval --json exited %d: %s", run.status, run.err);
+    if (run.status != 0) fail_msg("eval --json --html exited %d: %s", run.status, run.err);
+    /* `eval --html` writes the same page as the library: the same replay, bit for bit */
+    char *html = tu_read_file(page, NULL);
+    assert_non_null(html);
+    replay e = replay_page(html);
+    assert_int_equal(e.n, r->n);
+    assert_int_equal(e.nsteps, r->nsteps);
+    for (size_t i = 0; i < r->n; i++) {
+        assert_int_equal(e.shown[i], r->shown[i]);
+        if (!r->shown[i]) continue;
+        ASSERT_SAME(e.grad[i], r->grad[i]);
+        ASSERT_SAME(e.data[i], r->data[i]);
+    }
+    replay_free(&e);
+    free(html);
     json_error_t jerr;
     json_t *doc = json_loads(run.out, 0, &jerr);
     if (!doc) fail_msg("eval --json printed no JSON: %s", run.out);
