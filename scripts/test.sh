@@ -13,6 +13,17 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# Each phase's wall time, printed as it ends and again at the end, to keep the whole run
+# within its budget (about 15 minutes on two cores).
+times=""
+t=$SECONDS
+took() { # phase
+  local dt=$((SECONDS - t))
+  echo "==== ($1: ${dt}s)"
+  times="$times $1=${dt}s"
+  t=$SECONDS
+}
+
 # Names the tests CTest skipped in the last run in $1 (exit 77: something they need is
 # missing) and why, so that a skip is never read as a pass.
 report_skips() { # dir
@@ -46,21 +57,26 @@ if [ -f "$root/build-test/browser/skipped.txt" ]; then
 else
   echo "==== browser test ran (the backprop page in headless Chromium)"
 fi
+took normal
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite sanitizer "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DMG_SANITIZE=ON -DMG_BUILD_BENCH=OFF
+took sanitizer
 if command -v clang >/dev/null 2>&1; then
   CC=clang run_suite clang "$root/build-clang" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMG_BUILD_BENCH=OFF
 else
   echo "==== clang build skipped: clang not installed (apt-get install clang)"
 fi
+took clang
 
 # Memcheck over the normal build's test programs and a tour of the command.
 if ! "$root/scripts/valgrind.sh" "$root/build-test"; then status=1; fi
+took valgrind
 
 # A short fuzz run of every parser and loader (about 12 s each; scripts/fuzz.sh SECONDS
 # for longer runs).
 echo "==== fuzz (short run)"
 if ! "$root/scripts/fuzz.sh" 12; then status=1; fi
+took fuzz
 
 # The installed library, header, micrograd.pc and CMake package are enough to build a
 # program: examples/predict.c against a fresh, moved prefix, with pkg-config alone and with
@@ -71,6 +87,7 @@ if "$root/scripts/install_check.sh" "$root/build-test"; then
 else
   echo "==== install check FAILED"; status=1
 fi
+took install
 
 # The command built without the playground says so and how to get it (exit 1): a sysroot
 # that does not exist hides wasi-libc, as on a machine without the toolchain.
@@ -87,5 +104,7 @@ else
   echo "==== without the playground FAILED"; status=1
 fi
 
+took noplay
+echo "==== times:$times (total $((SECONDS))s)"
 if [ $status = 0 ]; then echo "ALL TEST SUITES PASSED"; else echo "SOME TEST SUITES FAILED"; fi
 exit $status
