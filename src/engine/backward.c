@@ -20,14 +20,15 @@
 void mg_backward_from(mg_ctx *ctx, mg_value root, double upstream) {
     if (!mg_ok(root)) return;
     uint32_t r = mg__idx(ctx, root);
-    if (ctx->op[r] == MG_OP_LEAF) {
+    if (mg__is_leaf(ctx, r)) {
         ctx->grad[r] += upstream;
         return;
     }
     if (!mg__scratch(ctx, (size_t)r + 1)) return;
+    mg__grads_fill(ctx, r + 1);
     uint8_t *seen = ctx->scratch;
     double *grad = ctx->grad;
-    const uint8_t *op = ctx->op;
+    const uint32_t *meta = ctx->meta;
     grad[r] = upstream;
     seen[r] = 1;
     /* One reverse walk. An interior value's grad is zeroed when its first consumer (the
@@ -38,14 +39,14 @@ void mg_backward_from(mg_ctx *ctx, mg_value root, double upstream) {
         uint32_t j_ = (j);                                                                  \
         if (!seen[j_]) {                                                                    \
             seen[j_] = 1;                                                                   \
-            if (op[j_] != MG_OP_LEAF) grad[j_] = 0.0;                                       \
+            if (meta[j_] & MG__OP_MASK) grad[j_] = 0.0;                                     \
         }                                                                                   \
     } while (0)
     const uint32_t *a0 = ctx->a0, *a1 = ctx->a1;
     for (uint32_t i = r + 1; i-- > 0;) {
         if (!seen[i]) continue;
         /* The ops a network is made of are inlined here; the rest go through the table. */
-        switch (op[i]) {
+        switch ((mg_op)(meta[i] & MG__OP_MASK)) {
         case MG_OP_LEAF: break;
         case MG_OP_ADD: TOUCH(a0[i]); TOUCH(a1[i]); add_bw(ctx, i); break;
         case MG_OP_SUB: TOUCH(a0[i]); TOUCH(a1[i]); sub_bw(ctx, i); break;
@@ -56,7 +57,7 @@ void mg_backward_from(mg_ctx *ctx, mg_value root, double upstream) {
             uint32_t pair[2], n;
             const uint32_t *x = mg__operands(ctx, i, pair, &n);
             for (uint32_t k = 0; k < n; k++) TOUCH(x[k]);
-            mg__ops[op[i]].backward(ctx, i);
+            mg__ops[meta[i] & MG__OP_MASK].backward(ctx, i);
         }
         }
     }
@@ -100,6 +101,6 @@ double mg_forward(mg_ctx *ctx, mg_value root) {
     uint32_t r = mg__idx(ctx, root);
     if (!mg__mark_reachable(ctx, r)) return NAN;
     for (uint32_t i = 0; i <= r; i++)
-        if (ctx->scratch[i] && ctx->op[i] != MG_OP_LEAF) mg__ops[ctx->op[i]].forward(ctx, i);
+        if (ctx->scratch[i] && !mg__is_leaf(ctx, i)) mg__ops[mg__op_at(ctx, i)].forward(ctx, i);
     return ctx->data[r];
 }

@@ -98,7 +98,7 @@ static void put_escaped(mg__sink *s, const char *text, int record) {
 
 static const char *fill_of(const mg_ctx *ctx, uint32_t i, uint32_t root) {
     if (i == root) return "#ffd9b3"; /* output: light orange */
-    switch ((mg_role)ctx->role[i]) {
+    switch ((mg_role)mg__role_at(ctx, i)) {
     case MG_ROLE_PARAM: return "#c8f0c8"; /* light green, as the yin-yang reference */
     case MG_ROLE_INPUT: return "#cfe2ff"; /* light blue, as the yin-yang reference */
     case MG_ROLE_CONST: return "#e8e8e8";
@@ -112,7 +112,7 @@ static const char *fill_of(const mg_ctx *ctx, uint32_t i, uint32_t root) {
 
 /* The op node's text: the op's symbol, with a powc's exponent folded in ("**2"). */
 static void op_text(const mg_ctx *ctx, uint32_t i, char *buf, size_t size) {
-    mg_op op = (mg_op)ctx->op[i];
+    mg_op op = (mg_op)mg__op_at(ctx, i);
     if (op == MG_OP_POWC) {
         char k[40];
         mg__fmt_exponent(ctx->data[ctx->a1[i]], k, sizeof k);
@@ -129,7 +129,7 @@ static int reach(const mg_ctx *ctx, uint32_t r, uint8_t **seen_out, size_t *coun
     if (!seen) return 0;
     size_t values = mg__reach(ctx, r, seen), ops = 0;
     for (uint32_t i = 0; i <= r; i++)
-        if (seen[i] && ctx->op[i] != MG_OP_LEAF) ops++;
+        if (seen[i] && mg__op_at(ctx, i) != MG_OP_LEAF) ops++;
     *count = values + ops;
     if (seen_out)
         *seen_out = seen;
@@ -167,17 +167,17 @@ static void write_graph(const mg_ctx *ctx, uint32_t r, const uint8_t *seen,
         mg__sink_printf(s, "  v%u [shape=record", i);
         if (o->colors) mg__sink_printf(s, ", style=filled, fillcolor=\"%s\"", fill_of(ctx, i, r));
         mg__sink_printf(s, ", label=\"%s", open);
-        put_escaped(s, ctx->chars + ctx->label[i], 1);
+        put_escaped(s, mg__label_at(ctx, i), 1);
         snprintf(num, sizeof num, o->number_format, ctx->data[i]);
         mg__sink_puts(s, " | data ");
         put_escaped(s, num, 1);
         if (o->show_grad) {
-            snprintf(num, sizeof num, o->number_format, ctx->grad[i]);
+            snprintf(num, sizeof num, o->number_format, mg__grad_at(ctx, i));
             mg__sink_puts(s, " | grad ");
             put_escaped(s, num, 1);
         }
         mg__sink_printf(s, "%s\"];\n", close);
-        if (ctx->op[i] == MG_OP_LEAF) continue;
+        if (mg__op_at(ctx, i) == MG_OP_LEAF) continue;
         op_text(ctx, i, sym, sizeof sym);
         mg__sink_printf(s, "  v%uop [label=\"", i);
         put_escaped(s, sym, 0);
