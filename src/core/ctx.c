@@ -105,6 +105,7 @@ int mg__grow_values(mg_ctx *ctx) {
         if (mg__over_cap(ctx, (size_t)(newcap - ctx->cap) * MG__BYTES_PER_VALUE)) return 0;
         if (grow_value_arrays(ctx, newcap)) {
             ctx->cap = newcap;
+            if (!ctx->check_numerics) ctx->fast_cap = newcap;
             return 1;
         }
     }

@@ -10,6 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An inline the compiler must inline: the builders' bodies, so that each gets its own
+ * forward as straight-line code. */
+#if defined(__GNUC__)
+#define MG__ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define MG__ALWAYS_INLINE static inline
+#endif
+
+/* A function off the hot path, kept out of line. */
+#if defined(__GNUC__)
+#define MG__COLD __attribute__((noinline, cold))
+#else
+#define MG__COLD
+#endif
+
 /* ---- always-on assertions for programmer errors ------------------------------------ */
 
 _Noreturn void mg__assert_fail(const char *file, int line, const char *cond, const char *msg);
@@ -112,6 +127,8 @@ struct mg_ctx {
     uint16_t gen_now; /* incremented by every reset */
     uint64_t hbase;   /* a handle made now is hbase + index: (tag | gen_now << 16) << 32 */
     uint32_t wnow;    /* the generation bits of a word made now: gen_now << 16 */
+    uint32_t fast_cap; /* cap, or 0 when numerics are checked: builders below it take the
+                          fast way */
     size_t max_bytes;
     int check_numerics; /* mg_ctx_check_numerics */
 

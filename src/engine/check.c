@@ -7,7 +7,10 @@
 
 /* ==== checking numerics as they are computed ============================================ */
 
-void mg_ctx_check_numerics(mg_ctx *ctx, int on) { ctx->check_numerics = on != 0; }
+void mg_ctx_check_numerics(mg_ctx *ctx, int on) {
+    ctx->check_numerics = on != 0;
+    ctx->fast_cap = on ? 0 : ctx->cap; /* the builders' fast way does not check */
+}
 
 mg_value mg__numeric_fail(mg_ctx *ctx, uint32_t i) {
     char what[160];
