@@ -7,8 +7,9 @@
  *     for i = root down to 0, if root depends on i: mg__ops[op[i]].backward(ctx, i)
  *
  * What is added to it below: interior grads are zeroed lazily as the walk first reaches
- * them, and the ops networks are made of are inlined instead of called through the
- * table. */
+ * them (and the grads of op values that read as 0 but are not stored, when the walk
+ * passes them unreached), and the ops networks are made of are inlined instead of called
+ * through the table, reading the tape through a view loaded once (mg__tape). */
 #include "graph.h"
 #include "ops_impl.h"
 
@@ -25,10 +26,10 @@ void mg_backward_from(mg_ctx *ctx, mg_value root, double upstream) {
         return;
     }
     if (!mg__scratch(ctx, (size_t)r + 1)) return;
-    mg__grads_fill(ctx, r + 1);
     uint8_t *seen = ctx->scratch;
     double *grad = ctx->grad;
     const uint32_t *meta = ctx->meta;
+    const uint32_t gf = ctx->grad_from;
     grad[r] = upstream;
     seen[r] = 1;
     /* One reverse walk. An interior value's grad is zeroed when its first consumer (the
@@ -43,16 +44,21 @@ void mg_backward_from(mg_ctx *ctx, mg_value root, double upstream) {
         }                                                                                   \
     } while (0)
     const uint32_t *a0 = ctx->a0, *a1 = ctx->a1;
+    const mg__tape t = mg__tape_of(ctx);
     for (uint32_t i = r + 1; i-- > 0;) {
-        if (!seen[i]) continue;
+        if (!seen[i]) {
+            /* Not reached: left alone, but a grad that reads as 0 is stored as 0. */
+            if (i >= gf && (meta[i] & MG__OP_MASK)) grad[i] = 0.0;
+            continue;
+        }
         /* The ops a network is made of are inlined here; the rest go through the table. */
         switch ((mg_op)(meta[i] & MG__OP_MASK)) {
         case MG_OP_LEAF: break;
-        case MG_OP_ADD: TOUCH(a0[i]); TOUCH(a1[i]); add_bw(ctx, i); break;
-        case MG_OP_SUB: TOUCH(a0[i]); TOUCH(a1[i]); sub_bw(ctx, i); break;
-        case MG_OP_MUL: TOUCH(a0[i]); TOUCH(a1[i]); mul_bw(ctx, i); break;
-        case MG_OP_TANH: TOUCH(a0[i]); tanh_bw(ctx, i); break;
-        case MG_OP_RELU: TOUCH(a0[i]); relu_bw(ctx, i); break;
+        case MG_OP_ADD: TOUCH(a0[i]); TOUCH(a1[i]); add_bwt(t, i); break;
+        case MG_OP_SUB: TOUCH(a0[i]); TOUCH(a1[i]); sub_bwt(t, i); break;
+        case MG_OP_MUL: TOUCH(a0[i]); TOUCH(a1[i]); mul_bwt(t, i); break;
+        case MG_OP_TANH: TOUCH(a0[i]); tanh_bwt(t, i); break;
+        case MG_OP_RELU: TOUCH(a0[i]); relu_bwt(t, i); break;
         default: {
             uint32_t pair[2], n;
             const uint32_t *x = mg__operands(ctx, i, pair, &n);
@@ -62,6 +68,7 @@ void mg_backward_from(mg_ctx *ctx, mg_value root, double upstream) {
         }
     }
 #undef TOUCH
+    if (ctx->grad_from <= r) ctx->grad_from = r + 1;
     if (ctx->check_numerics) {
         /* The first value, in the order backward reached them, whose grad is not finite. */
         for (uint32_t i = r + 1; i-- > 0;)
