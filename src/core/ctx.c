@@ -180,6 +180,9 @@ void mg_ctx_reset(mg_ctx *ctx, mg_mark mark) {
             if (ctx->labels[k].off < mark.nchars) ctx->labels[out++] = ctx->labels[k];
         ctx->nlabels = out;
     }
+    /* Values below the mark may have been operands only of values dropped now: MG__USED
+     * is exact from the mark on. */
+    if (mark.nvalues < ctx->n) ctx->used_from = mark.nvalues;
     ctx->n = mark.nvalues;
     ctx->nargs = mark.nargs;
     ctx->nchars = mark.nchars;
@@ -187,6 +190,7 @@ void mg_ctx_reset(mg_ctx *ctx, mg_mark mark) {
     ctx->wnow = (uint32_t)ctx->gen_now << 16;
     ctx->hbase = (uint64_t)(ctx->tag | ctx->wnow) << 32;
     if (ctx->grad_from > ctx->n) ctx->grad_from = ctx->n;
+    if (ctx->leaves_upto > ctx->n) ctx->leaves_upto = ctx->n;
 }
 
 /* ==== leaves ============================================================================ */

@@ -25,6 +25,13 @@
 #define MG__COLD
 #endif
 
+/* Tells the compiler a place is never reached (a switch's impossible default). */
+#if defined(__GNUC__)
+#define MG__UNREACHABLE() __builtin_unreachable()
+#else
+#define MG__UNREACHABLE() ((void)0)
+#endif
+
 /* ---- always-on assertions for programmer errors ------------------------------------ */
 
 _Noreturn void mg__assert_fail(const char *file, int line, const char *cond, const char *msg);
@@ -91,8 +98,8 @@ void mg__shuffle_indices(mg_rng *rng, size_t *idx, size_t n);
  * their inputs in args[a0 .. a0 + a1).
  *
  * Only what building and backward touch lives per value (28 bytes; 20 of them written
- * when a value is made): data, grad, a0, a1 and one word holding the op, the role and
- * the generation. Labels, which few values have, are in a side table.
+ * when a value is made): data, grad, a0, a1 and one word holding the op, the role, a
+ * "used" bit and the generation. Labels, which few values have, are in a side table.
  *
  * Grads are not written when an op value is made. A leaf's grad is stored (0) when it is
  * made, since leaves accumulate; an op value's grad counts as 0 until backward (or a
@@ -104,13 +111,15 @@ struct mg_ctx {
     double *grad;     /* [cap] leaves always; op values only below grad_from */
     uint32_t *a0;     /* [cap] first input, or offset into args */
     uint32_t *a1;     /* [cap] second input, or number of inputs */
-    uint32_t *meta;   /* [cap] op | role << 5 | generation << 16 (mg__op_at ...) */
+    uint32_t *meta;   /* [cap] op | role << 5 | MG__USED | generation << 16 (mg__op_at ...) */
     uint32_t n, cap;
 
     uint32_t *args;   /* [capargs] inputs of n-ary values */
     uint32_t nargs, capargs;
 
     uint32_t grad_from;   /* op values at or past it have grad 0, not stored */
+    uint32_t used_from;   /* MG__USED is exact for values at or past it (the last reset) */
+    uint32_t leaves_upto; /* every value below it is a leaf */
 
     char *chars;      /* [capchars] label strings; chars[0] = '\0' */
     uint32_t nchars, capchars;
@@ -137,10 +146,11 @@ struct mg_ctx {
     mg_rng rng;
 };
 
-/* The per-value word. The op in the low 5 bits, the role in the next 3, the generation
- * the value was made in in the high 16 bits: the high half of a live handle to it is
+/* The per-value word. The op in the low 5 bits, the role in the next 3, MG__USED (some
+ * later value has it as an operand; leaves are made with it), the generation the value
+ * was made in in the high 16 bits: the high half of a live handle to it is
  * tag | (meta & MG__GEN_MASK). */
-enum { MG__OP_MASK = 0x1fu, MG__ROLE_SHIFT = 5 };
+enum { MG__OP_MASK = 0x1fu, MG__ROLE_SHIFT = 5, MG__USED = 0x100u };
 #define MG__GEN_MASK 0xffff0000u
 _Static_assert(MG_OP_COUNT <= MG__OP_MASK + 1 && MG_ROLE_OP < 8, "op and role fit the word");
 
@@ -243,13 +253,15 @@ static inline int mg__room(mg_ctx *ctx) {
 
 /* The word of a value made now. */
 static inline uint32_t mg__meta_now(const mg_ctx *ctx, mg_op op, mg_role role) {
-    return ctx->wnow | (uint32_t)op | (uint32_t)role << MG__ROLE_SHIFT;
+    return ctx->wnow | (uint32_t)op | (uint32_t)role << MG__ROLE_SHIFT |
+           (op == MG_OP_LEAF ? MG__USED : 0u);
 }
 
 /* Appends a value (op, role, inputs); returns its index or UINT32_MAX when out of memory
  * (the failure is recorded on ctx). Its data is the caller's to set at once (a leaf's
- * number, an op's forward), and a leaf's grad (0). Inline: it is most of the cost of
- * building a graph. */
+ * number, an op's forward), and a leaf's grad (0); the caller marks the operands used
+ * (mg__mark_used) once the value is made. Inline: it is most of the cost of building a
+ * graph. */
 static inline uint32_t mg__push(mg_ctx *ctx, mg_op op, mg_role role, uint32_t a0, uint32_t a1) {
     if (!mg__room(ctx)) return UINT32_MAX;
     uint32_t i = ctx->n++;
@@ -258,6 +270,8 @@ static inline uint32_t mg__push(mg_ctx *ctx, mg_op op, mg_role role, uint32_t a0
     ctx->meta[i] = mg__meta_now(ctx, op, role);
     return i;
 }
+/* Records that value j is some later value's operand. */
+static inline void mg__mark_used(mg_ctx *ctx, uint32_t j) { ctx->meta[j] |= MG__USED; }
 
 /* Reserves n slots in args; returns the offset, or UINT32_MAX when out of memory. */
 uint32_t mg__push_args(mg_ctx *ctx, size_t n);

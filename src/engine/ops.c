@@ -2,13 +2,14 @@
  * once (the op's meaning is in ops.h; its table in optable.c). */
 #include "ops_impl.h"
 
+
 /* ==== builders ==========================================================================
  *
  * Each checks its operands' handles (mg__alive: one compare for a value made since the
- * last reset), computes the result from the operands' data as loaded and appends the
- * value. Anything unusual (MG_NULL, a bad handle, a full tape or argument pool, numerics
- * checked) goes the slow way, which does what the fast one would have, in the same order
- * of checks. */
+ * last reset), computes the result from the operands' data as loaded, appends the value
+ * and marks its operands used. Anything unusual (MG_NULL, a bad handle, a full tape or
+ * argument pool) goes the slow way, which does what the fast one would have, in the
+ * same order of checks. */
 
 /* The slow way of a unary or binary op (b is MG_NULL for a unary one): MG_NULL for an
  * MG_NULL operand, the assertion naming a bad handle (checked in operand order), the tape
@@ -21,14 +22,16 @@ MG__COLD static mg_value op_slow(mg_ctx *ctx, mg_op op, mg_value a, mg_value b) 
     uint32_t i = mg__push(ctx, op, MG_ROLE_OP, ia, ib);
     if (i == UINT32_MAX) return MG_NULL;
     double y = mg__op_forward(op, ctx->data[ia], ctx->data[ib]);
+    mg__mark_used(ctx, ia);
+    if (binary) mg__mark_used(ctx, ib);
     ctx->data[i] = y;
     return mg__result_of(ctx, i, y);
 }
 
-/* The fast way, inlined into each builder with its own forward: the operands alive, room
- * on the tape and numerics not checked (i < fast_cap); then the forward from the
- * operands' data as loaded, the value stored and its handle made with no further test.
- * Anything else goes the slow way. */
+/* The fast way, inlined into each builder with its own forward: both handles made since
+ * the last reset (or alive), room on the tape and numerics not checked (i < fast_cap);
+ * then the forward from the operands' data as loaded, the value stored and its handle
+ * made with no further test. Anything else goes the slow way. */
 typedef double (*forward1)(double a);
 typedef double (*forward2)(double a, double b);
 
@@ -40,6 +43,7 @@ MG__ALWAYS_INLINE mg_value mg__unary(mg_ctx *ctx, mg_op op, forward1 fw, mg_valu
     ctx->a1[i] = 0;
     uint32_t *meta = ctx->meta;
     meta[i] = mg__meta_now(ctx, op, MG_ROLE_OP);
+    meta[ia] |= MG__USED;
     /* The forward last (a libm call for some): only its destination and the handle live
      * across the call. */
     double *y = ctx->data + i;
@@ -59,6 +63,8 @@ MG__ALWAYS_INLINE mg_value mg__binary(mg_ctx *ctx, mg_op op, forward2 fw, mg_val
     ctx->a1[i] = ib;
     uint32_t *meta = ctx->meta;
     meta[i] = mg__meta_now(ctx, op, MG_ROLE_OP);
+    meta[ia] |= MG__USED;
+    meta[ib] |= MG__USED;
     ctx->data[i] = y;
     return mg__handle_now(ctx, i);
 }
@@ -116,37 +122,46 @@ mg_value mg_rdivf(mg_ctx *ctx, double k, mg_value a) {
 /* ==== n-ary builders ====================================================================== */
 
 /* Appends the n-ary value whose inputs are args[off .. off + nin), computed as y (room on
- * the tape already made). The slow way checks numerics (the fast way is not taken when
- * they are checked). */
+ * the tape already made). The slow way also marks the inputs used (the fast loops did as
+ * they went) and checks numerics (the fast way is not taken when they are checked). */
 MG__ALWAYS_INLINE mg_value nary_value(mg_ctx *ctx, mg_op op, uint32_t off, uint32_t nin, double y,
                                       int slow) {
     uint32_t i = ctx->n++;
     ctx->a0[i] = off;
     ctx->a1[i] = nin;
-    ctx->meta[i] = mg__meta_now(ctx, op, MG_ROLE_OP);
+    uint32_t *meta = ctx->meta;
+    meta[i] = mg__meta_now(ctx, op, MG_ROLE_OP);
     ctx->data[i] = y;
     if (!slow) return mg__handle_now(ctx, i);
+    const uint32_t *p = ctx->args + off;
+    for (uint32_t k = 0; k < nin; k++) meta[p[k]] |= MG__USED;
     return mg__result_of(ctx, i, y);
 }
+
+/* The fast loops below mark operands used as they check them. When one then fails the
+ * check, those marks name no consumer: MG__USED is no longer trusted below the end of
+ * the tape (until a reset), which only costs backward its shortcut. */
+static void marks_spoiled(mg_ctx *ctx) { ctx->used_from = ctx->n; }
 
 mg_value mg_sum(mg_ctx *ctx, size_t n, const mg_value *x) {
     MG_ASSERT(n >= 1, "mg_sum of no values");
     uint32_t off = ctx->nargs;
     if (ctx->n < ctx->fast_cap && n <= ctx->capargs - off) {
-        /* No allocation needed: check, store and sum in one pass. */
+        /* No allocation needed: check, store, sum and mark in one pass. */
         const uint64_t hbase = ctx->hbase;
         const uint32_t tag = ctx->tag, nv = ctx->n;
-        const uint32_t *restrict meta = ctx->meta;
-        uint32_t *restrict p = ctx->args + off;
+        uint32_t *restrict meta = ctx->meta, *restrict p = ctx->args + off;
         const double *restrict D = ctx->data;
         double s = 0.0;
         for (size_t k = 0; k < n; k++) {
             uint32_t j = (uint32_t)x[k].id;
             if (!(x[k].id - hbase < nv ||
                   (j < nv && (uint32_t)(x[k].id >> 32) == (tag | (meta[j] & MG__GEN_MASK))))) {
+                marks_spoiled(ctx);
                 goto slow;
             }
             p[k] = j;
+            meta[j] |= MG__USED;
             s = mg__add_fw(s, D[j]);
         }
         ctx->nargs = off + (uint32_t)n;
@@ -174,11 +189,10 @@ mg_value mg_dot(mg_ctx *ctx, mg_value b, size_t n, const mg_value *w, const mg_v
     size_t nin = 2 * n + (size_t)has_b;
     uint32_t off = ctx->nargs;
     if (ctx->n < ctx->fast_cap && nin <= ctx->capargs - off) {
-        /* No allocation needed: check, store and compute in one pass, bias first. */
+        /* No allocation needed: check, store, compute and mark in one pass, bias first. */
         const uint64_t hbase = ctx->hbase;
         const uint32_t tag = ctx->tag, nv = ctx->n;
-        const uint32_t *restrict meta = ctx->meta;
-        uint32_t *restrict p = ctx->args + off;
+        uint32_t *restrict meta = ctx->meta, *restrict p = ctx->args + off;
         const double *restrict D = ctx->data;
 #define ALIVE(v, j)                                                                          \
     ((j) = (uint32_t)(v).id,                                                                 \
@@ -189,12 +203,18 @@ mg_value mg_dot(mg_ctx *ctx, mg_value b, size_t n, const mg_value *w, const mg_v
             uint32_t jb;
             if (!ALIVE(b, jb)) goto slow;
             *p++ = jb;
+            meta[jb] |= MG__USED;
             s = D[jb];
         }
         for (size_t k = 0; k < n; k++) {
             uint32_t jw, jx;
-            if (!ALIVE(w[k], jw) || !ALIVE(x[k], jx)) goto slow;
+            if (!ALIVE(w[k], jw) || !ALIVE(x[k], jx)) {
+                marks_spoiled(ctx);
+                goto slow;
+            }
             p[0] = jw, p[1] = jx, p += 2;
+            meta[jw] |= MG__USED;
+            meta[jx] |= MG__USED;
             s = mg__add_fw(s, mg__mul_fw(D[jw], D[jx]));
         }
 #undef ALIVE
