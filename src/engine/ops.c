@@ -206,9 +206,23 @@ mg_value mg_dot(mg_ctx *ctx, mg_value b, size_t n, const mg_value *w, const mg_v
             meta[jb] |= MG__USED;
             s = D[jb];
         }
+        /* Weights are usually a span of values made one after another (a neuron's
+         * parameters, made before the mark: their check loads their words). When the first
+         * and the last are alive and the handles run consecutively, every one between is
+         * alive too: made in the same generation, since no reset came between the first
+         * and the last, and not dropped, since the last was not. Then a weight's check is
+         * that it is the next handle of the run. */
+        uint32_t j0, jn;
+        const uint64_t w0 = n ? w[0].id : 0;
+        const int run = n && ALIVE(w[0], j0) && ALIVE(w[n - 1], jn) && w[n - 1].id - w0 == n - 1;
         for (size_t k = 0; k < n; k++) {
             uint32_t jw, jx;
-            if (!ALIVE(w[k], jw) || !ALIVE(x[k], jx)) {
+            if (run && w[k].id - w0 == k) jw = (uint32_t)w[k].id;
+            else if (!ALIVE(w[k], jw)) {
+                marks_spoiled(ctx);
+                goto slow;
+            }
+            if (!ALIVE(x[k], jx)) {
                 marks_spoiled(ctx);
                 goto slow;
             }
