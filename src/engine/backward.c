@@ -29,19 +29,11 @@
 /* ==== backward ========================================================================== */
 
 /* Zeroes the grads of the op values in [lo, hi); returns nonzero when every value there
- * is used (leaves count as used). Leaves are rare there: the runs of op values between
- * them are zeroed with memset, which streams a long run past the caches (the walk that
- * follows reads the grads from the top down, long after the pass wrote the low end). */
+ * is used (leaves count as used). Leaves are rare there, so with SSE2 (AVX2) a block of
+ * 4 (8) values without one is zeroed whole. */
 static uint32_t zero_and_check(const uint32_t *restrict meta, double *restrict grad, uint32_t lo,
                                uint32_t hi) {
-    uint32_t used = MG__USED, i = lo, run = lo; /* op values from run to i need zeroing */
-#define LEAF_AT(k)                                                                           \
-    do {                                                                                     \
-        if ((meta[k] & MG__OP_MASK) == MG_OP_LEAF) {                                         \
-            memset(grad + run, 0, (size_t)((k) - run) * sizeof *grad);                       \
-            run = (k) + 1;                                                                   \
-        }                                                                                    \
-    } while (0)
+    uint32_t used = MG__USED, i = lo;
 #if defined(__AVX2__)
     const __m256i opmask = _mm256_set1_epi32(MG__OP_MASK), zero = _mm256_setzero_si256();
     __m256i acc = _mm256_set1_epi32(-1);
@@ -49,8 +41,13 @@ static uint32_t zero_and_check(const uint32_t *restrict meta, double *restrict g
         __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(meta + i));
         acc = _mm256_and_si256(acc, w);
         __m256i leaf = _mm256_cmpeq_epi32(_mm256_and_si256(w, opmask), zero);
-        if (!_mm256_testz_si256(leaf, leaf))
-            for (uint32_t k = i; k < i + 8; k++) LEAF_AT(k);
+        if (_mm256_testz_si256(leaf, leaf)) {
+            _mm256_storeu_pd(grad + i, _mm256_setzero_pd());
+            _mm256_storeu_pd(grad + i + 4, _mm256_setzero_pd());
+        } else {
+            for (uint32_t k = i; k < i + 8; k++)
+                if (meta[k] & MG__OP_MASK) grad[k] = 0.0;
+        }
     }
     __m128i acc4 = _mm_and_si128(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
     acc4 = _mm_and_si128(acc4, _mm_shuffle_epi32(acc4, 0x4e));
@@ -63,19 +60,23 @@ static uint32_t zero_and_check(const uint32_t *restrict meta, double *restrict g
         __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(meta + i));
         acc = _mm_and_si128(acc, w);
         __m128i leaf = _mm_cmpeq_epi32(_mm_and_si128(w, opmask), zero);
-        if (_mm_movemask_epi8(leaf))
-            for (uint32_t k = i; k < i + 4; k++) LEAF_AT(k);
+        if (_mm_movemask_epi8(leaf) == 0) {
+            _mm_storeu_pd(grad + i, _mm_setzero_pd());
+            _mm_storeu_pd(grad + i + 2, _mm_setzero_pd());
+        } else {
+            for (uint32_t k = i; k < i + 4; k++)
+                if (meta[k] & MG__OP_MASK) grad[k] = 0.0;
+        }
     }
     acc = _mm_and_si128(acc, _mm_shuffle_epi32(acc, 0x4e));
     acc = _mm_and_si128(acc, _mm_shuffle_epi32(acc, 0xb1));
     used &= (uint32_t)_mm_cvtsi128_si32(acc);
 #endif
     for (; i < hi; i++) {
-        used &= meta[i];
-        LEAF_AT(i);
+        uint32_t w = meta[i];
+        used &= w;
+        if (w & MG__OP_MASK) grad[i] = 0.0;
     }
-#undef LEAF_AT
-    memset(grad + run, 0, (size_t)(hi - run) * sizeof *grad);
     return used;
 }
 

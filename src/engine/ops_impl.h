@@ -116,22 +116,8 @@ static inline void exp_bwt(mg__tape t, uint32_t i) { G[A] += mg__exp_ga(G[i], D[
 static inline void log_bwt(mg__tape t, uint32_t i) { G[A] += mg__log_ga(G[i], D[A]); }
 static inline void tanh_bwt(mg__tape t, uint32_t i) { G[A] += mg__tanh_ga(G[i], D[i]); }
 
-/* c ? a : b, bit for bit, without a branch (for a gate that is data, open about half the
- * time, which a branch would mispredict). */
-static inline double mg__select(int c, double a, double b) {
-    uint64_t ua, ub, m = (uint64_t)0 - (uint64_t)(c != 0);
-    memcpy(&ua, &a, sizeof ua);
-    memcpy(&ub, &b, sizeof ub);
-    ua = (ua & m) | (ub & ~m);
-    memcpy(&a, &ua, sizeof a);
-    return a;
-}
-
-/* The sum is stored only where the gate is open: a closed gate leaves the grad's bits
- * alone (a -0 stays -0), as skipping the addition would. */
 static inline void relu_bwt(mg__tape t, uint32_t i) {
-    double *ga = &G[A], old = *ga;
-    *ga = mg__select(mg__relu_gate(D[i]), old + mg__relu_ga(G[i]), old);
+    if (mg__relu_gate(D[i])) G[A] += mg__relu_ga(G[i]);
 }
 
 static inline void sigmoid_bwt(mg__tape t, uint32_t i) { G[A] += mg__sigmoid_ga(G[i], D[i]); }
