@@ -29,8 +29,9 @@
  * An mg_value is a small handle (passed by value), not a pointer. It stays valid until
  * the context is freed or reset below it (mg_ctx_reset). Using a handle from another
  * context, or one dropped by a reset, is a programmer error: the library aborts with a
- * message naming file, line and condition. (A handle carries a 16-bit generation of the
- * tape, so a handle kept across 65536 or more resets may pass the check.) The handle
+ * message naming file, line and condition. (A handle carries its context's tag and the
+ * 16-bit generation of the tape its value was made in, which the tape also keeps with
+ * the value: a handle kept across 65536 or more resets may pass the check.) The handle
  * MG_NULL names no value; every
  * operation given MG_NULL returns MG_NULL, so a failed allocation in the middle of a long
  * expression surfaces once, at the end (check mg_ctx_status).
@@ -181,7 +182,10 @@ void mg_ctx_free(mg_ctx *ctx);
 /* Caps the bytes the context's tape may hold (0 = no cap, the default). Growing past it
  * makes the operation return MG_NULL and sets the context's status to MG_STATUS_NOMEM. */
 void mg_ctx_set_max_bytes(mg_ctx *ctx, size_t max_bytes);
-/* Bytes the context currently holds (its capacity, not just what is used). */
+/* Bytes the context currently holds (its capacity, not just what is used): 28 bytes for
+ * each value the tape has room for (data, grad, two inputs, one word for the op, the role
+ * and the generation), plus the inputs of n-ary values, labels (text and a table entry
+ * for each labelled value) and backward's work space when it needed one. */
 size_t mg_ctx_bytes(const mg_ctx *ctx);
 /* Number of values on the tape. */
 size_t mg_ctx_size(const mg_ctx *ctx);
@@ -212,6 +216,7 @@ static inline int mg_ok(mg_value v) { return v.id != 0; }
 static inline int mg_same(mg_value a, mg_value b) { return a.id == b.id; }
 
 double mg_data(const mg_ctx *ctx, mg_value v);
+/* A value's grad; 0 for a value just made. */
 double mg_grad(const mg_ctx *ctx, mg_value v);
 /* Sets a value's data. For a leaf, later values keep their old data until mg_forward. */
 void mg_set_data(mg_ctx *ctx, mg_value v, double x);
@@ -318,8 +323,11 @@ int mg_dot_has_bias(const mg_ctx *ctx, mg_value v);
  * the tape: O(values), no recursion. Gradients ACCUMULATE into leaves (+=), like micrograd
  * and PyTorch: call mg_zero_grad between steps. The grads of interior values that root
  * depends on are reset at the start, so calling mg_backward twice without zeroing doubles
- * the leaf grads and nothing else. Values root does not depend on are left alone. Needs
- * one byte per value of work space, kept by the context: when that cannot be had, no
+ * the leaf grads and nothing else. Values root does not depend on are left alone. When
+ * root is the last value made and every op value on the tape leads to it, all of them
+ * made since the last reset that dropped values (a training step's loss above a model's
+ * parameters, as a rule), the walk needs no work space; otherwise it needs one byte per
+ * value, kept by the context: when that cannot be had, no
  * grad is changed and the context's status says MG_STATUS_NOMEM (check mg_ctx_status).
  * With mg_ctx_check_numerics on, a non-finite grad fails the context the same way. */
 void mg_backward(mg_ctx *ctx, mg_value root);

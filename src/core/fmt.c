@@ -7,6 +7,29 @@
 #include <math.h>
 #include <stdio.h>
 
+/* e holds x (a power of two) to 16 significant digits, "[-]d.ddddddddddddddde[+-]XX",
+ * correctly rounded but below x in magnitude. Replaces it with the next 16-digit decimal
+ * up in magnitude; 0 when it cannot (then e is unchanged). */
+static int next_up_16(char *e, size_t size) {
+    char *d = e + (*e == '-'), *ex = strchr(d, 'e');
+    if (!ex || ex - d != 17 || d[1] != '.') return 0;
+    int exp10 = atoi(ex + 1);
+    char digits[17];
+    digits[0] = d[0];
+    memcpy(digits + 1, d + 2, 15);
+    int k = 15;
+    while (k >= 0 && digits[k] == '9') digits[k--] = '0';
+    if (k < 0) { /* 9.99...9 up is 1.00...0 times ten */
+        digits[0] = '1';
+        exp10++;
+    } else {
+        digits[k]++;
+    }
+    snprintf(d, size - (size_t)(d - e), "%c.%.15se%c%02d", digits[0], digits + 1,
+             exp10 < 0 ? '-' : '+', abs(exp10));
+    return 1;
+}
+
 char *mg_fmt_repr(double x, char *buf, size_t size) {
     if (!buf || size == 0) return buf;
     if (isnan(x)) {
@@ -22,13 +45,28 @@ char *mg_fmt_repr(double x, char *buf, size_t size) {
      * has at most 17 digits. When it has 15 or fewer it is x correctly rounded to 15
      * digits (then stripped of trailing zeros below): x lies within half an ulp of it,
      * far less than half a unit of the 15th digit. With 16 or 17, the correctly rounded
-     * string of that length is the nearest one, so it reads back if any does. Three
-     * tries at most, not 17. Subnormal numbers have fewer significant bits, so their
+     * string of that length is the nearest one, so it reads back if any does, except at
+     * a power of two: the doubles below it are twice as close as those above, so x reads
+     * back from up to half an ulp above but only a quarter below, and the nearest 16
+     * digits, below x, may miss where the next 16 digits up, farther but above, do not
+     * (2^-1017: 7.120236347223044e-307 does not read back, 7.120236347223045e-307, its
+     * repr, does). Three tries at most (four at a power of two), not 17. Subnormal numbers have fewer significant bits, so their
      * shortest forms are tried from 1 digit up. */
     char e[40];
+    int frexp_e;
+    int pow2 = fabs(x) >= DBL_MIN && frexp(x, &frexp_e) == (x < 0 ? -0.5 : 0.5);
     for (int p = fabs(x) < DBL_MIN ? 0 : 14; p <= 16; p++) {
         snprintf(e, sizeof e, "%.*e", p, x);
-        if (strtod(e, NULL) == x) break;
+        double back = strtod(e, NULL);
+        if (back == x) break;
+        if (p == 15 && pow2 && fabs(back) < fabs(x)) {
+            char up[40];
+            memcpy(up, e, sizeof up);
+            if (next_up_16(up, sizeof up) && strtod(up, NULL) == x) {
+                memcpy(e, up, sizeof e);
+                break;
+            }
+        }
     }
     const char *s = e;
     int neg = 0;

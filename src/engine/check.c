@@ -7,7 +7,10 @@
 
 /* ==== checking numerics as they are computed ============================================ */
 
-void mg_ctx_check_numerics(mg_ctx *ctx, int on) { ctx->check_numerics = on != 0; }
+void mg_ctx_check_numerics(mg_ctx *ctx, int on) {
+    ctx->check_numerics = on != 0;
+    ctx->fast_cap = on ? 0 : ctx->cap; /* the builders' fast way does not check */
+}
 
 mg_value mg__numeric_fail(mg_ctx *ctx, uint32_t i) {
     char what[160];
@@ -20,7 +23,7 @@ mg_value mg__numeric_fail(mg_ctx *ctx, uint32_t i) {
 
 mg_value mg_find_nonfinite(const mg_ctx *ctx, size_t from, int check_grad) {
     for (size_t i = from; i < ctx->n; i++) {
-        if (!isfinite(ctx->data[i]) || (check_grad && !isfinite(ctx->grad[i])))
+        if (!isfinite(ctx->data[i]) || (check_grad && !isfinite(mg__grad_at(ctx, (uint32_t)i))))
             return mg__handle(ctx, (uint32_t)i);
     }
     return MG_NULL;
@@ -35,14 +38,14 @@ char *mg_describe(const mg_ctx *ctx, mg_value v, char *buf, size_t size) {
     uint32_t i = mg__idx(ctx, v);
     char d[32], g[32];
     mg_fmt_repr(ctx->data[i], d, sizeof d);
-    mg_fmt_repr(ctx->grad[i], g, sizeof g);
-    const char *label = ctx->chars + ctx->label[i];
-    const char *what = ctx->op[i] == MG_OP_LEAF
-                           ? (ctx->role[i] == MG_ROLE_PARAM   ? "parameter"
-                              : ctx->role[i] == MG_ROLE_INPUT ? "input"
-                              : ctx->role[i] == MG_ROLE_CONST ? "constant"
-                                                              : "leaf")
-                           : mg__ops[ctx->op[i]].name;
+    mg_fmt_repr(mg__grad_at(ctx, i), g, sizeof g);
+    const char *label = mg__label_at(ctx, i);
+    mg_role role = mg__role_at(ctx, i);
+    const char *what = mg__is_leaf(ctx, i) ? (role == MG_ROLE_PARAM   ? "parameter"
+                                              : role == MG_ROLE_INPUT ? "input"
+                                              : role == MG_ROLE_CONST ? "constant"
+                                                                      : "leaf")
+                                           : mg__ops[mg__op_at(ctx, i)].name;
     if (*label)
         snprintf(buf, size, "#%u %s '%s': data=%s grad=%s", i, what, label, d, g);
     else

@@ -17,7 +17,7 @@ double mg_gradcheck(mg_ctx *ctx, mg_value root, double h, mg_gradcheck_report *r
     /* The leaves to check, gathered before scratch is reused by backward and forward. */
     size_t nleaves = 0;
     for (uint32_t i = 0; i <= r; i++)
-        if (ctx->scratch[i] && ctx->op[i] == MG_OP_LEAF && ctx->role[i] != MG_ROLE_CONST) nleaves++;
+        if (ctx->scratch[i] && mg__is_leaf(ctx, i) && mg__role_at(ctx, i) != MG_ROLE_CONST) nleaves++;
     uint32_t *leaves = mg__malloc(mg__mul_size(nleaves, sizeof *leaves));
     double *analytic = mg__malloc(mg__mul_size(nleaves, sizeof *analytic));
     if (!leaves || !analytic) {
@@ -28,7 +28,7 @@ double mg_gradcheck(mg_ctx *ctx, mg_value root, double h, mg_gradcheck_report *r
     }
     nleaves = 0;
     for (uint32_t i = 0; i <= r; i++)
-        if (ctx->scratch[i] && ctx->op[i] == MG_OP_LEAF && ctx->role[i] != MG_ROLE_CONST)
+        if (ctx->scratch[i] && mg__is_leaf(ctx, i) && mg__role_at(ctx, i) != MG_ROLE_CONST)
             leaves[nleaves++] = i;
 
     for (size_t k = 0; k < nleaves; k++) ctx->grad[leaves[k]] = 0.0;

@@ -103,7 +103,7 @@ static uint32_t build_adjoint(walk *w, uint32_t i) {
 static void propagate(walk *w, uint32_t i, uint32_t gi) {
     mg_ctx *ctx = w->ctx;
     uint32_t a = ctx->a0[i], b = ctx->a1[i]; /* n-ary ops: offset and count in args */
-    mg_op op = (mg_op)ctx->op[i];
+    mg_op op = mg__op_at(ctx, i);
     mg_value g = H(w, gi), y = H(w, i);
     mg_value va = mg__ops[op].arity > 0 ? H(w, a) : MG_NULL;
     mg_value vb = mg__ops[op].arity > 1 ? H(w, b) : MG_NULL;
@@ -225,7 +225,7 @@ int mg_gradients(mg_ctx *ctx, mg_value root, size_t n, const mg_value *x, mg_val
         for (uint32_t i = r + 1; i-- > 0 && !w.failed;) {
             if ((w.flag[i] & (F_REACH | F_DEP)) != (F_REACH | F_DEP)) continue;
             w.adj[i] = build_adjoint(&w, i);
-            if (w.adj[i] != NONE && ctx->op[i] != MG_OP_LEAF) propagate(&w, i, w.adj[i]);
+            if (w.adj[i] != NONE && !mg__is_leaf(ctx, i)) propagate(&w, i, w.adj[i]);
         }
         ok = !w.failed;
     }

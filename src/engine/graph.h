@@ -12,7 +12,7 @@
  * constant exponent. */
 static inline const uint32_t *mg__operands(const mg_ctx *ctx, uint32_t i, uint32_t pair[2],
                                            uint32_t *n) {
-    int arity = mg__ops[ctx->op[i]].arity;
+    int arity = mg__ops[mg__op_at(ctx, i)].arity;
     if (arity < 0) {
         *n = ctx->a1[i];
         return ctx->args + ctx->a0[i];
@@ -29,7 +29,7 @@ static inline const uint32_t *mg__operands(const mg_ctx *ctx, uint32_t i, uint32
 static inline const uint32_t *mg__live_operands(const mg_ctx *ctx, uint32_t i,
                                                 uint32_t pair[2], uint32_t *n) {
     const uint32_t *p = mg__operands(ctx, i, pair, n);
-    if (ctx->op[i] == MG_OP_POWC) *n = 1;
+    if (mg__op_at(ctx, i) == MG_OP_POWC) *n = 1;
     return p;
 }
 

@@ -39,7 +39,7 @@ mg_op mg__op_call_named(const char *s, size_t n) {
 
 /* ==== a value's op and operands ========================================================== */
 
-mg_op mg_op_of(const mg_ctx *ctx, mg_value v) { return (mg_op)ctx->op[mg__idx(ctx, v)]; }
+mg_op mg_op_of(const mg_ctx *ctx, mg_value v) { return mg__op_at(ctx, mg__idx(ctx, v)); }
 
 size_t mg_noperands(const mg_ctx *ctx, mg_value v) {
     uint32_t pair[2], n;
@@ -56,5 +56,5 @@ mg_value mg_operand(const mg_ctx *ctx, mg_value v, size_t k) {
 
 int mg_dot_has_bias(const mg_ctx *ctx, mg_value v) {
     uint32_t i = mg__idx(ctx, v);
-    return ctx->op[i] == MG_OP_DOT && (ctx->a1[i] & 1u);
+    return mg__op_at(ctx, i) == MG_OP_DOT && (ctx->a1[i] & 1u);
 }

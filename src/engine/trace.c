@@ -12,7 +12,7 @@ static void local_term(const mg_ctx *ctx, uint32_t i, uint32_t k, double g, doub
     uint32_t a = ctx->a0[i], b = ctx->a1[i];
     double y = D[i];
     *gate = 1;
-    switch ((mg_op)ctx->op[i]) {
+    switch (mg__op_at(ctx, i)) {
     case MG_OP_ADD:
         *local = 1.0, *term = k ? mg__add_gb(g) : mg__add_ga(g);
         return;
@@ -72,22 +72,23 @@ mg_status mg_backward_steps(mg_ctx *ctx, mg_value root, mg_backward_step_fn fn, 
     if (!mg_ok(root)) return MG_STATUS_INVALID;
     uint32_t r = mg__idx(ctx, root);
     if (!mg__scratch(ctx, (size_t)r + 1)) return MG_STATUS_NOMEM;
+    mg__grads_fill(ctx, r + 1);
     uint8_t *seen = ctx->scratch;
     double *grad = ctx->grad;
     seen[r] = 1;
-    if (ctx->op[r] != MG_OP_LEAF) grad[r] = 1.0;
+    if (!mg__is_leaf(ctx, r)) grad[r] = 1.0;
     else grad[r] += 1.0;
     size_t step = 0;
     for (uint32_t i = r + 1; i-- > 0;) {
-        if (!seen[i] || ctx->op[i] == MG_OP_LEAF) continue;
+        if (!seen[i] || mg__is_leaf(ctx, i)) continue;
         uint32_t pair[2], n;
         const uint32_t *x = mg__operands(ctx, i, pair, &n);
         for (uint32_t k = 0; k < n; k++) /* backward's lazy zeroing, before any term */
             if (!seen[x[k]]) {
                 seen[x[k]] = 1;
-                if (ctx->op[x[k]] != MG_OP_LEAF) grad[x[k]] = 0.0;
+                if (!mg__is_leaf(ctx, x[k])) grad[x[k]] = 0.0;
             }
-        if (ctx->op[i] == MG_OP_POWC) n = 1; /* the exponent is a number, not an operand */
+        if (mg__op_at(ctx, i) == MG_OP_POWC) n = 1; /* the exponent is a number, not an operand */
         for (uint32_t k = 0; k < n; k++) {
             mg_backward_step s;
             s.step = step++;

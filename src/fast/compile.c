@@ -107,10 +107,10 @@ static int64_t check_args(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_va
             return -1;
         }
         uint32_t i = mg__idx(ctx, slots[k]);
-        if (ctx->op[i] != MG_OP_LEAF) {
+        if (mg__op_at(ctx, i) != MG_OP_LEAF) {
             mg_err_set(err, MG_STATUS_INVALID,
                        "mg_compile: slot %zu (tape #%u) is not a leaf but a '%s' value", k, i,
-                       mg__ops[ctx->op[i]].name);
+                       mg__ops[mg__op_at(ctx, i)].name);
             return -1;
         }
     }
@@ -149,18 +149,18 @@ static void mark_flags(compile_tmp *t, mg_compiled *c, mg_value loss, const mg_v
     if (mg_ok(loss)) f[top] |= F_REACH | F_LOSS;
     for (size_t k = 0; k < c->noutputs; k++) f[mg__idx(ctx, outputs[k])] |= F_REACH;
     for (uint32_t i = top + 1; i-- > 0;) {
-        if (!(f[i] & F_REACH) || ctx->op[i] == MG_OP_LEAF) continue;
+        if (!(f[i] & F_REACH) || mg__op_at(ctx, i) == MG_OP_LEAF) continue;
         const uint32_t *p = mg__live_operands(ctx, i, pair, &m);
         for (uint32_t k = 0; k < m; k++) f[p[k]] |= F_REACH | (f[i] & F_LOSS);
-        if (ctx->op[i] == MG_OP_POWC) f[ctx->a1[i]] |= F_REACH;
+        if (mg__op_at(ctx, i) == MG_OP_POWC) f[ctx->a1[i]] |= F_REACH;
     }
     for (uint32_t i = 0; i <= top; i++) {
         if (!(f[i] & F_REACH)) continue;
         c->nvalues++;
-        if (ctx->op[i] != MG_OP_LEAF) {
+        if (mg__op_at(ctx, i) != MG_OP_LEAF) {
             const uint32_t *p = mg__live_operands(ctx, i, pair, &m);
             for (uint32_t k = 0; k < m; k++) f[i] |= f[p[k]] & (F_VARY | F_PDEP);
-        } else if (!(f[i] & F_SLOT) && ctx->role[i] == MG_ROLE_PARAM) {
+        } else if (!(f[i] & F_SLOT) && mg__role_at(ctx, i) == MG_ROLE_PARAM) {
             f[i] |= F_PARAM | F_PDEP;
             if (!t->nparams) t->pmin = i;
             t->pmax = i;
@@ -214,12 +214,12 @@ static int number_uniform(compile_tmp *t, mg_compiled *c) {
         if (!c->has_maxidx || i > c->maxidx) c->maxidx = i, c->has_maxidx = 1;
     }
     if (nu >= MG__UREF) return too_large(t);
-    if (c->has_maxidx) c->maxgen = ctx->gen[c->maxidx];
+    if (c->has_maxidx) c->maxgen = mg__gen_at(ctx, c->maxidx);
     c->nu = nu;
     c->U = mg__tape_calloc(c, nu, sizeof *c->U);
     if (!c->U) return 0;
     for (uint32_t i = 0; i <= t->top; i++)
-        if ((f[i] & F_REACH) && !(f[i] & (F_VARY | F_PARAM)) && ctx->op[i] == MG_OP_LEAF)
+        if ((f[i] & F_REACH) && !(f[i] & (F_VARY | F_PARAM)) && mg__op_at(ctx, i) == MG_OP_LEAF)
             c->U[t->map[i]] = ctx->data[i]; /* frozen */
     return 1;
 }
@@ -266,7 +266,7 @@ static int same_inputs(const void *user, uint32_t g, const void *key) {
 
 /* Whether value i is a dot that may join a dense layer: reached, varying. */
 static int dot_candidate(const compile_tmp *t, uint32_t i) {
-    return (t->flags[i] & (F_REACH | F_VARY)) == (F_REACH | F_VARY) && t->ctx->op[i] == MG_OP_DOT;
+    return (t->flags[i] & (F_REACH | F_VARY)) == (F_REACH | F_VARY) && mg__op_at(t->ctx, i) == MG_OP_DOT;
 }
 
 /* Groups the dense-capable dot values by their input list. gid[i] gets the group of each
@@ -404,8 +404,8 @@ static int count_rows(compile_tmp *t, mg_compiled *c) {
     for (size_t u = 0; u < c->nu; u++) t->bcrow[u] = MG__NONE;
     size_t nbc = 0, nvp = 0, nvargs = 0, nup = 0, nuargs = 0;
     for (uint32_t i = 0; i <= t->top; i++) {
-        if (!(f[i] & F_REACH) || ctx->op[i] == MG_OP_LEAF) continue;
-        size_t nargs = mg__ops[ctx->op[i]].arity < 0 ? ctx->a1[i] : 0;
+        if (!(f[i] & F_REACH) || mg__op_at(ctx, i) == MG_OP_LEAF) continue;
+        size_t nargs = mg__ops[mg__op_at(ctx, i)].arity < 0 ? ctx->a1[i] : 0;
         if (!(f[i] & F_VARY)) {
             nup++, nuargs += nargs;
             continue;
@@ -444,10 +444,10 @@ static int dot_is_range(const uint32_t *args, uint32_t m) {
 static void emit_op(compile_tmp *t, mg_compiled *c, uint32_t i, size_t *row) {
     const mg_ctx *ctx = t->ctx;
     const uint8_t *f = t->flags;
-    int vary = (f[i] & F_VARY) != 0, nary = mg__ops[ctx->op[i]].arity < 0;
+    int vary = (f[i] & F_VARY) != 0, nary = mg__ops[mg__op_at(ctx, i)].arity < 0;
     mg__program *pg = vary ? &c->varying : &c->uniform;
     mg__ins *in = &pg->ins[pg->n++];
-    in->op = ctx->op[i];
+    in->op = mg__op_at(ctx, i);
     in->tape = i;
     in->run = 1;
     in->bwd = (f[i] & (F_LOSS | F_PDEP)) == (F_LOSS | F_PDEP);
@@ -522,7 +522,7 @@ static void fuse_runs(mg__program *p) {
 static void emit_programs(compile_tmp *t, mg_compiled *c) {
     size_t row = c->nslots + c->nbcast;
     for (uint32_t i = 0; i <= t->top; i++) {
-        if (!(t->flags[i] & F_REACH) || t->ctx->op[i] == MG_OP_LEAF) continue;
+        if (!(t->flags[i] & F_REACH) || mg__op_at(t->ctx, i) == MG_OP_LEAF) continue;
         if (!(t->flags[i] & F_VARY) || t->gid[i] == MG__NONE) emit_op(t, c, i, &row);
         else if (t->gfirst[t->gid[i]] == i) emit_dense(t, c, i, &row);
     }

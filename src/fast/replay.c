@@ -309,7 +309,7 @@ static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int back
         return mg_err_set(err, MG_STATUS_INVALID, "%s: batch of %zu samples is too large", fn, batch);
     mg_ctx *ctx = c->ctx;
     if (c->has_maxidx)
-        MG_ASSERT(c->maxidx < ctx->n && ctx->gen[c->maxidx] == c->maxgen,
+        MG_ASSERT(c->maxidx < ctx->n && mg__gen_at(ctx, c->maxidx) == c->maxgen,
                   "compiled tape replayed after mg_ctx_reset dropped its parameters");
 
     /* Backward: chunks fixed by the batch alone, each summed lane block by lane block in

@@ -99,7 +99,7 @@ static void put_escaped(mg__sink *s, const char *text, int record) {
 
 static const char *fill_of(const mg_ctx *ctx, uint32_t i, uint32_t root) {
     if (i == root) return "#ffd9b3"; /* output: light orange */
-    switch ((mg_role)ctx->role[i]) {
+    switch ((mg_role)mg__role_at(ctx, i)) {
     case MG_ROLE_PARAM: return "#c8f0c8"; /* light green, as the yin-yang reference */
     case MG_ROLE_INPUT: return "#cfe2ff"; /* light blue, as the yin-yang reference */
     case MG_ROLE_CONST: return "#e8e8e8";
@@ -113,7 +113,7 @@ static const char *fill_of(const mg_ctx *ctx, uint32_t i, uint32_t root) {
 
 /* The op node's text: the op's symbol, with a powc's exponent folded in ("**2"). */
 static void op_text(const mg_ctx *ctx, uint32_t i, char *buf, size_t size) {
-    mg_op op = (mg_op)ctx->op[i];
+    mg_op op = (mg_op)mg__op_at(ctx, i);
     if (op == MG_OP_POWC) {
         char k[40];
         mg__fmt_exponent(ctx->data[ctx->a1[i]], k, sizeof k);
@@ -130,7 +130,7 @@ static int reach(const mg_ctx *ctx, uint32_t r, uint8_t **seen_out, size_t *coun
     if (!seen) return 0;
     size_t values = mg__reach(ctx, r, seen), ops = 0;
     for (uint32_t i = 0; i <= r; i++)
-        if (seen[i] && ctx->op[i] != MG_OP_LEAF) ops++;
+        if (seen[i] && mg__op_at(ctx, i) != MG_OP_LEAF) ops++;
     *count = values + ops;
     if (seen_out)
         *seen_out = seen;
@@ -148,7 +148,7 @@ size_t mg_graph_count(const mg_ctx *ctx, mg_value root) {
 
 static const char *role_class(const mg_ctx *ctx, uint32_t i) {
     static const char *const names[] = {"leaf", "param", "input", "const", "op"};
-    return mg__name_of(names, MG__COUNT(names), ctx->role[i]);
+    return mg__name_of(names, MG__COUNT(names), mg__role_at(ctx, i));
 }
 
 /* Value i's record: "{ label | data D | grad G }" (without braces top to bottom), with
@@ -166,7 +166,7 @@ static void write_record(const mg_ctx *ctx, uint32_t i, uint32_t r, const mg_gra
     if (o->colors) mg__sink_printf(s, ", style=filled, fillcolor=\"%s\"", fill_of(ctx, i, r));
     mg__sink_printf(s, ", label=\"%s", open);
     if (page) page->field(page->user, i, 0, num, sizeof num);
-    put_escaped(s, page ? num : ctx->chars + ctx->label[i], 1);
+    put_escaped(s, page ? num : mg__label_at(ctx, i), 1);
     mg__sink_puts(s, " | data ");
     if (page)
         page->field(page->user, i, 1, num, sizeof num);
@@ -177,7 +177,7 @@ static void write_record(const mg_ctx *ctx, uint32_t i, uint32_t r, const mg_gra
         if (page)
             page->field(page->user, i, 2, num, sizeof num);
         else
-            snprintf(num, sizeof num, o->number_format, ctx->grad[i]);
+            snprintf(num, sizeof num, o->number_format, mg__grad_at(ctx, i));
         mg__sink_puts(s, " | grad ");
         put_escaped(s, num, 1);
     }
@@ -200,7 +200,7 @@ static void write_graph(const mg_ctx *ctx, uint32_t r, const uint8_t *seen,
     for (uint32_t i = 0; i <= r; i++) {
         if (!seen[i]) continue;
         write_record(ctx, i, r, o, page, s);
-        if (ctx->op[i] == MG_OP_LEAF) continue;
+        if (mg__op_at(ctx, i) == MG_OP_LEAF) continue;
         op_text(ctx, i, sym, sizeof sym);
         mg__sink_printf(s, "  v%uop [", i);
         if (page) mg__sink_printf(s, "id=\"v%uop\", class=\"opnode\", ", i);

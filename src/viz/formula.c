@@ -108,7 +108,7 @@ static void printer_free(printer *pr) {
 
 /* How a leaf prints: a name in label mode when it has a label and is not a constant. */
 static int leaf_by_name(const printer *pr, uint32_t i) {
-    return !pr->opt.numbers && pr->ctx->label[i] != 0 && pr->ctx->role[i] != MG_ROLE_CONST;
+    return !pr->opt.numbers && *mg__label_at(pr->ctx, i) && mg__role_at(pr->ctx, i) != MG_ROLE_CONST;
 }
 
 static void format_number(double x, int precision, char *buf, size_t size) {
@@ -136,8 +136,8 @@ static void format_number(double x, int precision, char *buf, size_t size) {
  * its bias. */
 static uint32_t transparent(const printer *pr, uint32_t i) {
     const mg_ctx *ctx = pr->ctx;
-    while (!pr->name[i] && ((ctx->op[i] == MG_OP_SUM && ctx->a1[i] == 1) ||
-                            (ctx->op[i] == MG_OP_DOT && ctx->a1[i] == 1)))
+    while (!pr->name[i] && ((mg__op_at(ctx, i) == MG_OP_SUM && ctx->a1[i] == 1) ||
+                            (mg__op_at(ctx, i) == MG_OP_DOT && ctx->a1[i] == 1)))
         i = ctx->args[ctx->a0[i]];
     return i;
 }
@@ -146,7 +146,7 @@ static int prec_of(const printer *pr, uint32_t i, int top) {
     const mg_ctx *ctx = pr->ctx;
     i = transparent(pr, i);
     if (pr->name[i] && !top) return P_ATOM;
-    const mg__opdef *d = &mg__ops[ctx->op[i]];
+    const mg__opdef *d = &mg__ops[mg__op_at(ctx, i)];
     switch (d->form) {
     case MG__FORM_LEAF:
         if (leaf_by_name(pr, i)) return P_ATOM;
@@ -156,7 +156,7 @@ static int prec_of(const printer *pr, uint32_t i, int top) {
             return num[0] == '-' ? P_UNARY : P_ATOM;
         }
     case MG__FORM_NARY:
-        if (ctx->op[i] != MG_OP_DOT) return d->prec;
+        if (mg__op_at(ctx, i) != MG_OP_DOT) return d->prec;
         if (ctx->a1[i] == 0) return P_ATOM; /* prints 0 */
         return ctx->a1[i] == 2 ? P_MUL : P_ADD;
     case MG__FORM_INFIX:
@@ -205,7 +205,7 @@ static void expand_nary(const printer *pr, stack *st, uint32_t i) {
     const mg_ctx *ctx = pr->ctx;
     const uint32_t *x = ctx->args + ctx->a0[i];
     uint32_t n = ctx->a1[i];
-    if (ctx->op[i] == MG_OP_SUM) {
+    if (mg__op_at(ctx, i) == MG_OP_SUM) {
         for (uint32_t k = n; k-- > 1;) {
             push_node(st, x[k], P_MUL);
             push_text(st, " + ");
@@ -233,7 +233,7 @@ static void expand_nary(const printer *pr, stack *st, uint32_t i) {
  * its left and a unary on its right), prefix ops before theirs, calls as name(x). */
 static void expand(const printer *pr, stack *st, uint32_t i) {
     const mg_ctx *ctx = pr->ctx;
-    mg_op op = (mg_op)ctx->op[i];
+    mg_op op = (mg_op)mg__op_at(ctx, i);
     const mg__opdef *d = &mg__ops[op];
     uint32_t a = ctx->a0[i], b = ctx->a1[i];
     int pow = d->prec == MG__PREC_POW;
@@ -285,9 +285,9 @@ static int print_expr(const printer *pr, stack *st, mg__sink *s, uint32_t i) {
             mg__sink_puts(s, pr->ns.chars + pr->name[j] - 1);
             continue;
         }
-        if (ctx->op[j] == MG_OP_LEAF) {
+        if (mg__op_at(ctx, j) == MG_OP_LEAF) {
             if (leaf_by_name(pr, j))
-                identifier(ctx->chars + ctx->label[j], buf);
+                identifier(mg__label_at(ctx, j), buf);
             else
                 format_number(ctx->data[j], pr->opt.precision, buf, sizeof buf);
             int paren = (buf[0] == '-' ? P_UNARY : P_ATOM) < w.minprec;
@@ -318,7 +318,7 @@ static int plan(printer *pr) {
     if (!pr->seen || !pr->uses || !pr->name) return 0;
     mg__reach(ctx, r, pr->seen);
     for (uint32_t i = 0; i <= r; i++) {
-        if (!pr->seen[i] || ctx->op[i] == MG_OP_LEAF) continue;
+        if (!pr->seen[i] || mg__op_at(ctx, i) == MG_OP_LEAF) continue;
         uint32_t pair[2], nin;
         const uint32_t *in = mg__live_operands(ctx, i, pair, &nin);
         for (uint32_t k = 0; k < nin; k++)
@@ -327,16 +327,16 @@ static int plan(printer *pr) {
     char id[512], cand[540];
     /* Leaf names are taken first, so a named value never hides a leaf. */
     for (uint32_t i = 0; i <= r; i++) {
-        if (!pr->seen[i] || ctx->op[i] != MG_OP_LEAF || !leaf_by_name(pr, i)) continue;
-        identifier(ctx->chars + ctx->label[i], id);
+        if (!pr->seen[i] || mg__op_at(ctx, i) != MG_OP_LEAF || !leaf_by_name(pr, i)) continue;
+        identifier(mg__label_at(ctx, i), id);
         if (!names_has(&pr->ns, id) && names_add(&pr->ns, id) < 0) return 0;
     }
     unsigned long next_h = 1;
     for (uint32_t i = 0; i < r; i++) {
-        if (!pr->opt.share || !pr->seen[i] || ctx->op[i] == MG_OP_LEAF || pr->uses[i] < 2) continue;
-        if (transparent(pr, i) != i && ctx->op[transparent(pr, i)] == MG_OP_LEAF) continue;
-        if (ctx->label[i]) {
-            identifier(ctx->chars + ctx->label[i], id);
+        if (!pr->opt.share || !pr->seen[i] || mg__op_at(ctx, i) == MG_OP_LEAF || pr->uses[i] < 2) continue;
+        if (transparent(pr, i) != i && mg__op_at(ctx, transparent(pr, i)) == MG_OP_LEAF) continue;
+        if (*mg__label_at(ctx, i)) {
+            identifier(mg__label_at(ctx, i), id);
             snprintf(cand, sizeof cand, "%s", id);
             for (unsigned long k = 2; names_has(&pr->ns, cand); k++)
                 snprintf(cand, sizeof cand, "%s_%lu", id, k);
@@ -363,12 +363,12 @@ static size_t estimate(const printer *pr) {
     for (uint32_t i = 0; i <= r; i++) {
         if (!pr->seen[i]) continue;
         size_t L = 0;
-        if (ctx->op[i] == MG_OP_LEAF) {
-            L = leaf_by_name(pr, i) ? strlen(ctx->chars + ctx->label[i]) + 2 : 32;
+        if (mg__op_at(ctx, i) == MG_OP_LEAF) {
+            L = leaf_by_name(pr, i) ? strlen(mg__label_at(ctx, i)) + 2 : 32;
         } else {
             uint32_t pair[2], nin;
             const uint32_t *in = mg__live_operands(ctx, i, pair, &nin);
-            L = 12 + (ctx->op[i] == MG_OP_POWC ? 32 : 0);
+            L = 12 + (mg__op_at(ctx, i) == MG_OP_POWC ? 32 : 0);
             for (uint32_t k = 0; k < nin && L < cap; k++) L += len[in[k]] + 5;
         }
         if (L > cap) L = cap;
@@ -421,9 +421,9 @@ static mg_status formula_to_sink(const mg_ctx *ctx, mg_value root, const mg_form
     }
     /* A labeled result is assigned to its label, so the formula reads back as a script
      * whose last assignment is the value (micrograd eval prints it). */
-    if (ok && ctx->label[pr.root] && ctx->op[pr.root] != MG_OP_LEAF) {
+    if (ok && *mg__label_at(ctx, pr.root) && mg__op_at(ctx, pr.root) != MG_OP_LEAF) {
         char id[512];
-        identifier(ctx->chars + ctx->label[pr.root], id);
+        identifier(mg__label_at(ctx, pr.root), id);
         mg__sink_puts(s, id);
         mg__sink_puts(s, " = ");
     }

@@ -71,9 +71,10 @@ static mg_status record_backward(page *p, mg_err *err) {
     mg_ctx *ctx = p->ctx;
     double *saved = mg__malloc(mg__mul_size((size_t)p->r + 1, sizeof *saved));
     if (!saved) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory making a page");
+    mg__grads_fill(ctx, p->r + 1); /* the grads up to the root are read and written here */
     memcpy(saved, ctx->grad, ((size_t)p->r + 1) * sizeof *saved);
     for (uint32_t i = 0; i <= p->r; i++)
-        if (p->seen[i] && ctx->op[i] == MG_OP_LEAF) ctx->grad[i] = 0.0;
+        if (p->seen[i] && mg__is_leaf(ctx, i)) ctx->grad[i] = 0.0;
     mg_status st = mg_backward_steps(ctx, mg__handle(ctx, p->r), keep_step, p);
     memcpy(ctx->grad, saved, ((size_t)p->r + 1) * sizeof *saved);
     mg__free(saved);
@@ -114,7 +115,7 @@ static int make_names(page *p) {
     size_t n = 0;
     for (uint32_t i = 0; i <= p->r; i++) {
         if (!p->seen[i]) continue;
-        const char *label = ctx->chars + ctx->label[i];
+        const char *label = mg__label_at(ctx, i);
         if (*label) all[n++] = (labeled){label, i};
         else snprintf(shown_of(p, i)->name, sizeof p->shown->name, "v%u", i);
     }
@@ -268,7 +269,7 @@ static void put_json_node(mg__sink *s, const page *p, uint32_t i) {
     const mg_ctx *ctx = p->ctx;
     static const char *const roles[] = {"leaf", "param", "input", "const", "op"};
     char sym[64];
-    mg_op op = (mg_op)ctx->op[i];
+    mg_op op = mg__op_at(ctx, i);
     if (op == MG_OP_POWC) {
         char k[40];
         mg__fmt_exponent(ctx->data[ctx->a1[i]], k, sizeof k);
@@ -281,7 +282,7 @@ static void put_json_node(mg__sink *s, const page *p, uint32_t i) {
     mg__sink_printf(s, ",\"op\":\"%s\",\"sym\":", mg_op_name(op));
     put_json_string(s, sym);
     mg__sink_printf(s, ",\"role\":\"%s\",\"inputs\":[",
-                    mg__name_of(roles, MG__COUNT(roles), ctx->role[i]));
+                    mg__name_of(roles, MG__COUNT(roles), mg__role_at(ctx, i)));
     uint32_t pair[2], n;
     const uint32_t *in = mg__live_operands(ctx, i, pair, &n);
     for (uint32_t k = 0; k < n; k++) mg__sink_printf(s, "%s%u", k ? "," : "", in[k]);
@@ -325,7 +326,7 @@ static void put_json(mg__sink *s, const page *p) {
     mg__sink_puts(s, "],\n\"forward\":[");
     sep = "";
     for (uint32_t i = 0; i <= p->r; i++) {
-        if (!p->seen[i] || p->ctx->op[i] == MG_OP_LEAF) continue;
+        if (!p->seen[i] || mg__is_leaf(p->ctx, i)) continue;
         mg__sink_printf(s, "%s%u", sep, i);
         sep = ",";
     }
@@ -442,7 +443,7 @@ static mg_status page_begin(page *p, mg_ctx *ctx, mg_value root, const mg_page_o
     p->seen = mg__calloc((size_t)p->r + 1, 1);
     if (!p->seen) return mg_err_set(err, MG_STATUS_NOMEM, "out of memory making a page");
     p->nvalues = mg__reach(ctx, p->r, p->seen);
-    for (uint32_t i = 0; i <= p->r; i++) p->nops += p->seen[i] && ctx->op[i] != MG_OP_LEAF;
+    for (uint32_t i = 0; i <= p->r; i++) p->nops += p->seen[i] && !mg__is_leaf(ctx, i);
     size_t count = p->nvalues + p->nops;
     if (opt->max_nodes && count > opt->max_nodes)
         return mg_err_set(err, MG_STATUS_INVALID,
