@@ -727,7 +727,10 @@ typedef enum mg_optim_kind {
     MG_OPTIM_SGD = 0,  /* p -= lr * (g + wd*p) */
     MG_OPTIM_MOMENTUM, /* PyTorch's: b = mu*b + (g + wd*p); p -= lr * b */
     MG_OPTIM_ADAMW     /* t += 1; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
-                          p -= lr * (m/(1-b1^t) / (sqrt(v/(1-b2^t)) + eps) + wd*p) */
+                          p = p*(1 - lr*wd) - lr/(1-b1^t) * m / (sqrt(v) * (1/sqrt(1-b2^t))
+                          + eps), PyTorch's algebra: one division a parameter. The same
+                          update as p -= lr*(m/(1-b1^t) / (sqrt(v/(1-b2^t)) + eps) + wd*p),
+                          rounded differently */
 } mg_optim_kind;
 
 typedef enum mg_lr_schedule {
