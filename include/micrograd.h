@@ -521,11 +521,14 @@ char *mg_value_repr(const mg_ctx *ctx, mg_value v, char *buf, size_t size);
  * computed once per replay; the rest runs over the batch in blocks of up to 64 samples
  * side by side ("lanes") with vector instructions; dot values that read the same inputs
  * with parameter weights (a dense layer) run as one matrix product; parameter gradients
- * are summed over the lanes. Threads (OpenMP) split the batch into chunks fixed by the
- * batch size alone (batch/32 of them, at most 8) and add the chunks' sums in chunk order,
- * so results are bit for bit the same whatever the number of threads (a batch under 64
- * is one chunk, one thread). A compiled tape is not thread-safe itself (it owns its
- * work buffers); distinct tapes may be replayed at once if their contexts differ. */
+ * are summed over the lanes. The batch is cut into chunks fixed by the batch size alone
+ * (batch/32 of them, at most 8), each chunk's gradients are summed over its samples in
+ * order and the chunks' sums added in chunk order, so results are bit for bit the same
+ * whatever the number of threads; threads (the library's own, which sleep when idle)
+ * take whole chunks, or whole output neurons of a layer's weight gradient, and a replay
+ * uses no more threads than its work pays for (a small batch runs on the calling thread
+ * alone). A compiled tape is not thread-safe itself (it owns its work buffers); distinct
+ * tapes may be replayed at once if their contexts differ. */
 
 typedef struct mg_compiled mg_compiled;
 
