@@ -72,11 +72,12 @@ static mg_compiled *record(run *r, size_t k, int threads, int f32) {
     return c;
 }
 
-__attribute__((noinline)) static double timed_steps(run *r, size_t steps) {
+__attribute__((noinline)) static double timed_steps(run *r, size_t steps, double *times) {
     mg_err err = {0};
     double lsum = 0.0;
     size_t P = r->m->nparams;
     for (size_t k = 0; k < steps; k++) {
+        double t0 = bench_now();
         size_t b = k % r->nbatches, n = r->batch;
         if (r->nbatches > 1) {
             n = r->d->n - b * r->batch < r->batch ? r->d->n - b * r->batch : r->batch;
@@ -87,6 +88,7 @@ __attribute__((noinline)) static double timed_steps(run *r, size_t steps) {
             bench_fail("%s: step %zu: %s", r->name, k, err.msg);
         mg_optim_step(r->opt, r->ctx, r->m->first, P);
         for (size_t s = 0; s < n; s++) lsum += r->losses[s];
+        times[k] = bench_now() - t0;
     }
     return lsum;
 }
@@ -174,13 +176,14 @@ int main(int argc, char **argv) {
     r.losses = bench_alloc(r.batch, sizeof *r.losses);
     if (r.nbatches == 1) pack(r.d, r.order, r.d->n, k, r.rows);
 
-    double t0, lsum = 0.0;
+    double t0, lsum = 0.0, *times = NULL;
     size_t ran = 0;
     if (!train) {
         r.c = record(&r, k, threads, f32);
         if (!(r.opt = mg_optim_new(&oc, P, &err))) bench_fail("%s", err.msg);
+        times = bench_alloc(steps, sizeof *times);
         t0 = bench_now();
-        lsum = timed_steps(&r, steps);
+        lsum = timed_steps(&r, steps, times);
         ran = steps;
     } else {
         mg_train_config cfg;
@@ -208,11 +211,17 @@ int main(int argc, char **argv) {
         lsum = res.train.loss;
     }
     double dt = bench_now() - t0;
-    printf("%s%s: %zu steps, %d threads, %s: %.2f us/step (whole run%s); loss sum %.17g; "
+    char each[96] = "";
+    if (times) {
+        double med = bench_median(times, steps); /* sorts: times[0] is the fastest */
+        snprintf(each, sizeof each, "; a step: fastest %.2f us, median %.2f us", 1e6 * times[0], 1e6 * med);
+    }
+    printf("%s%s: %zu steps, %d threads, %s: %.2f us/step (whole run%s)%s; loss sum %.17g; "
            "parameters %016llx\n",
            w, train ? " (mg_train)" : "", ran, threads, f32 ? "f32" : "f64", 1e6 * dt / (double)ran,
-           train ? ", set-up and final evaluation included" : "", lsum,
+           train ? ", set-up and final evaluation included" : "", each, lsum,
            (unsigned long long)checksum(mg_data_ptr(r.ctx, r.m->first), P));
+    free(times);
     mg_optim_free(r.opt);
     mg_compiled_free(r.c);
     mg_mlp_free(r.m);
