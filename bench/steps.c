@@ -63,11 +63,7 @@ static mg_compiled *record(run *r, size_t k, int threads, int f32) {
     if (!c) bench_fail("%s", err.msg);
     mg_ctx_reset(ctx, mark);
     mg_compiled_set_threads(c, threads);
-#ifdef MG_BENCH_HAVE_DTYPE
     if (f32 && mg_compiled_set_dtype(c, MG_DTYPE_F32, &err)) bench_fail("%s", err.msg);
-#else
-    if (f32) bench_fail("this build has no float32 mode");
-#endif
     free(x);
     return c;
 }
@@ -200,11 +196,7 @@ int main(int argc, char **argv) {
         cfg.threads = threads;
         cfg.callback = no_callback;
         cfg.user = &ran;
-#ifdef MG_BENCH_HAVE_DTYPE
         cfg.dtype = f32 ? MG_DTYPE_F32 : MG_DTYPE_F64;
-#else
-        if (f32) bench_fail("this build has no float32 mode");
-#endif
         mg_train_result res;
         t0 = bench_now();
         if (mg_train(r.ctx, r.m, r.d, NULL, &cfg, &res, &err)) bench_fail("%s", err.msg);

@@ -1,8 +1,10 @@
 /* kernels.c - what a compiled tape runs over its lanes: each op's forward and backward as a
- * loop over the lanes (engine/ops.h's formulas, so one lane gives the eager numbers), and
- * the vector kernels for dense layers and tanh, built for AVX-512, AVX2+FMA and plain C
- * and picked at run time by what the CPU has. */
+ * loop over the lanes (engine/ops.h's formulas, so one lane gives the eager numbers; float32
+ * lanes ops32.h's), and the vector kernels for dense layers and tanh, built for AVX-512,
+ * AVX2+FMA and plain C, for float64 and float32 lanes, and picked at run time by what the
+ * CPU has. */
 #include "compile_internal.h"
+#include "ops32.h"
 
 #include <math.h>
 
@@ -19,10 +21,12 @@
 #define MGK_FN(name) name##_c
 #define MGK_TARGET
 #define MGK_T double
+#define MGK_OP(name) mg__##name
 #include "kernels_tpl.h"
 #define MGK_FN(name) name##_cf
 #define MGK_TARGET
 #define MGK_T float
+#define MGK_OP(name) mgf__##name
 #include "kernels_tpl.h"
 
 void mg__ins_forward(const mg__ins *in, const uint32_t *args, double *V, size_t S, size_t n,
@@ -95,6 +99,7 @@ __attribute__((target("avx2,fma"))) static void transpose_avx2(size_t nr, size_t
 #define MGK_FN(name) name##_avx2
 #define MGK_TARGET __attribute__((target("avx2,fma")))
 #define MGK_T double
+#define MGK_OP(name) mg__##name
 #define MGK_VL 4
 #define MGK_MR 6 /* 6 x 2 vectors: 12 accumulators, 2 lane vectors and a broadcast of 16 */
 #define MGK_NV 2
@@ -122,6 +127,7 @@ __attribute__((target("avx2,fma"))) static void transpose_avx2(size_t nr, size_t
 #define MGK_FN(name) name##_avx2f
 #define MGK_TARGET __attribute__((target("avx2,fma")))
 #define MGK_T float
+#define MGK_OP(name) mgf__##name
 #define MGK_VL 8
 #define MGK_MR 6
 #define MGK_NV 2
@@ -181,6 +187,7 @@ __attribute__((target("avx512f"))) static void transpose_avx512(size_t nr, size_
 #define MGK_FN(name) name##_avx512
 #define MGK_TARGET __attribute__((target("avx512f")))
 #define MGK_T double
+#define MGK_OP(name) mg__##name
 #define MGK_VL 8
 #define MGK_MR 6 /* 6 x 4 vectors: 24 accumulators of 32 (the analysis: +20% over 4 x 4) */
 #define MGK_NV 4
@@ -209,6 +216,7 @@ __attribute__((target("avx512f"))) static void transpose_avx512(size_t nr, size_
 #define MGK_FN(name) name##_avx512f
 #define MGK_TARGET __attribute__((target("avx512f")))
 #define MGK_T float
+#define MGK_OP(name) mgf__##name
 #define MGK_VL 16
 #define MGK_MR 6
 #define MGK_NV 4
@@ -233,16 +241,69 @@ __attribute__((target("avx512f"))) static void transpose_avx512(size_t nr, size_
 #define MGK_POW2(k) _mm512_scalef_ps(_mm512_set1_ps(1.0f), (k))
 #include "kernels_tpl.h"
 
+/* float32 lanes: an 8 x 8 tile of floats (pairs interleaved, then fours, then the 128-bit
+ * halves), and 8 rows x 4 columns of float64 rounded to float (4 x 4 within each half). */
+__attribute__((target("avx2,fma"))) static void tile_avx2f(const float *const *rows, size_t c0,
+                                                            float *dst, size_t ldd) {
+    __m256 r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(rows[i] + c0);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int h = 0; h < 8; h += 4) { /* rows h .. h+3: columns 0|4, 1|5, 2|6, 3|7 */
+        u[h] = _mm256_shuffle_ps(t[h], t[h + 2], 0x44);
+        u[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], 0xEE);
+        u[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0x44);
+        u[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
+    }
+    for (int k = 0; k < 4; k++) {
+        _mm256_storeu_ps(dst + (size_t)k * ldd, _mm256_permute2f128_ps(u[k], u[k + 4], 0x20));
+        _mm256_storeu_ps(dst + (size_t)(k + 4) * ldd, _mm256_permute2f128_ps(u[k], u[k + 4], 0x31));
+    }
+}
+__attribute__((target("avx2,fma"))) static void transpose_avx2f(size_t nr, size_t nc,
+                                                                 const float *const *rows,
+                                                                 float *dst, size_t ldd) {
+    size_t nrt = nr / 8 * 8, nct = nc / 8 * 8;
+    for (size_t r0 = 0; r0 < nrt; r0 += 8)
+        for (size_t c0 = 0; c0 < nct; c0 += 8) tile_avx2f(rows + r0, c0, dst + c0 * ldd + r0, ldd);
+    for (size_t r = 0; r < nr; r++)
+        for (size_t k = r < nrt ? nct : 0; k < nc; k++) dst[k * ldd + r] = rows[r][k];
+}
+__attribute__((target("avx2,fma"))) static void load_avx2f(size_t nr, size_t nc,
+                                                            const double *const *rows,
+                                                            float *dst, size_t ldd) {
+    size_t nrt = nr / 8 * 8, nct = nc / 4 * 4;
+    for (size_t r0 = 0; r0 < nrt; r0 += 8)
+        for (size_t c0 = 0; c0 < nct; c0 += 4) {
+            __m256 t[4];
+            for (int i = 0; i < 4; i++) /* rows i | i+4, columns c0 .. c0+3 */
+                t[i] = _mm256_insertf128_ps(
+                    _mm256_castps128_ps256(_mm256_cvtpd_ps(_mm256_loadu_pd(rows[r0 + i] + c0))),
+                    _mm256_cvtpd_ps(_mm256_loadu_pd(rows[r0 + i + 4] + c0)), 1);
+            __m256 u0 = _mm256_unpacklo_ps(t[0], t[1]), u1 = _mm256_unpackhi_ps(t[0], t[1]);
+            __m256 u2 = _mm256_unpacklo_ps(t[2], t[3]), u3 = _mm256_unpackhi_ps(t[2], t[3]);
+            float *d = dst + c0 * ldd + r0;
+            _mm256_storeu_ps(d, _mm256_shuffle_ps(u0, u2, 0x44));
+            _mm256_storeu_ps(d + ldd, _mm256_shuffle_ps(u0, u2, 0xEE));
+            _mm256_storeu_ps(d + 2 * ldd, _mm256_shuffle_ps(u1, u3, 0x44));
+            _mm256_storeu_ps(d + 3 * ldd, _mm256_shuffle_ps(u1, u3, 0xEE));
+        }
+    for (size_t r = 0; r < nr; r++)
+        for (size_t k = r < nrt ? nct : 0; k < nc; k++) dst[k * ldd + r] = (float)rows[r][k];
+}
+
 static const mg__kernels kernels_avx2 = {
     "avx2", gemm_rows_avx2, gemm_dw_avx2, tanh_avx2, ins_forward_avx2, ins_backward_avx2,
     lanesum_avx2, transpose_avx2,
     {gemm_rows_avx2f, gemm_dw_avx2f, tanh_avx2f, ins_forward_avx2f, ins_backward_avx2f,
-     lanesum_avx2f, transpose_cf, load_cf}};
+     lanesum_avx2f, transpose_avx2f, load_avx2f}};
 static const mg__kernels kernels_avx512 = {
     "avx512", gemm_rows_avx512, gemm_dw_avx512, tanh_avx512, ins_forward_avx512,
     ins_backward_avx512, lanesum_avx512, transpose_avx512,
     {gemm_rows_avx512f, gemm_dw_avx512f, tanh_avx512f, ins_forward_avx512f, ins_backward_avx512f,
-     lanesum_avx512f, transpose_cf, load_cf}};
+     lanesum_avx512f, transpose_avx2f, load_avx2f}}; /* AVX-512 CPUs have AVX2 */
 
 /* The operating system must save the wide registers too; GCC's and Clang's checks look
  * at that as well as at the CPU's flags. */

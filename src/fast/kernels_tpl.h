@@ -3,6 +3,8 @@
  *   MGK_FN(name)   the function's name with the instruction set's and type's suffix
  *   MGK_TARGET     the function attribute that enables the instruction set
  *   MGK_T          the lanes' element type: double (float64 mode) or float (float32)
+ *   MGK_OP(name)   an op's formula: engine/ops.h's mg__name for double, ops32.h's mgf__name
+ *                  for float
  * and, for the vector kernels (not in the plain C builds):
  *   MGK_VL         elements per vector; MGK_V the vector type
  *   MGK_MR, MGK_NV the register tile: MR out rows by NV vectors of lanes (MR >= 4)
@@ -11,7 +13,7 @@
  *   (magnitude >= 0, sign source), MGK_ROUND (to nearest), MGK_POW2 (2^k, k integral),
  *   MGK_LN2HI, MGK_LN2LO (ln 2 in two parts, the first with few enough bits that k times
  *   it is exact for the tanh's k)
- * For the plain C builds only MGK_FN, MGK_TARGET and MGK_T are defined: they get the
+ * For the plain C builds only MGK_FN, MGK_TARGET, MGK_T and MGK_OP are defined: they get the
  * generic instructions (the lane loops at the end) and none of the vector kernels.
  * No include guard: meant to be included several times. */
 
@@ -282,15 +284,15 @@ MGK_TARGET static MGK_T MGK_FN(lanesum)(const MGK_T *x, size_t n) {
 MGK_TARGET static void MGK_FN(unary_forward)(mg_op op, size_t n, MGK_T *restrict y,
                                              const MGK_T *restrict a, double k) {
     switch (op) {
-    case MG_OP_NEG: for (size_t l = 0; l < n; l++) y[l] = mg__neg_fw(a[l]); break;
+    case MG_OP_NEG: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(neg_fw)(a[l]); break;
     case MG_OP_POWC:
         if (k == 2.0) /* one correctly rounded product, vectorised; pow() may differ by 1 ulp */
             for (size_t l = 0; l < n; l++) y[l] = a[l] * a[l];
         else
-            for (size_t l = 0; l < n; l++) y[l] = mg__powc_fw(a[l], k);
+            for (size_t l = 0; l < n; l++) y[l] = MGK_OP(powc_fw)(a[l], k);
         break;
-    case MG_OP_EXP: for (size_t l = 0; l < n; l++) y[l] = mg__exp_fw(a[l]); break;
-    case MG_OP_LOG: for (size_t l = 0; l < n; l++) y[l] = mg__log_fw(a[l]); break;
+    case MG_OP_EXP: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(exp_fw)(a[l]); break;
+    case MG_OP_LOG: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(log_fw)(a[l]); break;
     case MG_OP_TANH:
 #ifdef MGK_V
         if (n % MGK_VL == 0) {
@@ -298,11 +300,11 @@ MGK_TARGET static void MGK_FN(unary_forward)(mg_op op, size_t n, MGK_T *restrict
             break;
         }
 #endif
-        for (size_t l = 0; l < n; l++) y[l] = mg__tanh_fw(a[l]);
+        for (size_t l = 0; l < n; l++) y[l] = MGK_OP(tanh_fw)(a[l]);
         break;
-    case MG_OP_RELU: for (size_t l = 0; l < n; l++) y[l] = mg__relu_fw(a[l]); break;
-    case MG_OP_SIGMOID: for (size_t l = 0; l < n; l++) y[l] = mg__sigmoid_fw(a[l]); break;
-    case MG_OP_STEP: for (size_t l = 0; l < n; l++) y[l] = mg__step_fw(a[l]); break;
+    case MG_OP_RELU: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(relu_fw)(a[l]); break;
+    case MG_OP_SIGMOID: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(sigmoid_fw)(a[l]); break;
+    case MG_OP_STEP: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(step_fw)(a[l]); break;
     default: MG_ASSERT(0, "instruction without a unary forward");
     }
 }
@@ -310,11 +312,11 @@ MGK_TARGET static void MGK_FN(unary_forward)(mg_op op, size_t n, MGK_T *restrict
 MGK_TARGET static void MGK_FN(binary_forward)(mg_op op, size_t n, MGK_T *restrict y,
                                               const MGK_T *restrict a, const MGK_T *restrict b) {
     switch (op) {
-    case MG_OP_ADD: for (size_t l = 0; l < n; l++) y[l] = mg__add_fw(a[l], b[l]); break;
-    case MG_OP_SUB: for (size_t l = 0; l < n; l++) y[l] = mg__sub_fw(a[l], b[l]); break;
-    case MG_OP_MUL: for (size_t l = 0; l < n; l++) y[l] = mg__mul_fw(a[l], b[l]); break;
-    case MG_OP_DIV: for (size_t l = 0; l < n; l++) y[l] = mg__div_fw(a[l], b[l]); break;
-    case MG_OP_POW: for (size_t l = 0; l < n; l++) y[l] = mg__pow_fw(a[l], b[l]); break;
+    case MG_OP_ADD: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(add_fw)(a[l], b[l]); break;
+    case MG_OP_SUB: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(sub_fw)(a[l], b[l]); break;
+    case MG_OP_MUL: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(mul_fw)(a[l], b[l]); break;
+    case MG_OP_DIV: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(div_fw)(a[l], b[l]); break;
+    case MG_OP_POW: for (size_t l = 0; l < n; l++) y[l] = MGK_OP(pow_fw)(a[l], b[l]); break;
     default: MG_ASSERT(0, "instruction without a binary forward");
     }
 }
@@ -327,18 +329,18 @@ MGK_TARGET static void MGK_FN(unary_backward)(mg_op op, size_t n, MGK_T *restric
                                               const MGK_T *restrict y,
                                               const MGK_T *restrict g, double k) {
     switch (op) {
-    case MG_OP_NEG: for (size_t l = 0; l < n; l++) ga[l] += mg__neg_ga(g[l]); break;
+    case MG_OP_NEG: for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(neg_ga)(g[l]); break;
     case MG_OP_POWC:
-        if (mg__powc_gate(k))
-            for (size_t l = 0; l < n; l++) ga[l] += mg__powc_ga(g[l], a[l], k);
+        if (MGK_OP(powc_gate)(k))
+            for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(powc_ga)(g[l], a[l], k);
         break;
-    case MG_OP_EXP: for (size_t l = 0; l < n; l++) ga[l] += mg__exp_ga(g[l], y[l]); break;
-    case MG_OP_LOG: for (size_t l = 0; l < n; l++) ga[l] += mg__log_ga(g[l], a[l]); break;
-    case MG_OP_TANH: for (size_t l = 0; l < n; l++) ga[l] += mg__tanh_ga(g[l], y[l]); break;
+    case MG_OP_EXP: for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(exp_ga)(g[l], y[l]); break;
+    case MG_OP_LOG: for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(log_ga)(g[l], a[l]); break;
+    case MG_OP_TANH: for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(tanh_ga)(g[l], y[l]); break;
     case MG_OP_RELU:
-        for (size_t l = 0; l < n; l++) ga[l] += mg__relu_gate(y[l]) ? mg__relu_ga(g[l]) : 0.0;
+        for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(relu_gate)(y[l]) ? MGK_OP(relu_ga)(g[l]) : (MGK_T)0;
         break;
-    case MG_OP_SIGMOID: for (size_t l = 0; l < n; l++) ga[l] += mg__sigmoid_ga(g[l], y[l]); break;
+    case MG_OP_SIGMOID: for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(sigmoid_ga)(g[l], y[l]); break;
     case MG_OP_STEP: break; /* d/da 0 */
     default: MG_ASSERT(0, "instruction without a unary backward");
     }
@@ -350,13 +352,13 @@ MGK_TARGET static void MGK_FN(binary_backward_a)(mg_op op, size_t n, MGK_T *rest
                                                  const MGK_T *restrict b,
                                                  const MGK_T *restrict g) {
     switch (op) {
-    case MG_OP_ADD: for (size_t l = 0; l < n; l++) ga[l] += mg__add_ga(g[l]); break;
-    case MG_OP_SUB: for (size_t l = 0; l < n; l++) ga[l] += mg__sub_ga(g[l]); break;
-    case MG_OP_MUL: for (size_t l = 0; l < n; l++) ga[l] += mg__mul_ga(g[l], b[l]); break;
-    case MG_OP_DIV: for (size_t l = 0; l < n; l++) ga[l] += mg__div_ga(g[l], b[l]); break;
+    case MG_OP_ADD: for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(add_ga)(g[l]); break;
+    case MG_OP_SUB: for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(sub_ga)(g[l]); break;
+    case MG_OP_MUL: for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(mul_ga)(g[l], b[l]); break;
+    case MG_OP_DIV: for (size_t l = 0; l < n; l++) ga[l] += MGK_OP(div_ga)(g[l], b[l]); break;
     case MG_OP_POW:
         for (size_t l = 0; l < n; l++)
-            if (mg__pow_gate_a(b[l])) ga[l] += mg__pow_ga(g[l], a[l], b[l]);
+            if (MGK_OP(pow_gate_a)(b[l])) ga[l] += MGK_OP(pow_ga)(g[l], a[l], b[l]);
         break;
     default: MG_ASSERT(0, "instruction without a binary backward");
     }
@@ -369,13 +371,13 @@ MGK_TARGET static void MGK_FN(binary_backward_b)(mg_op op, size_t n, MGK_T *rest
                                                  const MGK_T *restrict y,
                                                  const MGK_T *restrict g) {
     switch (op) {
-    case MG_OP_ADD: for (size_t l = 0; l < n; l++) gb[l] += mg__add_gb(g[l]); break;
-    case MG_OP_SUB: for (size_t l = 0; l < n; l++) gb[l] += mg__sub_gb(g[l]); break;
-    case MG_OP_MUL: for (size_t l = 0; l < n; l++) gb[l] += mg__mul_gb(g[l], a[l]); break;
-    case MG_OP_DIV: for (size_t l = 0; l < n; l++) gb[l] += mg__div_gb(g[l], b[l], y[l]); break;
+    case MG_OP_ADD: for (size_t l = 0; l < n; l++) gb[l] += MGK_OP(add_gb)(g[l]); break;
+    case MG_OP_SUB: for (size_t l = 0; l < n; l++) gb[l] += MGK_OP(sub_gb)(g[l]); break;
+    case MG_OP_MUL: for (size_t l = 0; l < n; l++) gb[l] += MGK_OP(mul_gb)(g[l], a[l]); break;
+    case MG_OP_DIV: for (size_t l = 0; l < n; l++) gb[l] += MGK_OP(div_gb)(g[l], b[l], y[l]); break;
     case MG_OP_POW:
         for (size_t l = 0; l < n; l++)
-            if (mg__pow_gate_b(y[l])) gb[l] += mg__pow_gb(g[l], a[l], y[l]);
+            if (MGK_OP(pow_gate_b)(y[l])) gb[l] += MGK_OP(pow_gb)(g[l], a[l], y[l]);
         break;
     default: MG_ASSERT(0, "instruction without a binary backward");
     }
@@ -386,10 +388,10 @@ MGK_TARGET static void MGK_FN(binary_backward_b)(mg_op op, size_t n, MGK_T *rest
 /* y = x1 + ... + xm, left to right from 0 */
 MGK_TARGET static void MGK_FN(sum_forward)(size_t n, MGK_T *restrict y, const MGK_T *V,
                                            size_t S, const uint32_t *x, uint32_t m) {
-    for (size_t l = 0; l < n; l++) y[l] = 0.0;
+    for (size_t l = 0; l < n; l++) y[l] = 0;
     for (uint32_t j = 0; j < m; j++) {
         const MGK_T *restrict xj = V + (size_t)x[j] * S;
-        for (size_t l = 0; l < n; l++) y[l] = mg__add_fw(y[l], xj[l]);
+        for (size_t l = 0; l < n; l++) y[l] = MGK_OP(add_fw)(y[l], xj[l]);
     }
 }
 
@@ -399,7 +401,7 @@ MGK_TARGET static void MGK_FN(sum_backward)(size_t n, const MGK_T *restrict g, M
     for (uint32_t j = 0; j < m; j++) {
         if (!need[j]) continue;
         MGK_T *restrict gx = G + (size_t)x[j] * S;
-        for (size_t l = 0; l < n; l++) gx[l] += mg__add_ga(g[l]);
+        for (size_t l = 0; l < n; l++) gx[l] += MGK_OP(add_ga)(g[l]);
     }
 }
 
@@ -413,8 +415,8 @@ MGK_TARGET static MGK_T MGK_FN(range_dot_forward)(const MGK_T *restrict w,
     MGK_T s4[4] = {0, 0, 0, 0};
     size_t q = 0;
     for (; q + 4 <= np; q += 4)
-        for (size_t j = 0; j < 4; j++) s4[j] = mg__add_fw(s4[j], mg__mul_fw(w[q + j], x[q + j]));
-    for (; q < np; q++) s4[0] = mg__add_fw(s4[0], mg__mul_fw(w[q], x[q]));
+        for (size_t j = 0; j < 4; j++) s4[j] = MGK_OP(add_fw)(s4[j], MGK_OP(mul_fw)(w[q + j], x[q + j]));
+    for (; q < np; q++) s4[0] = MGK_OP(add_fw)(s4[0], MGK_OP(mul_fw)(w[q], x[q]));
     return (s4[0] + s4[1]) + (s4[2] + s4[3]);
 }
 
@@ -426,12 +428,12 @@ MGK_TARGET static void MGK_FN(range_dot_backward)(const MGK_T *V, MGK_T *G, cons
     if (p[0] == p[1]) {
         if (need[0])
             for (size_t j = 0; j < np; j++)
-                gw[j] += mg__mul_ga(g, x[j]), gw[j] += mg__mul_gb(g, w[j]);
+                gw[j] += MGK_OP(mul_ga)(g, x[j]), gw[j] += MGK_OP(mul_gb)(g, w[j]);
         return;
     }
     for (size_t j = 0; j < np; j++) {
-        if (need[2 * j]) gw[j] += mg__mul_ga(g, x[j]);
-        if (need[2 * j + 1]) gx[j] += mg__mul_gb(g, w[j]);
+        if (need[2 * j]) gw[j] += MGK_OP(mul_ga)(g, x[j]);
+        if (need[2 * j + 1]) gx[j] += MGK_OP(mul_gb)(g, w[j]);
     }
 }
 
@@ -446,15 +448,15 @@ MGK_TARGET static void MGK_FN(dot_forward)(const mg__ins *in, const uint32_t *ar
         for (size_t l = 0; l < n; l++) y[l] = bias[l];
         p++, m--;
     } else {
-        for (size_t l = 0; l < n; l++) y[l] = 0.0;
+        for (size_t l = 0; l < n; l++) y[l] = 0;
     }
     if ((in->need & MG__NEED_RANGE) && S == 1) {
-        y[0] = mg__add_fw(y[0], MGK_FN(range_dot_forward)(V + p[0], V + p[1], m / 2));
+        y[0] = MGK_OP(add_fw)(y[0], MGK_FN(range_dot_forward)(V + p[0], V + p[1], m / 2));
         return;
     }
     for (const uint32_t *end = p + m; p < end; p += 2) {
         const MGK_T *restrict w = V + (size_t)p[0] * S, *restrict x = V + (size_t)p[1] * S;
-        for (size_t l = 0; l < n; l++) y[l] = mg__add_fw(y[l], mg__mul_fw(w[l], x[l]));
+        for (size_t l = 0; l < n; l++) y[l] = MGK_OP(add_fw)(y[l], MGK_OP(mul_fw)(w[l], x[l]));
     }
 }
 
@@ -478,11 +480,11 @@ MGK_TARGET static void MGK_FN(dot_backward)(const mg__ins *in, const uint32_t *a
         const MGK_T *restrict w = V + (size_t)p[0] * S, *restrict x = V + (size_t)p[1] * S;
         if (need[0]) {
             MGK_T *restrict gw = G + (size_t)p[0] * S;
-            for (size_t l = 0; l < n; l++) gw[l] += mg__mul_ga(g[l], x[l]);
+            for (size_t l = 0; l < n; l++) gw[l] += MGK_OP(mul_ga)(g[l], x[l]);
         }
         if (need[1]) {
             MGK_T *restrict gx = G + (size_t)p[1] * S;
-            for (size_t l = 0; l < n; l++) gx[l] += mg__mul_gb(g[l], w[l]);
+            for (size_t l = 0; l < n; l++) gx[l] += MGK_OP(mul_gb)(g[l], w[l]);
         }
     }
 }
@@ -531,6 +533,7 @@ MGK_TARGET static void MGK_FN(ins_backward)(const mg__ins *in, const uint32_t *a
 #undef MGK_FN
 #undef MGK_TARGET
 #undef MGK_T
+#undef MGK_OP
 #undef MGK_MR
 #undef MGK_NV
 #undef MGK_LN2HI

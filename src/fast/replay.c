@@ -55,6 +55,15 @@ mg_status mg_compiled_set_kernels(mg_compiled *c, mg_kernels kernels, mg_err *er
     return MG_STATUS_OK;
 }
 
+mg_status mg_compiled_set_dtype(mg_compiled *c, mg_dtype dtype, mg_err *err) {
+    if (dtype != MG_DTYPE_F64 && dtype != MG_DTYPE_F32)
+        return mg_err_set(err, MG_STATUS_INVALID, "mg_compiled_set_dtype: unknown dtype (%d)", (int)dtype);
+    if (dtype == MG_DTYPE_F32 && !mg__tape_floats(c))
+        return mg_err_set(err, MG_STATUS_NOMEM, "mg_compiled_set_dtype: out of memory for float32 weights");
+    c->f32 = dtype == MG_DTYPE_F32;
+    return MG_STATUS_OK;
+}
+
 void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info) {
     memset(info, 0, sizeof *info);
     info->nvalues = c->nvalues;
@@ -69,6 +78,7 @@ void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info) {
     info->nallocs = c->nallocs;
     info->kernels = c->kern->name;
     info->threads = threads_of(c);
+    info->dtype = c->f32 ? MG_DTYPE_F32 : MG_DTYPE_F64;
 }
 
 /* ==== the uniform part ==================================================================== */

@@ -75,11 +75,16 @@ static void RT(dense_backward)(const mg_compiled *c, const mg__dense *d, mg__wor
         const RT_T *V = (const RT_T *)w->V;
         const uint32_t *x = c->idx + d->xrows;
 #if RT_F32
-        int own = 1;
+        if (d->x_slots) { /* the caller's rows are the transpose: rounded to floats */
+            for (size_t l = 0; l < n; l++) {
+                const double *src = sv + (s0 + l) * c->nslots;
+                RT_T *dst = (RT_T *)XT + l * ldx;
+                for (uint32_t i = 0; i < d->nin; i++) dst[i] = (RT_T)src[i];
+            }
+        } else {
 #else
-        int own = !d->x_slots;
+        if (!d->x_slots) {
 #endif
-        if (own) {
             const RT_T **rows = (const RT_T **)w->rows;
             for (uint32_t i = 0; i < d->nin; i++) rows[i] = V + (size_t)x[i] * S;
             RT_K->transpose(d->nin, n, rows, (RT_T *)XT, ldx);
