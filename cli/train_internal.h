@@ -57,6 +57,7 @@ typedef struct train_opts {
     uint64_t seed;
     int threads;               /* 0: the idle cores */
     int eager;
+    mg_dtype dtype;            /* --dtype: the replay's arithmetic */
     int standardize;           /* -1: by the data (CSV and generators yes, images no) */
     /* outputs */
     const char *save, *plot;
