@@ -97,6 +97,27 @@ static inline double bench_mlp_step_flop(size_t nin, size_t nl, const size_t *si
 
 /* A result line for bench/run.sh: "RESULT key value". */
 static inline void bench_result(const char *key, double value) { printf("RESULT %s %.9g\n", key, value); }
+/* The same for workload w's key, with "f32_" after the workload for float32 runs:
+ * bench_result_dt("W2", f32, "compiled_1t_ms", x) is W2_compiled_1t_ms or W2_f32_compiled_1t_ms. */
+static inline void bench_result_dt(const char *w, int f32, const char *key, double value) {
+    char k[96];
+    snprintf(k, sizeof k, "%s_%s%s", w, f32 ? "f32_" : "", key);
+    bench_result(k, value);
+}
+
+/* --dtype's value: 1 for f32, 0 for f64; exits on anything else. */
+static inline int bench_dtype(const char *s) {
+    if (!strcmp(s, "f64")) return 0;
+    if (!strcmp(s, "f32")) return 1;
+    bench_fail("--dtype must be f64 or f32, got '%s'", s);
+    return 0;
+}
+
+/* The agreement a float32 replay must reach with float64's eager numbers in the benchmarks'
+ * checks. Section 9 of micrograd.h holds a float32 gradient to 1e-5 of the largest one
+ * (a few 1e-7 seen); bench_grad_diff's floor at 1e-3 of the largest makes that read up to
+ * 1e3 times larger on small entries, so W2 and W3 show 3e-5 to 5e-5 here. */
+#define BENCH_F32_TOL 1e-3
 
 /* How far compiled gradients g are from eager ones e (n of them): the largest
  * |g - e| / max(|e|, 1e-3 * max|e|), i.e. relative, with a floor for entries that are
