@@ -2,7 +2,9 @@
  * mini-batches of 64 (shuffled each epoch), AdamW (PyTorch's defaults), compiled, 2 threads:
  * time per epoch and test accuracy after each epoch. Checked first: the first batch's
  * compiled gradient against the eager one.
- * Usage: fashion [--dump DIR] [--epochs N] [--threads N] [--dir DATA]
+ * --dtype f32: float32 lanes (the first batch checked to float32's precision; RESULT keys
+ * W3_f32_...).
+ * Usage: fashion [--dump DIR] [--epochs N] [--threads N] [--dir DATA] [--dtype f64|f32]
  * (DIR gets the initial weights, the batch order and check values for
  * bench/torch_fashion.py). Exits with 77 when the data set is not installed. */
 #include "bench_util.h"
@@ -44,18 +46,20 @@ static double accuracy(mg_compiled *c, const mg_dataset *test, double *rows, siz
 
 int main(int argc, char **argv) {
     const char *dump = NULL, *dir = NULL;
-    int epochs = 10, threads = 2;
+    int epochs = 10, threads = 2, f32 = 0;
     static const struct option opts[] = {{"dump", required_argument, 0, 'd'},
                                          {"epochs", required_argument, 0, 'e'},
                                          {"threads", required_argument, 0, 't'},
                                          {"dir", required_argument, 0, 'D'},
+                                         {"dtype", required_argument, 0, 'T'},
                                          {0, 0, 0, 0}};
-    for (int ch; (ch = getopt_long(argc, argv, "d:e:t:D:", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, "d:e:t:D:T:", opts, NULL)) != -1;) {
         if (ch == 'd') dump = optarg;
         else if (ch == 'e' && atoi(optarg) >= 1) epochs = atoi(optarg);
         else if (ch == 't' && atoi(optarg) >= 0) threads = atoi(optarg);
         else if (ch == 'D') dir = optarg;
-        else bench_fail("usage: fashion [--dump DIR] [--epochs N >= 1] [--threads N] [--dir DATA]");
+        else if (ch == 'T') f32 = bench_dtype(optarg);
+        else bench_fail("usage: fashion [--dump DIR] [--epochs N >= 1] [--threads N] [--dir DATA] [--dtype f64|f32]");
     }
     mg_err err = {0};
     mg_dataset *train = NULL, *test = NULL;
@@ -80,6 +84,7 @@ int main(int argc, char **argv) {
     if (!c) bench_fail("%s", err.msg);
     mg_ctx_reset(ctx, mark);
     mg_compiled_set_threads(c, threads);
+    if (f32 && mg_compiled_set_dtype(c, MG_DTYPE_F32, &err)) bench_fail("%s", err.msg);
 
     size_t *idx = bench_alloc(n, sizeof *idx);
     double *order = bench_alloc(n, sizeof *order), *rows = bench_alloc((size_t)EVAL * NS, sizeof *rows);
@@ -109,7 +114,8 @@ int main(int argc, char **argv) {
     double lc = 0;
     for (size_t s = 0; s < B; s++) lc += losses[s];
     double gdiff = bench_grad_diff(gc, ge, P), ldiff = fabs(lc / B - le) / le;
-    if (!(gdiff <= 1e-12 && ldiff <= 1e-12)) bench_fail("W3: compiled differs from eager: gradient %.3g, loss %.3g", gdiff, ldiff);
+    double tol = f32 ? BENCH_F32_TOL : 1e-12;
+    if (!(gdiff <= tol && ldiff <= tol)) bench_fail("W3: compiled differs from eager: gradient %.3g, loss %.3g", gdiff, ldiff);
     bench_dump_mlp(dump, ctx, m);
     bench_dump(dump, "loss0.f64", &le, 1);
     bench_dump(dump, "grad0.f64", ge, P);
@@ -124,8 +130,8 @@ int main(int argc, char **argv) {
     mg_compiled_info info;
     mg_compiled_info_get(c, &info);
     printf("W3 fashion: %zu parameters, %zu train / %zu test, batch %d, AdamW lr %g wd %g, %d threads, "
-           "kernels %s; first batch: compiled vs eager gradient %.2g\n",
-           P, n, test->n, B, cfg.lr, cfg.weight_decay, info.threads, info.kernels, gdiff);
+           "kernels %s, %s; first batch: compiled vs eager gradient %.2g\n",
+           P, n, test->n, B, cfg.lr, cfg.weight_decay, info.threads, info.kernels, f32 ? "float32" : "float64", gdiff);
     FILE *orders = NULL;
     if (dump) {
         char path[4096];
@@ -158,16 +164,16 @@ int main(int argc, char **argv) {
         printf("W3 fashion: epoch %2d: %.2f s, train loss %.4f, test accuracy %.2f%%\n", e + 1, ep[e],
                lsum / (double)n, 100 * acc);
         char key[32];
-        snprintf(key, sizeof key, "W3_acc_%d", e + 1);
-        bench_result(key, acc);
+        snprintf(key, sizeof key, "acc_%d", e + 1);
+        bench_result_dt("W3", f32, key, acc);
         fflush(stdout);
     }
     if (orders && fclose(orders) != 0) bench_fail("cannot write the batch order");
-    bench_result("W3_epoch_s", bench_median(ep, (size_t)epochs));
-    bench_result("W3_best_acc", best);
-    bench_result("W3_train_s", elapsed);
-    bench_result("W3_s_to_883", reached);
-    bench_result("W3_check", fmax(gdiff, ldiff));
+    bench_result_dt("W3", f32, "epoch_s", bench_median(ep, (size_t)epochs));
+    bench_result_dt("W3", f32, "best_acc", best);
+    bench_result_dt("W3", f32, "train_s", elapsed);
+    bench_result_dt("W3", f32, "s_to_883", reached);
+    bench_result_dt("W3", f32, "check", fmax(gdiff, ldiff));
     /* for the machine limit: the GEMM work of an epoch, and what AdamW moves per step */
     bench_result("W3_flop_epoch", (double)n * bench_mlp_step_flop(NIN, 3, sizes));
     bench_result("W3_steps_epoch", (double)nb);

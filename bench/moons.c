@@ -2,9 +2,11 @@
  * 1e-4 L2, SGD with lr 1 - 0.9 k/100, 100 steps), one step timed eager (the batch graph
  * built every step, as micrograd does) and compiled (recorded once, replayed over the 100
  * points), 1 thread. Checked first: the compiled step's loss and gradients against the
- * eager one, and the two 100-step runs against each other.
- * Usage: moons [--dump DIR] [--repeats N]   (DIR gets data, weights and check values for
- * bench/torch_moons.py) */
+ * eager one, and the two 100-step runs against each other. With --dtype f32 the compiled
+ * step runs in float32 lanes (checked against the eager float64 numbers to float32's
+ * precision) and only it is timed.
+ * Usage: moons [--dump DIR] [--repeats N] [--dtype f64|f32]   (DIR gets data, weights and
+ * check values for bench/torch_moons.py) */
 #include "bench_util.h"
 
 #include <getopt.h>
@@ -49,7 +51,7 @@ static double eager_step(moons *b) {
 }
 
 /* Compiled: the per-point loss hinge_i + L2, so the mean over the batch is micrograd's. */
-static mg_compiled *compile_moons(moons *b) {
+static mg_compiled *compile_moons(moons *b, int f32) {
     mg_ctx *ctx = b->ctx;
     mg_value x[2] = {mg_input(ctx, 0), mg_input(ctx, 0)}, y = mg_input(ctx, 1), score;
     if (!mg_mlp_forward(ctx, b->m, x, &score)) bench_fail("out of memory");
@@ -60,6 +62,7 @@ static mg_compiled *compile_moons(moons *b) {
     if (!c) bench_fail("%s", err.msg);
     mg_ctx_reset(ctx, b->mark);
     mg_compiled_set_threads(c, 1);
+    if (f32 && mg_compiled_set_dtype(c, MG_DTYPE_F32, &err)) bench_fail("%s", err.msg);
     return c;
 }
 
@@ -81,14 +84,16 @@ static void restart(moons *b) {
 
 int main(int argc, char **argv) {
     const char *dump = NULL;
-    int repeats = 5;
+    int repeats = 5, f32 = 0;
     static const struct option opts[] = {{"dump", required_argument, 0, 'd'},
                                          {"repeats", required_argument, 0, 'r'},
+                                         {"dtype", required_argument, 0, 't'},
                                          {0, 0, 0, 0}};
-    for (int ch; (ch = getopt_long(argc, argv, "d:r:", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, "d:r:t:", opts, NULL)) != -1;) {
         if (ch == 'd') dump = optarg;
         else if (ch == 'r' && atoi(optarg) >= 1) repeats = atoi(optarg);
-        else bench_fail("usage: moons [--dump DIR] [--repeats N >= 1]");
+        else if (ch == 't') f32 = bench_dtype(optarg);
+        else bench_fail("usage: moons [--dump DIR] [--repeats N >= 1] [--dtype f64|f32]");
     }
 
     moons b = {0};
@@ -113,7 +118,7 @@ int main(int argc, char **argv) {
     cfg.lr = 1.0, cfg.schedule = MG_LR_LINEAR, cfg.decay = 0.9, cfg.steps = STEPS;
     b.opt = mg_optim_new(&cfg, P, &err);
     if (!b.opt) bench_fail("%s", err.msg);
-    mg_compiled *c = compile_moons(&b);
+    mg_compiled *c = compile_moons(&b, f32);
 
     /* ---- check: one step's loss and gradient, then whole runs ---- */
     double *ge = bench_alloc(P, sizeof *ge), *gc = bench_alloc(P, sizeof *gc);
@@ -122,8 +127,8 @@ int main(int argc, char **argv) {
     mg_ctx_reset(b.ctx, b.mark);
     double lc = compiled_step(&b, c, 0);
     memcpy(gc, mg_grad_ptr(b.ctx, b.m->first), P * sizeof *gc);
-    double gdiff = bench_grad_diff(gc, ge, P), ldiff = fabs(lc - le) / fabs(le);
-    if (!(gdiff <= 1e-12 && ldiff <= 1e-12))
+    double gdiff = bench_grad_diff(gc, ge, P), ldiff = fabs(lc - le) / fabs(le), tol = f32 ? BENCH_F32_TOL : 1e-12;
+    if (!(gdiff <= tol && ldiff <= tol))
         bench_fail("W1: compiled step differs from eager: loss %.17g vs %.17g, gradient %.3g", lc, le, gdiff);
     bench_dump(dump, "x.f64", b.d->x, 2 * N);
     bench_dump(dump, "y.f64", b.y, N);
@@ -132,9 +137,10 @@ int main(int argc, char **argv) {
     bench_dump(dump, "grad0.f64", ge, P);
 
     /* ---- time: whole 100-step runs from the same start, per step ---- */
-    double *te = bench_alloc((size_t)repeats * STEPS, sizeof *te);
+    int erep = f32 ? 1 : repeats; /* float32: one eager run, the check's */
+    double *te = bench_alloc((size_t)erep * STEPS, sizeof *te);
     double final_e = 0, final_c = 0;
-    for (int r = 0; r < repeats; r++) {
+    for (int r = 0; r < erep; r++) {
         restart(&b);
         for (int k = 0; k < STEPS; k++) {
             double t0 = bench_now();
@@ -158,21 +164,25 @@ int main(int argc, char **argv) {
     int right = 0;
     for (size_t i = 0; i < N; i++) right += (scores[i] > 0) == (b.y[i] > 0);
     double fdiff = fabs(final_c - final_e) / fabs(final_e);
-    if (!(fdiff <= 1e-9))
+    if (!(fdiff <= (f32 ? BENCH_F32_TOL : 1e-9)))
         bench_fail("W1: after %d steps compiled loss %.17g, eager %.17g", STEPS, final_c, final_e);
     bench_dump(dump, "final.f64", &final_e, 1);
 
     mg_compiled_info info;
     mg_compiled_info_get(c, &info);
-    double eager_us = bench_median(te, (size_t)repeats * STEPS) * 1e6;
+    double eager_us = bench_median(te, (size_t)erep * STEPS) * 1e6;
     double comp_us = bench_median(tc, (size_t)crep * STEPS) * 1e6;
-    printf("W1 moons: %zu parameters; step-0 loss %.6f, compiled vs eager: gradient %.2g, "
+    printf("W1 moons: %zu parameters; step-0 loss %.6f, compiled (%s) vs eager: gradient %.2g, "
            "loss %.2g; after %d steps loss %.6f (diff %.2g), accuracy %d%%; kernels %s\n",
-           P, le, gdiff, ldiff, STEPS, final_e, fdiff, right, info.kernels);
-    printf("W1 moons: eager %.1f us/step, compiled %.2f us/step (1 thread, median)\n", eager_us, comp_us);
-    bench_result("W1_eager_us", eager_us);
-    bench_result("W1_compiled_us", comp_us);
-    bench_result("W1_check", fmax(gdiff, ldiff));
+           P, le, f32 ? "float32" : "float64", gdiff, ldiff, STEPS, final_e, fdiff, right, info.kernels);
+    if (f32) {
+        printf("W1 moons: compiled %.2f us/step (1 thread, float32, median)\n", comp_us);
+    } else {
+        printf("W1 moons: eager %.1f us/step, compiled %.2f us/step (1 thread, median)\n", eager_us, comp_us);
+        bench_result("W1_eager_us", eager_us);
+    }
+    bench_result_dt("W1", f32, "compiled_us", comp_us);
+    bench_result_dt("W1", f32, "check", fmax(gdiff, ldiff));
     bench_result("W1_flop", N * bench_mlp_step_flop(2, 3, sizes));
     free(te);
     free(tc);

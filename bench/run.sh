@@ -2,7 +2,8 @@
 # bench/run.sh - builds the benchmarks (Release) and runs W1-W4 against PyTorch on the same
 # models, initial weights and data, then prints one table. Every program checks its
 # results (compiled against eager gradients, PyTorch against ours) before it times them;
-# a failed check fails the run.
+# a failed check fails the run. micrograd's W1-W3 run in float64 and again in float32
+# (--dtype f32: float32 lanes, parameters and optimiser float64).
 #
 # PyTorch runs in its best configuration on this machine, found in the same run
 # (bench/torch_bench.py): for each workload and dtype every candidate - torch threads x
@@ -100,12 +101,15 @@ run() {
 echo "== machine: $(nproc) cores, load average $load_start" >&2
 mkdir -p "$work/w1" "$work/w2" "$work/w3"
 run "W1 micrograd" "$bin/moons" --dump "$work/w1" --repeats "$repeats" || rm -rf "$work/w1"
+run "W1 micrograd, float32" "$bin/moons" --repeats "$repeats" --dtype f32
 run "W2 micrograd" "$bin/wide" --dump "$work/w2" --steps "$steps" || rm -rf "$work/w2"
+run "W2 micrograd, float32" "$bin/wide" --steps "$steps" --dtype f32
 if [ "$fashion" = 1 ]; then
   run "W3 micrograd" "$bin/fashion" --dump "$work/w3" --epochs "$epochs" --threads 2
   rc=$?
   [ $rc -eq 77 ] && notes+=("W3 skipped: the Fashion-MNIST files could not be read")
   [ $rc -eq 0 ] || rm -rf "$work/w3"
+  [ $rc -eq 77 ] || run "W3 micrograd, float32" "$bin/fashion" --epochs "$epochs" --threads 2 --dtype f32
 else
   rm -rf "$work/w3"
 fi

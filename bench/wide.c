@@ -1,9 +1,10 @@
 /* wide.c - W2: MLP(64, [64, 64, 10]) ReLU, softmax cross-entropy, 1,797 samples of 64
  * features (Gaussian blobs, 10 classes), one full-batch SGD step, compiled, 1 and 2
- * threads, float64. Checked first: the compiled gradient against the eager one of the same
- * batch, and bit-identical gradients for 1 and 2 threads.
- * Usage: wide [--dump DIR] [--steps N]   (DIR gets data, weights and check values for
- * bench/torch_wide.py) */
+ * threads, float64 (--dtype f32: float32 lanes). Checked first: the compiled gradient against
+ * the eager one of the same batch (float32: to its precision), and bit-identical gradients
+ * for 1 and 2 threads.
+ * Usage: wide [--dump DIR] [--steps N] [--dtype f64|f32]   (DIR gets data, weights and check
+ * values for bench/torch_wide.py) */
 #include "bench_util.h"
 
 #include <getopt.h>
@@ -13,14 +14,16 @@ static const size_t sizes[3] = {64, 64, K};
 
 int main(int argc, char **argv) {
     const char *dump = NULL;
-    int steps = 30;
+    int steps = 30, f32 = 0;
     static const struct option opts[] = {{"dump", required_argument, 0, 'd'},
                                          {"steps", required_argument, 0, 's'},
+                                         {"dtype", required_argument, 0, 't'},
                                          {0, 0, 0, 0}};
-    for (int ch; (ch = getopt_long(argc, argv, "d:s:", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, "d:s:t:", opts, NULL)) != -1;) {
         if (ch == 'd') dump = optarg;
         else if (ch == 's' && atoi(optarg) >= 1) steps = atoi(optarg);
-        else bench_fail("usage: wide [--dump DIR] [--steps N >= 1]");
+        else if (ch == 't') f32 = bench_dtype(optarg);
+        else bench_fail("usage: wide [--dump DIR] [--steps N >= 1] [--dtype f64|f32]");
     }
     mg_err err = {0};
     mg_rng rng;
@@ -47,6 +50,7 @@ int main(int argc, char **argv) {
     mg_compiled *c = mg_compile(ctx, mg_loss_softmax_ce(ctx, K, z, t, 0), NS, slots, 0, NULL, &err);
     if (!c) bench_fail("%s", err.msg);
     mg_ctx_reset(ctx, mark);
+    if (f32 && mg_compiled_set_dtype(c, MG_DTYPE_F32, &err)) bench_fail("%s", err.msg);
 
     /* ---- check: eager gradient of the mean loss over the batch ---- */
     double *ge = bench_alloc(P, sizeof *ge), *g1 = bench_alloc(P, sizeof *g1), *g2 = bench_alloc(P, sizeof *g2);
@@ -74,7 +78,8 @@ int main(int argc, char **argv) {
     double lsum = 0;
     for (size_t i = 0; i < N; i++) lsum += lc[i];
     double gdiff = bench_grad_diff(g1, ge, P), ldiff = fabs(lsum / N - le) / le;
-    if (!(gdiff <= 1e-12 && ldiff <= 1e-12)) bench_fail("W2: compiled differs from eager: gradient %.3g, loss %.3g", gdiff, ldiff);
+    double tol = f32 ? BENCH_F32_TOL : 1e-12;
+    if (!(gdiff <= tol && ldiff <= tol)) bench_fail("W2: compiled differs from eager: gradient %.3g, loss %.3g", gdiff, ldiff);
     if (memcmp(g1, g2, P * sizeof *g1)) bench_fail("W2: 1 and 2 threads give different gradients");
     double yf[N];
     for (size_t i = 0; i < N; i++) yf[i] = d->y[i];
@@ -112,10 +117,11 @@ int main(int argc, char **argv) {
     printf("W2 wide: %zu parameters, %d samples; step-0 loss %.6f, compiled vs eager gradient %.2g, "
            "1 vs 2 threads bit-identical; loss after %d steps %.6f; kernels %s\n",
            P, N, le, gdiff, steps, last[0], info.kernels);
-    printf("W2 wide: compiled %.3f ms/step (1 thread), %.3f ms/step (2 threads), float64, median\n", ms[0], ms[1]);
-    bench_result("W2_compiled_1t_ms", ms[0]);
-    bench_result("W2_compiled_2t_ms", ms[1]);
-    bench_result("W2_check", fmax(gdiff, ldiff));
+    printf("W2 wide: compiled %.3f ms/step (1 thread), %.3f ms/step (2 threads), %s, median\n", ms[0], ms[1],
+           f32 ? "float32" : "float64");
+    bench_result_dt("W2", f32, "compiled_1t_ms", ms[0]);
+    bench_result_dt("W2", f32, "compiled_2t_ms", ms[1]);
+    bench_result_dt("W2", f32, "check", fmax(gdiff, ldiff));
     bench_result("W2_flop", N * bench_mlp_step_flop(NIN, 3, sizes));
     free(ts);
     free(lc);

@@ -165,6 +165,7 @@ static void config(const train_opts *o, mg_loss_kind loss, int has_val, size_t p
     cfg->eval_every = has_val ? per_epoch : 0;
     cfg->eager = o->eager;
     cfg->threads = o->threads;
+    cfg->dtype = o->dtype;
     cfg->check_numerics = o->check_numerics;
 }
 
@@ -248,6 +249,7 @@ static mg_status fill_info(mg_model_info *info, const train_opts *o, const train
     setting(info, &st, err, "seed", "%llu", (unsigned long long)o->seed);
     if (o->val > 0) setting(info, &st, err, "val", "%g", o->val);
     setting(info, &st, err, "standardize", "%s", o->standardize ? "yes" : "no");
+    if (cfg->dtype == MG_DTYPE_F32) setting(info, &st, err, "dtype", "f32");
     return st;
 }
 

@@ -62,6 +62,7 @@ typedef struct train_opts {
     int rng;                   /* --rng: APP_RNG_XORSHIFT or APP_RNG_NUMPY (a generator's data) */
     int threads;               /* 0: the idle cores */
     int eager;
+    mg_dtype dtype;            /* --dtype: the replay's arithmetic */
     int standardize;           /* -1: by the data (CSV and generators yes, images no) */
     /* outputs */
     const char *save, *plot;

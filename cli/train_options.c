@@ -101,6 +101,10 @@ static void usage_training(FILE *out) {
             "      --seed N           random seed: data, split, weights, order (default: %d)\n"
             "      --threads N        threads for the batched replay, 0 = the idle cores\n"
             "                         (default: 0; results do not depend on it)\n"
+            "      --dtype T          the replay's arithmetic: f64 or f32 (float32 lanes,\n"
+            "                         about twice the numbers per instruction; the weights\n"
+            "                         and the optimiser stay float64; results agree with\n"
+            "                         f64 to float32's precision) (default: f64)\n"
             "      --eager            build every sample's graph each step (as micrograd\n"
             "                         does) instead of replaying a recorded one: same numbers,\n"
             "                         slower\n",
@@ -279,7 +283,8 @@ enum {
     OPT_MAX_TRAIN, OPT_MAX_TEST, OPT_VAL, OPT_STD, OPT_NO_STD, OPT_LAYERS, OPT_ACT, OPT_LOSS,
     OPT_OPTIM, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_WD, OPT_BATCH, OPT_EPOCHS, OPT_STEPS,
     OPT_SEED, OPT_THREADS, OPT_EAGER, OPT_PLOT, OPT_JSON, OPT_CHECKPOINT, OPT_EVERY, OPT_RESUME,
-    OPT_CHECK_NUMERICS, OPT_MAX_MEMORY, OPT_L2, OPT_DROP, OPT_FEATURES, OPT_DECIMAL, OPT_RNG
+    OPT_CHECK_NUMERICS, OPT_MAX_MEMORY, OPT_L2, OPT_DROP, OPT_FEATURES, OPT_DECIMAL, OPT_RNG,
+    OPT_DTYPE
 };
 
 static const struct option longopts[] = {
@@ -309,6 +314,7 @@ static const struct option longopts[] = {
     {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
     {"drop", required_argument, NULL, OPT_DROP},      {"features", required_argument, NULL, OPT_FEATURES},
     {"decimal", required_argument, NULL, OPT_DECIMAL},
+    {"dtype", required_argument, NULL, OPT_DTYPE},
     {NULL, 0, NULL, 0},
 };
 
@@ -391,6 +397,9 @@ static int set_option(int c, const char *v, train_opts *o) {
             return app_usage_error(CMD, "--decimal must be '.' or ',', got '%s'", v);
         o->decimal = v[0];
         return APP_OK;
+    case OPT_DTYPE:
+        o->dtype = !strcmp(v, "f32") ? MG_DTYPE_F32 : MG_DTYPE_F64;
+        return parse_enum("--dtype", v, !strcmp(v, "f32") || !strcmp(v, "f64"), "f64 or f32");
     }
     return app_usage_error(CMD, "unknown option");
 }
@@ -450,6 +459,9 @@ static int check_combinations(train_opts *o) {
         return app_usage_error(CMD, "--loss %s does not fit --task %s", mg_loss_kind_name(o->loss),
                                o->task == MG_CSV_TASK_REGRESS ? "regress" : "classify");
     if (o->every && !o->checkpoint) return app_usage_error(CMD, "--every needs --checkpoint FILE");
+    if (o->dtype == MG_DTYPE_F32 && (o->eager || o->check_numerics))
+        return app_usage_error(CMD, "--dtype f32 is the replay's: not with %s",
+                               o->eager ? "--eager" : "--check-numerics");
     if (!o->samples) o->samples = TRAIN_DEFAULT_SAMPLES;
     if (o->standardize < 0) o->standardize = o->source != TRAIN_SRC_FASHION;
     return APP_OK;

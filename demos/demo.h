@@ -59,7 +59,9 @@ enum {
     DEMO_OPT_MAX_NODES = 1u << 15,
     DEMO_OPT_MAX_PNG = 1u << 16,
     DEMO_OPT_COMPILED = 1u << 17, /* for a demo that builds its graphs by default (moons) */
-    DEMO_OPT_PATH = DEMO_OPT_EAGER | DEMO_OPT_THREADS, /* every demo that calls mg_train */
+    DEMO_OPT_DTYPE = 1u << 18,
+    /* every demo that calls mg_train */
+    DEMO_OPT_PATH = DEMO_OPT_EAGER | DEMO_OPT_THREADS | DEMO_OPT_DTYPE,
     /* one sample's graph: drawn, as a page, and the limits on both */
     DEMO_OPT_PICTURE = DEMO_OPT_GRAPH | DEMO_OPT_HTML | DEMO_OPT_MAX_NODES | DEMO_OPT_MAX_PNG
 };
@@ -83,6 +85,7 @@ typedef struct demo_opts {
     int formula;       /* --formula: print one sample's loss graph as a formula */
     int eager;         /* --eager: build the graphs every step instead of the replay */
     int threads;       /* --threads: of the compiled replay, 0 = the idle cores */
+    mg_dtype dtype;    /* --dtype: the compiled replay's arithmetic */
 } demo_opts;
 
 /* A demo's description for --help: what it does (a paragraph), the options it takes and
@@ -131,7 +134,7 @@ typedef void (*demo_print_step)(demo_state *s, const mg_train_progress *p);
 
 /* mg_train_config_init, then what the demos set alike: s->loss, the optimiser `optim`
  * (its defaults) with o's learning rate, o's steps, epochs and batch, and the path options
- * (--eager, --threads). The demo then adds what is its own. */
+ * (--eager, --threads, --dtype). The demo then adds what is its own. */
 void demo_train_config(const demo_opts *o, const demo_state *s, mg_optim_kind optim,
                        mg_train_config *cfg);
 /* mg_train of s->model on s->train (validated on s->val, which may be NULL) as cfg says,

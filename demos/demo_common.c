@@ -50,6 +50,8 @@ static const opt_info opt_infos[] = {
                                         "                     micrograd does (the same numbers to about 1e-15)"},
     {DEMO_OPT_THREADS, "threads", "N", "threads of the replay (0: the idle cores); results do\n"
                                        "                     not depend on it"},
+    {DEMO_OPT_DTYPE, "dtype", "T", "the replay's arithmetic, f64 or f32 (float32 lanes: the\n"
+                                   "                     numbers to float32's precision)"},
 };
 #define NOPTS (sizeof opt_infos / sizeof *opt_infos)
 
@@ -77,6 +79,7 @@ static void default_text(const demo_spec *spec, unsigned bit, char *buf, size_t 
         snprintf(buf, size, "%d", g.max_png_side);
         break;
     }
+    case DEMO_OPT_DTYPE: snprintf(buf, size, "%s", d->dtype == MG_DTYPE_F32 ? "f32" : "f64"); break;
     default: snprintf(buf, size, "none"); break;
     }
 }
@@ -208,6 +211,13 @@ static int set_option(const demo_spec *spec, const char *cmd, unsigned bit, cons
         o->threads = (int)t;
         return 1;
     }
+    case DEMO_OPT_DTYPE:
+        if (strcmp(v, "f64") && strcmp(v, "f32")) {
+            app_usage_error(cmd, "--dtype must be f64 or f32, got '%s'", v);
+            return 0;
+        }
+        o->dtype = v[1] == '3' ? MG_DTYPE_F32 : MG_DTYPE_F64;
+        return 1;
     case DEMO_OPT_OUT:
         if (!*v) {
             app_usage_error(cmd, "--out needs a directory");
@@ -248,6 +258,8 @@ int demo_parse(const demo_spec *spec, int argc, char **argv, demo_opts *o) {
         if (!set_option(spec, cmd, opt_infos[c - 256].bit, optarg, o)) return APP_USAGE;
     }
     if (optind < argc) return app_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (o->eager && o->dtype == MG_DTYPE_F32)
+        return app_usage_error(cmd, "--dtype f32 is the replay's: not with --eager");
     return -1;
 }
 
@@ -324,6 +336,7 @@ void demo_train_config(const demo_opts *o, const demo_state *s, mg_optim_kind op
     cfg->batch_size = o->batch;
     cfg->eager = o->eager;
     cfg->threads = o->threads;
+    cfg->dtype = o->dtype;
 }
 
 /* What demo_train's callback needs. */

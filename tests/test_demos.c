@@ -329,7 +329,8 @@ static void test_usage_errors(void **state) {
         {"toy", "--steps", "0"},      {"toy", "--bogus", NULL},    {"nope", NULL, NULL},
         {"moons", "--lr", "-1"},      {"moons", "--seed", "x"},    {"f2c", "--batch", "1e3"},
         {"multiclass", "--data", "x"}, {"toy", "--graph", "a.pdf"}, {"toy", "extra", NULL},
-        {"yinyang", "--n", "5"},      {NULL, NULL, NULL}, /* no demo named at all */
+        {"yinyang", "--n", "5"},      {"moons", "--dtype", "f16"}, {"moons", "--eager", "--dtype=f32"},
+        {NULL, NULL, NULL}, /* no demo named at all */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         tu_run_result r = run_cli(cases[i][0], cases[i][1], cases[i][2], NULL);
@@ -356,6 +357,18 @@ static void test_options_and_graph(void **state) {
     assert_non_null(strstr(dot, "L1.N2.b"));
     free(dot);
     tu_run_free(&r);
+    /* float32 lanes: the same steps to float32's precision */
+    r = run_cli("moons", "--steps", "5", "--dtype");
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+    tu_run_result r64 = run_cli("yinyang", "--steps", "10", NULL), r32 = run_cli("yinyang", "--steps", "10", "--dtype=f32");
+    assert_int_equal(r64.status, 0);
+    assert_int_equal(r32.status, 0);
+    double l64 = number_after(r64.out, "step 10/10, train", "loss "),
+           l32 = number_after(r32.out, "step 10/10, train", "loss ");
+    if (!(fabs(l32 - l64) <= 1e-5 * l64)) fail_msg("yinyang, 10 steps: float32 loss %.17g, float64 %.17g", l32, l64);
+    tu_run_free(&r64);
+    tu_run_free(&r32);
     /* Another seed, other numbers (the reference's are for 42). */
     r = run_cli("yinyang", "--seed", "7", "--steps=3");
     assert_int_equal(r.status, 0);

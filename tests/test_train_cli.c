@@ -168,6 +168,30 @@ static void test_regression(void **state) {
     tu_run_free(&r);
 }
 
+/* --dtype f32: the regression trains in float32 lanes to the float64 run's fit, and the
+ * model file says so. */
+static void test_float32(void **state) {
+    (void)state;
+    double rmse[2];
+    for (int f32 = 0; f32 <= 1; f32++) {
+        tu_run_result r = TRAIN(NULL, "--data", LINEAR, "--batch", "0", "--steps", "300", "--dtype",
+                                f32 ? "f32" : "f64", "--threads", "2");
+        expect_status(r, 0);
+        rmse[f32] = number_after(r.out, "train: ", "rmse ");
+        tu_run_free(&r);
+    }
+    assert_true(rmse[0] < 0.2);
+    ASSERT_NEAR(rmse[1], rmse[0], 1e-3 * rmse[0]);
+    if (tu_model_files_missing()) return;
+    const char *model = tu_path("f32.safetensors");
+    tu_run_result r = TRAIN(NULL, "--data", "moons", "--dtype", "f32", "--epochs", "2", "--save", model, "-q");
+    expect_status(r, 0);
+    tu_run_free(&r);
+    r = INFO("--model", model);
+    expect_in(r.out, "dtype");
+    tu_run_free(&r);
+}
+
 /* ==== --json ================================================================================= */
 
 static void test_json(void **state) {
@@ -316,6 +340,9 @@ static void test_usage_errors(void **state) {
         {{"--data", "moons", "--momentum", "0.5"}, 2, "--momentum is for --optimizer momentum"},
         {{"--data", "moons", "--seed", "-1"}, 2, "--seed expects a whole number"},
         {{"--data", "moons", "--threads", "-2"}, 2, "--threads must be between 0 and"},
+        {{"--data", "moons", "--dtype", "f16"}, 2, "--dtype must be f64 or f32, got 'f16'"},
+        {{"--data", "moons", "--dtype", "f32", "--eager"}, 2, "--dtype f32 is the replay's: not with --eager"},
+        {{"--data", "moons", "--dtype", "f32", "--check-numerics"}, 2, "not with --check-numerics"},
         {{"--data", "moons", "--delimiter", ","}, 2, "are for CSV files, not 'moons'"},
         {{"--data", FRUIT, "--noise", "0.1"}, 2, "are for the generators"},
         {{"--data", FRUIT, "--max-test", "5"}, 2, "--max-test: only fashion-mnist has a test split"},
@@ -340,7 +367,7 @@ static void test_usage_errors(void **state) {
                           "--max-test", "--val", "--standardize", "--no-standardize",
                           "--layers", "--act", "--loss", "--optimizer", "--lr ", "--momentum",
                           "--lr-decay", "--weight-decay", "--batch", "--epochs", "--steps",
-                          "--seed", "--threads", "--eager", "--save", "--plot", "--json",
+                          "--seed", "--threads", "--dtype", "--eager", "--save", "--plot", "--json",
                           "--quiet", "--help", "Example"};
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) expect_in(r.out, opts[i]);
     expect_in(r.out, "(default: 16,16)");
@@ -615,6 +642,7 @@ int main(void) {
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_plot),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_float32),
         cmocka_unit_test(test_data_errors),
         cmocka_unit_test(test_keeps_old_model),
         cmocka_unit_test(test_fashion),

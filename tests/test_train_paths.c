@@ -2,7 +2,8 @@
  * eager graphs micrograd builds. From the same weights and data they must take the same
  * steps: every step's loss and the final weights agree to rounding, for every loss, with
  * and without L2, full batch and mini-batches, and the compiled path gives bit-identical
- * results whatever the number of threads. */
+ * results whatever the number of threads, in float64 and in float32, which trains as
+ * float64 does to the same accuracy. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +196,82 @@ static void test_threads_bit_identical(void **state) {
                         a.m->nparams * sizeof(double));
     run_free(&a);
     run_free(&b);
+    /* float32 lanes: their own bits, the same for any thread count */
+    cfg.dtype = MG_DTYPE_F32;
+    run_train(&a, D_SPIRAL, sizes, 3, MG_ACT_RELU, &cfg, 0, 1);
+    run_train(&b, D_SPIRAL, sizes, 3, MG_ACT_RELU, &cfg, 0, 3);
+    assert_int_equal(a.nlosses, b.nlosses);
+    assert_memory_equal(a.losses, b.losses, a.nlosses * sizeof *a.losses);
+    assert_memory_equal(mg_data_ptr(a.ctx, a.m->first), mg_data_ptr(b.ctx, b.m->first),
+                        a.m->nparams * sizeof(double));
+    run_free(&a);
+    run_free(&b);
+}
+
+/* Trains MLP(nin, sizes) on train in float64 and float32 (each mode from the same weights
+ * and batches) and returns the test accuracies; the losses of every step agree within
+ * loss_tol relative. */
+static void both_dtypes(mg_dataset *train, mg_dataset *test, size_t nl, const size_t *sizes,
+                        size_t epochs, double loss_tol, double acc[2]) {
+    double curve[2][MAXSTEPS];
+    size_t nsteps[2];
+    for (int f32 = 0; f32 <= 1; f32++) {
+        run r = {0};
+        r.ctx = mg_ctx_new();
+        mg_rng_seed(mg_ctx_rng(r.ctx), 5);
+        mg_err err;
+        mg_mlp *m = mg_mlp_new(r.ctx, train->nfeat, nl, sizes, NULL, MG_INIT_SCALED, NULL, &err);
+        if (!m) fail_msg("%s", err.msg);
+        mg_train_config cfg;
+        mg_train_config_init(&cfg);
+        cfg.loss = MG_LOSS_KIND_CE;
+        mg_optim_config_init(&cfg.optim, MG_OPTIM_ADAMW);
+        cfg.batch_size = 64;
+        cfg.epochs = epochs;
+        cfg.dtype = f32 ? MG_DTYPE_F32 : MG_DTYPE_F64;
+        cfg.callback = record;
+        cfg.user = &r;
+        mg_train_result res;
+        if (mg_train(r.ctx, m, train, test, &cfg, &res, &err)) fail_msg("%s", err.msg);
+        acc[f32] = res.val.accuracy;
+        nsteps[f32] = r.nlosses;
+        memcpy(curve[f32], r.losses, r.nlosses * sizeof *r.losses);
+        mg_mlp_free(m);
+        mg_ctx_free(r.ctx);
+    }
+    assert_int_equal(nsteps[0], nsteps[1]);
+    double worst = 0;
+    for (size_t k = 0; k < nsteps[0]; k++) worst = fmax(worst, fabs(curve[1][k] - curve[0][k]) / curve[0][k]);
+    print_message("float64 / float32: test accuracy %.2f%% / %.2f%%; the %zu steps' losses within %.2g "
+                  "relative\n", 100 * acc[0], 100 * acc[1], nsteps[0], worst);
+    if (!(worst <= loss_tol)) fail_msg("the float32 run's losses are %g from float64's", worst);
+}
+
+/* A real run in both modes: float32 trains as float64 does, to the same test accuracy
+ * within a point. Blobs in 32 dimensions (spread so wide they overlap: about 90%), and
+ * Fashion-MNIST's first 2,000 training and 1,000 test images when installed. */
+static void test_float32_training(void **state) {
+    (void)state;
+    mg_rng rng;
+    mg_rng_seed(&rng, 21);
+    mg_dataset *all = mg_dataset_blobs(&rng, 1500, 10, 32, 7.0, NULL), *train, *test;
+    assert_non_null(all);
+    assert_int_equal(mg_dataset_split(all, 1000, 500, &train, &test, NULL, NULL), MG_STATUS_OK);
+    const size_t sizes[3] = {64, 32, 10};
+    double acc[2];
+    both_dtypes(train, test, 3, sizes, 3, 1e-4, acc);
+    assert_true(acc[0] > 0.7 && fabs(acc[1] - acc[0]) <= 0.01);
+    mg_dataset_free(all);
+    mg_dataset_free(train);
+    mg_dataset_free(test);
+    if (tu_fashion_mnist_missing()) return;
+    mg_err err;
+    if (mg_dataset_fashion_mnist(NULL, 2000, 1000, &train, &test, &err)) fail_msg("%s", err.msg);
+    const size_t fsizes[2] = {64, 10};
+    both_dtypes(train, test, 2, fsizes, 1, 1e-4, acc);
+    assert_true(acc[0] > 0.6 && fabs(acc[1] - acc[0]) <= 0.01);
+    mg_dataset_free(train);
+    mg_dataset_free(test);
 }
 
 /* A step whose loss is not finite stops training on both paths with the eager message,
@@ -507,6 +584,7 @@ int main(void) {
         cmocka_unit_test(test_predict_rows),          cmocka_unit_test(test_check_numerics),
         cmocka_unit_test(test_resume_checkpoint),     cmocka_unit_test(test_resume_checkpoint_mersenne),
         cmocka_unit_test(test_compiled_softmax_stable), cmocka_unit_test(test_no_subnormal_moments),
+        cmocka_unit_test(test_float32_training),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     tu_cleanup();

@@ -558,6 +558,10 @@ static int finish_groups(compile_tmp *t, mg_compiled *c) {
             if (d->need_dw) c->gsize += (size_t)d->nout * d->nin;
         }
         if (d->need_dw && mg__lane_round(d->nin) > c->maxnin8) c->maxnin8 = mg__lane_round(d->nin);
+        if (d->need_dw) { /* float64 slots need none: their rows are the caller's */
+            d->xt = c->xtsize;
+            c->xtsize += (d->nin + MG__LANE_STEP32 - 1) / MG__LANE_STEP32 * MG__LANE_STEP32;
+        }
     }
     return 1;
 }
@@ -658,6 +662,102 @@ static int param_runs(compile_tmp *t, mg_compiled *c) {
     return ok;
 }
 
+/* ==== split replays ====================================================================== */
+
+/* The multiply-adds of a sample, forward and backward (a dense layer's products, one per
+ * row and lane elsewhere): what a replay's thread count follows. */
+static void estimate_work(mg_compiled *c) {
+    double fwd = 0.0, bwd = 0.0;
+    for (size_t k = 0; k < c->varying.n; k++) {
+        const mg__ins *in = &c->varying.ins[k];
+        if (in->op != MG__OP_DENSE) {
+            double rows = (double)in->run * (mg__ops[in->op].arity < 0 ? (double)in->b : 1.0);
+            fwd += rows;
+            bwd += in->bwd ? rows : 0.0;
+            continue;
+        }
+        const mg__dense *d = &c->groups[in->out];
+        double mn = (double)d->nout * (double)d->nin;
+        fwd += mn;
+        bwd += mn * (double)(d->need_dw + d->need_dx) + (double)d->nout;
+    }
+    c->work_fwd = fwd;
+    c->work_bwd = fwd + bwd;
+}
+
+/* Whether the gradient sums allow a split replay, and its tables: each weight gradient
+ * region (dW) must be written by nothing else, biases and broadcasts get compact slots,
+ * and the rest of UG is listed in ranges to zero. 0 when out of memory. */
+static int plan_split(compile_tmp *t, mg_compiled *c) {
+    uint8_t *mark = mg__calloc(c->gsize ? c->gsize : 1, 1);
+    uint32_t *slot_of = mg__calloc(c->gsize ? c->gsize : 1, sizeof *slot_of);
+    c->slots = mg__tape_calloc(c, c->ngrouped, sizeof *c->slots);
+    c->bc_slot = mg__tape_calloc(c, c->nbcast, sizeof *c->bc_slot);
+    int ok = mark && slot_of && c->slots && c->bc_slot;
+    enum { DW = 1, SMALL = 2 };
+    int clash = 0;
+    size_t nsmall = 0, ns = 0;
+    for (size_t g = 0; ok && g < c->ngroups; g++) {
+        const mg__dense *d = &c->groups[g];
+        if (!d->need_dw) continue;
+        for (size_t o = 0; o < d->nout; o++)
+            for (size_t i = 0; i < d->nin; i++) {
+                size_t k = d->affine ? d->w0 + o * d->ldw + i : d->dw + o * d->nin + i;
+                clash |= mark[k] != 0;
+                mark[k] = DW;
+            }
+    }
+    /* a uniform index's compact slot, the first time it is seen */
+#define SLOT_OF(u) (mark[u] == SMALL ? slot_of[u] : (clash |= mark[u] == DW, mark[u] = SMALL, slot_of[u] = (uint32_t)nsmall++))
+    for (size_t g = 0; ok && g < c->ngroups; g++) {
+        mg__dense *d = &c->groups[g];
+        d->bslot = (uint32_t)ns;
+        for (size_t o = 0; o < d->nout; o++, ns++) {
+            uint32_t b = c->idx[d->bias + o];
+            c->slots[ns] = d->need_db && b != MG__NONE ? SLOT_OF(b) : MG__NONE;
+        }
+    }
+    for (size_t b = 0; ok && b < c->nbcast; b++)
+        c->bc_slot[b] = c->bc_need[b] ? SLOT_OF(c->bc_u[b]) : MG__NONE;
+#undef SLOT_OF
+    if (ok) {
+        c->nsmall = nsmall;
+        c->small_u = mg__tape_calloc(c, nsmall, sizeof *c->small_u);
+        c->sbuf = mg__tape_calloc(c, MG__MAX_CHUNKS * (nsmall ? nsmall : 1), sizeof *c->sbuf);
+        ok = c->small_u && c->sbuf;
+    }
+    size_t nz = 0;
+    for (size_t pass = 0; ok && pass < 2; pass++) { /* count the zero ranges, then fill them */
+        nz = 0;
+        for (size_t k = 0; k < c->gsize; k++) {
+            if (mark[k] == SMALL && pass) c->small_u[slot_of[k]] = (uint32_t)k;
+            if (mark[k]) continue;
+            if (k == 0 || mark[k - 1]) {
+                if (pass) c->zruns[nz] = (mg__range){(uint32_t)k, 0};
+                nz++;
+            }
+            if (pass) c->zruns[nz - 1].len++;
+        }
+        if (!pass) ok = (c->zruns = mg__tape_calloc(c, nz, sizeof *c->zruns)) != NULL;
+    }
+    c->nzruns = nz;
+    c->split_ok = ok && !clash;
+    /* the simple tail: nothing after the sums, and only parameters summed */
+    int simple = !(c->loss != MG__NONE && (c->loss & MG__UREF));
+    for (size_t k = 0; k < c->uniform.n; k++) simple &= !c->uniform.ins[k].bwd;
+    for (size_t g = 0; g < c->ngroups; g++) {
+        const mg__dense *d = &c->groups[g];
+        simple &= d->affine || !d->need_dw;
+        for (size_t k = 0; d->need_dw && k < (size_t)d->nout * d->nin; k++)
+            simple &= c->idx[d->widx + k] < t->span; /* a parameter */
+    }
+    for (size_t b = 0; b < c->nbcast; b++) simple &= !c->bc_need[b] || c->bc_u[b] < t->span;
+    c->simple_tail = simple;
+    mg__free(mark);
+    mg__free(slot_of);
+    return ok;
+}
+
 /* ==== compiling =========================================================================== */
 
 mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_value *slots,
@@ -678,7 +778,9 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
     }
     if (ok) {
         emit_programs(&t, c);
-        ok = finish_groups(&t, c) && finish_results(&t, c, loss, slots, outputs) && param_runs(&t, c);
+        ok = finish_groups(&t, c) && finish_results(&t, c, loss, slots, outputs) &&
+             param_runs(&t, c) && plan_split(&t, c);
+        estimate_work(c);
     }
     tmp_free(&t);
     if (ok) return c;

@@ -21,7 +21,28 @@
  * varying program (one per varying operation, a run of them or a dense group) over the
  * batch, lane block by lane block, forward and then backward. Uniform gradients are summed
  * per chunk of the batch, chunks fixed by the batch size alone, and the chunks added in
- * order: the numbers do not depend on the number of threads. */
+ * order: the numbers do not depend on the number of threads.
+ *
+ * The sums, exactly (replay.c). A backward replay of n samples cuts the batch into
+ * nchunks = clamp(n / 32, 1, 8) chunks, chunk k being samples split(n, nchunks, k) to
+ * split(n, nchunks, k + 1) - 1 (whole runs of 8 shared evenly, the last chunk taking the
+ * rest), and each chunk into ceil(len / smax) lane blocks the same way. Chunk k's partial
+ * sum P_k of a uniform gradient is, for one kernel set and lane type:
+ *   - a dense layer's weight gradient dW[o][i]: one chain over the chunk's samples s in
+ *     order, P = fma(dY[o][s], x_i[s], P) from P = 0 (the portable kernels: P = P + dY*x),
+ *     except inputs i past the layer's last whole vector: 0 + the lane blocks' lanedot
+ *     (dY, x_i) in block order (vector running sums, kernels_tpl.h);
+ *   - any other (a bias, a broadcast uniform value): 0 + the lane blocks' lanesum in
+ *     block order, several terms for one value added in the order backward reaches them
+ *     within each block.
+ * The batch's sum is ((P_0 + P_1) + P_2) + ... in chunk order; float32 lanes sum each P_k
+ * in floats and add the chunks as doubles. The uniform program then runs backward on the
+ * sums, which are added to the context's grads. A thread computes whole chunks (its
+ * buffer, or for a split replay its compact slots and lane blocks), and a split replay
+ * hands out whole rows of dW, each summed over the chunks as above in registers: no
+ * partial sum depends on which thread, or how many, computed it. Anything that holds
+ * some chunks only (another process) can compute their P_k alone; added in chunk order
+ * they give these bits. */
 #ifndef MG_COMPILE_INTERNAL_H
 #define MG_COMPILE_INTERNAL_H
 
@@ -78,9 +99,29 @@ typedef struct mg__dense {
     double *W;          /* not affine: [nout][nin] gathered weights */
     double *b;          /* [nout] gathered biases (0 where absent) */
     uint8_t need_dx, need_dw, need_db;
+    uint32_t bslot;     /* offset into mg_compiled.slots: the compact slot of each bias's
+                           gradient in a split replay (replay.c), MG__NONE where none */
+    size_t xt;          /* need_dw, inputs not the slots: where its transposed inputs start
+                           in a lane block's XT (times the block's lanes) */
+    float *Wf, *bf;     /* float32 mode: the weights ([nout][ldw] when affine, else
+                           [nout][nin]) and the biases, rounded from the float64 ones at
+                           each replay */
 } mg__dense;
 
+/* A range of indices: at, at + 1, ..., at + len - 1. */
+typedef struct mg__range {
+    uint32_t at, len;
+} mg__range;
+
 /* ---- kernels (kernels.c) ------------------------------------------------------------- */
+
+/* Where a register tile's sums start (kernels_tpl.h's acc_tile). */
+typedef enum mg__tile_mode {
+    MG__TILE_ACC = 0, /* out += A.B: from the stored numbers */
+    MG__TILE_INIT,    /* out = init[r] + A.B */
+    MG__TILE_SET,     /* out = A.B, the sum started from 0 */
+    MG__TILE_ADD      /* out = out + A.B, the sum started from 0 then added once */
+} mg__tile_mode;
 
 /* out[orows[r]][l] = (init ? init[r] : out[orows[r]][l]) + sum_k A[r*ars + k*aks] *
  * B[brows[k]][l] for r < m, l < S, k summed in order from 0; rows are S apart. */
@@ -88,11 +129,13 @@ typedef void (*mg__gemm_rows_fn)(size_t m, size_t kdim, const double *A, size_t 
                                  size_t aks, const double *init, double *obase,
                                  const uint32_t *orows, const double *bbase,
                                  const uint32_t *brows, size_t S);
-/* dW[o*ld + i] += sum over l < n of dY[o*S + l] * X_i[l], o < m, i < nin, in an order fixed
- * by n; X is given both transposed, XT[l*ldx + i], and as rows xr[i][l]. */
+/* dW[o*ld + i] (mode, mg__tile_mode: ACC, SET or ADD) sum over l < n of dY[o*S + l] * X_i[l],
+ * o < m, i < nin, each a chain over l in order (a fused multiply-add a lane); X is given
+ * both transposed, XT[l*ldx + i], and as rows V + xrows[i]*S (inputs past the last whole
+ * vector are summed along those rows instead, in an order fixed by n). */
 typedef void (*mg__gemm_dw_fn)(size_t m, size_t nin, size_t n, const double *dY, size_t S,
-                               const double *XT, size_t ldx, const double *const *xr,
-                               double *dW, size_t ld);
+                               const double *XT, size_t ldx, const double *V,
+                               const uint32_t *xrows, double *dW, size_t ld, int mode);
 /* out[l] = tanh(in[l]) for l < n (n a multiple of the vector length), within a few units
  * in the last place. */
 typedef void (*mg__tanh_fn)(size_t n, double *out, const double *in);
@@ -100,6 +143,25 @@ typedef void (*mg__tanh_fn)(size_t n, double *out, const double *in);
 typedef void (*mg__fw_fn)(const mg__ins *in, const uint32_t *args, double *V, size_t S, size_t n);
 typedef void (*mg__bw_fn)(const mg__ins *in, const uint32_t *args, const uint8_t *argneed,
                           const double *V, double *G, size_t S, size_t n);
+
+/* The same kernels over float32 lanes (mg_compiled_set_dtype), and the one that fills
+ * lanes from the caller's float64 rows. */
+typedef struct mg__kernels32 {
+    void (*gemm_rows)(size_t m, size_t kdim, const float *A, size_t ars, size_t aks,
+                      const float *init, float *obase, const uint32_t *orows,
+                      const float *bbase, const uint32_t *brows, size_t S);
+    void (*gemm_dw)(size_t m, size_t nin, size_t n, const float *dY, size_t S, const float *XT,
+                    size_t ldx, const float *V, const uint32_t *xrows, float *dW, size_t ld,
+                    int mode);
+    void (*tanh)(size_t n, float *out, const float *in);
+    void (*fw)(const mg__ins *in, const uint32_t *args, float *V, size_t S, size_t n);
+    void (*bw)(const mg__ins *in, const uint32_t *args, const uint8_t *argneed, const float *V,
+               float *G, size_t S, size_t n);
+    float (*lanesum)(const float *x, size_t n);
+    void (*transpose)(size_t nr, size_t nc, const float *const *rows, float *dst, size_t ldd);
+    /* dst[k*ldd + r] = (float)rows[r][k] for r < nr, k < nc */
+    void (*load)(size_t nr, size_t nc, const double *const *rows, float *dst, size_t ldd);
+} mg__kernels32;
 
 typedef struct mg__kernels {
     const char *name; /* "portable", "avx2", "avx512" */
@@ -111,6 +173,7 @@ typedef struct mg__kernels {
     double (*lanesum)(const double *x, size_t n); /* in a fixed order for a given n */
     /* dst[k*ldd + r] = rows[r][k] for r < nr, k < nc (rows given by pointers) */
     void (*transpose)(size_t nr, size_t nc, const double *const *rows, double *dst, size_t ldd);
+    mg__kernels32 f; /* float32 lanes */
 } mg__kernels;
 
 /* The kernels for `which` (mg_kernels), or NULL when this CPU or build lacks them.
@@ -134,12 +197,21 @@ typedef struct mg__span {
     uint32_t tape, u, len;
 } mg__span;
 
-/* A thread's lane block. */
+/* A lane block's memory: a thread's, or in a split replay a chunk's, kept until the
+ * weight gradients are summed. Sized in doubles; float32 lanes use the same buffers. */
 typedef struct mg__work {
     double *V, *G; /* [nrows * smax] */
-    double *XT;    /* [smax * maxnin8] transposed inputs for weight gradients */
-    const double **rows; /* [max(maxnin8, smax)] row pointers for transposes */
+    double *XT;    /* [smax * xtsize] transposed inputs of the hidden layers' weight
+                      gradients, layer d's at XT + d->xt * S */
+    const void **rows; /* [max(maxnin8, smax)] row pointers for transposes */
+    float *dws;    /* float32, a split replay's thread: [MG__DW_ROWS * maxnin8] a chunk's
+                      weight gradient rows summed in floats */
 } mg__work;
+
+/* Output neurons a split replay's weight gradient takes at a time: a multiple of the
+ * register tiles' 6 and 4 rows, its rows of dW small enough to stay in cache across the
+ * chunks. */
+#define MG__DW_ROWS 12
 
 #define MG__MAX_CHUNKS 8 /* gradient partial sums per replay: fixed by the batch alone */
 #define MG__LANES 64     /* widest lane block */
@@ -151,6 +223,8 @@ typedef struct mg__work {
 static inline size_t mg__lane_round(size_t n) {
     return (n + MG__LANE_STEP - 1) / MG__LANE_STEP * MG__LANE_STEP;
 }
+/* The same for float32 lanes: 16 floats, one AVX-512 vector. */
+#define MG__LANE_STEP32 16
 /* A lane block's values and gradients (16 bytes per row and lane) are kept within this
  * budget, about a core's share of the last-level cache, so a tape with many rows runs in
  * narrower blocks (down to MG__LANE_STEP lanes) instead of spilling to memory between its
@@ -188,8 +262,30 @@ struct mg_compiled {
     mg__dense *groups;
     size_t ngroups, ngrouped, maxnin8;
     uint32_t *idx;      /* index pool of the groups */
+    size_t xtsize;      /* per lane: the transposed inputs of every hidden layer's weight
+                           gradient (their nin rounded to MG__LANE_STEP32, added up) */
 
     size_t nvalues;     /* values recorded */
+    double work_fwd, work_bwd; /* multiply-adds a sample costs, forward and backward: a
+                                  replay's threads follow its work (replay.c) */
+
+    /* A split replay (replay.c) sums each dense layer's weight gradient after the lane
+     * blocks, split over its output neurons, straight into UG; the other uniform
+     * gradients (biases, broadcasts) go per chunk to compact slots. */
+    int split_ok;       /* weight gradient regions disjoint from each other and from every
+                           other gradient sum, so each can be written once */
+    int simple_tail;    /* nothing runs backward after the chunk sums (no uniform program
+                           backward, no gathered weights, no uniform loss): UG's entries are
+                           final when summed, and every one written is a parameter's */
+    uint32_t *slots;    /* [ngrouped] the biases' compact slots (mg__dense.bslot) */
+    uint32_t *bc_slot;  /* [nbcast] each broadcast's compact slot, MG__NONE when unused */
+    uint32_t *small_u;  /* [nsmall] the uniform index of each compact slot */
+    size_t nsmall;
+    mg__range *zruns;   /* UG's ranges nothing in a split replay writes: zeroed */
+    size_t nzruns;
+    double *sbuf;       /* [MG__MAX_CHUNKS * nsmall] the chunks' compact partial sums */
+
+    int f32;            /* float32 lanes (mg_compiled_set_dtype) */
 
     /* replay state */
     const mg__kernels *kern;
@@ -198,7 +294,8 @@ struct mg_compiled {
     size_t gsize;       /* doubles in one chunk's gradient buffer */
     mg__work *work;
     size_t nwork;       /* workspaces allocated */
-    double *gbuf;       /* [nchunkbufs * gsize]: chunks 1.. (chunk 0 uses UG) */
+    double *gbuf;       /* [ngbuf * gsize]: float64, chunks 1.. (chunk 0 uses UG);
+                           float32, the chunks' buffers as floats */
     size_t ngbuf;
     size_t nallocs, bytes;
 };
@@ -217,9 +314,12 @@ void *mg__tape_calloc(mg_compiled *c, size_t n, size_t size);
 /* Allocates p's room for nins instructions and nargs arguments (p->n and p->nargs start
  * at 0). 0 when out of memory (mg_compiled_free frees what was allocated). */
 int mg__tape_program(mg_compiled *c, mg__program *p, size_t nins, size_t nargs);
-/* Grows the work buffers to nthreads lane blocks and nchunks gradient chunks; allocates
- * nothing when they are already large enough. 0 when out of memory (what was there stays
- * usable, so a replay may go on with fewer threads). */
-int mg__tape_reserve(mg_compiled *c, size_t nthreads, size_t nchunks);
+/* Grows the work buffers to nwork lane blocks and the chunks' gradient buffers to gbuf
+ * doubles; allocates nothing when they are already large enough. 0 when out of memory
+ * (what was there stays usable, so a replay may go on with fewer threads). */
+int mg__tape_reserve(mg_compiled *c, size_t nwork, size_t gbuf);
+/* Makes the float32 copies of the dense layers' weights and biases (mg_compiled_set_dtype);
+ * 0 when out of memory. */
+int mg__tape_floats(mg_compiled *c);
 
 #endif /* MG_COMPILE_INTERNAL_H */

@@ -1,8 +1,10 @@
 /* kernels.c - what a compiled tape runs over its lanes: each op's forward and backward as a
- * loop over the lanes (engine/ops.h's formulas, so one lane gives the eager numbers), and
- * the vector kernels for dense layers and tanh, built for AVX-512, AVX2+FMA and plain C
- * and picked at run time by what the CPU has. */
+ * loop over the lanes (engine/ops.h's formulas, so one lane gives the eager numbers; float32
+ * lanes ops32.h's), and the vector kernels for dense layers and tanh, built for AVX-512,
+ * AVX2+FMA and plain C, for float64 and float32 lanes, and picked at run time by what the
+ * CPU has. */
 #include "compile_internal.h"
+#include "ops32.h"
 
 #include <math.h>
 
@@ -15,9 +17,16 @@
 /* ==== generic instructions ================================================================ */
 
 /* The per-op lane loops are in kernels_tpl.h with the vector kernels, so they are built for
- * each instruction set too; here the plain C build of them. */
+ * each instruction set too; here the plain C builds of them, for both element types. */
 #define MGK_FN(name) name##_c
 #define MGK_TARGET
+#define MGK_T double
+#define MGK_OP(name) mg__##name
+#include "kernels_tpl.h"
+#define MGK_FN(name) name##_cf
+#define MGK_TARGET
+#define MGK_T float
+#define MGK_OP(name) mgf__##name
 #include "kernels_tpl.h"
 
 void mg__ins_forward(const mg__ins *in, const uint32_t *args, double *V, size_t S, size_t n,
@@ -48,45 +57,19 @@ static void transpose_c(size_t nr, size_t nc, const double *const *rows, double 
     transpose_tiled(nr, nc, rows, dst, ldd, 1, NULL);
 }
 
-/* ==== plain C kernels ===================================================================== */
-
-/* Without fused multiply-add these give bit for bit the eager engine's sums. */
-static void gemm_rows_c(size_t m, size_t kdim, const double *A, size_t ars, size_t aks,
-                        const double *init, double *obase, const uint32_t *orows,
-                        const double *bbase, const uint32_t *brows, size_t S) {
-    for (size_t r = 0; r < m; r++) {
-        double *o = obase + (size_t)orows[r] * S;
-        if (init)
-            for (size_t l = 0; l < S; l++) o[l] = init[r];
-        for (size_t k = 0; k < kdim; k++) {
-            double a = A[r * ars + k * aks];
-            const double *b = bbase + (size_t)brows[k] * S;
-            for (size_t l = 0; l < S; l++) o[l] += a * b[l];
-        }
-    }
+/* float32 lanes: dst[k*ldd + r] = rows[r][k], and the same from float64 rows (rounded) */
+static void transpose_cf(size_t nr, size_t nc, const float *const *rows, float *dst, size_t ldd) {
+    for (size_t r = 0; r < nr; r++)
+        for (size_t k = 0; k < nc; k++) dst[k * ldd + r] = rows[r][k];
+}
+static void load_cf(size_t nr, size_t nc, const double *const *rows, float *dst, size_t ldd) {
+    for (size_t r = 0; r < nr; r++)
+        for (size_t k = 0; k < nc; k++) dst[k * ldd + r] = (float)rows[r][k];
 }
 
-static void gemm_dw_c(size_t m, size_t nin, size_t n, const double *dY, size_t S,
-                      const double *XT, size_t ldx, const double *const *xr, double *dW,
-                      size_t ld) {
-    (void)xr;
-    for (size_t o = 0; o < m; o++)
-        for (size_t l = 0; l < n; l++) {
-            double g = dY[o * S + l];
-            const double *x = XT + l * ldx;
-            double *w = dW + o * ld;
-            for (size_t i = 0; i < nin; i++) w[i] += g * x[i];
-        }
-}
-
-static double lanesum_c(const double *x, size_t n) {
-    double s = 0.0;
-    for (size_t l = 0; l < n; l++) s += x[l];
-    return s;
-}
-
-static const mg__kernels kernels_c = {"portable", gemm_rows_c, gemm_dw_c, NULL, ins_forward_c,
-                                      ins_backward_c, lanesum_c, transpose_c};
+static const mg__kernels kernels_c = {
+    "portable", gemm_rows_c, gemm_dw_c, NULL, ins_forward_c, ins_backward_c, lanesum_c, transpose_c,
+    {gemm_rows_cf, gemm_dw_cf, NULL, ins_forward_cf, ins_backward_cf, lanesum_cf, transpose_cf, load_cf}};
 
 /* ==== vector kernels (x86-64 with GCC or Clang) =========================================== */
 
@@ -115,7 +98,13 @@ __attribute__((target("avx2,fma"))) static void transpose_avx2(size_t nr, size_t
 
 #define MGK_FN(name) name##_avx2
 #define MGK_TARGET __attribute__((target("avx2,fma")))
+#define MGK_T double
+#define MGK_OP(name) mg__##name
 #define MGK_VL 4
+#define MGK_MR 6 /* 6 x 2 vectors: 12 accumulators, 2 lane vectors and a broadcast of 16 */
+#define MGK_NV 2
+#define MGK_LN2HI 6.93147180369123816490e-01
+#define MGK_LN2LO 1.90821492927058770002e-10
 #define MGK_V __m256d
 #define MGK_LOAD _mm256_loadu_pd
 #define MGK_STORE _mm256_storeu_pd
@@ -133,6 +122,33 @@ __attribute__((target("avx2,fma"))) static void transpose_avx2(size_t nr, size_t
     _mm256_castsi256_pd(_mm256_slli_epi64(                                                  \
         _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k)), _mm256_set1_epi64x(1023)), 52))
 #include "kernels_tpl.h" /* it #undefs its MGK_ parameters */
+
+/* AVX2 + FMA over float32 lanes: 8 floats per vector. */
+#define MGK_FN(name) name##_avx2f
+#define MGK_TARGET __attribute__((target("avx2,fma")))
+#define MGK_T float
+#define MGK_OP(name) mgf__##name
+#define MGK_VL 8
+#define MGK_MR 6
+#define MGK_NV 2
+#define MGK_LN2HI 0.693359375f /* cephes' split: k * ln2hi is exact in float */
+#define MGK_LN2LO (-2.12194440e-4f)
+#define MGK_V __m256
+#define MGK_LOAD _mm256_loadu_ps
+#define MGK_STORE _mm256_storeu_ps
+#define MGK_SET1 _mm256_set1_ps
+#define MGK_ADD _mm256_add_ps
+#define MGK_SUB _mm256_sub_ps
+#define MGK_MUL _mm256_mul_ps
+#define MGK_DIV _mm256_div_ps
+#define MGK_FMA _mm256_fmadd_ps
+#define MGK_MIN _mm256_min_ps
+#define MGK_ABS(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (x))
+#define MGK_COPYSIGN(m, s) _mm256_or_ps((m), _mm256_and_ps((s), _mm256_set1_ps(-0.0f)))
+#define MGK_ROUND(x) _mm256_round_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define MGK_POW2(k)                                                                         \
+    _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23))
+#include "kernels_tpl.h"
 
 /* 8 x 8 tile: rows interleaved in pairs, then in fours, then in eights (2-source
  * permutes pick the halves and quarters). */
@@ -170,7 +186,13 @@ __attribute__((target("avx512f"))) static void transpose_avx512(size_t nr, size_
  * AVX-512F has without the DQ extension). */
 #define MGK_FN(name) name##_avx512
 #define MGK_TARGET __attribute__((target("avx512f")))
+#define MGK_T double
+#define MGK_OP(name) mg__##name
 #define MGK_VL 8
+#define MGK_MR 6 /* 6 x 4 vectors: 24 accumulators of 32 (the analysis: +20% over 4 x 4) */
+#define MGK_NV 4
+#define MGK_LN2HI 6.93147180369123816490e-01
+#define MGK_LN2LO 1.90821492927058770002e-10
 #define MGK_V __m512d
 #define MGK_LOAD _mm512_loadu_pd
 #define MGK_STORE _mm512_storeu_pd
@@ -190,12 +212,98 @@ __attribute__((target("avx512f"))) static void transpose_avx512(size_t nr, size_
 #define MGK_POW2(k) _mm512_scalef_pd(_mm512_set1_pd(1.0), (k))
 #include "kernels_tpl.h" /* it #undefs its MGK_ parameters */
 
-static const mg__kernels kernels_avx2 = {"avx2", gemm_rows_avx2, gemm_dw_avx2, tanh_avx2,
-                                         ins_forward_avx2, ins_backward_avx2, lanesum_avx2,
-                                         transpose_avx2};
-static const mg__kernels kernels_avx512 = {"avx512", gemm_rows_avx512, gemm_dw_avx512,
-                                           tanh_avx512, ins_forward_avx512, ins_backward_avx512,
-                                           lanesum_avx512, transpose_avx512};
+/* AVX-512F over float32 lanes: 16 floats per vector. */
+#define MGK_FN(name) name##_avx512f
+#define MGK_TARGET __attribute__((target("avx512f")))
+#define MGK_T float
+#define MGK_OP(name) mgf__##name
+#define MGK_VL 16
+#define MGK_MR 6
+#define MGK_NV 4
+#define MGK_LN2HI 0.693359375f
+#define MGK_LN2LO (-2.12194440e-4f)
+#define MGK_V __m512
+#define MGK_LOAD _mm512_loadu_ps
+#define MGK_STORE _mm512_storeu_ps
+#define MGK_SET1 _mm512_set1_ps
+#define MGK_ADD _mm512_add_ps
+#define MGK_SUB _mm512_sub_ps
+#define MGK_MUL _mm512_mul_ps
+#define MGK_DIV _mm512_div_ps
+#define MGK_FMA _mm512_fmadd_ps
+#define MGK_MIN _mm512_min_ps
+#define MGK_ABS(x)                                                                          \
+    _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MAX)))
+#define MGK_COPYSIGN(m, s)                                                                  \
+    _mm512_castsi512_ps(_mm512_or_si512(                                                    \
+        _mm512_castps_si512(m), _mm512_and_si512(_mm512_castps_si512(s), _mm512_set1_epi32(INT32_MIN))))
+#define MGK_ROUND(x) _mm512_roundscale_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define MGK_POW2(k) _mm512_scalef_ps(_mm512_set1_ps(1.0f), (k))
+#include "kernels_tpl.h"
+
+/* float32 lanes: an 8 x 8 tile of floats (pairs interleaved, then fours, then the 128-bit
+ * halves), and 8 rows x 4 columns of float64 rounded to float (4 x 4 within each half). */
+__attribute__((target("avx2,fma"))) static void tile_avx2f(const float *const *rows, size_t c0,
+                                                            float *dst, size_t ldd) {
+    __m256 r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(rows[i] + c0);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int h = 0; h < 8; h += 4) { /* rows h .. h+3: columns 0|4, 1|5, 2|6, 3|7 */
+        u[h] = _mm256_shuffle_ps(t[h], t[h + 2], 0x44);
+        u[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], 0xEE);
+        u[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0x44);
+        u[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
+    }
+    for (int k = 0; k < 4; k++) {
+        _mm256_storeu_ps(dst + (size_t)k * ldd, _mm256_permute2f128_ps(u[k], u[k + 4], 0x20));
+        _mm256_storeu_ps(dst + (size_t)(k + 4) * ldd, _mm256_permute2f128_ps(u[k], u[k + 4], 0x31));
+    }
+}
+__attribute__((target("avx2,fma"))) static void transpose_avx2f(size_t nr, size_t nc,
+                                                                 const float *const *rows,
+                                                                 float *dst, size_t ldd) {
+    size_t nrt = nr / 8 * 8, nct = nc / 8 * 8;
+    for (size_t r0 = 0; r0 < nrt; r0 += 8)
+        for (size_t c0 = 0; c0 < nct; c0 += 8) tile_avx2f(rows + r0, c0, dst + c0 * ldd + r0, ldd);
+    for (size_t r = 0; r < nr; r++)
+        for (size_t k = r < nrt ? nct : 0; k < nc; k++) dst[k * ldd + r] = rows[r][k];
+}
+__attribute__((target("avx2,fma"))) static void load_avx2f(size_t nr, size_t nc,
+                                                            const double *const *rows,
+                                                            float *dst, size_t ldd) {
+    size_t nrt = nr / 8 * 8, nct = nc / 4 * 4;
+    for (size_t r0 = 0; r0 < nrt; r0 += 8)
+        for (size_t c0 = 0; c0 < nct; c0 += 4) {
+            __m256 t[4];
+            for (int i = 0; i < 4; i++) /* rows i | i+4, columns c0 .. c0+3 */
+                t[i] = _mm256_insertf128_ps(
+                    _mm256_castps128_ps256(_mm256_cvtpd_ps(_mm256_loadu_pd(rows[r0 + i] + c0))),
+                    _mm256_cvtpd_ps(_mm256_loadu_pd(rows[r0 + i + 4] + c0)), 1);
+            __m256 u0 = _mm256_unpacklo_ps(t[0], t[1]), u1 = _mm256_unpackhi_ps(t[0], t[1]);
+            __m256 u2 = _mm256_unpacklo_ps(t[2], t[3]), u3 = _mm256_unpackhi_ps(t[2], t[3]);
+            float *d = dst + c0 * ldd + r0;
+            _mm256_storeu_ps(d, _mm256_shuffle_ps(u0, u2, 0x44));
+            _mm256_storeu_ps(d + ldd, _mm256_shuffle_ps(u0, u2, 0xEE));
+            _mm256_storeu_ps(d + 2 * ldd, _mm256_shuffle_ps(u1, u3, 0x44));
+            _mm256_storeu_ps(d + 3 * ldd, _mm256_shuffle_ps(u1, u3, 0xEE));
+        }
+    for (size_t r = 0; r < nr; r++)
+        for (size_t k = r < nrt ? nct : 0; k < nc; k++) dst[k * ldd + r] = (float)rows[r][k];
+}
+
+static const mg__kernels kernels_avx2 = {
+    "avx2", gemm_rows_avx2, gemm_dw_avx2, tanh_avx2, ins_forward_avx2, ins_backward_avx2,
+    lanesum_avx2, transpose_avx2,
+    {gemm_rows_avx2f, gemm_dw_avx2f, tanh_avx2f, ins_forward_avx2f, ins_backward_avx2f,
+     lanesum_avx2f, transpose_avx2f, load_avx2f}};
+static const mg__kernels kernels_avx512 = {
+    "avx512", gemm_rows_avx512, gemm_dw_avx512, tanh_avx512, ins_forward_avx512,
+    ins_backward_avx512, lanesum_avx512, transpose_avx512,
+    {gemm_rows_avx512f, gemm_dw_avx512f, tanh_avx512f, ins_forward_avx512f, ins_backward_avx512f,
+     lanesum_avx512f, transpose_avx2f, load_avx2f}}; /* AVX-512 CPUs have AVX2 */
 
 /* The operating system must save the wide registers too; GCC's and Clang's checks look
  * at that as well as at the CPU's flags. */

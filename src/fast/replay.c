@@ -1,15 +1,33 @@
 /* replay.c - running a compiled tape over a batch: lane blocks, dense layers, threads and
- * the fixed-order sums that make the result independent of the thread count. */
+ * the fixed-order sums that make the result independent of the thread count (the rule is
+ * in compile_internal.h's opening comment). The lane blocks' code is replay_tpl.h, built
+ * here for float64 and float32 lanes. */
 #include "compile_internal.h"
 
+#include "core/pool.h"
+
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
-#ifdef MG_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 #define MG__CHUNK_LANES 32 /* fewest samples per chunk of the gradient sum */
-#define MG__REDUCE_RUN 4096 /* gradients summed per task when chunks are added up */
+/* Multiply-adds worth a thread: a replay takes one more thread per this much work (so a
+ * tiny batch runs on the calling thread alone, without waking a worker). */
+#define MG__THREAD_WORK 500000.0
+/* Gradients worth a thread in the passes after the sums (check, add to the grads). */
+#define MG__TAIL_THREAD 32768
+
+/* A layer's weights' leading dimension, in both lane types. */
+static size_t ld_of(const mg__dense *d) { return d->affine ? d->ldw : d->nin; }
+
+#define RT(name) name##_d
+#define RT_T double
+#define RT_F32 0
+#include "replay_tpl.h"
+#define RT(name) name##_f
+#define RT_T float
+#define RT_F32 1
+#include "replay_tpl.h"
 
 /* ==== settings ============================================================================ */
 
@@ -37,6 +55,15 @@ mg_status mg_compiled_set_kernels(mg_compiled *c, mg_kernels kernels, mg_err *er
     return MG_STATUS_OK;
 }
 
+mg_status mg_compiled_set_dtype(mg_compiled *c, mg_dtype dtype, mg_err *err) {
+    if (dtype != MG_DTYPE_F64 && dtype != MG_DTYPE_F32)
+        return mg_err_set(err, MG_STATUS_INVALID, "mg_compiled_set_dtype: unknown dtype (%d)", (int)dtype);
+    if (dtype == MG_DTYPE_F32 && !mg__tape_floats(c))
+        return mg_err_set(err, MG_STATUS_NOMEM, "mg_compiled_set_dtype: out of memory for float32 weights");
+    c->f32 = dtype == MG_DTYPE_F32;
+    return MG_STATUS_OK;
+}
+
 void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info) {
     memset(info, 0, sizeof *info);
     info->nvalues = c->nvalues;
@@ -51,103 +78,7 @@ void mg_compiled_info_get(const mg_compiled *c, mg_compiled_info *info) {
     info->nallocs = c->nallocs;
     info->kernels = c->kern->name;
     info->threads = threads_of(c);
-}
-
-/* ==== one lane block ====================================================================== */
-
-static double *weights(const mg_compiled *c, const mg__dense *d) {
-    if (!d->affine) return d->W;
-    return (d->in_ctx ? c->ctx->data + c->pmin : c->U) + d->w0;
-}
-
-static void dense_forward(const mg_compiled *c, const mg__dense *d, double *V, size_t S) {
-    size_t ldw = d->affine ? d->ldw : d->nin;
-    c->kern->gemm_rows(d->nout, d->nin, weights(c, d), ldw, 1, d->b, V, c->idx + d->yrows, V,
-                       c->idx + d->xrows, S);
-}
-
-/* Bias and weight gradients are summed over the n real lanes into the chunk's buffer;
- * input gradients are per lane: dX += W^T dY. sv + s0*nslots are the block's own rows. */
-static void dense_backward(const mg_compiled *c, const mg__dense *d, mg__work *w, size_t S,
-                           size_t n, double *UGc, const double *sv, size_t s0) {
-    const double *dY = w->G + (size_t)d->y0 * S;
-    if (d->need_db) {
-        const uint32_t *b = c->idx + d->bias;
-        for (uint32_t o = 0; o < d->nout; o++)
-            if (b[o] != MG__NONE) UGc[b[o]] += c->kern->lanesum(dY + o * S, n);
-    }
-    if (d->need_dw) {
-        const double *XT = sv + s0 * c->nslots;
-        size_t ldx = c->nslots;
-        const uint32_t *x = c->idx + d->xrows;
-        for (uint32_t i = 0; i < d->nin; i++) w->rows[i] = w->V + (size_t)x[i] * S;
-        if (!d->x_slots) {
-            ldx = mg__lane_round(d->nin);
-            c->kern->transpose(d->nin, n, w->rows, w->XT, ldx);
-            XT = w->XT;
-        }
-        double *dW = d->affine ? UGc + d->w0 : UGc + d->dw;
-        c->kern->gemm_dw(d->nout, d->nin, n, dY, S, XT, ldx, w->rows, dW, d->affine ? d->ldw : d->nin);
-    }
-    if (d->need_dx) {
-        size_t ldw = d->affine ? d->ldw : d->nin;
-        c->kern->gemm_rows(d->nin, d->nout, weights(c, d), 1, ldw, NULL, w->G, c->idx + d->xrows,
-                           w->G, c->idx + d->yrows, S);
-    }
-}
-
-static double ref_value(const mg_compiled *c, const double *V, size_t S, uint32_t ref, size_t l) {
-    return (ref & MG__UREF) ? c->U[ref & ~MG__UREF] : V[(size_t)ref * S + l];
-}
-
-/* Forward over samples s0 .. s0+n-1 in a block of S lanes (padding lanes repeat the last
- * sample, so they compute harmless numbers); then, when UGc is given, backward with the
- * loss gradient `scale`, summing uniform gradients into UGc. Returns the first sample whose
- * loss is not finite, or SIZE_MAX. */
-static size_t run_block(const mg_compiled *c, mg__work *w, const double *sv, size_t s0,
-                        size_t n, size_t S, double *UGc, double scale, double *losses,
-                        double *outputs) {
-    double *V = w->V, *G = w->G;
-    size_t ns = c->nslots;
-    for (size_t l = 0; l < S; l++) w->rows[l] = sv + (s0 + (l < n ? l : n - 1)) * ns;
-    c->kern->transpose(S, ns, w->rows, V, S);
-    for (size_t b = 0; b < c->nbcast; b++) {
-        double *row = V + (size_t)c->bc_row[b] * S, u = c->U[c->bc_u[b]];
-        for (size_t l = 0; l < S; l++) row[l] = u;
-    }
-    for (size_t k = 0; k < c->varying.n; k++) {
-        const mg__ins *in = &c->varying.ins[k];
-        if (in->op == MG__OP_DENSE) dense_forward(c, &c->groups[in->out], V, S);
-        else mg__ins_forward(in, c->varying.args, V, S, S * in->run, c->kern);
-    }
-    size_t bad = SIZE_MAX;
-    if (c->loss != MG__NONE)
-        for (size_t l = 0; l < n; l++) {
-            double x = ref_value(c, V, S, c->loss, l);
-            if (losses) losses[s0 + l] = x;
-            if (!isfinite(x) && bad == SIZE_MAX) bad = s0 + l;
-        }
-    if (outputs)
-        for (size_t l = 0; l < n; l++)
-            for (size_t j = 0; j < c->noutputs; j++)
-                outputs[(s0 + l) * c->noutputs + j] = ref_value(c, V, S, c->outputs[j], l);
-    if (!UGc) return bad;
-
-    /* slot rows never take gradients (an input gradient written there is not read) */
-    memset(G + ns * S, 0, (c->nrows - ns) * S * sizeof *G);
-    if (!(c->loss & MG__UREF))
-        for (size_t l = 0; l < n; l++) G[(size_t)c->loss * S + l] = scale;
-    for (size_t k = c->varying.n; k-- > 0;) {
-        const mg__ins *in = &c->varying.ins[k];
-        if (!in->bwd) continue;
-        if (in->op == MG__OP_DENSE) dense_backward(c, &c->groups[in->out], w, S, n, UGc, sv, s0);
-        else mg__ins_backward(in, c->varying.args, c->varying.argneed, V, G, S, S * in->run, c->kern);
-    }
-    for (size_t b = 0; b < c->nbcast; b++) {
-        if (!c->bc_need[b]) continue;
-        UGc[c->bc_u[b]] += c->kern->lanesum(G + (size_t)c->bc_row[b] * S, n);
-    }
-    return bad;
+    info->dtype = c->f32 ? MG_DTYPE_F32 : MG_DTYPE_F64;
 }
 
 /* ==== the uniform part ==================================================================== */
@@ -164,6 +95,11 @@ static void uniform_forward(mg_compiled *c) {
         for (uint32_t o = 0; o < d->nout; o++) d->b[o] = b[o] == MG__NONE ? 0.0 : c->U[b[o]];
         if (!d->affine)
             for (size_t k = 0; k < (size_t)d->nout * d->nin; k++) d->W[k] = c->U[c->idx[d->widx + k]];
+        if (!c->f32) continue;
+        for (uint32_t o = 0; o < d->nout; o++) d->bf[o] = (float)d->b[o];
+        const double *w = weights_d(c, d);
+        size_t nw = (size_t)(d->nout - 1) * ld_of(d) + d->nin;
+        for (size_t k = 0; k < nw; k++) d->Wf[k] = (float)w[k];
     }
 }
 
@@ -187,15 +123,19 @@ static void uniform_backward(mg_compiled *c, size_t batch, double scale) {
 /* Replays sample s alone and names the first value on its tape that is not finite. */
 static void explain(mg_compiled *c, const double *sv, size_t s, mg_err *err) {
     char lbuf[32], vbuf[32];
-    enum { S = MG__LANE_STEP }; /* the narrowest block; lane 0 is the sample */
-    run_block(c, &c->work[0], sv, s, 1, S, NULL, 0.0, NULL, NULL);
-    const double *V = c->work[0].V;
-    mg_fmt_repr(ref_value(c, V, S, c->loss, 0), lbuf, sizeof lbuf);
+    /* the narrowest block; lane 0 is the sample */
+    size_t S = c->f32 ? MG__LANE_STEP32 : MG__LANE_STEP;
+    mg__work *w = &c->work[0];
+    if (c->f32) run_block_f(c, w, sv, s, 1, S, NULL, 0.0, NULL, NULL);
+    else run_block_d(c, w, sv, s, 1, S, NULL, 0.0, NULL, NULL);
+#define VAL(r) (c->f32 ? value_at_f(w, (r), S, 0) : value_at_d(w, (r), S, 0))
+    double loss = c->loss & MG__UREF ? c->U[c->loss & ~MG__UREF] : VAL(c->loss);
+    mg_fmt_repr(loss, lbuf, sizeof lbuf);
     const char *what = NULL;
     uint32_t tape = 0;
     double x = 0.0;
     for (size_t k = 0; k < c->nslots && !what; k++)
-        if (!isfinite(V[k * S])) what = "slot", tape = c->row_tape[k], x = V[k * S];
+        if (!isfinite(VAL(k))) what = "slot", tape = c->row_tape[k], x = VAL(k);
     for (size_t k = 0; k < c->uniform.n && !what; k++) {
         const mg__ins *in = &c->uniform.ins[k];
         if (!isfinite(c->U[in->out])) what = mg__ops[in->op].name, tape = in->tape, x = c->U[in->out];
@@ -205,10 +145,11 @@ static void explain(mg_compiled *c, const double *sv, size_t s, mg_err *err) {
         uint32_t r0 = in->out, r1 = in->out + in->run;
         if (in->op == MG__OP_DENSE) r0 = c->groups[in->out].y0, r1 = r0 + c->groups[in->out].nout;
         for (uint32_t r = r0; r < r1 && !what; r++)
-            if (!isfinite(V[(size_t)r * S]))
+            if (!isfinite(VAL(r)))
                 what = in->op == MG__OP_DENSE ? "dot" : mg__ops[in->op].name, tape = c->row_tape[r],
-                x = V[(size_t)r * S];
+                x = VAL(r);
     }
+#undef VAL
     if (!what) {
         mg_err_set(err, MG_STATUS_NUMERIC, "sample %zu: loss is %s", s, lbuf);
         return;
@@ -233,69 +174,213 @@ static size_t split(size_t total, size_t n, size_t u) {
     return MG__LANE_STEP * (u * q + (u < r ? u : r));
 }
 
-/* One replay's work: units are gradient chunks (backward) or lane blocks (forward). */
+/* One replay: its units are the gradient chunks (backward) or lane blocks (forward),
+ * taken by the threads in any order; then the sums, in fixed order. */
 typedef struct replay_job {
     mg_compiled *c;
     const double *sv;
     size_t batch, nchunks, nunits;
-    int backward;
+    int backward, split;  /* split: weight gradients summed after the blocks (see below) */
+    size_t lane_step;     /* MG__LANE_STEP, or MG__LANE_STEP32 for float lanes */
     double scale;
     double *losses, *outputs;
-    size_t *bad; /* [nchunks] first sample with a non-finite loss */
+    _Atomic size_t next;  /* the next unit to take */
+    size_t bad[MG__MAX_CHUNKS]; /* per chunk: the first sample with a non-finite loss */
+    size_t lo[MG__MAX_CHUNKS], len[MG__MAX_CHUNKS]; /* the chunks' samples */
+    double dwork;         /* split: weight gradient work (rows x inputs), shared evenly */
+    double nonfinite[MG__POOL_MAX]; /* per thread: sum of x * 0 over the gradients it checked */
 } replay_job;
 
-static void run_unit(const replay_job *j, mg__work *w, size_t u) {
+/* Unit u: a chunk's lane blocks (its uniform gradients summed into its buffer), or a
+ * forward lane block. */
+static void run_unit(replay_job *j, mg__work *w, size_t u) {
     mg_compiled *c = j->c;
     size_t lo = split(j->batch, j->nunits, u), len = split(j->batch, j->nunits, u + 1) - lo;
-    double *UGc = NULL;
-    if (j->backward) {
-        UGc = u == 0 ? c->UG : c->gbuf + (u - 1) * c->gsize;
-        memset(UGc, 0, c->gsize * sizeof *UGc);
+    size_t step = j->lane_step, nb = (len + c->smax - 1) / c->smax;
+    void *ug = NULL, *small = NULL;
+    if (j->backward && j->split) {
+        small = c->f32 ? (void *)((float *)c->sbuf + u * c->nsmall) : (void *)(c->sbuf + u * c->nsmall);
+        memset(small, 0, c->nsmall * (c->f32 ? sizeof(float) : sizeof(double)));
+    } else if (j->backward) {
+        ug = c->f32 ? (void *)((float *)c->gbuf + u * c->gsize)
+                    : (void *)(u == 0 ? c->UG : c->gbuf + (u - 1) * c->gsize);
+        memset(ug, 0, c->gsize * (c->f32 ? sizeof(float) : sizeof(double)));
     }
-    size_t nb = (len + c->smax - 1) / c->smax;
     for (size_t b = 0; b < nb; b++) {
         size_t b0 = split(len, nb, b), b1 = split(len, nb, b + 1);
-        size_t S = mg__lane_round(b1 - b0);
-        size_t e = run_block(c, w, j->sv, lo + b0, b1 - b0, S, UGc, j->scale, j->losses, j->outputs);
+        size_t S = (b1 - b0 + step - 1) / step * step, e;
+        if (c->f32) {
+            sink_f to = {ug, small};
+            e = run_block_f(c, w, j->sv, lo + b0, b1 - b0, S, j->backward ? &to : NULL, j->scale, j->losses, j->outputs);
+        } else {
+            sink_d to = {ug, small};
+            e = run_block_d(c, w, j->sv, lo + b0, b1 - b0, S, j->backward ? &to : NULL, j->scale, j->losses, j->outputs);
+        }
         if (j->backward && e < j->bad[u]) j->bad[u] = e;
     }
 }
 
-/* chunk 0 + chunk 1 + ... in that order, for a run of gradients */
-static void reduce_run(const replay_job *j, size_t r) {
+static void task_units(void *arg, int t, int nt) {
+    replay_job *j = arg;
+    (void)nt;
+    for (size_t u; (u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed)) < j->nunits;)
+        run_unit(j, &j->c->work[j->split ? u : (size_t)t], u);
+}
+
+/* x * 0 is NaN exactly when x is not finite: the sum over x[0 .. n-1], in eight running
+ * sums so it is not one chain of dependent additions. */
+static double nonfinite_sum(const double *x, size_t n) {
+    double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (size_t q = 0; q < 8; q++) a[q] += x[k + q] * 0.0;
+    for (; k < n; k++) a[0] += x[k] * 0.0;
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+/* Thread t's share [*lo, *hi) of n items. */
+static void share(size_t n, int t, int nt, size_t *lo, size_t *hi) {
+    *lo = n * (size_t)t / (size_t)nt;
+    *hi = n * (size_t)(t + 1) / (size_t)nt;
+}
+
+/* The chunks added in chunk order, UG = chunk 0 + chunk 1 + ..., thread t's share of
+ * UG: float64 chunks 1.. onto chunk 0 (UG itself), float32 chunks widened. */
+static void task_reduce(void *arg, int t, int nt) {
+    replay_job *j = arg;
     mg_compiled *c = j->c;
-    size_t k0 = r * MG__REDUCE_RUN, k1 = k0 + MG__REDUCE_RUN < c->gsize ? k0 + MG__REDUCE_RUN : c->gsize;
+    size_t k0, k1;
+    share(c->gsize, t, nt, &k0, &k1);
+    if (c->f32) {
+        const float *g = (const float *)c->gbuf;
+        for (size_t k = k0; k < k1; k++) c->UG[k] = (double)g[k];
+        for (size_t ch = 1; ch < j->nchunks; ch++)
+            for (size_t k = k0; k < k1; k++) c->UG[k] += (double)g[ch * c->gsize + k];
+        return;
+    }
     for (size_t ch = 1; ch < j->nchunks; ch++) {
         const double *g = c->gbuf + (ch - 1) * c->gsize;
         for (size_t k = k0; k < k1; k++) c->UG[k] += g[k];
     }
 }
 
-/* Adds the summed parameter gradients to the context's grads, unless one is not finite
- * (then nothing is added and err names the first in tape order). */
-static mg_status add_gradients(mg_compiled *c, mg_err *err) {
-    /* x * 0 is NaN exactly when x is not finite: one vector pass finds out whether any is */
-    double nonfinite = 0.0;
-    for (size_t r = 0; r < c->ngruns; r++) {
-        const double *g = c->UG + c->gruns[r].u;
-        for (size_t j = 0; j < c->gruns[r].len; j++) nonfinite += g[j] * 0.0;
+/* A split replay's sums: the rows x inputs of every layer's weight gradient shared evenly
+ * over the threads in strips of MG__DW_ROWS neurons (dw_rows), and on thread 0 the
+ * compact slots (chunk 0 + chunk 1 + ... into UG) and the ranges nothing writes (zeroed).
+ * With the simple tail each thread also checks what it wrote. */
+static void task_split_sums(void *arg, int t, int nt) {
+    replay_job *j = arg;
+    mg_compiled *c = j->c;
+    double nf = 0.0;
+    if (t == 0) {
+        for (size_t r = 0; r < c->nzruns; r++)
+            memset(c->UG + c->zruns[r].at, 0, c->zruns[r].len * sizeof *c->UG);
+        for (size_t s = 0; s < c->nsmall; s++) {
+            double x;
+            if (c->f32) {
+                const float *sb = (const float *)c->sbuf;
+                x = (double)sb[s];
+                for (size_t ch = 1; ch < j->nchunks; ch++) x += (double)sb[ch * c->nsmall + s];
+            } else {
+                x = c->sbuf[s];
+                for (size_t ch = 1; ch < j->nchunks; ch++) x += c->sbuf[ch * c->nsmall + s];
+            }
+            c->UG[c->small_u[s]] = x;
+            nf += x * 0.0;
+        }
     }
+    /* this thread's work: [w0, w1) of the layers' rows x inputs, laid end to end */
+    double w0 = j->dwork * t / nt, w1 = j->dwork * (t + 1) / nt, at = 0.0;
+    float *scratch = (float *)c->work[t].dws;
+    for (size_t g = 0; g < c->ngroups; g++) {
+        const mg__dense *d = &c->groups[g];
+        if (!d->need_dw) continue;
+        double per = (double)d->nin;
+        size_t nstrip = (d->nout + MG__DW_ROWS - 1) / MG__DW_ROWS;
+        for (size_t sidx = 0; sidx < nstrip; sidx++) {
+            size_t o0 = sidx * MG__DW_ROWS, o1 = o0 + MG__DW_ROWS < d->nout ? o0 + MG__DW_ROWS : d->nout;
+            double mid = at + per * (double)(o0 + o1) / 2.0; /* a strip goes where its middle is */
+            if (mid < w0 || mid >= w1) continue;
+            if (c->f32) dw_rows_f(c, d, o0, o1, j->sv, j->lo, j->len, j->nchunks, j->lane_step, scratch);
+            else dw_rows_d(c, d, o0, o1, j->sv, j->lo, j->len, j->nchunks, j->lane_step, scratch);
+            if (c->simple_tail) {
+                const double *out = c->UG + (d->affine ? d->w0 : d->dw) + o0 * ld_of(d);
+                for (size_t r = 0; r < o1 - o0; r++) nf += nonfinite_sum(out + r * ld_of(d), d->nin);
+            }
+        }
+        at += per * (double)d->nout;
+    }
+    j->nonfinite[t] = nf;
+}
+
+/* The parameters' gradients (the runs gruns, n of them in all) shared by element: thread
+ * t checks its share (check) or adds it to the context's grads. */
+static void params_share(const mg_compiled *c, int t, int nt, int add, double *nf) {
+    size_t n = c->nlossparams, lo, hi, at = 0;
+    share(n, t, nt, &lo, &hi);
+    double s = 0.0, *grad = c->ctx->grad;
+    for (size_t r = 0; r < c->ngruns && at < hi; r++) {
+        size_t len = c->gruns[r].len, a = lo > at ? lo - at : 0, b = hi - at < len ? hi - at : len;
+        if (a < b) {
+            const double *g = c->UG + c->gruns[r].u + a;
+            double *gp = grad + c->gruns[r].tape + a;
+            if (add)
+                for (size_t k = 0; k < b - a; k++) gp[k] += g[k];
+            else
+                s += nonfinite_sum(g, b - a);
+        }
+        at += len;
+    }
+    if (nf) *nf = s;
+}
+static void task_check(void *arg, int t, int nt) {
+    replay_job *j = arg;
+    params_share(j->c, t, nt, 0, &j->nonfinite[t]);
+}
+static void task_add(void *arg, int t, int nt) {
+    replay_job *j = arg;
+    params_share(j->c, t, nt, 1, NULL);
+}
+
+/* The first parameter whose summed gradient is not finite, as an error. */
+static mg_status nonfinite_error(const mg_compiled *c, mg_err *err) {
     char buf[32];
-    for (size_t r = 0; r < c->ngruns && nonfinite != 0.0; r++)
-        for (uint32_t j = 0; j < c->gruns[r].len; j++) {
-            double g = c->UG[c->gruns[r].u + j];
+    for (size_t r = 0; r < c->ngruns; r++)
+        for (uint32_t k = 0; k < c->gruns[r].len; k++) {
+            double g = c->UG[c->gruns[r].u + k];
             if (!isfinite(g))
                 return mg_err_set(err, MG_STATUS_NUMERIC,
                                   "the gradient of parameter tape #%u summed over the batch is %s",
-                                  c->gruns[r].tape + j, mg_fmt_repr(g, buf, sizeof buf));
+                                  c->gruns[r].tape + k, mg_fmt_repr(g, buf, sizeof buf));
         }
-    double *grad = c->ctx->grad;
-    for (size_t r = 0; r < c->ngruns; r++) {
-        double *gp = grad + c->gruns[r].tape;
-        const double *g = c->UG + c->gruns[r].u;
-        for (size_t j = 0; j < c->gruns[r].len; j++) gp[j] += g[j];
-    }
-    return MG_STATUS_OK;
+    return mg_err_set(err, MG_STATUS_NUMERIC, "a gradient summed over the batch is not finite");
+}
+
+/* Threads for a replay: the tape's setting, at most one per unit, and no more than its
+ * work pays for (MG__THREAD_WORK each). */
+static int replay_threads(const mg_compiled *c, size_t batch, int backward, size_t nunits) {
+    size_t nt = (size_t)threads_of(c);
+    double work = (double)batch * (backward ? c->work_bwd : c->work_fwd);
+    size_t by_work = work / MG__THREAD_WORK < (double)MG__POOL_MAX ? (size_t)(work / MG__THREAD_WORK)
+                                                                  : MG__POOL_MAX;
+    if (by_work < 1) by_work = 1;
+    if (nt > by_work) nt = by_work;
+    if (nt > nunits) nt = nunits;
+    return (int)nt;
+}
+
+/* Whether to split: allowed by the layout, each chunk one lane block, and cheaper than
+ * per-chunk buffers (which cost about three passes over gsize per chunk: zeroing,
+ * accumulating, adding up) against re-reading each dense layer's output gradients and
+ * inputs once more. Depends on the batch alone, and both ways give the same bits. */
+static int use_split(const mg_compiled *c, size_t batch, size_t nchunks) {
+    if (!c->split_ok) return 0;
+    for (size_t u = 0; u < nchunks; u++)
+        if (split(batch, nchunks, u + 1) - split(batch, nchunks, u) > c->smax) return 0;
+    double reread = 0.0;
+    for (size_t g = 0; g < c->ngroups; g++)
+        if (c->groups[g].need_dw) reread += (double)c->groups[g].nout + (double)c->groups[g].nin;
+    return 3.0 * (double)nchunks * (double)c->gsize > (double)batch * reread;
 }
 
 static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int backward,
@@ -320,43 +405,57 @@ static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int back
         if (nchunks < 1) nchunks = 1;
         if (nchunks > MG__MAX_CHUNKS) nchunks = MG__MAX_CHUNKS;
     }
-    size_t nt = (size_t)threads_of(c);
-    if (!mg__tape_reserve(c, 1, nchunks))
-        return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory for work buffers", fn);
     size_t nunits = backward ? nchunks : (batch + c->smax - 1) / c->smax;
-    if (nt > nunits) nt = nunits;
-    if (nt > 1 && !mg__tape_reserve(c, nt, nchunks)) nt = c->nwork; /* fewer threads, same numbers */
+    int nt = replay_threads(c, batch, backward, nunits);
+    int splitting = backward && use_split(c, batch, nchunks);
+    /* work buffers: a thread's lane block each, or in a split replay a chunk's each; the
+     * chunks' gradient buffers (float64: chunk 0 is UG) */
+    size_t nwork = splitting && nchunks > (size_t)nt ? nchunks : (size_t)nt;
+    size_t gbuf = !backward || splitting ? 0
+                  : c->f32 ? (nchunks * c->gsize + 1) / 2 : (nchunks - 1) * c->gsize;
+    if (!mg__tape_reserve(c, nwork, gbuf)) {
+        if (nt == 1 || !mg__tape_reserve(c, splitting ? nchunks : 1, gbuf))
+            return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory for work buffers", fn);
+        nt = 1; /* fewer threads, same numbers */
+    }
 
     uniform_forward(c);
-    size_t bad[MG__MAX_CHUNKS];
-    for (size_t k = 0; k < MG__MAX_CHUNKS; k++) bad[k] = SIZE_MAX;
-    replay_job job = {c, sv, batch, nchunks, nunits, backward, scale, losses, outputs, bad};
-    size_t nred = backward && nchunks > 1 ? (c->gsize + MG__REDUCE_RUN - 1) / MG__REDUCE_RUN : 0;
-#ifdef MG_HAVE_OPENMP
-    if (nt > 1) {
-#pragma omp parallel num_threads((int)nt)
-        {
-            mg__work *w = &c->work[omp_get_thread_num()];
-#pragma omp for schedule(dynamic, 1)
-            for (size_t u = 0; u < nunits; u++) run_unit(&job, w, u);
-#pragma omp for schedule(static)
-            for (size_t r = 0; r < nred; r++) reduce_run(&job, r);
-        }
-    } else
-#endif
-    {
-        for (size_t u = 0; u < nunits; u++) run_unit(&job, &c->work[0], u);
-        for (size_t r = 0; r < nred; r++) reduce_run(&job, r);
-    }
-    if (!backward) return MG_STATUS_OK;
-
+    replay_job job = {.c = c, .sv = sv, .batch = batch, .nchunks = nchunks, .nunits = nunits,
+                      .backward = backward, .split = splitting,
+                      .lane_step = c->f32 ? MG__LANE_STEP32 : MG__LANE_STEP, .scale = scale,
+                      .losses = losses, .outputs = outputs};
+    atomic_init(&job.next, 0);
+    for (size_t k = 0; k < MG__MAX_CHUNKS; k++) job.bad[k] = SIZE_MAX;
     for (size_t k = 0; k < nchunks; k++)
-        if (bad[k] != SIZE_MAX) {
-            explain(c, sv, bad[k], err);
+        job.lo[k] = split(batch, nchunks, k), job.len[k] = split(batch, nchunks, k + 1) - job.lo[k];
+    mg__pool_run(nt, task_units, &job);
+    if (!backward) return MG_STATUS_OK;
+    for (size_t k = 0; k < nchunks; k++)
+        if (job.bad[k] != SIZE_MAX) {
+            explain(c, sv, job.bad[k], err);
             return MG_STATUS_NUMERIC;
         }
+
+    /* the sums, then what runs after them, the check and the context's grads */
+    int fused = 0;
+    if (splitting) {
+        for (size_t g = 0; g < c->ngroups; g++)
+            if (c->groups[g].need_dw) job.dwork += (double)c->groups[g].nout * (double)c->groups[g].nin;
+        mg__pool_run(nt, task_split_sums, &job);
+        fused = c->simple_tail;
+    } else if (nchunks > 1 || c->f32) {
+        size_t per = c->gsize * nchunks;
+        mg__pool_run(per / MG__TAIL_THREAD + 1 < (size_t)nt ? (int)(per / MG__TAIL_THREAD + 1) : nt,
+                     task_reduce, &job);
+    }
     uniform_backward(c, batch, scale);
-    return add_gradients(c, err);
+    int ntail = c->nlossparams / MG__TAIL_THREAD + 1 < (size_t)nt ? (int)(c->nlossparams / MG__TAIL_THREAD + 1) : nt;
+    if (!fused) mg__pool_run(ntail, task_check, &job);
+    double nf = 0.0;
+    for (int t = 0; t < (fused ? nt : ntail); t++) nf += job.nonfinite[t];
+    if (nf != 0.0) return nonfinite_error(c, err);
+    mg__pool_run(ntail, task_add, &job);
+    return MG_STATUS_OK;
 }
 
 mg_status mg_compiled_forward(mg_compiled *c, size_t batch, const double *slot_values,

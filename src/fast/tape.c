@@ -31,41 +31,59 @@ static void work_free(mg__work *w) {
     mg__free(w->G);
     mg__free(w->XT);
     mg__free((void *)w->rows);
+    mg__free(w->dws);
     *w = (mg__work){0};
 }
 
-/* One thread's lane block: V and G of nrows rows, the transposed inputs and row pointers
- * of the widest weight gradient. 0 when out of memory (nothing left allocated). */
+/* One lane block: V and G of nrows rows, the transposed inputs of the weight gradients,
+ * row pointers for transposes, and for float32 lanes a split replay's scratch. 0 when out
+ * of memory (nothing left allocated). */
 static int work_alloc(mg_compiled *c, mg__work *w) {
     size_t vs = mg__mul_size(c->nrows ? c->nrows : 1, c->smax);
     w->V = mg__tape_calloc(c, vs, sizeof(double));
     w->G = mg__tape_calloc(c, vs, sizeof(double));
-    w->XT = mg__tape_calloc(c, c->smax * (c->maxnin8 ? c->maxnin8 : 1), sizeof(double));
+    w->XT = mg__tape_calloc(c, mg__mul_size(c->smax, c->xtsize ? c->xtsize : 1), sizeof(double));
     size_t nptr = c->maxnin8 > c->smax ? c->maxnin8 : c->smax;
     w->rows = mg__tape_calloc(c, nptr, sizeof *w->rows);
-    if (w->V && w->G && w->XT && w->rows) return 1;
+    w->dws = c->f32 ? mg__tape_calloc(c, MG__DW_ROWS * (c->maxnin8 ? c->maxnin8 : 1), sizeof(float)) : NULL;
+    if (w->V && w->G && w->XT && w->rows && (w->dws || !c->f32)) return 1;
     work_free(w);
     return 0;
 }
 
-int mg__tape_reserve(mg_compiled *c, size_t nthreads, size_t nchunks) {
-    if (nthreads > c->nwork) {
-        mg__work *w = mg__tape_calloc(c, nthreads, sizeof *w);
+int mg__tape_reserve(mg_compiled *c, size_t nwork, size_t gbuf) {
+    if (nwork > c->nwork) {
+        mg__work *w = mg__tape_calloc(c, nwork, sizeof *w);
         if (!w) return 0;
         if (c->nwork) memcpy(w, c->work, c->nwork * sizeof *w);
         mg__free(c->work);
         c->work = w;
-        for (size_t t = c->nwork; t < nthreads; t++) {
+        for (size_t t = c->nwork; t < nwork; t++) {
             if (!work_alloc(c, &w[t])) return 0;
             c->nwork = t + 1;
         }
     }
-    if (nchunks > 1 + c->ngbuf) {
-        double *g = mg__tape_calloc(c, mg__mul_size(nchunks - 1, c->gsize), sizeof *g);
+    for (size_t t = 0; c->f32 && t < c->nwork; t++) /* float32 set after the buffers were made */
+        if (!c->work[t].dws && !(c->work[t].dws = mg__tape_calloc(c, MG__DW_ROWS * (c->maxnin8 ? c->maxnin8 : 1), sizeof(float))))
+            return 0;
+    if (gbuf > c->ngbuf) {
+        double *g = mg__tape_calloc(c, gbuf, sizeof *g);
         if (!g) return 0;
         mg__free(c->gbuf);
         c->gbuf = g;
-        c->ngbuf = nchunks - 1;
+        c->ngbuf = gbuf;
+    }
+    return 1;
+}
+
+int mg__tape_floats(mg_compiled *c) {
+    for (size_t g = 0; g < c->ngroups; g++) {
+        mg__dense *d = &c->groups[g];
+        if (d->Wf) continue;
+        size_t nw = (size_t)(d->nout - 1) * (d->affine ? d->ldw : d->nin) + d->nin;
+        d->Wf = mg__tape_calloc(c, nw, sizeof *d->Wf);
+        d->bf = mg__tape_calloc(c, d->nout, sizeof *d->bf);
+        if (!d->Wf || !d->bf) return 0;
     }
     return 1;
 }
@@ -100,7 +118,14 @@ void mg_compiled_free(mg_compiled *c) {
     for (size_t g = 0; g < c->ngroups; g++) {
         mg__free(c->groups[g].W);
         mg__free(c->groups[g].b);
+        mg__free(c->groups[g].Wf);
+        mg__free(c->groups[g].bf);
     }
+    mg__free(c->slots);
+    mg__free(c->bc_slot);
+    mg__free(c->small_u);
+    mg__free(c->zruns);
+    mg__free(c->sbuf);
     mg__free(c->groups);
     mg__free(c->idx);
     for (size_t t = 0; t < c->nwork; t++) work_free(&c->work[t]);

@@ -3,6 +3,8 @@
  * side. */
 #include "nn_internal.h"
 
+#include "core/pool.h"
+
 #include <float.h>
 #include <math.h>
 
@@ -137,17 +139,17 @@ double mg_optim_lr(const mg_optim *o) {
 
 /* ==== the updates ======================================================================== */
 
-/* Each update below is a loop over independent parameters; a large span is cut into
- * contiguous pieces, one per thread, which changes no result. */
-#ifdef MG_HAVE_OPENMP
-#include <omp.h>
-/* FOR_PARAMS(nt, n) { body using i }: the loop over i < n on nt threads */
-#define FOR_PARAMS(nt, n)                                                                    \
-    _Pragma("omp parallel for schedule(static) num_threads(nt)")                              \
-    for (size_t i = 0; i < (n); i++)
-#else
-#define FOR_PARAMS(nt, n) for (size_t i = ((void)(nt), 0); i < (n); i++)
-#endif
+/* Each update is a loop over independent parameters, here over p[lo .. hi) with the
+ * step's scalars in u; a large span is cut into contiguous pieces, one per thread, which
+ * changes no result. */
+typedef struct update {
+    const mg_optim *o;
+    double lr;
+    double step, isc2, keep; /* AdamW's scalars of this step */
+    double *p;
+    const double *g;
+    size_t n;
+} update;
 
 /* A moment that has decayed below the smallest normal double is set to 0. It no longer
  * changes any update, and arithmetic on subnormal numbers is many times slower on x86:
@@ -156,38 +158,64 @@ double mg_optim_lr(const mg_optim *o) {
  * then took twice as long (measured: 1.95 s -> 4 s). */
 static inline double flush(double x) { return fabs(x) < DBL_MIN ? 0.0 : x; }
 
-static void sgd(const mg_optim_config *c, int nt, double lr, double *p, const double *g, size_t n) {
-    double wd = c->weight_decay;
+static void sgd(const update *u, size_t lo, size_t hi) {
+    double lr = u->lr, wd = u->o->cfg.weight_decay, *restrict p = u->p;
+    const double *restrict g = u->g;
     if (wd == 0.0) {
-        FOR_PARAMS(nt, n) p[i] -= lr * g[i];
+        for (size_t i = lo; i < hi; i++) p[i] -= lr * g[i];
     } else {
-        FOR_PARAMS(nt, n) p[i] -= lr * (g[i] + wd * p[i]);
+        for (size_t i = lo; i < hi; i++) p[i] -= lr * (g[i] + wd * p[i]);
     }
 }
 
 /* PyTorch's SGD momentum without dampening: the buffer starts at 0, so the first step is
  * plain SGD, as PyTorch's (which starts the buffer at g) is. */
-static void momentum(const mg_optim_config *c, int nt, double lr, double *buf, double *p,
-                     const double *g, size_t n) {
-    double mu = c->momentum, wd = c->weight_decay;
-    FOR_PARAMS(nt, n) {
+static void momentum(const update *u, size_t lo, size_t hi) {
+    double lr = u->lr, mu = u->o->cfg.momentum, wd = u->o->cfg.weight_decay;
+    double *restrict p = u->p, *restrict buf = u->o->m;
+    const double *restrict g = u->g;
+    for (size_t i = lo; i < hi; i++) {
         double gi = wd == 0.0 ? g[i] : g[i] + wd * p[i];
         buf[i] = flush(mu * buf[i] + gi);
         p[i] -= lr * buf[i];
     }
 }
 
-/* AdamW as the reference run (yinyang.md section 5): bias corrections by division, the
- * decoupled decay inside the step. */
-static void adamw(const mg_optim_config *c, int nt, size_t t, double lr, double *m, double *v, double *p,
-                  const double *g, size_t n) {
-    double b1 = c->beta1, b2 = c->beta2, eps = c->eps, wd = c->weight_decay;
-    double c1 = 1.0 - pow(b1, (double)t), c2 = 1.0 - pow(b2, (double)t);
-    FOR_PARAMS(nt, n) {
-        m[i] = flush(b1 * m[i] + (1.0 - b1) * g[i]);
-        v[i] = flush(b2 * v[i] + (1.0 - b2) * (g[i] * g[i]));
-        double mhat = m[i] / c1, vhat = v[i] / c2;
-        p[i] -= lr * (mhat / (sqrt(vhat) + eps) + wd * p[i]);
+/* AdamW in PyTorch's algebra (torch.optim.AdamW): the decay as a factor 1 - lr*wd on p
+ * and the bias corrections folded into two scalars per step, step = lr / (1 - b1^t) and
+ * 1 / sqrt(1 - b2^t), so a parameter costs one square root and one division:
+ *     p = p * (1 - lr*wd) - step * m / (sqrt(v) * (1/sqrt(1 - b2^t)) + eps)
+ * The reference run's formula (yinyang.md section 5) is the same update in exact
+ * arithmetic with the corrections divided in (three divisions); the two round
+ * differently, by an ulp or so a step (the yin-yang demo stays within 3e-14 of the
+ * reference's printed losses). With -fno-math-errno (CMakeLists.txt: sqrt of v >= 0 never
+ * sets errno) the loop is vectorised. */
+static void adamw(const update *u, size_t lo, size_t hi) {
+    const mg_optim_config *c = &u->o->cfg;
+    double b1 = c->beta1, b2 = c->beta2, eps = c->eps, a1 = 1.0 - b1, a2 = 1.0 - b2;
+    double step = u->step, isc2 = u->isc2, keep = u->keep;
+    double *restrict p = u->p, *restrict m = u->o->m, *restrict v = u->o->v;
+    const double *restrict g = u->g;
+    for (size_t i = lo; i < hi; i++) {
+        double gi = g[i];
+        double mi = flush(b1 * m[i] + a1 * gi), vi = flush(b2 * v[i] + a2 * (gi * gi));
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] * keep - step * mi / (sqrt(vi) * isc2 + eps);
+    }
+}
+
+/* Thread t's piece of the span: whole cache lines of 8 parameters, shared evenly. */
+static void update_task(void *arg, int t, int nt) {
+    const update *u = arg;
+    size_t lines = (u->n + 7) / 8, lo = lines * (size_t)t / (size_t)nt * 8;
+    size_t hi = lines * (size_t)(t + 1) / (size_t)nt * 8;
+    if (hi > u->n) hi = u->n;
+    if (lo >= hi) return;
+    switch (u->o->cfg.kind) {
+    case MG_OPTIM_SGD: sgd(u, lo, hi); break;
+    case MG_OPTIM_MOMENTUM: momentum(u, lo, hi); break;
+    case MG_OPTIM_ADAMW: adamw(u, lo, hi); break;
     }
 }
 
@@ -207,11 +235,15 @@ double mg_optim_update(mg_optim *o, double *data, const double *grad, size_t n) 
     MG_ASSERT(n == o->n, "optimiser used on a span of another size");
     double lr = mg_optim_lr(o);
     o->t++;
-    switch (o->cfg.kind) {
-    case MG_OPTIM_SGD: sgd(&o->cfg, o->nthreads, lr, data, grad, n); break;
-    case MG_OPTIM_MOMENTUM: momentum(&o->cfg, o->nthreads, lr, o->m, data, grad, n); break;
-    case MG_OPTIM_ADAMW: adamw(&o->cfg, o->nthreads, o->t, lr, o->m, o->v, data, grad, n); break;
+    update u = {o, lr, 0.0, 0.0, 0.0, data, grad, n};
+    if (o->cfg.kind == MG_OPTIM_ADAMW) {
+        const mg_optim_config *c = &o->cfg;
+        u.step = lr / (1.0 - pow(c->beta1, (double)o->t));
+        u.isc2 = 1.0 / sqrt(1.0 - pow(c->beta2, (double)o->t));
+        u.keep = 1.0 - lr * c->weight_decay;
     }
+    if (o->nthreads > 1) mg__pool_run(o->nthreads, update_task, &u);
+    else update_task(&u, 0, 1);
     return lr;
 }
 

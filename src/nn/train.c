@@ -32,6 +32,7 @@ void mg_train_config_init(mg_train_config *cfg) {
     cfg->eager = 0;
     cfg->threads = 0;
     cfg->kernels = MG_KERNELS_AUTO;
+    cfg->dtype = MG_DTYPE_F64;
     cfg->check_numerics = 0;
     cfg->resume = NULL;
 }
@@ -45,6 +46,11 @@ static mg_status check_config(const mg_train_config *cfg, mg_err *err) {
         return mg_err_set(err, MG_STATUS_INVALID, "training needs steps > 0 or epochs > 0");
     if (cfg->threads < 0)
         return mg_err_set(err, MG_STATUS_INVALID, "threads must be >= 0, got %d", cfg->threads);
+    if (cfg->dtype != MG_DTYPE_F64 && cfg->dtype != MG_DTYPE_F32)
+        return mg_err_set(err, MG_STATUS_INVALID, "unknown dtype (%d)", (int)cfg->dtype);
+    if (cfg->dtype == MG_DTYPE_F32 && (cfg->eager || cfg->check_numerics))
+        return mg_err_set(err, MG_STATUS_INVALID,
+                          "float32 is the compiled path's: not with the eager path or check_numerics");
     return MG_STATUS_OK;
 }
 
@@ -169,6 +175,8 @@ static mg_status run_alloc(train_run *r, const mg_optim_config *ocfg, mg_err *er
                              cap, cfg->threads, cfg->kernels, err);
         if (st) return st;
         r->compiled = 1;
+        if (cfg->dtype != MG_DTYPE_F64 && (st = mg_compiled_set_dtype(r->replay.tape, cfg->dtype, err)))
+            return st;
     } else {
         r->losses = mg__malloc(mg__mul_size(r->nb, sizeof *r->losses));
     }
