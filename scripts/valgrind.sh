@@ -58,10 +58,21 @@ run_tty() {
   fi
 }
 
-echo "==== valgrind: test programs"
+# The test programs, as many at a time as there are cores; their lines in name order.
+jobs=$(nproc 2>/dev/null || echo 2)
+echo "==== valgrind: test programs ($jobs at a time)"
+names=()
 for t in "$dir"/tests/test_*; do
   [ -x "$t" ] || continue
-  run "$(basename "$t")" "$t"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+  name=$(basename "$t")
+  names+=("$name")
+  (run "$name" "$t" >"$work/$name.line"; echo "$status" >"$work/$name.status") &
+done
+wait
+for name in "${names[@]}"; do
+  cat "$work/$name.line"
+  [ "$(cat "$work/$name.status")" = 0 ] || status=1
 done
 
 echo "==== valgrind: the command"

@@ -180,14 +180,18 @@ test('settings are checked as `micrograd train` checks them', async () => {
   s.free();
 });
 
-test('steps per second on moons (the defaults)', async () => {
+/* Steps per second are printed for the note, never asserted (timing is the benchmarks'
+ * business); what is asserted is that training in chunks as the page does keeps going. */
+test('moons in the page\'s chunks (prints steps per second)', async () => {
   const s = await session();
   s.train(100); /* warm up */
+  const before = s.loss(TRAIN);
   let steps = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < 2000) { s.train(200); steps += 200; }
   const rate = steps / ((performance.now() - t0) / 1000);
   console.log(`# moons under Node: ${Math.round(rate)} steps/s in chunks of 200 (the largest native-vs-wasm relative difference of a loss or metric: ${worst.rel.toExponential(2)}, ${worst.what})`);
-  assert.ok(rate > 300, `${Math.round(rate)} steps/s`);
+  assert.strictEqual(s.steps(), 100 + steps);
+  assert.ok(Number.isFinite(s.loss(TRAIN)) && s.loss(TRAIN) < before, `loss ${before} -> ${s.loss(TRAIN)}`);
   s.free();
 });
