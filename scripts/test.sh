@@ -25,14 +25,15 @@ took() { # phase
 }
 
 # Names the tests CTest skipped in the last run in $1 (exit 77: something they need is
-# missing) and why, so that a skip is never read as a pass.
+# missing; a unit-test program exits 77 when any of its tests skipped) and why, so that a
+# skip is never read as a pass.
 report_skips() { # dir
   local skipped
   skipped=$(sed -n '/The following tests did not run:/,/^$/p' "$1/ctest.log" | grep -o '[0-9]* - [^ ]*' |
             sed 's/^[0-9]* - //' | tr '\n' ' ')
   [ -n "$skipped" ] || return 0
   echo "==== SKIPPED (not run, not passed): $skipped"
-  grep -h '^SKIPPED:' "$1/Testing/Temporary/LastTest.log" 2>/dev/null | sort -u | sed 's/^/     /'
+  grep -hi '^skipped:' "$1/Testing/Temporary/LastTest.log" 2>/dev/null | sort -u | sed 's/^/     /'
 }
 
 run_suite() { # name dir cmake-options...

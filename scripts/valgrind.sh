@@ -22,9 +22,9 @@ vg=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
 status=0
 
 run() { # name command...
-  local name=$1; shift
+  local name=$1 t0=$SECONDS; shift
   if "${vg[@]}" "$@" >"$work/$name.out" 2>&1; then
-    echo "  ok      $name"
+    echo "  ok      $name ($((SECONDS - t0))s)"
   else
     echo "  FAILED  $name (exit $?)"; sed 's/^/    /' "$work/$name.out" | tail -20; status=1
   fi
