@@ -18,73 +18,17 @@
 
 #include <math.h>
 
-/* ==== the formulas, op by op ============================================================ */
+/* ==== the formulas, op by op (ops_formulas.h, in double) ================================ */
 
-/* a + b: d/da = 1, d/db = 1 */
-static inline double mg__add_fw(double a, double b) { return a + b; }
-static inline double mg__add_ga(double g) { return g; }
-static inline double mg__add_gb(double g) { return g; }
-
-/* a - b: d/da = 1, d/db = -1 (x += -g is x -= g exactly) */
-static inline double mg__sub_fw(double a, double b) { return a - b; }
-static inline double mg__sub_ga(double g) { return g; }
-static inline double mg__sub_gb(double g) { return -g; }
-
-/* a * b: d/da = b, d/db = a */
-static inline double mg__mul_fw(double a, double b) { return a * b; }
-static inline double mg__mul_ga(double g, double b) { return b * g; }
-static inline double mg__mul_gb(double g, double a) { return a * g; }
-
-/* a / b: d/da = 1/b, d/db = -a/b^2 = -y/b */
-static inline double mg__div_fw(double a, double b) { return a / b; }
-static inline double mg__div_ga(double g, double b) { return g / b; }
-static inline double mg__div_gb(double g, double b, double y) { return -(g * y / b); }
-
-/* -a: d/da = -1 */
-static inline double mg__neg_fw(double a) { return -a; }
-static inline double mg__neg_ga(double g) { return -g; }
-
-/* a ** k, k a constant: d/da = k * a^(k-1); k = 0 gives 0 even at a = 0 (gate) */
-static inline double mg__powc_fw(double a, double k) { return pow(a, k); }
-static inline int mg__powc_gate(double k) { return k != 0.0; }
-static inline double mg__powc_ga(double g, double a, double k) { return k * pow(a, k - 1.0) * g; }
-
-/* a ** b: d/da = b * a^(b-1) (gate b != 0), d/db = a^b * ln a = y ln a, taken as 0 where
- * y = 0 (gate), as PyTorch does */
-static inline double mg__pow_fw(double a, double b) { return pow(a, b); }
-static inline int mg__pow_gate_a(double b) { return b != 0.0; }
-static inline double mg__pow_ga(double g, double a, double b) { return b * pow(a, b - 1.0) * g; }
-static inline int mg__pow_gate_b(double y) { return y != 0.0; }
-static inline double mg__pow_gb(double g, double a, double y) { return y * log(a) * g; }
-
-/* e^a: d/da = e^a = y */
-static inline double mg__exp_fw(double a) { return exp(a); }
-static inline double mg__exp_ga(double g, double y) { return y * g; }
-
-/* ln a: d/da = 1/a */
-static inline double mg__log_fw(double a) { return log(a); }
-static inline double mg__log_ga(double g, double a) { return g / a; }
-
-/* tanh a: d/da = 1 - tanh^2 a = 1 - y^2 (libm's tanh saturates to +-1, so tanh(1000)
- * has grad 0) */
-static inline double mg__tanh_fw(double a) { return tanh(a); }
-static inline double mg__tanh_ga(double g, double y) { return (1.0 - y * y) * g; }
-
-/* max(0, a): d/da = [a > 0] = [y > 0] (gate); NaN stays NaN */
-static inline double mg__relu_fw(double a) { return a < 0.0 ? 0.0 : a; }
-static inline int mg__relu_gate(double y) { return y > 0.0; }
-static inline double mg__relu_ga(double g) { return g; }
-
-/* 1 / (1 + e^-a), in the form that cannot overflow: d/da = s (1 - s) = y (1 - y) */
-static inline double mg__sigmoid_fw(double a) {
-    if (a >= 0.0) return 1.0 / (1.0 + exp(-a));
-    double e = exp(a);
-    return e / (1.0 + e);
-}
-static inline double mg__sigmoid_ga(double g, double y) { return y * (1.0 - y) * g; }
-
-/* [a > 0]: d/da 0 (relu's gate as a value; NaN gives 0, as relu's gate) */
-static inline double mg__step_fw(double a) { return a > 0.0 ? 1.0 : 0.0; }
+#define MG__T double
+#define MG__FN(name) mg__##name
+#define MG__M(f) f
+#define MG__K(x) x
+#include "ops_formulas.h"
+#undef MG__T
+#undef MG__FN
+#undef MG__M
+#undef MG__K
 
 /* x1 + ... + xn, left to right from 0: d/dxi = 1 (g added to each)
  * b + w1*x1 + ... + wn*xn (dot), left to right from b: d/db = 1, d/dwi = xi (mg__mul_ga),
