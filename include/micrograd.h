@@ -625,7 +625,7 @@ mg_status mg_compiled_forward_backward(mg_compiled *c, size_t batch, const doubl
                                        mg_err *err);
 
 /* 9b. Across processes (data parallel). The library knows no message-passing library:
- * the caller (the command uses MPI, app/mpi.c) gives it one collective operation in an
+ * the caller (the command uses MPI, app/ranks.c) gives it one collective operation in an
  * mg_collective, and the processes (ranks) of one job then share every replay. A
  * backward replay's chunks (see "How it runs": fixed by the batch size alone) are shared
  * out, rank r taking chunks [r*n/R, (r+1)*n/R) of n, a forward replay's lane blocks the
