@@ -15,7 +15,8 @@ int app_mpi_built(void);
 const char *app_mpi_describe(void);
 /* Starts MPI when the process was started by an MPI launcher (mpirun's environment) and
  * the build has it; else one rank. Ranks other than 0 send their standard output and
- * error to /dev/null: rank 0 alone prints. 0, or -1 when MPI failed to start (said). */
+ * error to /dev/null: rank 0 alone prints (MICROGRAD_RANKS_STDERR set in the environment
+ * keeps every rank's standard error, for debugging). 0, or -1 when MPI failed to start (said). */
 int app_mpi_init(void);
 /* Ends MPI (when started). Safe to call always. */
 void app_mpi_finalize(void);

@@ -282,6 +282,7 @@ typedef struct step_ctx {
     size_t every;          /* steps between checkpoints (0: none) */
     size_t stopped_step;   /* the steps done when a signal stopped training */
     const char *stop_file; /* where that stop was saved, or NULL */
+    int signal;            /* the signal that stopped training (agreed by the ranks), or 0 */
     int failed;            /* a checkpoint could not be written (the message is printed) */
 } step_ctx;
 
@@ -307,12 +308,13 @@ static int on_step(void *user, const mg_train_progress *p) {
         c->failed = 1;
     /* ranks stop together: a signal on any of them (mpirun passes one to all, at slightly
      * different steps), a failed checkpoint on rank 0 */
-    int any[3] = {interrupted, c->failed, stop != 0};
+    int any[3] = {interrupted, c->failed, stop != 0}; /* `interrupted` read once: a signal
+                                                           coming later is the next step's */
     app_mpi_max(any, 3);
-    if (any[0]) interrupted = any[0];
     if (any[1]) return 1;
     stop = any[2];
-    if (interrupted) {
+    if (any[0]) {
+        c->signal = any[0];
         c->stopped_step = done;
         c->stop_file = c->o->checkpoint ? c->o->checkpoint : c->o->save;
         if (c->stop_file && !save_checkpoint(c, p, c->stop_file)) c->failed = 1;
@@ -349,7 +351,7 @@ static int report_stop(step_ctx *c, size_t per_epoch, size_t nb, size_t ntrain) 
         snprintf(where, sizeof where, "%s", c->failed ? "the checkpoint could not be written"
                                                       : "nothing saved (no --checkpoint or --save)");
     app_error("train: stopped by %s after step %zu of %zu (epoch %zu, sample %zu of %zu); %s",
-              interrupted == SIGTERM ? "SIGTERM" : "SIGINT", done, c->prog.nsteps_total,
+              c->signal == SIGTERM ? "SIGTERM" : "SIGINT", done, c->prog.nsteps_total,
               done / per_epoch + 1, done % per_epoch * nb, ntrain, where);
     return 130;
 }
@@ -437,7 +439,7 @@ static int train(train_run *t) {
     mg_status st = mg_train(t->ctx, t->m, t->d->train, t->d->val, &t->cfg, &t->res, &err);
     restore_signals(old);
     train_ranks_report(t->res.steps - (t->resume ? t->resume->step : 0));
-    if (interrupted && t->res.stopped) return report_stop(&t->sc, t->per_epoch, t->nb, t->n);
+    if (t->sc.signal && t->res.stopped) return report_stop(&t->sc, t->per_epoch, t->nb, t->n);
     train_progress_finish(&t->sc.prog, st ? NULL : &t->res.val, t->res.steps);
     if (st) {
         app_error("training failed: %s", err.msg);

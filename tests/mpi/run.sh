@@ -51,6 +51,7 @@ same() {
 same moons --data moons --samples 600 --batch 256 --steps 40 --val 0.2
 same moons-small-batch --data moons --samples 300 --batch 40 --steps 30
 same digits --data "$root/tests/data/tables/digits_numbered.csv" --batch 200 --steps 30 --val 0.2
+same moons-check-numerics --data moons --samples 300 --batch 128 --steps 20 --check-numerics
 same houses-f32 --data "$root/tests/data/tables/houses.csv" --batch 64 --steps 30 --dtype f32
 if [ -d /usr/share/datasets/fashion-mnist ] || [ -n "${MG_FASHION_MNIST:-}" ]; then
   fm=${MG_FASHION_MNIST:+fashion-mnist:$MG_FASHION_MNIST}
