@@ -5,6 +5,7 @@
 #include "train_internal.h"
 
 #include "pictures.h"
+#include "ranks.h"
 
 #include <errno.h>
 #include <math.h>
@@ -281,6 +282,7 @@ typedef struct step_ctx {
     size_t every;          /* steps between checkpoints (0: none) */
     size_t stopped_step;   /* the steps done when a signal stopped training */
     const char *stop_file; /* where that stop was saved, or NULL */
+    int signal;            /* the signal that stopped training (agreed by the ranks), or 0 */
     int failed;            /* a checkpoint could not be written (the message is printed) */
 } step_ctx;
 
@@ -302,11 +304,17 @@ static int on_step(void *user, const mg_train_progress *p) {
     size_t done = p->step + 1;
     /* every `every` steps, and after the last one: the checkpoint ends up up to date */
     if (c->every && (done % c->every == 0 || done == p->nsteps) &&
-        !save_checkpoint(c, p, c->o->checkpoint)) {
+        !save_checkpoint(c, p, c->o->checkpoint))
         c->failed = 1;
-        return 1;
-    }
-    if (interrupted) {
+    /* ranks stop together: a signal on any of them (mpirun passes one to all, at slightly
+     * different steps), a failed checkpoint on rank 0 */
+    int any[3] = {interrupted, c->failed, stop != 0}; /* `interrupted` read once: a signal
+                                                           coming later is the next step's */
+    app_mpi_max(any, 3);
+    if (any[1]) return 1;
+    stop = any[2];
+    if (any[0]) {
+        c->signal = any[0];
         c->stopped_step = done;
         c->stop_file = c->o->checkpoint ? c->o->checkpoint : c->o->save;
         if (c->stop_file && !save_checkpoint(c, p, c->stop_file)) c->failed = 1;
@@ -343,7 +351,7 @@ static int report_stop(step_ctx *c, size_t per_epoch, size_t nb, size_t ntrain) 
         snprintf(where, sizeof where, "%s", c->failed ? "the checkpoint could not be written"
                                                       : "nothing saved (no --checkpoint or --save)");
     app_error("train: stopped by %s after step %zu of %zu (epoch %zu, sample %zu of %zu); %s",
-              interrupted == SIGTERM ? "SIGTERM" : "SIGINT", done, c->prog.nsteps_total,
+              c->signal == SIGTERM ? "SIGTERM" : "SIGINT", done, c->prog.nsteps_total,
               done / per_epoch + 1, done % per_epoch * nb, ntrain, where);
     return 130;
 }
@@ -406,6 +414,7 @@ static int prepare(train_run *t) {
     t->cfg.callback = on_step;
     t->cfg.user = sc;
     t->cfg.resume = t->resume;
+    t->cfg.collective = app_mpi_collective(); /* NULL for one process */
     if (t->resume) train_progress_resume(&sc->prog, t->resume->epoch, t->resume->pos);
     train_outcome none;
     memset(&none, 0, sizeof none);
@@ -429,7 +438,8 @@ static int train(train_run *t) {
     catch_signals(old);
     mg_status st = mg_train(t->ctx, t->m, t->d->train, t->d->val, &t->cfg, &t->res, &err);
     restore_signals(old);
-    if (interrupted && t->res.stopped) return report_stop(&t->sc, t->per_epoch, t->nb, t->n);
+    train_ranks_report(t->res.steps - (t->resume ? t->resume->step : 0));
+    if (t->sc.signal && t->res.stopped) return report_stop(&t->sc, t->per_epoch, t->nb, t->n);
     train_progress_finish(&t->sc.prog, st ? NULL : &t->res.val, t->res.steps);
     if (st) {
         app_error("training failed: %s", err.msg);
@@ -451,7 +461,7 @@ static int measure(train_run *t) {
     r->parameters = t->m->nparams;
     r->scaled = t->d->target_scale.nfeat != 0;
     mg_err err = {0};
-    if (t->d->test &&
+    if (t->d->test && app_mpi_rank() == 0 && /* rank 0 alone reports it */
         mg_evaluate(t->ctx, t->m, t->d->test, t->loss, t->cfg.subtract_max, &r->test, &err)) {
         app_error("evaluating the test split: %s", err.msg);
         return APP_FAIL;
@@ -505,6 +515,7 @@ static int run(const train_opts *o, mg_ctx *ctx, train_data *d) {
     mg_model_info_init(&t.sc.info);
     int status = plan(&t);
     if (status == APP_OK) status = prepare(&t);
+    status = app_mpi_agree(status); /* no rank trains alone */
     if (status == APP_OK) status = train(&t);
     if (status == APP_OK) status = measure(&t);
     if (status == APP_OK) status = save(&t);
@@ -533,7 +544,18 @@ static int wants_json(int argc, char **argv) {
     return 0;
 }
 
+static int train_command(int argc, char **argv);
+
+/* Under mpirun (a build with MPI), one rank of the job: every rank runs the command and
+ * they agree on its exit status. */
 int cli_cmd_train(int argc, char **argv) {
+    if (app_mpi_init()) return APP_FAIL;
+    int status = app_mpi_agree(train_command(argc, argv));
+    app_mpi_finalize();
+    return status;
+}
+
+static int train_command(int argc, char **argv) {
     train_opts o;
     int stop, status = train_parse_options(argc, argv, &o, &stop);
     if (stop) {
@@ -548,11 +570,14 @@ int cli_cmd_train(int argc, char **argv) {
     }
     mg_rng_seed(mg_ctx_rng(ctx), o.seed);
     train_data d;
+    int loaded = 0;
+    train_ranks_options(&o);
     if (!check_outputs(&o)) status = APP_FAIL;
-    else if ((status = train_data_load(&o, mg_ctx_rng(ctx), &d)) == APP_OK) {
-        status = run(&o, ctx, &d);
-        train_data_free(&d);
-    }
+    else loaded = (status = train_data_load(&o, mg_ctx_rng(ctx), &d)) == APP_OK;
+    status = app_mpi_agree(status); /* a rank that could not read the data stops all */
+    if (status == APP_OK) status = train_ranks_check(&o, &d);
+    if (status == APP_OK) status = run(&o, ctx, &d);
+    if (loaded) train_data_free(&d);
     mg_ctx_free(ctx);
     train_opts_free(&o);
     return status != APP_OK && o.json ? json_failure(status) : status;

@@ -1,5 +1,6 @@
 /* main.c - the `micrograd` command: dispatches to its subcommands. */
 #include "cli.h"
+#include "ranks.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +45,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(name, "--version")) {
         printf("micrograd %s\n", MG_VERSION_STRING);
+        printf("mpi: %s\n", app_mpi_describe());
         return APP_OK;
     }
     for (const cli_command *c = commands; c->name; c++) {

@@ -106,6 +106,18 @@ typedef struct train_data {
 int train_data_load(const train_opts *o, mg_rng *rng, train_data *d);
 void train_data_free(train_data *d);
 
+/* ==== ranks: mpirun -np N micrograd train (cli/train_ranks.c) ============================= */
+
+/* On ranks other than 0: no files written, nothing printed; --threads 0 on any rank of
+ * several: the machine's cores shared among its ranks. Nothing for one rank. */
+void train_ranks_options(train_opts *o);
+/* APP_OK when every rank loaded the same data (a checksum), else APP_FAIL after saying
+ * which rank differs. */
+int train_ranks_check(const train_opts *o, const train_data *d);
+/* With MICROGRAD_MPI_STATS set and several ranks: rank 0's exchanges per step (count,
+ * bytes sent, time) on stderr. */
+void train_ranks_report(size_t steps);
+
 /* ==== progress and reports (cli/train_report.c) =========================================== */
 
 /* What the per-step callback keeps: the epoch's running totals, the curves for --plot,

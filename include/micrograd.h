@@ -11,7 +11,7 @@
  *   6. Backward, gradient check, numerics    mg_backward, mg_gradcheck, ...
  *   7. Random numbers                        mg_rng_*
  *   8. Formatting numbers                    mg_fmt_*
- *   9. Compiled and batched replay           mg_compile, mg_compiled_*
+ *   9. Compiled and batched replay           mg_compile, mg_compiled_*, mg_collective
  *  10. Networks                              mg_mlp_*, mg_loss_*, mg_optim_*, mg_train
  *  11. Datasets                              mg_dataset_*
  *  12. Scripts                               mg_script_*
@@ -624,6 +624,35 @@ mg_status mg_compiled_forward_backward(mg_compiled *c, size_t batch, const doubl
                                        double grad_scale, double *losses, double *outputs,
                                        mg_err *err);
 
+/* 9b. Across processes (data parallel). The library knows no message-passing library:
+ * the caller (the command uses MPI, app/ranks.c) gives it one collective operation in an
+ * mg_collective, and the processes (ranks) of one job then share every replay. A
+ * backward replay's chunks (see "How it runs": fixed by the batch size alone) are shared
+ * out, rank r taking chunks [r*n/R, (r+1)*n/R) of n, a forward replay's lane blocks the
+ * same way; each rank computes its chunks' gradient sums alone, the ranks exchange them
+ * (and the losses and outputs of their samples), and every rank adds all the chunks in
+ * chunk order: the sums, and everything after them, are bit for bit those of one process
+ * with any number of threads. Every rank must replay the same batches of the same rows
+ * in the same order. Before the exchange the ranks also exchange their status, so an
+ * error on one rank (out of memory) is every rank's error and no rank waits for another
+ * that has given up. With a batch of fewer than 64 samples there is one chunk: one rank
+ * computes it and the others wait. */
+typedef struct mg_collective {
+    int rank;   /* this process, 0 .. nranks - 1 */
+    int nranks; /* processes in the job (1: the collective is not used) */
+    void *user; /* passed to allgather */
+    /* Every rank calls it at the same point with the same counts and displs (nranks
+     * entries each, in bytes): rank r has written counts[r] bytes at buf + displs[r];
+     * on return every rank's buf holds every rank's bytes at their places. Returns 0, or
+     * nonzero when the exchange failed (the replay then fails with MG_STATUS_IO). */
+    int (*allgather)(void *user, void *buf, const size_t *counts, const size_t *displs);
+} mg_collective;
+
+/* Shares c's replays among the ranks coll describes (copied; NULL or nranks 1: this
+ * process alone, the default). MG_STATUS_INVALID for a rank outside 0 .. nranks - 1 or
+ * no allgather; MG_STATUS_NOMEM. */
+mg_status mg_compiled_set_collective(mg_compiled *c, const mg_collective *coll, mg_err *err);
+
 /* ---------------------------------------------------------------------------------------
  * 10. NETWORKS: neurons, layers, MLPs, losses, optimisers, the training loop
  * ------------------------------------------------------------------------------------- */
@@ -912,6 +941,17 @@ typedef struct mg_train_config {
                                (or a checkpoint file) to continue from: the same data,
                                model and config give the same steps as if the run had
                                never stopped */
+    const mg_collective *collective; /* NULL: this process alone. Else one rank of a
+                               data-parallel job (section 9b): every rank calls mg_train
+                               with the same model, data and config; the compiled path's
+                               replays (steps and evaluations) are shared and give every
+                               rank the one-process numbers bit for bit (the eager path,
+                               and check_numerics, compute everything on every rank).
+                               After setting up and after each step the ranks exchange
+                               their status, so an error on one is an error on all (the
+                               message of the lowest failing rank, "rank R: ..."). The
+                               callback runs on every rank; it must return the same on
+                               all (the caller agrees on a stop itself) */
 } mg_train_config;
 
 typedef struct mg_train_result {

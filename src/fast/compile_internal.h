@@ -42,7 +42,9 @@
  * hands out whole rows of dW, each summed over the chunks as above in registers: no
  * partial sum depends on which thread, or how many, computed it. Anything that holds
  * some chunks only (another process) can compute their P_k alone; added in chunk order
- * they give these bits. */
+ * they give these bits. Ranks (mg_compiled_set_collective) do exactly that: rank r computes
+ * chunks [r*n/R, (r+1)*n/R) into their buffers (float64: chunk k at gbuf + k*gsize, chunk
+ * 0 included), the ranks exchange them, and each adds all of them as above. */
 #ifndef MG_COMPILE_INTERNAL_H
 #define MG_COMPILE_INTERNAL_H
 
@@ -286,6 +288,8 @@ struct mg_compiled {
     double *sbuf;       /* [MG__MAX_CHUNKS * nsmall] the chunks' compact partial sums */
 
     int f32;            /* float32 lanes (mg_compiled_set_dtype) */
+    struct mg__coll *coll; /* the ranks sharing each replay (mg_compiled_set_collective),
+                              NULL: this process alone */
 
     /* replay state */
     const mg__kernels *kern;

@@ -4,6 +4,7 @@
  * here for float64 and float32 lanes. */
 #include "compile_internal.h"
 
+#include "core/collective.h"
 #include "core/pool.h"
 
 #include <math.h>
@@ -61,6 +62,18 @@ mg_status mg_compiled_set_dtype(mg_compiled *c, mg_dtype dtype, mg_err *err) {
     if (dtype == MG_DTYPE_F32 && !mg__tape_floats(c))
         return mg_err_set(err, MG_STATUS_NOMEM, "mg_compiled_set_dtype: out of memory for float32 weights");
     c->f32 = dtype == MG_DTYPE_F32;
+    return MG_STATUS_OK;
+}
+
+mg_status mg_compiled_set_collective(mg_compiled *c, const mg_collective *coll, mg_err *err) {
+    mg__coll *k = NULL;
+    if (coll) {
+        mg_err e;
+        if (!(k = mg__coll_new(coll, &e))) return mg__err_forward(err, &e);
+        if (coll->nranks == 1) mg__coll_free(k), k = NULL;
+    }
+    mg__coll_free(c->coll);
+    c->coll = k;
     return MG_STATUS_OK;
 }
 
@@ -184,6 +197,9 @@ typedef struct replay_job {
     size_t lane_step;     /* MG__LANE_STEP, or MG__LANE_STEP32 for float lanes */
     double scale;
     double *losses, *outputs;
+    size_t uend;          /* units [next, uend) are this process's (all, or its rank's) */
+    double *chunk1;       /* float64: chunk 1's gradient buffer (chunk k's at + (k-1)*gsize) */
+    int ranks;            /* shared among ranks: chunk 0's buffer is gbuf too, not UG */
     _Atomic size_t next;  /* the next unit to take */
     size_t bad[MG__MAX_CHUNKS]; /* per chunk: the first sample with a non-finite loss */
     size_t lo[MG__MAX_CHUNKS], len[MG__MAX_CHUNKS]; /* the chunks' samples */
@@ -203,7 +219,8 @@ static void run_unit(replay_job *j, mg__work *w, size_t u) {
         memset(small, 0, c->nsmall * (c->f32 ? sizeof(float) : sizeof(double)));
     } else if (j->backward) {
         ug = c->f32 ? (void *)((float *)c->gbuf + u * c->gsize)
-                    : (void *)(u == 0 ? c->UG : c->gbuf + (u - 1) * c->gsize);
+                    : (void *)(j->ranks ? c->gbuf + u * c->gsize
+                               : u == 0 ? c->UG : c->gbuf + (u - 1) * c->gsize);
         memset(ug, 0, c->gsize * (c->f32 ? sizeof(float) : sizeof(double)));
     }
     for (size_t b = 0; b < nb; b++) {
@@ -223,7 +240,7 @@ static void run_unit(replay_job *j, mg__work *w, size_t u) {
 static void task_units(void *arg, int t, int nt) {
     replay_job *j = arg;
     (void)nt;
-    for (size_t u; (u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed)) < j->nunits;)
+    for (size_t u; (u = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed)) < j->uend;)
         run_unit(j, &j->c->work[j->split ? u : (size_t)t], u);
 }
 
@@ -259,7 +276,7 @@ static void task_reduce(void *arg, int t, int nt) {
         return;
     }
     for (size_t ch = 1; ch < j->nchunks; ch++) {
-        const double *g = c->gbuf + (ch - 1) * c->gsize;
+        const double *g = j->chunk1 + (ch - 1) * c->gsize;
         for (size_t k = k0; k < k1; k++) c->UG[k] += g[k];
     }
 }
@@ -383,6 +400,100 @@ static int use_split(const mg_compiled *c, size_t batch, size_t nchunks) {
     return 3.0 * (double)nchunks * (double)c->gsize > (double)batch * reread;
 }
 
+/* The work buffers of a replay: nwork lane blocks and gbuf doubles of chunk buffers, or
+ * when that fails, what one thread needs (*nt is then 1: fewer threads, same numbers). */
+static mg_status reserve(mg_compiled *c, int *nt, int splitting, size_t nchunks, size_t nwork,
+                         size_t gbuf, const char *fn, mg_err *err) {
+    if (mg__tape_reserve(c, nwork, gbuf)) return MG_STATUS_OK;
+    if (*nt == 1 || !mg__tape_reserve(c, splitting ? nchunks : 1, gbuf))
+        return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory for work buffers", fn);
+    *nt = 1;
+    return MG_STATUS_OK;
+}
+
+/* Rank r's units of the replay, and their samples, into k->at and k->len (in units of
+ * `per` numbers a sample, or a unit when chunks is set). */
+static void rank_ranges(mg__coll *k, const replay_job *j, size_t per, int chunks) {
+    for (int r = 0; r < k->c.nranks; r++) {
+        size_t u0, u1;
+        mg__coll_share(k, r, j->nunits, &u0, &u1);
+        if (!chunks) u0 = split(j->batch, j->nunits, u0), u1 = split(j->batch, j->nunits, u1);
+        k->at[r] = u0 * per, k->len[r] = (u1 - u0) * per;
+    }
+}
+
+/* After a rank's share of a replay: the ranks' statuses and first non-finite losses, then
+ * (when all are well) the losses, outputs and chunk sums, so every rank holds what one
+ * process would. st is this rank's status so far (its message in err). */
+static mg_status share_out(mg_compiled *c, replay_job *j, mg_status st, const char *fn, mg_err *err) {
+    mg__coll *k = c->coll;
+    mg__coll_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.status = (int32_t)st;
+    rec.bad = UINT64_MAX;
+    if (st && err) snprintf(rec.msg, sizeof rec.msg, "%s", err->msg);
+    for (size_t u = 0; j->backward && u < j->nchunks; u++)
+        if (j->bad[u] != SIZE_MAX && (uint64_t)j->bad[u] < rec.bad) rec.bad = j->bad[u];
+    mg_status ex = MG_STATUS_IO;
+    if (mg__coll_exchange(k, &rec)) goto failed;
+    for (int r = 0; r < k->c.nranks; r++) {
+        const mg__coll_record *x = &k->recs[r];
+        if (x->status == MG_STATUS_OK) continue;
+        char msg[sizeof x->msg];
+        memcpy(msg, x->msg, sizeof msg);
+        msg[sizeof msg - 1] = '\0';
+        return r == 0 ? mg_err_set(err, (mg_status)x->status, "%s", msg)
+                      : mg_err_set(err, (mg_status)x->status, "rank %d: %s", r, msg);
+    }
+    uint64_t bad = UINT64_MAX; /* chunks are in sample order: the first is the least */
+    for (int r = 0; r < k->c.nranks; r++)
+        if (k->recs[r].bad < bad) bad = k->recs[r].bad;
+    for (size_t u = 0; u < MG__MAX_CHUNKS; u++) j->bad[u] = SIZE_MAX;
+    if (bad != UINT64_MAX) {
+        j->bad[0] = (size_t)bad;
+        return MG_STATUS_OK;
+    }
+    if (j->losses) {
+        rank_ranges(k, j, 1, 0);
+        if (mg__coll_gather(k, j->losses, sizeof *j->losses)) goto failed;
+    }
+    if (j->outputs && c->noutputs) {
+        rank_ranges(k, j, c->noutputs, 0);
+        if (mg__coll_gather(k, j->outputs, sizeof *j->outputs)) goto failed;
+    }
+    if (!j->backward) return MG_STATUS_OK;
+    rank_ranges(k, j, c->gsize, 1);
+    if (mg__coll_gather(k, c->gbuf, c->f32 ? sizeof(float) : sizeof(double))) goto failed;
+    if (!c->f32) memcpy(c->UG, c->gbuf, c->gsize * sizeof *c->UG);
+    return MG_STATUS_OK;
+failed:
+    return mg_err_set(err, ex, "%s: rank %d: the exchange between ranks failed", fn, k->c.rank);
+}
+
+/* The sums after the chunks, then what runs after them, the check and the context's
+ * grads. */
+static mg_status finish(mg_compiled *c, replay_job *j, int nt, mg_err *err) {
+    int fused = 0;
+    if (j->split) {
+        for (size_t g = 0; g < c->ngroups; g++)
+            if (c->groups[g].need_dw) j->dwork += (double)c->groups[g].nout * (double)c->groups[g].nin;
+        mg__pool_run(nt, task_split_sums, j);
+        fused = c->simple_tail;
+    } else if (j->nchunks > 1 || c->f32) {
+        size_t per = c->gsize * j->nchunks;
+        mg__pool_run(per / MG__TAIL_THREAD + 1 < (size_t)nt ? (int)(per / MG__TAIL_THREAD + 1) : nt,
+                     task_reduce, j);
+    }
+    uniform_backward(c, j->batch, j->scale);
+    int ntail = c->nlossparams / MG__TAIL_THREAD + 1 < (size_t)nt ? (int)(c->nlossparams / MG__TAIL_THREAD + 1) : nt;
+    if (!fused) mg__pool_run(ntail, task_check, j);
+    double nf = 0.0;
+    for (int t = 0; t < (fused ? nt : ntail); t++) nf += j->nonfinite[t];
+    if (nf != 0.0) return nonfinite_error(c, err);
+    mg__pool_run(ntail, task_add, j);
+    return MG_STATUS_OK;
+}
+
 static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int backward,
                         double scale, double *losses, double *outputs, mg_err *err) {
     const char *fn = backward ? "mg_compiled_forward_backward" : "mg_compiled_forward";
@@ -398,64 +509,46 @@ static mg_status replay(mg_compiled *c, size_t batch, const double *sv, int back
                   "compiled tape replayed after mg_ctx_reset dropped its parameters");
 
     /* Backward: chunks fixed by the batch alone, each summed lane block by lane block in
-     * order. Forward: any split gives the same numbers, so blocks as wide as allowed. */
+     * order. Forward: any split gives the same numbers, so blocks as wide as allowed.
+     * Ranks take a contiguous share of the units each. */
     size_t nchunks = 1;
     if (backward) {
         nchunks = batch / MG__CHUNK_LANES;
         if (nchunks < 1) nchunks = 1;
         if (nchunks > MG__MAX_CHUNKS) nchunks = MG__MAX_CHUNKS;
     }
-    size_t nunits = backward ? nchunks : (batch + c->smax - 1) / c->smax;
-    int nt = replay_threads(c, batch, backward, nunits);
-    int splitting = backward && use_split(c, batch, nchunks);
+    size_t nunits = backward ? nchunks : (batch + c->smax - 1) / c->smax, u0 = 0, u1 = nunits;
+    mg__coll *k = c->coll;
+    if (k) mg__coll_share(k, k->c.rank, nunits, &u0, &u1);
+    int nt = replay_threads(c, batch, backward, u1 > u0 ? u1 - u0 : 1);
+    int splitting = backward && !k && use_split(c, batch, nchunks);
     /* work buffers: a thread's lane block each, or in a split replay a chunk's each; the
-     * chunks' gradient buffers (float64: chunk 0 is UG) */
+     * chunks' gradient buffers (float64: chunk 0 is UG, unless shared among ranks) */
     size_t nwork = splitting && nchunks > (size_t)nt ? nchunks : (size_t)nt;
     size_t gbuf = !backward || splitting ? 0
-                  : c->f32 ? (nchunks * c->gsize + 1) / 2 : (nchunks - 1) * c->gsize;
-    if (!mg__tape_reserve(c, nwork, gbuf)) {
-        if (nt == 1 || !mg__tape_reserve(c, splitting ? nchunks : 1, gbuf))
-            return mg_err_set(err, MG_STATUS_NOMEM, "%s: out of memory for work buffers", fn);
-        nt = 1; /* fewer threads, same numbers */
-    }
+                  : c->f32 ? (nchunks * c->gsize + 1) / 2 : (nchunks - (k ? 0 : 1)) * c->gsize;
+    mg_status st = reserve(c, &nt, splitting, nchunks, nwork, gbuf, fn, err);
+    if (st && !k) return st;
 
     uniform_forward(c);
     replay_job job = {.c = c, .sv = sv, .batch = batch, .nchunks = nchunks, .nunits = nunits,
-                      .backward = backward, .split = splitting,
+                      .backward = backward, .split = splitting, .uend = u1,
+                      .chunk1 = k && c->gbuf ? c->gbuf + c->gsize : c->gbuf, .ranks = k != NULL,
                       .lane_step = c->f32 ? MG__LANE_STEP32 : MG__LANE_STEP, .scale = scale,
                       .losses = losses, .outputs = outputs};
-    atomic_init(&job.next, 0);
-    for (size_t k = 0; k < MG__MAX_CHUNKS; k++) job.bad[k] = SIZE_MAX;
-    for (size_t k = 0; k < nchunks; k++)
-        job.lo[k] = split(batch, nchunks, k), job.len[k] = split(batch, nchunks, k + 1) - job.lo[k];
-    mg__pool_run(nt, task_units, &job);
+    atomic_init(&job.next, u0);
+    for (size_t q = 0; q < MG__MAX_CHUNKS; q++) job.bad[q] = SIZE_MAX;
+    for (size_t q = 0; q < nchunks; q++)
+        job.lo[q] = split(batch, nchunks, q), job.len[q] = split(batch, nchunks, q + 1) - job.lo[q];
+    if (!st) mg__pool_run(nt, task_units, &job);
+    if (k && (st = share_out(c, &job, st, fn, err))) return st;
     if (!backward) return MG_STATUS_OK;
-    for (size_t k = 0; k < nchunks; k++)
-        if (job.bad[k] != SIZE_MAX) {
-            explain(c, sv, job.bad[k], err);
+    for (size_t q = 0; q < nchunks; q++)
+        if (job.bad[q] != SIZE_MAX) {
+            explain(c, sv, job.bad[q], err);
             return MG_STATUS_NUMERIC;
         }
-
-    /* the sums, then what runs after them, the check and the context's grads */
-    int fused = 0;
-    if (splitting) {
-        for (size_t g = 0; g < c->ngroups; g++)
-            if (c->groups[g].need_dw) job.dwork += (double)c->groups[g].nout * (double)c->groups[g].nin;
-        mg__pool_run(nt, task_split_sums, &job);
-        fused = c->simple_tail;
-    } else if (nchunks > 1 || c->f32) {
-        size_t per = c->gsize * nchunks;
-        mg__pool_run(per / MG__TAIL_THREAD + 1 < (size_t)nt ? (int)(per / MG__TAIL_THREAD + 1) : nt,
-                     task_reduce, &job);
-    }
-    uniform_backward(c, batch, scale);
-    int ntail = c->nlossparams / MG__TAIL_THREAD + 1 < (size_t)nt ? (int)(c->nlossparams / MG__TAIL_THREAD + 1) : nt;
-    if (!fused) mg__pool_run(ntail, task_check, &job);
-    double nf = 0.0;
-    for (int t = 0; t < (fused ? nt : ntail); t++) nf += job.nonfinite[t];
-    if (nf != 0.0) return nonfinite_error(c, err);
-    mg__pool_run(ntail, task_add, &job);
-    return MG_STATUS_OK;
+    return finish(c, &job, nt, err);
 }
 
 mg_status mg_compiled_forward(mg_compiled *c, size_t batch, const double *slot_values,

@@ -3,6 +3,8 @@
  * here and freed by mg_compiled_free, so one file owns the object. */
 #include "compile_internal.h"
 
+#include "core/collective.h"
+
 mg_compiled *mg__tape_new(mg_ctx *ctx) {
     mg_compiled *c = mg__calloc(1, sizeof *c);
     if (!c) return NULL;
@@ -131,5 +133,6 @@ void mg_compiled_free(mg_compiled *c) {
     for (size_t t = 0; t < c->nwork; t++) work_free(&c->work[t]);
     mg__free(c->work);
     mg__free(c->gbuf);
+    mg__coll_free(c->coll);
     mg__free(c);
 }

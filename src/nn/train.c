@@ -7,6 +7,8 @@
  * each step the callback sees the numbers and where the run is (train_state.c). */
 #include "nn_internal.h"
 
+#include "core/collective.h"
+
 #include <math.h>
 #include <time.h>
 #include <unistd.h>
@@ -176,6 +178,8 @@ static mg_status run_alloc(train_run *r, const mg_optim_config *ocfg, mg_err *er
         if (st) return st;
         r->compiled = 1;
         if (cfg->dtype != MG_DTYPE_F64 && (st = mg_compiled_set_dtype(r->replay.tape, cfg->dtype, err)))
+            return st;
+        if (cfg->collective && (st = mg_compiled_set_collective(r->replay.tape, cfg->collective, err)))
             return st;
     } else {
         r->losses = mg__malloc(mg__mul_size(r->nb, sizeof *r->losses));
@@ -398,15 +402,41 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The ranks of a data-parallel run (cfg->collective, section 9b), or NULL for one
+ * process: made before anything else, so that every failure after it is agreed on. */
+static mg_status ranks_new(const mg_train_config *cfg, mg__coll **k, mg_err *err) {
+    *k = NULL;
+    if (!cfg->collective || cfg->collective->nranks == 1) return MG_STATUS_OK;
+    mg_err e;
+    if (!(*k = mg__coll_new(cfg->collective, &e))) return mg__err_forward(err, &e);
+    return MG_STATUS_OK;
+}
+
+/* st agreed among the ranks (the first failing rank's error on every rank), or st itself
+ * for one process. */
+static mg_status agree(mg__coll *k, mg_status st, mg_err *e) {
+    return k ? mg__coll_agree(k, st, e, e) : st;
+}
+
 mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dataset *val,
                    const mg_train_config *cfg, mg_train_result *res, mg_err *err) {
     mg_train_result dummy;
     if (!res) res = &dummy;
     memset(res, 0, sizeof *res);
     res->train.loss = res->val.loss = NAN;
-    train_run r;
-    mg_status st = run_init(&r, ctx, m, train, val, cfg, err);
+    mg__coll *k;
+    mg_err e = {MG_STATUS_OK, ""};
+    mg_status st = ranks_new(cfg, &k, err);
     if (st) return st;
+    train_run r;
+    st = run_init(&r, ctx, m, train, val, cfg, &e);
+    mg_status all = agree(k, st, &e);
+    if (all) {
+        if (!st) run_free(&r);
+        mg__coll_free(k);
+        mg__err_forward(err, &e);
+        return all;
+    }
     res->steps = r.first;
     mg_mark base = mg_ctx_mark(ctx);
     int checked_before = ctx->check_numerics;
@@ -414,7 +444,7 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     double t0 = now_seconds();
     for (size_t step = r.first; step < r.nsteps; step++) {
         mg_train_progress p;
-        if ((st = run_step(&r, step, base, &p, err))) break;
+        if ((st = agree(k, run_step(&r, step, base, &p, &e), &e))) break;
         p.elapsed = now_seconds() - t0;
         res->steps = step + 1;
         if (cfg->callback && cfg->callback(cfg->user, &p)) {
@@ -425,12 +455,14 @@ mg_status mg_train(mg_ctx *ctx, mg_mlp *m, const mg_dataset *train, const mg_dat
     res->seconds = now_seconds() - t0;
     mg_ctx_reset(ctx, base);
     if (cfg->check_numerics) {
-        /* The failure is in err; the context goes on as it was. */
+        /* The failure is in e; the context goes on as it was. */
         mg_ctx_check_numerics(ctx, checked_before);
         if (mg_ctx_status(ctx) == MG_STATUS_NUMERIC) mg_ctx_clear_status(ctx);
     }
-    if (!st) st = evaluate_set(&r, train, &res->train, err);
-    if (!st && val) st = evaluate_set(&r, val, &res->val, err);
+    if (!st) st = agree(k, evaluate_set(&r, train, &res->train, &e), &e);
+    if (!st && val) st = agree(k, evaluate_set(&r, val, &res->val, &e), &e);
     run_free(&r);
+    mg__coll_free(k);
+    if (st) mg__err_forward(err, &e);
     return st;
 }
