@@ -318,14 +318,12 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* One option's value into o: APP_OK, or APP_USAGE after printing why. */
-static int set_option(int c, const char *v, train_opts *o) {
-    long x;
+/* A data option's value into o: APP_OK, or APP_USAGE after printing why; -1 when c is not
+ * one of them. */
+static int set_data_option(int c, const char *v, train_opts *o) {
     switch (c) {
     case 'd': return set_data(o, v);
     case 't': o->target = v; return APP_OK;
-    case 's': o->save = v; return *v ? APP_OK : app_usage_error(CMD, "--save needs a file name");
-    case 'q': o->quiet = 1; return APP_OK;
     case OPT_DELIM:
         if (!strcmp(v, ",") || !strcmp(v, ";")) o->delimiter = v[0];
         else if (!strcmp(v, "tab") || !strcmp(v, "\t")) o->delimiter = '\t';
@@ -346,6 +344,32 @@ static int set_option(int c, const char *v, train_opts *o) {
     case OPT_VAL: return parse_range("--val", v, 0.0, 1, 1.0, 1, &o->val);
     case OPT_STD: o->standardize = 1; return APP_OK;
     case OPT_NO_STD: o->standardize = 0; return APP_OK;
+    case OPT_RNG: {
+        app_rng_kind kind;
+        if (!app_rng_parse(v, &kind))
+            return app_usage_error(CMD, "--rng is xorshift or numpy, not '%s'", v);
+        o->rng = (int)kind + 1; /* 0: not given */
+        return APP_OK;
+    }
+    case OPT_DROP: return parse_columns("--drop", v, &o->drop, &o->ndrop);
+    case OPT_FEATURES: return parse_columns("--features", v, &o->features, &o->nfeatures);
+    case OPT_DECIMAL:
+        if (strcmp(v, ".") && strcmp(v, ","))
+            return app_usage_error(CMD, "--decimal must be '.' or ',', got '%s'", v);
+        o->decimal = v[0];
+        return APP_OK;
+    }
+    return -1;
+}
+
+/* One option's value into o: APP_OK, or APP_USAGE after printing why. */
+static int set_option(int c, const char *v, train_opts *o) {
+    int r = set_data_option(c, v, o);
+    if (r >= 0) return r;
+    long x;
+    switch (c) {
+    case 's': o->save = v; return *v ? APP_OK : app_usage_error(CMD, "--save needs a file name");
+    case 'q': o->quiet = 1; return APP_OK;
     case OPT_LAYERS:
         return app_parse_sizes(CMD, "--layers", v, o->layers, MG_MLP_MAX_LAYERS - 1, &o->nlayers)
                    ? APP_OK : APP_USAGE;
@@ -363,13 +387,6 @@ static int set_option(int c, const char *v, train_opts *o) {
     case OPT_DECAY: return parse_decay(v, o);
     case OPT_WD: return parse_range("--weight-decay", v, 0.0, 0, 1e6, 0, &o->weight_decay);
     case OPT_L2: return parse_range("--l2", v, 0.0, 0, 1e6, 0, &o->l2);
-    case OPT_RNG: {
-        app_rng_kind kind;
-        if (!app_rng_parse(v, &kind))
-            return app_usage_error(CMD, "--rng is xorshift or numpy, not '%s'", v);
-        o->rng = (int)kind + 1; /* 0: not given */
-        return APP_OK;
-    }
     case OPT_BATCH: return parse_size("--batch", v, 0, 1000000000L, &o->batch);
     case OPT_EPOCHS: return parse_size("--epochs", v, 1, 1000000000L, &o->epochs);
     case OPT_STEPS: return parse_size("--steps", v, 1, 1000000000L, &o->steps);
@@ -390,13 +407,6 @@ static int set_option(int c, const char *v, train_opts *o) {
         return *v ? APP_OK : app_usage_error(CMD, "--resume needs a checkpoint file");
     case OPT_CHECK_NUMERICS: o->check_numerics = 1; return APP_OK;
     case OPT_MAX_MEMORY: return parse_memory(v, &o->max_memory);
-    case OPT_DROP: return parse_columns("--drop", v, &o->drop, &o->ndrop);
-    case OPT_FEATURES: return parse_columns("--features", v, &o->features, &o->nfeatures);
-    case OPT_DECIMAL:
-        if (strcmp(v, ".") && strcmp(v, ","))
-            return app_usage_error(CMD, "--decimal must be '.' or ',', got '%s'", v);
-        o->decimal = v[0];
-        return APP_OK;
     case OPT_DTYPE:
         o->dtype = !strcmp(v, "f32") ? MG_DTYPE_F32 : MG_DTYPE_F64;
         return parse_enum("--dtype", v, !strcmp(v, "f32") || !strcmp(v, "f64"), "f64 or f32");
