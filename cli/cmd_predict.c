@@ -25,7 +25,7 @@ typedef struct predict_opts {
     mg_csv_header header;
     int proba, quiet;
     long limit;           /* 0: all rows */
-    long threads;         /* 0: the idle cores */
+    long threads;         /* 0: one a core */
 } predict_opts;
 
 static void usage(FILE *out) {
@@ -64,7 +64,7 @@ static void usage(FILE *out) {
             "      --no-header      the first row is data\n"
             "  -n, --limit N        predict the first N rows only (default: all)\n"
             "  -q, --quiet          do not report the accuracy or RMSE\n"
-            "      --threads N      threads for the forward passes (default: 0, idle cores;\n"
+            "      --threads N      threads for the forward passes (default: 0, one a core;\n"
             "                       the predictions do not depend on it)\n"
             "  -h, --help           show this help\n"
             "\n"

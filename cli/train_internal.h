@@ -60,7 +60,7 @@ typedef struct train_opts {
     double val;                /* 0: no validation split */
     uint64_t seed;
     int rng;                   /* --rng: APP_RNG_XORSHIFT or APP_RNG_NUMPY (a generator's data) */
-    int threads;               /* 0: the idle cores */
+    int threads;               /* 0: one a core */
     int eager;
     mg_dtype dtype;            /* --dtype: the replay's arithmetic */
     int standardize;           /* -1: by the data (CSV and generators yes, images no) */

@@ -99,7 +99,7 @@ static void usage_training(FILE *out) {
             "      --epochs N         passes over the training data (default: %zu)\n"
             "      --steps N          optimiser steps instead of --epochs\n"
             "      --seed N           random seed: data, split, weights, order (default: %d)\n"
-            "      --threads N        threads for the batched replay, 0 = the idle cores\n"
+            "      --threads N        threads for the batched replay, 0 = one a core\n"
             "                         (default: 0; results do not depend on it)\n"
             "      --dtype T          the replay's arithmetic: f64 or f32 (float32 lanes,\n"
             "                         about twice the numbers per instruction; the weights\n"

@@ -84,7 +84,7 @@ typedef struct demo_opts {
     const char *out;   /* --out DIR: write loss.png and, for 2-D classifiers, boundary.png */
     int formula;       /* --formula: print one sample's loss graph as a formula */
     int eager;         /* --eager: build the graphs every step instead of the replay */
-    int threads;       /* --threads: of the compiled replay, 0 = the idle cores */
+    int threads;       /* --threads: of the compiled replay, 0 = one a core */
     mg_dtype dtype;    /* --dtype: the compiled replay's arithmetic */
 } demo_opts;
 

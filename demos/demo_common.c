@@ -48,7 +48,7 @@ static const opt_info opt_infos[] = {
     {DEMO_OPT_COMPILED, "compiled", "", "record one sample's graph once and replay it over the\n"
                                         "                     batch instead of building every graph each step as\n"
                                         "                     micrograd does (the same numbers to about 1e-15)"},
-    {DEMO_OPT_THREADS, "threads", "N", "threads of the replay (0: the idle cores); results do\n"
+    {DEMO_OPT_THREADS, "threads", "N", "threads of the replay (0: one a core); results do\n"
                                        "                     not depend on it"},
     {DEMO_OPT_DTYPE, "dtype", "T", "the replay's arithmetic, f64 or f32 (float32 lanes: the\n"
                                    "                     numbers to float32's precision)"},

@@ -68,10 +68,10 @@
  * THREADS. A context is not thread-safe; distinct contexts may be used from distinct
  * threads at once. Where the library runs threads itself (the compiled replay, training,
  * predictions over many rows, large optimiser steps; built with OpenMP), a thread count
- * n > 0 means n threads, and 0 means the cores that are idle when the count is taken
- * (by the 1-minute load average, at least 1): an OpenMP thread that shares a core with
- * another busy program stalls every step. Results never depend on the thread count. A
- * build without OpenMP always runs one thread.
+ * n > 0 means n threads, and 0 means one a core (the library's workers sleep when they
+ * have nothing to do, so sharing a core with another busy program costs a few percent).
+ * Results never depend on the thread count. A build without OpenMP always runs one
+ * thread.
  */
 #ifndef MICROGRAD_H
 #define MICROGRAD_H
@@ -582,8 +582,8 @@ mg_compiled *mg_compile(mg_ctx *ctx, mg_value loss, size_t nslots, const mg_valu
                         size_t noutputs, const mg_value *outputs, mg_err *err);
 /* Frees the tape and its work buffers (not the context). Safe to call on NULL. */
 void mg_compiled_free(mg_compiled *c);
-/* Sets the threads replays use (n, or 0: the idle cores, taken now; see THREADS in
- * section 1; 0 is what mg_compile sets). Returns the number a replay will use (1 when
+/* Sets the threads replays use (n, or 0: one a core; see THREADS in section 1; 0 is
+ * what mg_compile sets). Returns the number a replay will use (1 when
  * built without OpenMP). Results do not depend on it. */
 int mg_compiled_set_threads(mg_compiled *c, int nthreads);
 /* Picks the kernels (default MG_KERNELS_AUTO). MG_STATUS_UNSUPPORTED when this CPU or
@@ -741,7 +741,7 @@ mg_status mg_mlp_predict(mg_ctx *ctx, const mg_mlp *m, const double *x, double *
 /* Forward of n rows at once (standardised as for mg_mlp_predict; mg_predictor_decode reads
  * the outputs): x[n][m->nin] row-major into out[n][mg_mlp_nout(m)], through a
  * graph of one row recorded once and replayed over blocks of rows (section 9), with
- * `threads` threads (0: the idle cores, see THREADS in section 1; results do not depend
+ * `threads` threads (0: one a core, see THREADS in section 1; results do not depend
  * on it). The same numbers as mg_mlp_predict row by row, to rounding. The tape is left
  * as it was. MG_STATUS_NOMEM; MG_STATUS_NUMERIC naming the first row with a non-finite
  * output (out is still filled). */
@@ -821,8 +821,8 @@ typedef struct mg_optim_config {
     double decay;           /* MG_LR_LINEAR: the fraction of lr lost by the end: 0.9 */
     size_t steps;           /* MG_LR_LINEAR: the steps the decay is spread over */
     int threads;            /* spans of 32768 or more parameters are updated by this many
-                               threads (0: the idle cores when the optimiser is made, see
-                               THREADS in section 1); every parameter's update is
+                               threads (0: one a core, see THREADS in section 1);
+                               every parameter's update is
                                independent, so results do not depend on it */
 } mg_optim_config;
 
@@ -926,9 +926,8 @@ typedef struct mg_train_config {
     int eager;              /* 0: record one sample's loss graph once and replay it over
                                each batch (section 9), the fast path; 1: build the graphs
                                every step as micrograd does. Same numbers to rounding. */
-    int threads;            /* compiled path and optimiser: threads (0: the idle cores
-                               when training starts, see THREADS in section 1); results
-                               do not depend on it */
+    int threads;            /* compiled path and optimiser: threads (0: one a core,
+                               see THREADS in section 1); results do not depend on it */
     mg_kernels kernels;     /* compiled path: MG_KERNELS_AUTO */
     mg_dtype dtype;         /* compiled path: its lanes' arithmetic, MG_DTYPE_F64 (see
                                mg_compiled_set_dtype; training and its evaluations then
@@ -1006,7 +1005,7 @@ mg_value mg_sample_loss(mg_ctx *ctx, const mg_mlp *m, mg_loss_kind kind, int sub
  * (MSE: never, returns 0). */
 int mg_prediction_correct(mg_loss_kind kind, size_t nout, const double *out, double y);
 /* Loss and metric of m over all of d: one sample's graph (mg_sample_loss) recorded above
- * a mark and replayed over blocks of samples (section 9) on the idle cores (threads 0,
+ * a mark and replayed over blocks of samples (section 9) on every core (threads 0,
  * see THREADS in section 1; results do not depend on it); the tape is left as it was.
  * MG_STATUS_INVALID as mg_train_check, MG_STATUS_NOMEM, MG_STATUS_NUMERIC for a
  * non-finite loss (naming the sample and the first non-finite value of its graph). */
