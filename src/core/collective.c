@@ -53,14 +53,14 @@ int mg__coll_exchange(mg__coll *k, const mg__coll_record *mine) {
     return k->c.allgather(k->c.user, k->recs, k->counts, k->displs) ? -1 : 0;
 }
 
-mg_status mg__coll_agree(mg__coll *k, mg_status st, const mg_err *mine, mg_err *err) {
-    mg__coll_record rec;
-    memset(&rec, 0, sizeof rec);
-    rec.status = (int32_t)st;
-    rec.bad = UINT64_MAX;
-    if (st && mine) snprintf(rec.msg, sizeof rec.msg, "%s", mine->msg);
-    if (mg__coll_exchange(k, &rec))
-        return mg_err_set(err, MG_STATUS_IO, "rank %d: the exchange between ranks failed", k->c.rank);
+void mg__coll_record_init(mg__coll_record *rec, mg_status st, const mg_err *mine) {
+    memset(rec, 0, sizeof *rec);
+    rec->status = (int32_t)st;
+    rec->bad = UINT64_MAX;
+    if (st && mine) snprintf(rec->msg, sizeof rec->msg, "%s", mine->msg);
+}
+
+mg_status mg__coll_first_failure(const mg__coll *k, mg_err *err) {
     for (int r = 0; r < k->c.nranks; r++) {
         const mg__coll_record *x = &k->recs[r];
         if (x->status == MG_STATUS_OK) continue;
@@ -71,6 +71,14 @@ mg_status mg__coll_agree(mg__coll *k, mg_status st, const mg_err *mine, mg_err *
         return mg_err_set(err, (mg_status)x->status, "rank %d: %s", r, msg);
     }
     return MG_STATUS_OK;
+}
+
+mg_status mg__coll_agree(mg__coll *k, mg_status st, const mg_err *mine, mg_err *err) {
+    mg__coll_record rec;
+    mg__coll_record_init(&rec, st, mine);
+    if (mg__coll_exchange(k, &rec))
+        return mg_err_set(err, MG_STATUS_IO, "rank %d: the exchange between ranks failed", k->c.rank);
+    return mg__coll_first_failure(k, err);
 }
 
 int mg__coll_gather(mg__coll *k, void *buf, size_t elem) {

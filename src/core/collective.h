@@ -35,6 +35,12 @@ void mg__coll_share(const mg__coll *k, int r, size_t n, size_t *lo, size_t *hi);
 /* Every rank's record exchanged: mine goes to k->recs[rank], the others' arrive. 0, or -1
  * when the exchange failed. */
 int mg__coll_exchange(mg__coll *k, const mg__coll_record *mine);
+/* A record of status st with the message of mine (may be NULL when st is OK) and no bad
+ * sample. */
+void mg__coll_record_init(mg__coll_record *rec, mg_status st, const mg_err *mine);
+/* After an exchange: the first failing rank's status with its message in err ("rank R: "
+ * before it unless R is 0), or MG_STATUS_OK when every record is OK. */
+mg_status mg__coll_first_failure(const mg__coll *k, mg_err *err);
 /* Every rank's status exchanged; returns the first failing rank's status with its message
  * in err ("rank R: " before it unless R is 0), or MG_STATUS_OK when all are OK
  * (MG_STATUS_IO when the exchange itself failed). st and its message (in mine, may be

@@ -428,23 +428,13 @@ static void rank_ranges(mg__coll *k, const replay_job *j, size_t per, int chunks
 static mg_status share_out(mg_compiled *c, replay_job *j, mg_status st, const char *fn, mg_err *err) {
     mg__coll *k = c->coll;
     mg__coll_record rec;
-    memset(&rec, 0, sizeof rec);
-    rec.status = (int32_t)st;
-    rec.bad = UINT64_MAX;
-    if (st && err) snprintf(rec.msg, sizeof rec.msg, "%s", err->msg);
+    mg__coll_record_init(&rec, st, err);
     for (size_t u = 0; j->backward && u < j->nchunks; u++)
         if (j->bad[u] != SIZE_MAX && (uint64_t)j->bad[u] < rec.bad) rec.bad = j->bad[u];
     mg_status ex = MG_STATUS_IO;
     if (mg__coll_exchange(k, &rec)) goto failed;
-    for (int r = 0; r < k->c.nranks; r++) {
-        const mg__coll_record *x = &k->recs[r];
-        if (x->status == MG_STATUS_OK) continue;
-        char msg[sizeof x->msg];
-        memcpy(msg, x->msg, sizeof msg);
-        msg[sizeof msg - 1] = '\0';
-        return r == 0 ? mg_err_set(err, (mg_status)x->status, "%s", msg)
-                      : mg_err_set(err, (mg_status)x->status, "rank %d: %s", r, msg);
-    }
+    mg_status first = mg__coll_first_failure(k, err);
+    if (first) return first;
     uint64_t bad = UINT64_MAX; /* chunks are in sample order: the first is the least */
     for (int r = 0; r < k->c.nranks; r++)
         if (k->recs[r].bad < bad) bad = k->recs[r].bad;
