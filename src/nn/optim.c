@@ -207,10 +207,11 @@ static void adamw(const update *u, size_t lo, size_t hi) {
 
 /* Thread t's piece of the span: whole cache lines of 8 parameters, shared evenly. */
 /* The update loops vectorise to the vector width the build targets: SSE2's 2 doubles in a
- * build for any x86-64. On x86-64 Linux the loops are built twice, for AVX2 too, and the
- * program picks the one its CPU runs when it starts (an ifunc). Element by element the
- * operations are the same (no contraction: -ffp-contract=off), so are the bits. */
-#if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__)) && \
+ * build for any x86-64. Built by GCC for x86-64 Linux, the loops are built twice, for AVX2
+ * too, and the program picks the one its CPU runs when it starts (an ifunc). Element by
+ * element the operations are the same (no contraction: -ffp-contract=off), so are the
+ * bits. Not with clang: its ifunc resolver is exported whatever the visibility. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__AVX2__)
 #define MG__UPDATE_CLONES __attribute__((target_clones("avx2", "default")))
 #else
