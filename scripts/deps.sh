@@ -10,7 +10,7 @@ purpose=${1:-build}
 required="gcc:compiler cmake:build pkg-config:library-detection"
 optional="ninja-build:fast-builds libcairo2-dev:plots libgraphviz-dev:graph-rendering graphviz:dot-program zlib1g-dev:gzipped-IDX libjansson-dev:model-files libedit-dev:line-editing"
 case "$purpose" in
-  test) optional="$optional libcmocka-dev:unit-tests clang:clang-build libclang-rt-14-dev:clang-sanitizers libomp-14-dev:clang-openmp valgrind:memcheck lld:playground-wasm wasi-libc:playground-wasm libclang-rt-14-dev-wasm32:playground-wasm nodejs:playground-node-test chromium:browser-tests chromium-driver:browser-tests python3-selenium:browser-tests openmpi-bin:mpi-tests libopenmpi-dev:mpi-tests" ;;
+  test) optional="$optional libcmocka-dev:unit-tests clang:clang-build libclang-rt-14-dev:clang-sanitizers libomp-14-dev:clang-openmp valgrind:memcheck lld:playground-wasm wasi-libc:playground-wasm libclang-rt-14-dev-wasm32:playground-wasm nodejs:playground-node-test chromium:browser-tests chromium-driver:browser-tests python3-selenium:browser-tests openmpi-bin:mpi-tests libopenmpi-dev:mpi-tests dataset-fashion-mnist:Fashion-MNIST-tests" ;;
   bench) optional="$optional python3-torch:PyTorch-baseline python3-numpy:PyTorch-baseline libopenblas0-pthread:PyTorch-BLAS libopenblas0-serial:PyTorch-serial-BLAS-candidate dataset-fashion-mnist:Fashion-MNIST openmpi-bin:mpi-bench libopenmpi-dev:mpi-bench" ;;
 esac
 
