@@ -22,12 +22,13 @@ import argparse
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import png_rows  # noqa: E402  (tests/support: the PNG reader both browser tests use)
 
 SKIP = 77
 
@@ -172,40 +173,11 @@ def check_numbers(d, data, want_grads, want_value=None, precision=4):
 # ---- screenshots ----------------------------------------------------------------------
 
 def png_pixels(png):
-    """(width, height, rows of RGB(A) bytes) of an 8-bit RGB or RGBA PNG."""
-    if png[:8] != b"\x89PNG\r\n\x1a\n":
-        fail("the screenshot is not a PNG")
-    pos, idat, w = 8, b"", 0
-    while pos < len(png):
-        n, kind = struct.unpack(">I4s", png[pos:pos + 8])
-        body = png[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-            if depth != 8 or ctype not in (2, 6):
-                fail("unexpected PNG format %d/%d" % (depth, ctype))
-            bpp = 3 if ctype == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    raw, stride, rows, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
-    for y in range(h):
-        ft, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-            if ft == 1:
-                line[i] = (line[i] + a) & 255
-            elif ft == 2:
-                line[i] = (line[i] + b) & 255
-            elif ft == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif ft == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(line)
-        prev = line
-    return w, h, bpp, rows
+    """png_rows.png_pixels, a bad screenshot failing the test."""
+    try:
+        return png_rows.png_pixels(png)
+    except ValueError as e:
+        fail(str(e))
 
 
 def picture_stats(path):

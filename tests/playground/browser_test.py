@@ -11,11 +11,12 @@ what failed."""
 import json
 import os
 import shutil
-import struct
 import sys
 import tempfile
 import time
-import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import png_rows  # noqa: E402  (tests/support: the PNG reader both browser tests use)
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -52,38 +53,11 @@ def wait(what, cond, timeout):
 # ==== PNG: enough of a decoder to tell a picture from a blank page ====================
 
 def png_pixels(data):
-    """(width, height, rows of RGB(A) bytes) of an 8-bit RGB or RGBA PNG."""
-    check(data[:8] == b"\x89PNG\r\n\x1a\n", "the screenshot is not a PNG")
-    pos, idat, w = 8, b"", 0
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-            check(depth == 8 and ctype in (2, 6), f"unexpected PNG type {depth}/{ctype}")
-            bpp = 3 if ctype == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    raw, stride, rows, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
-    for y in range(h):
-        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
-    return w, h, bpp, rows
+    """png_rows.png_pixels, a bad screenshot failing the test."""
+    try:
+        return png_rows.png_pixels(data)
+    except ValueError as e:
+        raise Failure(str(e))
 
 
 def not_blank(png):
