@@ -191,6 +191,15 @@ static inline mg_value mg__handle_now(const mg_ctx *ctx, uint32_t i) {
     return v;
 }
 
+/* mg__alive on the context's fields loaded by the caller: the n-ary builders' loops
+ * (mg_sum, mg_dot), which also store into meta, keep them in registers this way. */
+static inline int mg__alive_in(uint64_t id, uint64_t hbase, uint32_t nv, uint32_t tag,
+                               const uint32_t *meta, uint32_t *i) {
+    uint32_t k = (uint32_t)id;
+    *i = k;
+    return id - hbase < nv || (k < nv && (uint32_t)(id >> 32) == (tag | (meta[k] & MG__GEN_MASK)));
+}
+
 /* Whether v (index k) is a live value made before the last reset: its generation is its
  * value's. */
 static inline int mg__alive_older(const mg_ctx *ctx, mg_value v, uint32_t k) {
@@ -199,7 +208,9 @@ static inline int mg__alive_older(const mg_ctx *ctx, mg_value v, uint32_t k) {
 
 /* 1 when v is a live value of ctx (its index to *i); 0 for MG_NULL, a value of another
  * context or a dropped one. A value made since the last reset costs a subtraction and a
- * compare (its handle is hbase + index, index < n); an older one a load more. */
+ * compare (its handle is hbase + index, index < n); an older one a load more. (The same
+ * test as mg__alive_in, written to load the context's fields only when it needs them:
+ * the builders' checks, which run on every value made, are shortest this way.) */
 static inline int mg__alive(const mg_ctx *ctx, mg_value v, uint32_t *i) {
     uint64_t d = v.id - ctx->hbase;
     *i = (uint32_t)v.id;

@@ -154,9 +154,8 @@ mg_value mg_sum(mg_ctx *ctx, size_t n, const mg_value *x) {
         const double *restrict D = ctx->data;
         double s = 0.0;
         for (size_t k = 0; k < n; k++) {
-            uint32_t j = (uint32_t)x[k].id;
-            if (!(x[k].id - hbase < nv ||
-                  (j < nv && (uint32_t)(x[k].id >> 32) == (tag | (meta[j] & MG__GEN_MASK))))) {
+            uint32_t j;
+            if (!mg__alive_in(x[k].id, hbase, nv, tag, meta, &j)) {
                 marks_spoiled(ctx);
                 goto slow;
             }
@@ -194,10 +193,7 @@ mg_value mg_dot(mg_ctx *ctx, mg_value b, size_t n, const mg_value *w, const mg_v
         const uint32_t tag = ctx->tag, nv = ctx->n;
         uint32_t *restrict meta = ctx->meta, *restrict p = ctx->args + off;
         const double *restrict D = ctx->data;
-#define ALIVE(v, j)                                                                          \
-    ((j) = (uint32_t)(v).id,                                                                 \
-     (v).id - hbase < nv ||                                                                  \
-         ((j) < nv && (uint32_t)((v).id >> 32) == (tag | (meta[j] & MG__GEN_MASK))))
+#define ALIVE(v, j) mg__alive_in((v).id, hbase, nv, tag, meta, &(j))
         double s = 0.0;
         if (has_b) {
             uint32_t jb;
